@@ -1,0 +1,15 @@
+/**
+ * @file voiceops.h
+ * @brief libvoiceops umbrella header: includes every public module header.
+ */
+#ifndef VOICEOPS_H
+#define VOICEOPS_H
+
+#include "voiceops/common.h"
+#include "voiceops/error.h"
+#include "voiceops/log.h"
+#include "voiceops/encoding.h"
+#include "voiceops/secret.h"
+#include "voiceops/webhook.h"
+
+#endif /* VOICEOPS_H */

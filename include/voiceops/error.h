@@ -1,0 +1,94 @@
+/**
+ * @file voiceops/error.h
+ * @brief Error codes and thread-local error details.
+ *
+ * Every function that can fail returns `int`: VO_OK (0) or one of the negative VO_E* codes
+ * below. Details of the last failure on the calling thread are available from
+ * vo_error_last(). Messages never contain secrets (tokens, keys, passwords, secret values).
+ */
+#ifndef VOICEOPS_ERROR_H
+#define VOICEOPS_ERROR_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Result codes. The numeric values are part of the ABI and never change; new codes are
+ * only ever appended.
+ */
+typedef enum vo_error_code {
+    VO_OK = 0,            /**< success */
+    VO_ERROR = -1,        /**< unspecified failure */
+    VO_EINVAL = -2,       /**< an argument is NULL, empty, malformed or out of range */
+    VO_ENOMEM = -3,       /**< out of memory (including locked secure memory) */
+    VO_ERANGE = -4,       /**< output buffer too small */
+    VO_ETOOBIG = -5,      /**< input exceeds a configured size limit */
+    VO_EPARSE = -6,       /**< malformed input document (form body, JSON, URL, CSV) */
+    VO_EAUTH = -7,        /**< authentication failed: signature mismatch, wrong credentials */
+    VO_ECRYPTO = -8,      /**< decryption or integrity check failed, or a crypto library error */
+    VO_ENOTFOUND = -9,    /**< no such tenant, secret, key or remote resource */
+    VO_EEXISTS = -10,     /**< the object already exists */
+    VO_ECONFLICT = -11,   /**< check-and-set or remote conflict (version moved on, HTTP 409) */
+    VO_ESTORAGE = -12,    /**< the storage backend failed (I/O error, disk full, corruption) */
+    VO_EBUSY = -13,       /**< the resource is locked by someone else and the wait timed out */
+    VO_ENETWORK = -14,    /**< connection, DNS or TLS failure */
+    VO_ETIMEOUT = -15,    /**< a timeout or deadline expired */
+    VO_ERATELIMIT = -16,  /**< the provider rate-limited the request (HTTP 429) */
+    VO_EUNAVAILABLE = -17,/**< the provider failed or is unavailable (HTTP 5xx, circuit open) */
+    VO_EPROTOCOL = -18,   /**< the remote answered something that could not be understood */
+    VO_EVALIDATION = -19, /**< the provider rejected the request as invalid (HTTP 400/422) */
+    VO_EFORBIDDEN = -20,  /**< authenticated but not allowed (HTTP 403), or unsafe file mode */
+    VO_EEXPIRED = -21,    /**< a timestamp is outside the allowed tolerance */
+    VO_ENOTINIT = -22,    /**< vo_init() has not been called */
+    VO_EUNSUPPORTED = -23,/**< the operation or option is not supported */
+    VO_EINTERNAL = -24    /**< a bug in libvoiceops: please report it */
+} vo_error_code;
+
+/** Maximum length (including the NUL) of the strings held in a vo_error. */
+#define VO_ERROR_MESSAGE_SIZE 512
+#define VO_ERROR_ID_SIZE 72
+
+/**
+ * Details of the last failure on the calling thread.
+ *
+ * Pointers are owned by the library and stay valid until the next libvoiceops call on the
+ * same thread. String fields are never NULL (empty when not applicable).
+ */
+typedef struct vo_error {
+    int code;                         /**< the VO_E* code that was returned */
+    const char *message;              /**< human-readable description, no secrets */
+    int http_status;                  /**< HTTP status of a remote failure, else 0 */
+    long provider_code;               /**< provider error code (e.g. Twilio 20003), else 0 */
+    const char *provider_request_id;  /**< e.g. the Twilio-Request-Id header, else "" */
+    const char *correlation_id;       /**< correlation id of the failed operation, else "" */
+    const char *more_info;            /**< provider documentation URL, else "" */
+    long retry_after_ms;              /**< server-requested delay, -1 when none was given */
+} vo_error;
+
+/**
+ * The last error recorded on the calling thread. Never returns NULL: when nothing failed
+ * yet, it returns a record with code VO_OK and message "no error". Successful calls do not
+ * clear it; call vo_error_clear() for that.
+ */
+VO_EXTERN const vo_error *vo_error_last(void);
+
+/** Reset the calling thread's error record to VO_OK. */
+VO_EXTERN void vo_error_clear(void);
+
+/**
+ * A static English description of a code ("invalid argument"). Never NULL; unknown codes
+ * give "unknown error".
+ */
+VO_EXTERN const char *vo_strerror(int code);
+
+/** The symbolic name of a code ("VO_EINVAL"), or "VO_E?" when unknown. Never NULL. */
+VO_EXTERN const char *vo_error_name(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VOICEOPS_ERROR_H */

@@ -1,0 +1,128 @@
+/* Base64 and hex on top of libsodium's constant-time codecs. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "voiceops/encoding.h"
+#include "internal.h"
+
+static int sodium_variant(vo_base64_variant v)
+{
+    switch (v) {
+    case VO_BASE64_STANDARD: return sodium_base64_VARIANT_ORIGINAL;
+    case VO_BASE64_STANDARD_NOPAD: return sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+    case VO_BASE64_URLSAFE: return sodium_base64_VARIANT_URLSAFE;
+    case VO_BASE64_URLSAFE_NOPAD: return sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+    }
+    return -1;
+}
+
+size_t vo_base64_encoded_size(size_t bin_len, vo_base64_variant variant)
+{
+    int v = sodium_variant(variant);
+    if (v < 0 || bin_len > (SIZE_MAX / 4) * 3 - 3)
+        return 0;
+    return sodium_base64_encoded_len(bin_len, v);
+}
+
+int vo_base64_encode(char *out, size_t out_size, const unsigned char *bin, size_t bin_len,
+                     vo_base64_variant variant)
+{
+    int v = sodium_variant(variant);
+    if (!out || (!bin && bin_len) || v < 0)
+        return vo__error_set(VO_EINVAL, "vo_base64_encode: invalid argument");
+    size_t need = vo_base64_encoded_size(bin_len, variant);
+    if (need == 0)
+        return vo__error_set(VO_ETOOBIG, "vo_base64_encode: input too large");
+    if (out_size < need)
+        return vo__error_set(VO_ERANGE, "vo_base64_encode: output buffer needs %zu bytes",
+                             need);
+    static const unsigned char empty = 0;
+    sodium_bin2base64(out, out_size, bin ? bin : &empty, bin_len, v);
+    return VO_OK;
+}
+
+int vo_base64_decode(unsigned char *out, size_t out_size, size_t *out_len, const char *b64,
+                     size_t b64_len, vo_base64_variant variant)
+{
+    int v = sodium_variant(variant);
+    if (out_len)
+        *out_len = 0;
+    if ((!out && out_size) || (!b64 && b64_len) || v < 0)
+        return vo__error_set(VO_EINVAL, "vo_base64_decode: invalid argument");
+    if (b64_len == 0)
+        return VO_OK;
+    /* Upper bound of the decoded size, to tell "too small" from "malformed". */
+    size_t max = (b64_len / 4) * 3 + ((b64_len % 4) ? 3 : 0);
+    size_t n = 0;
+    const char *end = NULL;
+    if (out_size < max) {
+        /* Decode into a scratch buffer large enough, then check it fits. */
+        unsigned char *scratch = sodium_malloc(max ? max : 1);
+        if (!scratch)
+            return vo__error_set(VO_ENOMEM, "out of memory");
+        int r = sodium_base642bin(scratch, max, b64, b64_len, NULL, &n, &end, v);
+        int rc = VO_OK;
+        if (r != 0 || end != b64 + b64_len)
+            rc = vo__error_set(VO_EPARSE, "invalid or non-canonical base64");
+        else if (n > out_size)
+            rc = vo__error_set(VO_ERANGE, "vo_base64_decode: output buffer needs %zu bytes", n);
+        else {
+            if (n)
+                memcpy(out, scratch, n);
+            if (out_len)
+                *out_len = n;
+        }
+        sodium_free(scratch);
+        return rc;
+    }
+    if (sodium_base642bin(out, out_size, b64, b64_len, NULL, &n, &end, v) != 0 ||
+        end != b64 + b64_len)
+        return vo__error_set(VO_EPARSE, "invalid or non-canonical base64");
+    if (out_len)
+        *out_len = n;
+    return VO_OK;
+}
+
+int vo_hex_encode(char *out, size_t out_size, const unsigned char *bin, size_t bin_len)
+{
+    if (!out || (!bin && bin_len))
+        return vo__error_set(VO_EINVAL, "vo_hex_encode: invalid argument");
+    if (bin_len > (SIZE_MAX - 1) / 2)
+        return vo__error_set(VO_ETOOBIG, "vo_hex_encode: input too large");
+    if (out_size < bin_len * 2 + 1)
+        return vo__error_set(VO_ERANGE, "vo_hex_encode: output buffer needs %zu bytes",
+                             bin_len * 2 + 1);
+    static const unsigned char empty = 0;
+    sodium_bin2hex(out, out_size, bin ? bin : &empty, bin_len);
+    return VO_OK;
+}
+
+int vo_hex_decode(unsigned char *out, size_t out_size, size_t *out_len, const char *hex,
+                  size_t hex_len)
+{
+    if (out_len)
+        *out_len = 0;
+    if ((!out && out_size) || (!hex && hex_len))
+        return vo__error_set(VO_EINVAL, "vo_hex_decode: invalid argument");
+    if (hex_len % 2)
+        return vo__error_set(VO_EPARSE, "invalid hex: odd length");
+    if (out_size < hex_len / 2) {
+        /* Validate first so that malformed input is reported as such. */
+        for (size_t i = 0; i < hex_len; i++) {
+            unsigned char c = (unsigned char)hex[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                return vo__error_set(VO_EPARSE, "invalid hex digit");
+        }
+        return vo__error_set(VO_ERANGE, "vo_hex_decode: output buffer needs %zu bytes",
+                             hex_len / 2);
+    }
+    size_t n = 0;
+    const char *end = NULL;
+    if (hex_len && (sodium_hex2bin(out, out_size, hex, hex_len, NULL, &n, &end) != 0 ||
+                    end != hex + hex_len))
+        return vo__error_set(VO_EPARSE, "invalid hex digit");
+    if (out_len)
+        *out_len = n;
+    return VO_OK;
+}

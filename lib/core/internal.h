@@ -1,0 +1,94 @@
+/*
+ * Internal interface of the core module, shared by every other module of libvoiceops.
+ * Nothing here is exported from the shared library: names start with `vo__`.
+ */
+#ifndef VO_CORE_INTERNAL_H
+#define VO_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "voiceops/common.h"
+#include "voiceops/error.h"
+#include "voiceops/log.h"
+
+#if defined(__GNUC__)
+#  define VO__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#  define VO__PRINTF(fmt, args)
+#endif
+
+/* ---- init ---------------------------------------------------------------------------- */
+/** True while the library is initialised (vo_init() count > 0). */
+bool vo__initialized(void);
+/** Set VO_ENOTINIT and return it unless the library is initialised; else return VO_OK. */
+int vo__require_init(void);
+
+/* ---- errors -------------------------------------------------------------------------- */
+/**
+ * Record an error for the calling thread and return `code`. The formatted message is
+ * redacted before it is stored; callers still must not format secrets into it. Remote
+ * fields (HTTP status, provider code, request id) are reset.
+ */
+int vo__error_set(int code, const char *fmt, ...) VO__PRINTF(2, 3);
+int vo__error_setv(int code, const char *fmt, va_list ap) VO__PRINTF(2, 0);
+/** Attach remote details to the current error record. Strings may be NULL. */
+void vo__error_set_remote(int http_status, long provider_code, const char *request_id,
+                          const char *more_info, long retry_after_ms);
+
+/* ---- logging ------------------------------------------------------------------------- */
+bool vo__log_enabled(vo_log_level level);
+void vo__log(vo_log_level level, const char *module, const char *fmt, ...) VO__PRINTF(3, 4);
+
+/* ---- small string helpers ------------------------------------------------------------ */
+/** ASCII case-insensitive equality of NUL-terminated strings. */
+bool vo__str_ieq(const char *a, const char *b);
+/** ASCII case-insensitive equality of a length-delimited string with a C string. */
+bool vo__strn_ieq(const char *a, size_t a_len, const char *b);
+/** Copy with truncation; always NUL-terminates when size > 0. Returns true if it fit. */
+bool vo__strlcpy(char *dst, const char *src, size_t size);
+
+/* ---- growable byte buffer ------------------------------------------------------------ */
+typedef struct vo__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;  /* an allocation failed; further appends are ignored */
+} vo__buf;
+
+#define VO__BUF_INIT { NULL, 0, 0, false }
+bool vo__buf_reserve(vo__buf *b, size_t extra);
+bool vo__buf_append(vo__buf *b, const void *data, size_t len);
+bool vo__buf_append_str(vo__buf *b, const char *s);
+bool vo__buf_append_char(vo__buf *b, char c);
+/** NUL-terminate (not counted in len). Returns false when an allocation failed. */
+bool vo__buf_finish(vo__buf *b);
+/** Free the buffer; wipes its contents first when `wipe` is true. */
+void vo__buf_free(vo__buf *b, bool wipe);
+
+/* ---- MACs ----------------------------------------------------------------------------
+ * Keyed MAC state that can be reset and reused for several messages with the same key
+ * (the key schedule is computed once). SHA-1 comes from OpenSSL's libcrypto, SHA-256 and
+ * SHA-512 from libsodium. Not thread-safe: one state per thread.
+ */
+typedef enum vo__mac_alg { VO__MAC_SHA1 = 0, VO__MAC_SHA256 = 1, VO__MAC_SHA512 = 2 } vo__mac_alg;
+#define VO__MAC_MAX_SIZE 64
+
+typedef struct vo__mac vo__mac;
+/** Create a keyed MAC state (the key may be any length). */
+int vo__mac_new(vo__mac **out, vo__mac_alg alg, const void *key, size_t key_len);
+/** Reset to the keyed initial state. */
+int vo__mac_begin(vo__mac *m);
+int vo__mac_update(vo__mac *m, const void *data, size_t len);
+/** Finish; writes vo__mac_size() bytes to out. */
+int vo__mac_final(vo__mac *m, unsigned char *out);
+size_t vo__mac_size(vo__mac_alg alg);
+/** Wipe and free. Accepts NULL. */
+void vo__mac_free(vo__mac *m);
+/** One-shot convenience. */
+int vo__mac_oneshot(vo__mac_alg alg, const void *key, size_t key_len, const void *data,
+                    size_t len, unsigned char *out);
+
+#endif /* VO_CORE_INTERNAL_H */

@@ -1,0 +1,109 @@
+/* Small string and buffer helpers shared by the modules. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+bool vo__str_ieq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    for (; *a && *b; a++, b++)
+        if (lower((unsigned char)*a) != lower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+bool vo__strn_ieq(const char *a, size_t a_len, const char *b)
+{
+    if (!a || !b)
+        return false;
+    size_t i = 0;
+    for (; i < a_len && b[i]; i++)
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+            return false;
+    return i == a_len && b[i] == '\0';
+}
+
+bool vo__strlcpy(char *dst, const char *src, size_t size)
+{
+    if (size == 0)
+        return false;
+    size_t n = strlen(src);
+    if (n < size) {
+        memcpy(dst, src, n + 1);
+        return true;
+    }
+    memcpy(dst, src, size - 1);
+    dst[size - 1] = '\0';
+    return false;
+}
+
+bool vo__buf_reserve(vo__buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->failed = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1; /* room for the NUL of vo__buf_finish */
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+bool vo__buf_append(vo__buf *b, const void *data, size_t len)
+{
+    if (!vo__buf_reserve(b, len))
+        return false;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return true;
+}
+
+bool vo__buf_append_str(vo__buf *b, const char *s)
+{
+    return vo__buf_append(b, s, strlen(s));
+}
+
+bool vo__buf_append_char(vo__buf *b, char c)
+{
+    return vo__buf_append(b, &c, 1);
+}
+
+bool vo__buf_finish(vo__buf *b)
+{
+    if (!vo__buf_reserve(b, 0))
+        return false;
+    b->data[b->len] = '\0';
+    return true;
+}
+
+void vo__buf_free(vo__buf *b, bool wipe)
+{
+    if (b->data && wipe)
+        sodium_memzero(b->data, b->cap);
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = false;
+}

@@ -1,0 +1,94 @@
+/* Helpers shared by the Twilio, Vapi and Standard Webhooks verifiers. */
+#include <string.h>
+
+#include "webhook_internal.h"
+
+static const char *const reason_names[] = {
+    "ok", "missing_signature", "empty_signature", "malformed_signature", "no_key",
+    "mismatch", "body_hash_mismatch", "missing_body_hash", "malformed_body",
+    "body_too_large", "malformed_url", "missing_timestamp", "malformed_timestamp",
+    "timestamp_too_old", "timestamp_too_new", "missing_id", "invalid_argument",
+    "internal_error",
+};
+
+const char *vo_verify_reason_name(vo_verify_reason reason)
+{
+    if ((int)reason < 0 || (size_t)reason >= sizeof(reason_names) / sizeof(reason_names[0]))
+        return "unknown";
+    return reason_names[reason];
+}
+
+void vo__verify_result_reset(vo_verify_result *r)
+{
+    if (!r)
+        return;
+    r->reason = VO_VERIFY_INTERNAL_ERROR;
+    r->key_index = -1;
+    r->url_form = -1;
+    r->signature_index = -1;
+    r->forms_tried = 0;
+    r->timestamp = 0;
+}
+
+int vo__verify_fail(vo_verify_result *r, vo_verify_reason reason, int code, const char *what)
+{
+    if (r)
+        r->reason = reason;
+    if (code == VO_OK)
+        return VO_OK;
+    return vo__error_set(code, "%s: %s", what, vo_verify_reason_name(reason));
+}
+
+bool vo__header_get(const vo_webhook_request *req, const char *name, const char **value)
+{
+    *value = NULL;
+    if (!req->headers)
+        return true;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const vo_param *h = &req->headers[i];
+        if (!h->name || !h->value || !vo__str_ieq(h->name, name))
+            continue;
+        if (*value && strcmp(*value, h->value) != 0)
+            return false;
+        *value = h->value;
+    }
+    return true;
+}
+
+size_t vo__trim(const char *s, const char **start)
+{
+    size_t len = strlen(s);
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    *start = s;
+    return len;
+}
+
+bool vo__parse_digits(const char *s, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 18)
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+vo_verify_reason vo__check_tolerance(int64_t ts, int64_t now, int64_t tolerance)
+{
+    if (tolerance < 0)
+        tolerance = 0;
+    if (ts < now - tolerance)
+        return VO_VERIFY_TIMESTAMP_TOO_OLD;
+    if (ts > now + tolerance)
+        return VO_VERIFY_TIMESTAMP_TOO_NEW;
+    return VO_VERIFY_OK;
+}

@@ -1,0 +1,349 @@
+/*
+ * Twilio request validation (X-Twilio-Signature): base64(HMAC-SHA1(auth token,
+ * URL + the POST parameters sorted by name, each as name + value)). JSON bodies are covered
+ * by a `bodySHA256` query parameter that holds the hex SHA-256 of the body.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "voiceops/encoding.h"
+#include "voiceops/secret.h"
+#include "webhook_internal.h"
+
+#define SHA1_LEN 20
+static const char FORM_TYPE[] = "application/x-www-form-urlencoded";
+static const char BODY_HASH_PARAM[] = "bodySHA256";
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const vo__pair *x = a, *y = b;
+    int c = strcmp(x->name, y->name); /* strcmp compares as unsigned char: byte order */
+    return c ? c : strcmp(x->value, y->value);
+}
+
+/*
+ * Append the signed parameter string: pairs sorted by name then value, byte order; a value
+ * repeated under the same name counts once. Sorts `pairs` in place.
+ */
+static bool append_params(vo__buf *b, vo__pair *pairs, size_t n)
+{
+    if (n > 1)
+        qsort(pairs, n, sizeof(*pairs), cmp_pair);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && cmp_pair(&pairs[i - 1], &pairs[i]) == 0)
+            continue;
+        vo__buf_append_str(b, pairs[i].name);
+        vo__buf_append_str(b, pairs[i].value);
+    }
+    return vo__buf_finish(b);
+}
+
+static int sign_raw(unsigned char mac[SHA1_LEN], vo__mac *m, const char *url, size_t url_len,
+                    const vo__buf *params)
+{
+    int rc = vo__mac_begin(m);
+    if (rc == VO_OK)
+        rc = vo__mac_update(m, url, url_len);
+    if (rc == VO_OK)
+        rc = vo__mac_update(m, params->data, params->len);
+    if (rc == VO_OK)
+        rc = vo__mac_final(m, mac);
+    return rc;
+}
+
+int vo_twilio_signature(char *out, size_t out_size, const char *auth_token, const char *url,
+                        const vo_param *params, size_t n_params)
+{
+    if (!out || !auth_token || !*auth_token || !url || !*url || (!params && n_params))
+        return vo__error_set(VO_EINVAL, "vo_twilio_signature: out, auth_token and url are "
+                                        "required; params may be NULL only when empty");
+    if (out_size < VO_TWILIO_SIGNATURE_SIZE)
+        return vo__error_set(VO_ERANGE, "vo_twilio_signature: out needs %d bytes",
+                             VO_TWILIO_SIGNATURE_SIZE);
+    if (n_params > VO_FORM_MAX_PARAMS)
+        return vo__error_set(VO_ETOOBIG, "vo_twilio_signature: more than %d parameters",
+                             VO_FORM_MAX_PARAMS);
+    int rc = vo__require_init();
+    if (rc != VO_OK)
+        return rc;
+    vo__pair *pairs = malloc((n_params ? n_params : 1) * sizeof(*pairs));
+    if (!pairs)
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n_params; i++) {
+        if (!params[i].name || !params[i].value) {
+            free(pairs);
+            return vo__error_set(VO_EINVAL, "vo_twilio_signature: parameter %zu has a NULL "
+                                            "name or value", i);
+        }
+        pairs[i].name = params[i].name;
+        pairs[i].value = params[i].value;
+    }
+    vo__buf b = VO__BUF_INIT;
+    vo__mac *m = NULL;
+    unsigned char mac[SHA1_LEN];
+    if (!append_params(&b, pairs, n_params)) {
+        rc = vo__error_set(VO_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = vo__mac_new(&m, VO__MAC_SHA1, auth_token, strlen(auth_token));
+    if (rc == VO_OK)
+        rc = sign_raw(mac, m, url, strlen(url), &b);
+    if (rc == VO_OK)
+        rc = vo_base64_encode(out, out_size, mac, SHA1_LEN, VO_BASE64_STANDARD);
+done:
+    sodium_memzero(mac, sizeof(mac));
+    vo__mac_free(m);
+    vo__buf_free(&b, false);
+    free(pairs);
+    return rc;
+}
+
+int vo_twilio_body_sha256(char *out, size_t out_size, const unsigned char *body,
+                          size_t body_len)
+{
+    if (!out || (!body && body_len))
+        return vo__error_set(VO_EINVAL, "vo_twilio_body_sha256: invalid argument");
+    if (out_size < crypto_hash_sha256_BYTES * 2 + 1)
+        return vo__error_set(VO_ERANGE, "vo_twilio_body_sha256: out needs 65 bytes");
+    int rc = vo__require_init();
+    if (rc != VO_OK)
+        return rc;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, body ? body : (const unsigned char *)"", body_len);
+    return vo_hex_encode(out, out_size, h, sizeof(h));
+}
+
+typedef enum body_kind { BODY_NONE, BODY_FORM, BODY_OTHER } body_kind;
+
+static body_kind classify(const char *content_type, size_t body_len)
+{
+    const char *ct = NULL;
+    size_t ct_len = content_type ? vo__trim(content_type, &ct) : 0;
+    if (ct_len == 0)
+        return body_len == 0 ? BODY_NONE : BODY_OTHER;
+    const char *semi = memchr(ct, ';', ct_len);
+    size_t media_len = semi ? (size_t)(semi - ct) : ct_len;
+    while (media_len && (ct[media_len - 1] == ' ' || ct[media_len - 1] == '\t'))
+        media_len--;
+    return vo__strn_ieq(ct, media_len, FORM_TYPE) ? BODY_FORM : BODY_OTHER;
+}
+
+/* Find the single bodySHA256 query value of the URL as given. */
+static bool find_body_hash(const char *url, const char **value, size_t *value_len)
+{
+    const char *q = strchr(url, '?');
+    if (!q)
+        return false;
+    const char *end = strchr(q, '#');
+    if (!end)
+        end = q + strlen(q);
+    const size_t name_len = sizeof(BODY_HASH_PARAM) - 1;
+    int found = 0;
+    for (const char *s = q + 1; s < end;) {
+        const char *amp = memchr(s, '&', (size_t)(end - s));
+        const char *seg_end = amp ? amp : end;
+        size_t seg_len = (size_t)(seg_end - s);
+        if (seg_len > name_len && memcmp(s, BODY_HASH_PARAM, name_len) == 0 &&
+            s[name_len] == '=') {
+            *value = s + name_len + 1;
+            *value_len = seg_len - name_len - 1;
+            found++;
+        }
+        s = seg_end + 1;
+    }
+    return found == 1;
+}
+
+static int verify_impl(const char *const *tokens, size_t n_tokens, const char *url,
+                       const char *signature, const char *content_type,
+                       const unsigned char *body, size_t body_len, size_t max_body,
+                       bool variants, vo_verify_result *result)
+{
+    static const char what[] = "Twilio signature verification failed";
+    vo__verify_result_reset(result);
+    int rc = vo__require_init();
+    if (rc != VO_OK)
+        return vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+    if (!tokens || n_tokens == 0)
+        return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
+    for (size_t i = 0; i < n_tokens; i++)
+        if (!tokens[i] || !*tokens[i])
+            return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
+    if (!url || !*url)
+        return vo__verify_fail(result, VO_VERIFY_MALFORMED_URL, VO_EINVAL, what);
+    if (!body && body_len)
+        return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
+    if (max_body == 0 || max_body > VO_WEBHOOK_DEFAULT_MAX_BODY)
+        max_body = VO_WEBHOOK_DEFAULT_MAX_BODY;
+    if (body_len > max_body)
+        return vo__verify_fail(result, VO_VERIFY_BODY_TOO_LARGE, VO_ETOOBIG, what);
+
+    /* The signature header: present, non-empty, canonical base64 of 20 bytes. */
+    if (!signature)
+        return vo__verify_fail(result, VO_VERIFY_MISSING_SIGNATURE, VO_EAUTH, what);
+    const char *sig_text;
+    size_t sig_len = vo__trim(signature, &sig_text);
+    if (sig_len == 0)
+        return vo__verify_fail(result, VO_VERIFY_EMPTY_SIGNATURE, VO_EAUTH, what);
+    unsigned char given[SHA1_LEN];
+    size_t given_len = 0;
+    if (sig_len != 28 ||
+        vo_base64_decode(given, sizeof(given), &given_len, sig_text, sig_len,
+                         VO_BASE64_STANDARD) != VO_OK ||
+        given_len != SHA1_LEN)
+        return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
+
+    /* What is signed besides the URL. */
+    body_kind kind = classify(content_type, body_len);
+    vo_form *form = NULL;
+    vo__buf params = VO__BUF_INIT;
+    vo__url_forms forms = {0};
+    vo__mac **macs = NULL;
+    const char *hash_hex = NULL;
+    size_t hash_hex_len = 0;
+    if (kind == BODY_FORM) {
+        rc = vo__form_decode(&form, (const char *)(body ? body : (const unsigned char *)""),
+                             body_len, max_body);
+        if (rc == VO_ENOMEM) {
+            rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+            goto done;
+        }
+        if (rc != VO_OK) {
+            rc = vo__verify_fail(result, VO_VERIFY_MALFORMED_BODY, VO_EPARSE, what);
+            goto done;
+        }
+        if (!append_params(&params, form->pairs, form->n)) {
+            rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM, what);
+            goto done;
+        }
+    } else {
+        if (kind == BODY_OTHER && !find_body_hash(url, &hash_hex, &hash_hex_len)) {
+            rc = vo__verify_fail(result, VO_VERIFY_MISSING_BODY_HASH, VO_EAUTH, what);
+            goto done;
+        }
+        if (!vo__buf_finish(&params)) {
+            rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM, what);
+            goto done;
+        }
+    }
+
+    macs = calloc(n_tokens, sizeof(*macs));
+    if (!macs) {
+        rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM, what);
+        goto done;
+    }
+    for (size_t t = 0; t < n_tokens; t++) {
+        rc = vo__mac_new(&macs[t], VO__MAC_SHA1, tokens[t], strlen(tokens[t]));
+        if (rc != VO_OK) {
+            rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+            goto done;
+        }
+    }
+
+    /* The URL as given first; the other forms are built only when it does not match. */
+    rc = vo__twilio_url_forms(&forms, url, false);
+    if (rc != VO_OK) {
+        rc = vo__verify_fail(result, rc == VO_ENOMEM ? VO_VERIFY_INTERNAL_ERROR
+                                                     : VO_VERIFY_MALFORMED_URL, rc, what);
+        goto done;
+    }
+    int matched_token = -1, matched_form = -1, tried = 0;
+    bool expanded = !variants;
+    for (size_t f = 0; matched_token < 0; f++) {
+        if (f == forms.n) {
+            if (expanded)
+                break;
+            /* Expand to every form; entry 0 (as given) comes out identical. */
+            expanded = true;
+            vo__url_forms_free(&forms);
+            rc = vo__twilio_url_forms(&forms, url, true);
+            if (rc != VO_OK) {
+                rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+                goto done;
+            }
+            if (f == forms.n)
+                break;
+        }
+        tried++;
+        for (size_t t = 0; t < n_tokens; t++) {
+            unsigned char mac[SHA1_LEN];
+            rc = sign_raw(mac, macs[t], forms.url[f], forms.len[f], &params);
+            if (rc != VO_OK) {
+                rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+                goto done;
+            }
+            bool equal = sodium_memcmp(mac, given, SHA1_LEN) == 0;
+            sodium_memzero(mac, sizeof(mac));
+            if (equal) {
+                matched_token = (int)t;
+                matched_form = forms.form[f];
+                break;
+            }
+        }
+    }
+    if (result)
+        result->forms_tried = tried;
+    if (matched_token < 0) {
+        rc = vo__verify_fail(result, VO_VERIFY_MISMATCH, VO_EAUTH, what);
+        goto done;
+    }
+    if (result) {
+        result->key_index = matched_token;
+        result->url_form = matched_form;
+    }
+
+    /* A non-form body is authentic only if its hash is the one the URL carries. */
+    if (kind == BODY_OTHER) {
+        unsigned char want[crypto_hash_sha256_BYTES], have[crypto_hash_sha256_BYTES];
+        size_t want_len = 0;
+        crypto_hash_sha256(have, body ? body : (const unsigned char *)"", body_len);
+        if (hash_hex_len != 64 ||
+            vo_hex_decode(want, sizeof(want), &want_len, hash_hex, hash_hex_len) != VO_OK ||
+            sodium_memcmp(want, have, sizeof(have)) != 0) {
+            rc = vo__verify_fail(result, VO_VERIFY_BODY_HASH_MISMATCH, VO_EAUTH, what);
+            goto done;
+        }
+    }
+    rc = vo__verify_fail(result, VO_VERIFY_OK, VO_OK, what);
+done:
+    if (macs)
+        for (size_t t = 0; t < n_tokens; t++)
+            vo__mac_free(macs[t]);
+    free(macs);
+    vo__url_forms_free(&forms);
+    vo__buf_free(&params, false);
+    vo_form_free(form);
+    return rc;
+}
+
+int vo_twilio_verify(const char *const *auth_tokens, size_t n_tokens, const char *url,
+                     const char *signature, const char *content_type,
+                     const unsigned char *body, size_t body_len, vo_verify_result *result)
+{
+    return verify_impl(auth_tokens, n_tokens, url, signature, content_type, body, body_len,
+                       VO_WEBHOOK_DEFAULT_MAX_BODY, true, result);
+}
+
+int vo_twilio_verify_request(const vo_twilio_verify_options *opts,
+                             const char *const *auth_tokens, size_t n_tokens,
+                             const vo_webhook_request *request, vo_verify_result *result)
+{
+    static const char what[] = "Twilio signature verification failed";
+    vo_twilio_verify_options defaults = VO_TWILIO_VERIFY_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    vo__verify_result_reset(result);
+    if (!request || opts->version != VO_TWILIO_VERIFY_OPTIONS_VERSION ||
+        request->version != VO_WEBHOOK_REQUEST_VERSION)
+        return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
+    const char *signature, *content_type;
+    if (!vo__header_get(request, "X-Twilio-Signature", &signature))
+        return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
+    if (!vo__header_get(request, "Content-Type", &content_type))
+        return vo__verify_fail(result, VO_VERIFY_MALFORMED_BODY, VO_EPARSE, what);
+    return verify_impl(auth_tokens, n_tokens, request->url, signature, content_type,
+                       request->body, request->body_len, opts->max_body,
+                       opts->url_variants != 0, result);
+}

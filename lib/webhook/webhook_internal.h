@@ -1,0 +1,74 @@
+/* Internal interface of the webhook module (form parsing, URL forms, shared checks). */
+#ifndef VO_WEBHOOK_INTERNAL_H
+#define VO_WEBHOOK_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "voiceops/webhook.h"
+#include "../core/internal.h"
+
+/* ---- forms ---------------------------------------------------------------------------- */
+typedef struct vo__pair {
+    const char *name;
+    const char *value;
+} vo__pair;
+
+struct vo_form {
+    size_t n;
+    vo__pair *pairs;  /* n entries; strings point into the same allocation */
+};
+
+/**
+ * Decode application/x-www-form-urlencoded text into a vo_form (one allocation).
+ * Returns VO_OK, VO_EPARSE (message says why), VO_ETOOBIG or VO_ENOMEM.
+ */
+int vo__form_decode(vo_form **out, const char *body, size_t len, size_t max_len);
+
+/**
+ * Percent-decode s[0..len) (`+` -> space when plus_is_space) into dst, which must hold
+ * len + 1 bytes. Returns the decoded length, or (size_t)-1 on an invalid escape or NUL.
+ */
+size_t vo__pct_decode(char *dst, const char *s, size_t len, bool plus_is_space);
+
+/* ---- Twilio URL forms ----------------------------------------------------------------- */
+#define VO__URL_FORMS 4
+#define VO__URL_MAX_LEN 8192
+
+typedef struct vo__url_forms {
+    size_t n;                      /* distinct forms, 1..4 */
+    char *url[VO__URL_FORMS];      /* NUL-terminated, distinct */
+    size_t len[VO__URL_FORMS];
+    int form[VO__URL_FORMS];       /* the vo_twilio_url_form of each entry */
+} vo__url_forms;
+
+/**
+ * Build the URL forms Twilio verification tries, in order, skipping byte-identical
+ * repeats. Returns VO_OK, VO_EINVAL (malformed URL) or VO_ENOMEM.
+ */
+int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants);
+void vo__url_forms_free(vo__url_forms *f);
+
+/* ---- shared helpers ------------------------------------------------------------------- */
+/** Initialise a result record to "failed, nothing matched". */
+void vo__verify_result_reset(vo_verify_result *r);
+/**
+ * Record the outcome: sets result->reason, an error message for non-OK reasons, and
+ * returns the VO_* code that goes with the reason.
+ */
+int vo__verify_fail(vo_verify_result *r, vo_verify_reason reason, int code, const char *what);
+/**
+ * Find a header by case-insensitive name. *value is NULL when absent. Returns false when the
+ * header is given more than once with different values (ambiguous).
+ */
+bool vo__header_get(const vo_webhook_request *req, const char *name, const char **value);
+/** Trim spaces and tabs at both ends; returns the trimmed length, *start the new start. */
+size_t vo__trim(const char *s, const char **start);
+/**
+ * Parse a digits-only decimal timestamp of at most 18 digits. Returns false on any other
+ * character, on empty input or on overflow.
+ */
+bool vo__parse_digits(const char *s, size_t len, int64_t *out);
+/** Check `ts` against `now` with `tolerance` seconds both ways; returns the reason. */
+vo_verify_reason vo__check_tolerance(int64_t ts, int64_t now, int64_t tolerance);
+
+#endif /* VO_WEBHOOK_INTERNAL_H */

@@ -1,0 +1,521 @@
+/* Twilio signature computation and verification: published vectors and edge cases. */
+#include "testutil.h"
+
+static const char TOKEN[] = "12345";
+static const char URL[] = "https://mycompany.com/myapp.php?foo=1&bar=2";
+static const vo_param PARAMS[] = {
+    {"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675309"}, {"Digits", "1234"},
+    {"From", "+14158675309"},         {"To", "+18005551212"},
+};
+static const char FORM_BODY[] =
+    "CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309"
+    "&To=%2B18005551212";
+static const char FORM_CT[] = "application/x-www-form-urlencoded";
+static const char EXPECTED[] = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+
+static const char *const TOKENS[] = {TOKEN};
+
+static int verify_form(const char *url, const char *sig, vo_verify_result *r)
+{
+    return vo_twilio_verify(TOKENS, 1, url, sig, FORM_CT, (const unsigned char *)FORM_BODY,
+                            strlen(FORM_BODY), r);
+}
+
+START_TEST(vector_signature)
+{
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, PARAMS, 5));
+    ck_assert_str_eq(sig, EXPECTED);
+    ck_assert_uint_eq(strlen(sig), 28);
+}
+END_TEST
+
+START_TEST(vector_signature_param_order_irrelevant)
+{
+    vo_param reversed[5];
+    for (int i = 0; i < 5; i++)
+        reversed[i] = PARAMS[4 - i];
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, reversed, 5));
+    ck_assert_str_eq(sig, EXPECTED);
+}
+END_TEST
+
+START_TEST(vector_verify_form_body)
+{
+    vo_verify_result r;
+    ck_assert_vo_ok(verify_form(URL, EXPECTED, &r));
+    ck_assert_int_eq(r.reason, VO_VERIFY_OK);
+    ck_assert_int_eq(r.key_index, 0);
+    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    ck_assert_int_eq(r.forms_tried, 1);
+}
+END_TEST
+
+START_TEST(vector_port_removed)
+{
+    vo_verify_result r;
+    ck_assert_vo_ok(verify_form("https://mycompany.com:1234/myapp.php?foo=1&bar=2", EXPECTED, &r));
+    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_PORT_TOGGLED);
+    ck_assert_int_eq(r.forms_tried, 2);
+}
+END_TEST
+
+START_TEST(vector_port_kept)
+{
+    const char *url = "http://mycompany.com:1234/myapp.php?foo=1&bar=2";
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
+    ck_assert_str_eq(sig, "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=");
+    vo_verify_result r;
+    ck_assert_vo_ok(verify_form(url, sig, &r));
+    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+}
+END_TEST
+
+START_TEST(vector_userinfo)
+{
+    const char *url = "https://user:pass@mycompany.com/myapp.php?foo=1&bar=2";
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
+    ck_assert_str_eq(sig, "CukzLTc1tT5dXEDIHm/tKBanW10=");
+    vo_verify_result r;
+    ck_assert_vo_ok(verify_form(url, sig, &r));
+    /* The port-added form keeps the user info. */
+    ck_assert_vo_ok(verify_form("https://user:pass@mycompany.com:443/myapp.php?foo=1&bar=2",
+                                sig, &r));
+    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_PORT_TOGGLED);
+    /* Signed with user info: the URL without it does not verify. */
+    ck_assert_vo_rc(verify_form(URL, sig, &r), VO_EAUTH);
+}
+END_TEST
+
+START_TEST(vector_repeated_keys)
+{
+    const vo_param p[] = {{"Sid", "CA123"}, {"SidAccount", "AC123"}, {"Digits", "5678"},
+                          {"Digits", "1234"}, {"Digits", "1234"}};
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, p, 5));
+    ck_assert_str_eq(sig, "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+    const char *body = "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234";
+    vo_verify_result r;
+    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, URL, sig, FORM_CT, (const unsigned char *)body,
+                                     strlen(body), &r));
+}
+END_TEST
+
+static const char JSON_BODY[] = "{\"property\": \"value\", \"boolean\": true}";
+static const char JSON_URL[] =
+    "https://mycompany.com/myapp.php?foo=1&bar=2&bodySHA256="
+    "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
+
+START_TEST(vector_json_body)
+{
+    char hash[65];
+    ck_assert_vo_ok(vo_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)JSON_BODY,
+                                          strlen(JSON_BODY)));
+    ck_assert_str_eq(hash, "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620");
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, JSON_URL, NULL, 0));
+    ck_assert_str_eq(sig, "a9nBmqA0ju/hNViExpshrM61xv4=");
+    vo_verify_result r;
+    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, JSON_URL, sig, "application/json",
+                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY), &r));
+    ck_assert_int_eq(r.reason, VO_VERIFY_OK);
+}
+END_TEST
+
+START_TEST(json_body_one_byte_changed)
+{
+    char body[sizeof(JSON_BODY)];
+    memcpy(body, JSON_BODY, sizeof(body));
+    for (size_t i = 0; i < strlen(body); i++) {
+        body[i] ^= 0x01;
+        vo_verify_result r;
+        ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, JSON_URL, "a9nBmqA0ju/hNViExpshrM61xv4=",
+                                         "application/json", (const unsigned char *)body,
+                                         strlen(body), &r),
+                        VO_EAUTH);
+        ck_assert_int_eq(r.reason, VO_VERIFY_BODY_HASH_MISMATCH);
+        body[i] ^= 0x01;
+    }
+}
+END_TEST
+
+START_TEST(json_body_without_hash_rejected)
+{
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, NULL, 0));
+    vo_verify_result r;
+    /* A valid URL-only signature must not let an unhashed JSON body through. */
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, sig, "application/json",
+                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY), &r),
+                    VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
+    /* "{}" is a body too: it is not silently skipped. */
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, sig, "application/json",
+                                     (const unsigned char *)"{}", 2, &r),
+                    VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
+    /* A body without any content type is not treated as "no body". */
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, sig, NULL, (const unsigned char *)"{}", 2, &r),
+                    VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
+}
+END_TEST
+
+START_TEST(signature_wrong_empty_missing)
+{
+    vo_verify_result r1, r2, r3, r4;
+    ck_assert_vo_rc(verify_form(URL, "WRONG_SIGNATURE", &r1), VO_EAUTH);
+    ck_assert_vo_rc(verify_form(URL, "", &r2), VO_EAUTH);
+    ck_assert_vo_rc(verify_form(URL, NULL, &r3), VO_EAUTH);
+    /* Well-formed base64 of 20 bytes, wrong value. */
+    ck_assert_vo_rc(verify_form(URL, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r4), VO_EAUTH);
+    ck_assert_int_eq(r1.reason, VO_VERIFY_MALFORMED_SIGNATURE);
+    ck_assert_int_eq(r2.reason, VO_VERIFY_EMPTY_SIGNATURE);
+    ck_assert_int_eq(r3.reason, VO_VERIFY_MISSING_SIGNATURE);
+    ck_assert_int_eq(r4.reason, VO_VERIFY_MISMATCH);
+    ck_assert_int_ne(r1.reason, r2.reason);
+    ck_assert_int_ne(r2.reason, r3.reason);
+    ck_assert_int_eq(r4.key_index, -1);
+    ck_assert_int_eq(r4.url_form, -1);
+    ck_assert_str_eq(vo_verify_reason_name(r1.reason), "malformed_signature");
+    ck_assert_str_eq(vo_verify_reason_name(r2.reason), "empty_signature");
+    ck_assert_str_eq(vo_verify_reason_name(r3.reason), "missing_signature");
+    ck_assert_str_eq(vo_verify_reason_name(r4.reason), "mismatch");
+}
+END_TEST
+
+START_TEST(signature_noncanonical_base64)
+{
+    /* Last base64 digit with non-zero trailing bits: the same bytes, another spelling. */
+    char sig[] = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+    sig[26] = '9';
+    vo_verify_result r;
+    ck_assert_vo_rc(verify_form(URL, sig, &r), VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
+    /* Surrounding whitespace of a header value is tolerated. */
+    ck_assert_vo_ok(verify_form(URL, "  RSOYDt4T1cUTdK1PDd93/VVr8B8=\t", &r));
+}
+END_TEST
+
+START_TEST(no_token_is_error)
+{
+    vo_verify_result r;
+    ck_assert_vo_rc(vo_twilio_verify(NULL, 0, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+                    VO_EINVAL);
+    ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
+    const char *empty[] = {""};
+    ck_assert_vo_rc(vo_twilio_verify(empty, 1, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+                    VO_EINVAL);
+    ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
+    const char *with_null[] = {TOKEN, NULL};
+    ck_assert_vo_rc(vo_twilio_verify(with_null, 2, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+                    VO_EINVAL);
+}
+END_TEST
+
+START_TEST(several_tokens)
+{
+    const char *tokens[] = {"old-primary-token", TOKEN};
+    vo_verify_result r;
+    ck_assert_vo_ok(vo_twilio_verify(tokens, 2, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r));
+    ck_assert_int_eq(r.key_index, 1);
+    const char *wrong[] = {"a", "b", "c"};
+    ck_assert_vo_rc(vo_twilio_verify(wrong, 3, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+                    VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(null_arguments)
+{
+    vo_verify_result r;
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, NULL, EXPECTED, FORM_CT, NULL, 0, &r), VO_EINVAL);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_URL);
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, NULL, 5, &r), VO_EINVAL);
+    ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
+    /* result may be NULL */
+    ck_assert_vo_rc(verify_form(URL, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL), VO_EAUTH);
+    ck_assert_vo_ok(verify_form(URL, EXPECTED, NULL));
+    ck_assert_vo_rc(vo_twilio_signature(NULL, 29, TOKEN, URL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), NULL, URL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), "", URL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, NULL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, NULL, 1), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_signature(sig, 28, TOKEN, URL, NULL, 0), VO_ERANGE);
+    const vo_param bad[] = {{"a", NULL}};
+    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, bad, 1), VO_EINVAL);
+}
+END_TEST
+
+START_TEST(malformed_urls)
+{
+    const char *bad[] = {"", "mycompany.com/x", "://host/x", "https://", "https:///path",
+                         "https://host:12a/x", "https://[::1/x", "https://[::1]x/y",
+                         "1http://host/"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        vo_verify_result r;
+        ck_assert_vo_rc(verify_form(bad[i], EXPECTED, &r), VO_EINVAL);
+        ck_assert_msg(r.reason == VO_VERIFY_MALFORMED_URL, "url '%s' reason %s", bad[i],
+                      vo_verify_reason_name(r.reason));
+    }
+}
+END_TEST
+
+/* Sign `signed_url` and check that verification at `seen_url` finds form `form`. */
+static void check_form(const char *signed_url, const char *seen_url, int form)
+{
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, signed_url, PARAMS, 5));
+    vo_verify_result r;
+    int rc = verify_form(seen_url, sig, &r);
+    ck_assert_msg(rc == VO_OK, "signed '%s', seen '%s': %s", signed_url, seen_url,
+                  vo_verify_reason_name(r.reason));
+    ck_assert_msg(r.url_form == form, "signed '%s', seen '%s': form %d, want %d", signed_url,
+                  seen_url, r.url_form, form);
+}
+
+START_TEST(url_forms_ports)
+{
+    check_form("https://example.com:443/hook", "https://example.com/hook",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("http://example.com:80/hook", "http://example.com/hook",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com/hook", "https://example.com:8443/hook",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    /* Empty path, with and without the default port. */
+    check_form("https://example.com:443", "https://example.com", VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com", "https://example.com:443", VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com?x=1", "https://example.com:443?x=1",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    /* IPv6 hosts: the port is after the bracket, the colons inside are not ports. */
+    check_form("https://[2001:db8::1]:443/hook", "https://[2001:db8::1]/hook",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://[2001:db8::1]/hook", "https://[2001:db8::1]:9000/hook",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("http://[::1]:8080/hook", "http://[::1]:8080/hook", VO_TWILIO_URL_AS_GIVEN);
+    /* User info without password, and with a colon in the password. */
+    check_form("https://user@example.com:443/hook", "https://user@example.com/hook",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://us%40er:p:a@ss@example.com/hook", "https://us%40er:p:a@ss@example.com:443/hook",
+               VO_TWILIO_URL_PORT_TOGGLED);
+    /* An @ in the query is not user info. */
+    check_form("https://example.com:443/hook?email=a@b.c", "https://example.com/hook?email=a@b.c",
+               VO_TWILIO_URL_PORT_TOGGLED);
+}
+END_TEST
+
+START_TEST(url_forms_no_case_folding)
+{
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, "HTTPS://Example.COM/Hook",
+                                        PARAMS, 5));
+    vo_verify_result r;
+    ck_assert_vo_ok(verify_form("HTTPS://Example.COM/Hook", sig, &r));
+    ck_assert_vo_rc(verify_form("https://example.com/Hook", sig, &r), VO_EAUTH);
+    /* The default port is still known for an upper-case scheme. */
+    ck_assert_vo_ok(verify_form("HTTPS://Example.COM:443/Hook", sig, &r));
+    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_PORT_TOGGLED);
+}
+END_TEST
+
+START_TEST(url_forms_legacy_query)
+{
+    /* The URL Twilio signed had the query encoded the legacy way (quote raw, %20). */
+    check_form("https://example.com/hook?name=O'hara&city=San%20Jose",
+               "https://example.com/hook?name=O%27hara&city=San+Jose",
+               VO_TWILIO_URL_LEGACY_QUERY);
+    check_form("https://example.com:443/hook?name=O'hara",
+               "https://example.com/hook?name=O%27hara", VO_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED);
+    /* And the plain O'hara URL as given verifies as given. */
+    check_form("https://example.com/hook?name=O'hara", "https://example.com/hook?name=O'hara",
+               VO_TWILIO_URL_AS_GIVEN);
+    /* UTF-8 in the query is percent-encoded by the legacy form. */
+    check_form("https://example.com/hook?q=%C3%A9t%C3%A9", "https://example.com/hook?q=\xC3\xA9t\xC3\xA9",
+               VO_TWILIO_URL_LEGACY_QUERY);
+}
+END_TEST
+
+START_TEST(url_forms_distinct_only)
+{
+    vo_verify_result r;
+    /* No port and a query that the legacy form leaves unchanged: two distinct forms. */
+    ck_assert_vo_rc(verify_form(URL, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r), VO_EAUTH);
+    ck_assert_int_eq(r.forms_tried, 2);
+    /* A query that changes under the legacy encoding: four forms. */
+    ck_assert_vo_rc(verify_form("https://example.com/hook?a=b+c", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r),
+                    VO_EAUTH);
+    ck_assert_int_eq(r.forms_tried, 4);
+    /* A scheme without a default port and no port: one form. */
+    ck_assert_vo_rc(verify_form("wss://example.com/hook", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r),
+                    VO_EAUTH);
+    ck_assert_int_eq(r.forms_tried, 1);
+}
+END_TEST
+
+START_TEST(percent_encoded_and_utf8_values)
+{
+    const vo_param p[] = {{"Body", "caf\xC3\xA9 & cr\xC3\xA8me +1"}, {"Empty", ""},
+                          {"Path", "/a b/%41"}};
+    const char *body = "Body=caf%C3%A9+%26+cr%c3%a8me+%2B1&Empty=&Path=%2Fa%20b%2F%2541";
+    const char *url = "https://example.com/caf%C3%A9/\xE2\x98\x83?x=%20";
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, p, 3));
+    vo_verify_result r;
+    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+                                     (const unsigned char *)body, strlen(body), &r));
+    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    /* A key without '=' is a key with an empty value. */
+    const char *body2 = "Body=caf%C3%A9+%26+cr%c3%a8me+%2B1&Empty&Path=%2Fa%20b%2F%2541";
+    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, FORM_CT, (const unsigned char *)body2,
+                                     strlen(body2), &r));
+}
+END_TEST
+
+START_TEST(malformed_form_body)
+{
+    const char *bodies[] = {"a=%", "a=%4", "a=%zz", "a=%00", "%G0=1"};
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        vo_verify_result r;
+        ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT,
+                                         (const unsigned char *)bodies[i], strlen(bodies[i]), &r),
+                        VO_EPARSE);
+        ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_BODY);
+    }
+    const unsigned char nul_body[] = {'a', '=', 0, 'b'};
+    vo_verify_result r;
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, nul_body, 4, &r),
+                    VO_EPARSE);
+}
+END_TEST
+
+START_TEST(huge_body)
+{
+    size_t n = VO_WEBHOOK_DEFAULT_MAX_BODY + 1;
+    unsigned char *body = malloc(n);
+    ck_assert_ptr_nonnull(body);
+    memset(body, 'a', n);
+    vo_verify_result r;
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, body, n, &r), VO_ETOOBIG);
+    ck_assert_int_eq(r.reason, VO_VERIFY_BODY_TOO_LARGE);
+    /* Just under the limit: parsed, and simply not matching. */
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, body, n - 1, &r), VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
+    /* A smaller limit through the request API. */
+    vo_twilio_verify_options o = VO_TWILIO_VERIFY_OPTIONS_INIT;
+    o.max_body = 10;
+    vo_param h[] = {{"Content-Type", FORM_CT}, {"X-Twilio-Signature", EXPECTED}};
+    vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
+    req.url = URL;
+    req.headers = h;
+    req.n_headers = 2;
+    req.body = body;
+    req.body_len = 11;
+    ck_assert_vo_rc(vo_twilio_verify_request(&o, TOKENS, 1, &req, &r), VO_ETOOBIG);
+    free(body);
+}
+END_TEST
+
+START_TEST(get_request_without_body)
+{
+    const char *url = "https://example.com/status?CallSid=CA1&CallStatus=completed";
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, NULL, 0));
+    vo_verify_result r;
+    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, NULL, NULL, 0, &r));
+    /* An empty form body is the same as no parameters. */
+    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, FORM_CT, NULL, 0, &r));
+}
+END_TEST
+
+START_TEST(request_api_headers)
+{
+    vo_param h[] = {{"content-type", FORM_CT}, {"x-twilio-signature", EXPECTED}, {"Host", "x"}};
+    vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
+    req.method = "POST";
+    req.url = URL;
+    req.headers = h;
+    req.n_headers = 3;
+    req.body = (const unsigned char *)FORM_BODY;
+    req.body_len = strlen(FORM_BODY);
+    vo_verify_result r;
+    ck_assert_vo_ok(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r));
+    /* Two different signature headers are ambiguous. */
+    vo_param h2[] = {{"Content-Type", FORM_CT}, {"X-Twilio-Signature", EXPECTED},
+                     {"X-Twilio-Signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}};
+    req.headers = h2;
+    ck_assert_vo_rc(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r), VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
+    /* Without the header. */
+    req.headers = h;
+    req.n_headers = 1;
+    ck_assert_vo_rc(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r), VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
+    /* Variants switched off: the port-removed form is not tried. */
+    vo_twilio_verify_options o = VO_TWILIO_VERIFY_OPTIONS_INIT;
+    o.url_variants = 0;
+    req.n_headers = 3;
+    req.url = "https://mycompany.com:1234/myapp.php?foo=1&bar=2";
+    ck_assert_vo_rc(vo_twilio_verify_request(&o, TOKENS, 1, &req, &r), VO_EAUTH);
+    ck_assert_int_eq(r.forms_tried, 1);
+    ck_assert_vo_ok(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r));
+    ck_assert_vo_rc(vo_twilio_verify_request(NULL, TOKENS, 1, NULL, &r), VO_EINVAL);
+}
+END_TEST
+
+START_TEST(error_message_has_no_secret)
+{
+    const char *tokens[] = {"0123456789abcdef0123456789abcdef"};
+    vo_verify_result r;
+    vo_twilio_verify(tokens, 1, URL, EXPECTED, FORM_CT, (const unsigned char *)FORM_BODY,
+                     strlen(FORM_BODY), &r);
+    ck_assert_ptr_null(strstr(vo_error_last()->message, tokens[0]));
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "mismatch"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("twilio_webhook");
+    TCase *v = tcase_create("vectors");
+    tcase_add_test(v, vector_signature);
+    tcase_add_test(v, vector_signature_param_order_irrelevant);
+    tcase_add_test(v, vector_verify_form_body);
+    tcase_add_test(v, vector_port_removed);
+    tcase_add_test(v, vector_port_kept);
+    tcase_add_test(v, vector_userinfo);
+    tcase_add_test(v, vector_repeated_keys);
+    tcase_add_test(v, vector_json_body);
+    tcase_add_test(v, json_body_one_byte_changed);
+    tcase_add_test(v, json_body_without_hash_rejected);
+    tcase_add_test(v, signature_wrong_empty_missing);
+    suite_add_tcase(s, v);
+    TCase *e = tcase_create("edges");
+    tcase_add_test(e, signature_noncanonical_base64);
+    tcase_add_test(e, no_token_is_error);
+    tcase_add_test(e, several_tokens);
+    tcase_add_test(e, null_arguments);
+    tcase_add_test(e, malformed_urls);
+    tcase_add_test(e, url_forms_ports);
+    tcase_add_test(e, url_forms_no_case_folding);
+    tcase_add_test(e, url_forms_legacy_query);
+    tcase_add_test(e, url_forms_distinct_only);
+    tcase_add_test(e, percent_encoded_and_utf8_values);
+    tcase_add_test(e, malformed_form_body);
+    tcase_add_test(e, huge_body);
+    tcase_add_test(e, get_request_without_body);
+    tcase_add_test(e, request_api_headers);
+    tcase_add_test(e, error_message_has_no_secret);
+    suite_add_tcase(s, e);
+    return s;
+}
+
+VO_TEST_MAIN(suite)
