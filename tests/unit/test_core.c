@@ -1,0 +1,343 @@
+/* Core: init reference counting, error model, logging and redaction, correlation ids,
+ * encoding helpers, secret holders. */
+#include <pthread.h>
+#include <stdio.h>
+
+#include "core/internal.h"
+
+#include "testutil.h"
+
+START_TEST(version_query)
+{
+    int ma = -1, mi = -1, pa = -1;
+    const char *v = vo_version(&ma, &mi, &pa);
+    ck_assert_str_eq(v, VO_VERSION_STRING);
+    ck_assert_int_eq(ma, VO_VERSION_MAJOR);
+    ck_assert_int_eq(mi, VO_VERSION_MINOR);
+    ck_assert_int_eq(pa, VO_VERSION_PATCH);
+    ck_assert_str_eq(vo_version(NULL, NULL, NULL), VO_VERSION_STRING);
+}
+END_TEST
+
+START_TEST(init_is_reference_counted)
+{
+    /* main() holds one reference already. */
+    ck_assert_int_eq(vo_is_initialized(), 1);
+    ck_assert_vo_ok(vo_init());
+    ck_assert_vo_ok(vo_init());
+    ck_assert_int_eq(vo_shutdown(), 2);
+    ck_assert_int_eq(vo_shutdown(), 1);
+    ck_assert_int_eq(vo_is_initialized(), 1);
+    ck_assert_int_eq(vo_shutdown(), 0);
+    ck_assert_int_eq(vo_is_initialized(), 0);
+    /* Functions that need the library say so instead of initialising lazily. */
+    char id[VO_CORRELATION_ID_SIZE];
+    ck_assert_vo_rc(vo_correlation_id_new(id, sizeof(id)), VO_ENOTINIT);
+    const char *tokens[] = {"t"};
+    vo_verify_result r;
+    ck_assert_vo_rc(vo_twilio_verify(tokens, 1, "https://a/", "x", NULL, NULL, 0, &r), VO_ENOTINIT);
+    char sig[VO_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), "t", "https://a/", NULL, 0), VO_ENOTINIT);
+    /* Extra shutdowns are ignored. */
+    ck_assert_int_eq(vo_shutdown(), 0);
+    ck_assert_vo_ok(vo_init());
+    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), "t", "https://a/", NULL, 0));
+}
+END_TEST
+
+START_TEST(error_last_never_null)
+{
+    vo_error_clear();
+    const vo_error *e = vo_error_last();
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->code, VO_OK);
+    ck_assert_str_eq(e->message, "no error");
+    ck_assert_str_eq(e->provider_request_id, "");
+    ck_assert_int_eq(e->retry_after_ms, -1);
+    ck_assert_vo_rc(vo_hex_encode(NULL, 0, NULL, 0), VO_EINVAL);
+    e = vo_error_last();
+    ck_assert_int_eq(e->code, VO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(e->message, "vo_hex_encode"));
+    ck_assert_ptr_nonnull(e->more_info);
+}
+END_TEST
+
+static void *thread_error(void *arg)
+{
+    (void)arg;
+    /* A fresh thread starts with no error, whatever the main thread did. */
+    const vo_error *e = vo_error_last();
+    int ok = e->code == VO_OK;
+    vo_hex_encode(NULL, 0, NULL, 0);
+    ok = ok && vo_error_last()->code == VO_EINVAL;
+    return ok ? (void *)1 : NULL;
+}
+
+START_TEST(error_is_thread_local)
+{
+    vo_hex_decode(NULL, 0, NULL, "zz", 2);
+    ck_assert_int_ne(vo_error_last()->code, VO_OK);
+    int before = vo_error_last()->code;
+    pthread_t t;
+    void *res = NULL;
+    ck_assert_int_eq(pthread_create(&t, NULL, thread_error, NULL), 0);
+    pthread_join(t, &res);
+    ck_assert_ptr_nonnull(res);
+    ck_assert_int_eq(vo_error_last()->code, before);
+}
+END_TEST
+
+START_TEST(strerror_and_names)
+{
+    const int codes[] = {VO_OK, VO_ERROR, VO_EINVAL, VO_ENOMEM, VO_ERANGE, VO_ETOOBIG,
+                         VO_EPARSE, VO_EAUTH, VO_ECRYPTO, VO_ENOTFOUND, VO_EEXISTS,
+                         VO_ECONFLICT, VO_ESTORAGE, VO_EBUSY, VO_ENETWORK, VO_ETIMEOUT,
+                         VO_ERATELIMIT, VO_EUNAVAILABLE, VO_EPROTOCOL, VO_EVALIDATION,
+                         VO_EFORBIDDEN, VO_EEXPIRED, VO_ENOTINIT, VO_EUNSUPPORTED,
+                         VO_EINTERNAL};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        ck_assert_str_ne(vo_strerror(codes[i]), "unknown error");
+        ck_assert_str_ne(vo_error_name(codes[i]), "VO_E?");
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(vo_error_name(codes[i]), vo_error_name(codes[j]));
+    }
+    ck_assert_str_eq(vo_error_name(VO_EAUTH), "VO_EAUTH");
+    ck_assert_str_eq(vo_strerror(12345), "unknown error");
+    ck_assert_str_eq(vo_error_name(-999), "VO_E?");
+}
+END_TEST
+
+/* ---- logging ------------------------------------------------------------------------ */
+
+typedef struct log_capture {
+    int count;
+    char last[2048];
+    char module[32];
+    char correlation[VO_CORRELATION_ID_SIZE];
+    vo_log_level level;
+} log_capture;
+
+static void capture(const vo_log_record *rec, void *payload)
+{
+    log_capture *c = payload;
+    c->count++;
+    c->level = rec->level;
+    snprintf(c->last, sizeof(c->last), "%s", rec->message);
+    snprintf(c->module, sizeof(c->module), "%s", rec->module);
+    snprintf(c->correlation, sizeof(c->correlation), "%s", rec->correlation_id);
+}
+
+static void check_redacted(const char *in, const char *secret)
+{
+    char out[512];
+    ck_assert_vo_ok(vo_redact(out, sizeof(out), in));
+    ck_assert_msg(strstr(out, secret) == NULL, "'%s' still contains the secret: '%s'", in, out);
+    ck_assert_msg(strstr(out, "[REDACTED]") != NULL, "'%s' -> '%s'", in, out);
+}
+
+START_TEST(redaction_patterns)
+{
+    check_redacted("Authorization: Basic QUMxMjM6c2VjcmV0", "QUMxMjM6c2VjcmV0");
+    check_redacted("authorization=Bearer 4f1c2d3e-aaaa-bbbb-cccc-1234567890ab",
+                   "4f1c2d3e-aaaa-bbbb-cccc-1234567890ab");
+    check_redacted("POST AuthToken=s3cr3t&FriendlyName=x", "s3cr3t");
+    check_redacted("{\"twilioAuthToken\": \"abc def\", \"x\": 1}", "abc def");
+    check_redacted("password: hunter2", "hunter2");
+    check_redacted("api_key='k-123'", "k-123");
+    check_redacted("secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    check_redacted("using whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw now", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    check_redacted("token 0123456789abcdef0123456789ABCDEF here", "0123456789abcdef0123456789ABCDEF");
+    /* Not secrets: account SIDs (AC + 32 hex), sha256 hex, plain words. */
+    char out[256];
+    ck_assert_vo_ok(vo_redact(out, sizeof(out),
+                              "GET /Accounts/AC0123456789abcdef0123456789abcdef/Calls status=200"));
+    ck_assert_str_eq(out, "GET /Accounts/AC0123456789abcdef0123456789abcdef/Calls status=200");
+    ck_assert_vo_rc(vo_redact(out, 8, "a long message"), VO_ERANGE);
+    ck_assert_str_eq(out, "a long ");
+    ck_assert_vo_rc(vo_redact(NULL, 8, "x"), VO_EINVAL);
+    ck_assert_vo_rc(vo_redact(out, 0, "x"), VO_EINVAL);
+}
+END_TEST
+
+START_TEST(log_callback_levels_and_redaction)
+{
+    log_capture c = {0};
+    /* Nothing is formatted or delivered without a callback. */
+    ck_assert(!vo__log_enabled(VO_LOG_ERROR));
+    vo_log_set_callback(capture, VO_LOG_WARN, &c);
+    ck_assert(vo__log_enabled(VO_LOG_ERROR));
+    ck_assert(!vo__log_enabled(VO_LOG_INFO));
+    vo__log(VO_LOG_INFO, "http", "below the threshold");
+    ck_assert_int_eq(c.count, 0);
+    ck_assert_vo_ok(vo_correlation_id_set("corr-7"));
+    vo__log(VO_LOG_ERROR, "http", "POST /Calls.json AuthToken=%s status=%d", "tok-s3cr3t", 401);
+    ck_assert_int_eq(c.count, 1);
+    ck_assert_int_eq(c.level, VO_LOG_ERROR);
+    ck_assert_str_eq(c.module, "http");
+    ck_assert_str_eq(c.correlation, "corr-7");
+    ck_assert_ptr_null(strstr(c.last, "tok-s3cr3t"));
+    ck_assert_str_eq(c.last, "POST /Calls.json AuthToken=[REDACTED] status=401");
+    vo_log_set_level(VO_LOG_TRACE);
+    vo__log(VO_LOG_TRACE, NULL, "trace now");
+    ck_assert_int_eq(c.count, 2);
+    ck_assert_str_eq(c.module, "core");
+    vo_log_set_callback(NULL, VO_LOG_TRACE, NULL);
+    vo__log(VO_LOG_ERROR, "http", "after removal");
+    ck_assert_int_eq(c.count, 2);
+    /* Setting a level without a callback does not enable logging. */
+    vo_log_set_level(VO_LOG_TRACE);
+    ck_assert(!vo__log_enabled(VO_LOG_ERROR));
+    vo_correlation_id_set(NULL);
+    ck_assert_str_eq(vo_log_level_name(VO_LOG_WARN), "warn");
+    ck_assert_str_eq(vo_log_level_name((vo_log_level)42), "?");
+}
+END_TEST
+
+START_TEST(error_messages_are_redacted)
+{
+    /* An error message that would quote a credential-looking value is scrubbed. */
+    char buf[8];
+    vo_error_clear();
+    ck_assert_vo_rc(vo_base64_encode(buf, sizeof(buf), (const unsigned char *)"0123456789", 10,
+                                     VO_BASE64_STANDARD), VO_ERANGE);
+    ck_assert_ptr_null(strstr(vo_error_last()->message, "0123456789"));
+}
+END_TEST
+
+/* ---- correlation ids ---------------------------------------------------------------- */
+
+START_TEST(correlation_ids)
+{
+    char a[VO_CORRELATION_ID_SIZE], b[VO_CORRELATION_ID_SIZE];
+    ck_assert_vo_ok(vo_correlation_id_new(a, sizeof(a)));
+    ck_assert_vo_ok(vo_correlation_id_new(b, sizeof(b)));
+    ck_assert_uint_eq(strlen(a), 36);
+    ck_assert_str_ne(a, b);
+    ck_assert_int_eq(a[14], '4');
+    ck_assert(strchr("89ab", a[19]) != NULL);
+    ck_assert_vo_rc(vo_correlation_id_new(a, 36), VO_ERANGE);
+    ck_assert_vo_rc(vo_correlation_id_new(NULL, 64), VO_EINVAL);
+
+    ck_assert_str_eq(vo_correlation_id_get(), "");
+    ck_assert_vo_ok(vo_correlation_id_set("req-42:import/x_y.z"));
+    ck_assert_str_eq(vo_correlation_id_get(), "req-42:import/x_y.z");
+    /* Errors carry it. */
+    vo_hex_decode(NULL, 0, NULL, "z", 1);
+    ck_assert_str_eq(vo_error_last()->correlation_id, "req-42:import/x_y.z");
+    /* Invalid ids are refused and the previous one is kept. */
+    ck_assert_vo_rc(vo_correlation_id_set("has space"), VO_EINVAL);
+    ck_assert_vo_rc(vo_correlation_id_set("new\nline"), VO_EINVAL);
+    char long_id[80];
+    memset(long_id, 'a', sizeof(long_id) - 1);
+    long_id[79] = '\0';
+    ck_assert_vo_rc(vo_correlation_id_set(long_id), VO_EINVAL);
+    long_id[64] = '\0';
+    ck_assert_vo_ok(vo_correlation_id_set(long_id));
+    ck_assert_vo_ok(vo_correlation_id_set("req-42"));
+    ck_assert_str_eq(vo_correlation_id_get(), "req-42");
+    ck_assert_vo_ok(vo_correlation_id_set(NULL));
+    ck_assert_str_eq(vo_correlation_id_get(), "");
+}
+END_TEST
+
+/* ---- encoding ----------------------------------------------------------------------- */
+
+START_TEST(base64_round_trip_and_strictness)
+{
+    const unsigned char bin[] = {0xfb, 0xff, 0x00, 0x10, 0x83};
+    char b64[16];
+    ck_assert_uint_eq(vo_base64_encoded_size(5, VO_BASE64_STANDARD), 9);
+    ck_assert_vo_ok(vo_base64_encode(b64, sizeof(b64), bin, 5, VO_BASE64_STANDARD));
+    ck_assert_str_eq(b64, "+/8AEIM=");
+    ck_assert_vo_ok(vo_base64_encode(b64, sizeof(b64), bin, 5, VO_BASE64_URLSAFE_NOPAD));
+    ck_assert_str_eq(b64, "-_8AEIM");
+    unsigned char out[8];
+    size_t n = 0;
+    ck_assert_vo_ok(vo_base64_decode(out, sizeof(out), &n, "+/8AEIM=", 8, VO_BASE64_STANDARD));
+    ck_assert_uint_eq(n, 5);
+    ck_assert_mem_eq(out, bin, 5);
+    /* Non-canonical: padding missing, trailing bits set, whitespace, wrong alphabet. */
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8AEIM", 7, VO_BASE64_STANDARD), VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8AEIN=", 8, VO_BASE64_STANDARD), VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8A EIM=", 9, VO_BASE64_STANDARD), VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "-_8AEIM=", 8, VO_BASE64_STANDARD), VO_EPARSE);
+    /* Too small an output buffer is a range error, not a parse error. */
+    ck_assert_vo_rc(vo_base64_decode(out, 4, &n, "+/8AEIM=", 8, VO_BASE64_STANDARD), VO_ERANGE);
+    ck_assert_vo_rc(vo_base64_decode(out, 4, &n, "+/8AEI!=", 8, VO_BASE64_STANDARD), VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_encode(b64, 8, bin, 5, VO_BASE64_STANDARD), VO_ERANGE);
+    ck_assert_vo_rc(vo_base64_encode(b64, 16, bin, 5, (vo_base64_variant)9), VO_EINVAL);
+    ck_assert_vo_ok(vo_base64_decode(out, sizeof(out), &n, "", 0, VO_BASE64_STANDARD));
+    ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(hex_round_trip)
+{
+    const unsigned char bin[] = {0x00, 0xab, 0xff};
+    char hex[7];
+    ck_assert_vo_ok(vo_hex_encode(hex, sizeof(hex), bin, 3));
+    ck_assert_str_eq(hex, "00abff");
+    ck_assert_vo_rc(vo_hex_encode(hex, 6, bin, 3), VO_ERANGE);
+    unsigned char out[3];
+    size_t n;
+    ck_assert_vo_ok(vo_hex_decode(out, 3, &n, "00ABff", 6));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_mem_eq(out, bin, 3);
+    ck_assert_vo_rc(vo_hex_decode(out, 3, &n, "00abf", 5), VO_EPARSE);
+    ck_assert_vo_rc(vo_hex_decode(out, 3, &n, "00ag", 4), VO_EPARSE);
+    ck_assert_vo_rc(vo_hex_decode(out, 3, &n, "00 a", 4), VO_EPARSE);
+    ck_assert_vo_rc(vo_hex_decode(out, 1, &n, "00ab", 4), VO_ERANGE);
+    ck_assert_vo_rc(vo_hex_decode(out, 1, &n, "00zz", 4), VO_EPARSE);
+}
+END_TEST
+
+/* ---- secrets ------------------------------------------------------------------------ */
+
+START_TEST(secret_holder)
+{
+    vo_secret *s = NULL;
+    ck_assert_vo_ok(vo_secret_new(&s, "tok\0en", 6));
+    ck_assert_uint_eq(vo_secret_len(s), 6);
+    ck_assert_mem_eq(vo_secret_data(s), "tok\0en", 6);
+    ck_assert_int_eq(vo_secret_data(s)[6], 0);
+    ck_assert_str_eq(vo_secret_str(s), "tok");
+    vo_secret_free(s);
+    ck_assert_vo_ok(vo_secret_new(&s, NULL, 0));
+    ck_assert_uint_eq(vo_secret_len(s), 0);
+    ck_assert_str_eq(vo_secret_str(s), "");
+    vo_secret_free(s);
+    vo_secret_free(NULL);
+    ck_assert_vo_rc(vo_secret_new(NULL, "x", 1), VO_EINVAL);
+    ck_assert_vo_rc(vo_secret_new(&s, NULL, 1), VO_EINVAL);
+    ck_assert_ptr_null(s);
+    ck_assert_ptr_null(vo_secret_data(NULL));
+    ck_assert_uint_eq(vo_secret_len(NULL), 0);
+    ck_assert_int_eq(vo_secure_equal("abc", 3, "abc", 3), 1);
+    ck_assert_int_eq(vo_secure_equal("abc", 3, "abd", 3), 0);
+    ck_assert_int_eq(vo_secure_equal("abc", 3, "abcd", 4), 0);
+    ck_assert_int_eq(vo_secure_equal(NULL, 0, "", 0), 0);
+    vo_free(NULL);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *t = tcase_create("core");
+    tcase_add_test(t, version_query);
+    tcase_add_test(t, init_is_reference_counted);
+    tcase_add_test(t, error_last_never_null);
+    tcase_add_test(t, error_is_thread_local);
+    tcase_add_test(t, strerror_and_names);
+    tcase_add_test(t, redaction_patterns);
+    tcase_add_test(t, log_callback_levels_and_redaction);
+    tcase_add_test(t, error_messages_are_redacted);
+    tcase_add_test(t, correlation_ids);
+    tcase_add_test(t, base64_round_trip_and_strictness);
+    tcase_add_test(t, hex_round_trip);
+    tcase_add_test(t, secret_holder);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+VO_TEST_MAIN(suite)
