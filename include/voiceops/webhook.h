@@ -143,7 +143,8 @@ VO_EXTERN void vo_form_free(vo_form *form);
  * @param out        receives the NUL-terminated 28-character signature.
  * @param out_size   at least VO_TWILIO_SIGNATURE_SIZE.
  * @param params     may be NULL when n_params is 0; every name and value must be non-NULL.
- * @return VO_OK, VO_EINVAL, VO_ERANGE, VO_ENOTINIT, VO_ENOMEM, VO_ECRYPTO.
+ * @return VO_OK, VO_EINVAL (also for a URL that is not absolute, see vo_twilio_verify()),
+ *         VO_ERANGE, VO_ENOTINIT, VO_ENOMEM, VO_ECRYPTO.
  */
 VO_EXTERN int vo_twilio_signature(char *out, size_t out_size, const char *auth_token,
                                   const char *url, const vo_param *params, size_t n_params);

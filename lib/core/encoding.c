@@ -1,4 +1,5 @@
 /* Base64 and hex on top of libsodium's constant-time codecs. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -57,8 +58,10 @@ int vo_base64_decode(unsigned char *out, size_t out_size, size_t *out_len, const
     size_t n = 0;
     const char *end = NULL;
     if (out_size < max) {
-        /* Decode into a scratch buffer large enough, then check it fits. */
-        unsigned char *scratch = sodium_malloc(max ? max : 1);
+        /* Decode into a scratch buffer large enough, then check it fits. The scratch may
+         * hold key material: it is wiped before it is released. */
+        unsigned char small[256];
+        unsigned char *scratch = max <= sizeof(small) ? small : malloc(max);
         if (!scratch)
             return vo__error_set(VO_ENOMEM, "out of memory");
         int r = sodium_base642bin(scratch, max, b64, b64_len, NULL, &n, &end, v);
@@ -73,7 +76,9 @@ int vo_base64_decode(unsigned char *out, size_t out_size, size_t *out_len, const
             if (out_len)
                 *out_len = n;
         }
-        sodium_free(scratch);
+        sodium_memzero(scratch, max);
+        if (scratch != small)
+            free(scratch);
         return rc;
     }
     if (sodium_base642bin(out, out_size, b64, b64_len, NULL, &n, &end, v) != 0 ||

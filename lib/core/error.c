@@ -41,13 +41,9 @@ void vo_error_clear(void)
     s->pub = no_error;
 }
 
-int vo__error_setv(int code, const char *fmt, va_list ap)
+/* Fill the rest of a record whose message is already written. */
+static int finish(error_slot *s, int code)
 {
-    error_slot *s = slot();
-    char raw[VO_ERROR_MESSAGE_SIZE];
-    vsnprintf(raw, sizeof(raw), fmt, ap);
-    /* Defence in depth: messages are built without secrets, and redacted anyway. */
-    vo_redact(s->message, sizeof(s->message), raw);
     vo__strlcpy(s->correlation_id, vo_correlation_id_get(), sizeof(s->correlation_id));
     s->request_id[0] = '\0';
     s->more_info[0] = '\0';
@@ -60,6 +56,31 @@ int vo__error_setv(int code, const char *fmt, va_list ap)
     s->pub.more_info = s->more_info;
     s->pub.retry_after_ms = -1;
     return code;
+}
+
+int vo__error_setv(int code, const char *fmt, va_list ap)
+{
+    error_slot *s = slot();
+    char raw[VO_ERROR_MESSAGE_SIZE];
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    /* Defence in depth: messages are built without secrets, and redacted anyway. */
+    vo_redact(s->message, sizeof(s->message), raw);
+    return finish(s, code);
+}
+
+int vo__error_set_static(int code, const char *prefix, const char *detail)
+{
+    error_slot *s = slot();
+    size_t a = strlen(prefix), b = strlen(detail);
+    if (a > sizeof(s->message) - 3)
+        a = sizeof(s->message) - 3;
+    if (b > sizeof(s->message) - 3 - a)
+        b = sizeof(s->message) - 3 - a;
+    memcpy(s->message, prefix, a);
+    memcpy(s->message + a, ": ", 2);
+    memcpy(s->message + a + 2, detail, b);
+    s->message[a + 2 + b] = '\0';
+    return finish(s, code);
 }
 
 int vo__error_set(int code, const char *fmt, ...)

@@ -34,6 +34,12 @@ int vo__require_init(void);
  */
 int vo__error_set(int code, const char *fmt, ...) VO__PRINTF(2, 3);
 int vo__error_setv(int code, const char *fmt, va_list ap) VO__PRINTF(2, 0);
+/**
+ * Record an error whose message is the concatenation of static, secret-free strings
+ * (`prefix`, ": ", `detail`), without formatting or redaction: for hot paths such as
+ * webhook verification failures. Returns `code`.
+ */
+int vo__error_set_static(int code, const char *prefix, const char *detail);
 /** Attach remote details to the current error record. Strings may be NULL. */
 void vo__error_set_remote(int http_status, long provider_code, const char *request_id,
                           const char *more_info, long retry_after_ms);
@@ -87,6 +93,15 @@ int vo__mac_final(vo__mac *m, unsigned char *out);
 size_t vo__mac_size(vo__mac_alg alg);
 /** Wipe and free. Accepts NULL. */
 void vo__mac_free(vo__mac *m);
+/**
+ * A keyed MAC state from the calling thread's cache, created on a miss. Building a keyed
+ * state costs more than hashing a short message with it, so callers that see the same keys
+ * again and again (webhook verification with a tenant's auth token) borrow it from here.
+ * The state belongs to the cache: never free it; it stays valid until the next
+ * vo__mac_cached() call on the same thread. Start each message with vo__mac_begin(). The cache is small (8 keys per thread), its
+ * entries are wiped when evicted, at thread exit and by vo_shutdown() on that thread.
+ */
+int vo__mac_cached(vo__mac **out, vo__mac_alg alg, const void *key, size_t key_len);
 /** One-shot convenience. */
 int vo__mac_oneshot(vo__mac_alg alg, const void *key, size_t key_len, const void *data,
                     size_t len, unsigned char *out);

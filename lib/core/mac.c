@@ -4,6 +4,8 @@
  * for each message (vo__mac_begin), which is what makes trying several URL forms or
  * several payloads with the same key cheap.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +28,13 @@ int vo__mac_global_init(void)
     return VO_OK;
 }
 
+/* Bumped at every global cleanup so that threads drop states built before it. */
+static atomic_uint cache_generation;
+
 void vo__mac_global_cleanup(void)
 {
+    vo__mac_cache_clear();
+    atomic_fetch_add(&cache_generation, 1);
     EVP_MAC_free(hmac_impl);
     hmac_impl = NULL;
 }
@@ -171,4 +178,103 @@ int vo__mac_oneshot(vo__mac_alg alg, const void *key, size_t key_len, const void
         rc = vo__mac_final(m, out);
     vo__mac_free(m);
     return rc;
+}
+
+/* ---- per-thread cache of keyed states ------------------------------------------------ */
+
+#define CACHE_SLOTS 8
+
+typedef struct cache_entry {
+    vo__mac *mac;
+    unsigned char *key; /* a copy, to recognise the key; wiped on eviction */
+    size_t key_len;
+    uint64_t used;
+} cache_entry;
+
+typedef struct mac_cache {
+    cache_entry e[CACHE_SLOTS];
+    uint64_t clock;
+    unsigned generation;
+    bool registered;
+} mac_cache;
+
+static _Thread_local mac_cache tls_cache;
+static pthread_key_t cache_key;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+
+static void entry_clear(cache_entry *e)
+{
+    vo__mac_free(e->mac);
+    if (e->key) {
+        sodium_memzero(e->key, e->key_len);
+        free(e->key);
+    }
+    memset(e, 0, sizeof(*e));
+}
+
+static void cache_clear(mac_cache *c)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        entry_clear(&c->e[i]);
+}
+
+static void cache_thread_exit(void *p)
+{
+    cache_clear(p);
+}
+
+static void cache_key_create(void)
+{
+    pthread_key_create(&cache_key, cache_thread_exit);
+}
+
+void vo__mac_cache_clear(void)
+{
+    cache_clear(&tls_cache);
+}
+
+int vo__mac_cached(vo__mac **out, vo__mac_alg alg, const void *key, size_t key_len)
+{
+    mac_cache *c = &tls_cache;
+    *out = NULL;
+    unsigned gen = atomic_load(&cache_generation);
+    if (c->generation != gen) {
+        cache_clear(c);
+        c->generation = gen;
+    }
+    if (!c->registered) {
+        /* Register the thread's cache so that its states are wiped when the thread ends. */
+        pthread_once(&cache_key_once, cache_key_create);
+        pthread_setspecific(cache_key, c);
+        c->registered = true;
+    }
+    cache_entry *victim = &c->e[0];
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        cache_entry *e = &c->e[i];
+        if (e->mac && e->mac->alg == alg && e->key_len == key_len &&
+            (key_len == 0 || sodium_memcmp(e->key, key, key_len) == 0)) {
+            e->used = ++c->clock;
+            *out = e->mac; /* the caller starts each message with vo__mac_begin() */
+            return VO_OK;
+        }
+        if (!e->mac || (victim->mac && e->used < victim->used))
+            victim = e;
+    }
+    entry_clear(victim);
+    unsigned char *copy = malloc(key_len ? key_len : 1);
+    if (!copy)
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    if (key_len)
+        memcpy(copy, key, key_len);
+    int rc = vo__mac_new(&victim->mac, alg, key, key_len);
+    if (rc != VO_OK) {
+        free(copy);
+        victim->mac = NULL;
+        return rc;
+    }
+    victim->key = copy;
+    victim->key_len = key_len;
+    victim->used = ++c->clock;
+    *out = victim->mac;
+    return VO_OK;
 }

@@ -36,7 +36,7 @@ int vo__verify_fail(vo_verify_result *r, vo_verify_reason reason, int code, cons
         r->reason = reason;
     if (code == VO_OK)
         return VO_OK;
-    return vo__error_set(code, "%s: %s", what, vo_verify_reason_name(reason));
+    return vo__error_set_static(code, what, vo_verify_reason_name(reason));
 }
 
 bool vo__header_get(const vo_webhook_request *req, const char *name, const char **value)

@@ -4,38 +4,138 @@
 
 #include "webhook_internal.h"
 
-static int hexval(unsigned char c)
+/* Hex digit values; 0xff for anything else. */
+static const unsigned char HEX[256] = {
+    ['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,
+    ['7'] = 7,  ['8'] = 8,  ['9'] = 9,  ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13,
+    ['e'] = 14, ['f'] = 15, ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14,
+    ['F'] = 15,
+};
+
+static bool is_hex(unsigned char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return HEX[c] != 0 || c == '0';
 }
 
-size_t vo__pct_decode(char *dst, const char *s, size_t len, bool plus_is_space)
+/* Byte classes of the one-pass form decoder. */
+enum { C_PLAIN = 0, C_AMP, C_EQ, C_PCT, C_PLUS, C_NUL };
+static const unsigned char FORM_CLASS[256] = {
+    [0] = C_NUL, ['&'] = C_AMP, ['='] = C_EQ, ['%'] = C_PCT, ['+'] = C_PLUS,
+};
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Bits set at the bytes of x equal to b (exact for the lowest such byte). */
+static inline uint64_t bytes_equal(uint64_t x, unsigned char b)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '%') {
-            if (i + 2 >= len)
-                return (size_t)-1;
-            int hi = hexval((unsigned char)s[i + 1]), lo = hexval((unsigned char)s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return (size_t)-1;
-            c = (unsigned char)(hi * 16 + lo);
-            if (c == 0)
-                return (size_t)-1;
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            c = ' ';
-        } else if (c == 0) {
-            return (size_t)-1;
-        }
-        dst[o++] = (char)c;
+    uint64_t y = x ^ (ONES * b);
+    return (y - ONES) & ~y & HIGHS;
+}
+
+/*
+ * Length of the run of ordinary bytes at in[0..avail) (at least 1: in[0] is ordinary),
+ * copied to out. Words of 8 bytes are tested for the five special bytes at once; out has
+ * room for 8 bytes past every position this writes to (see vo__form_size()).
+ */
+static size_t plain_run(const unsigned char *in, size_t avail, char *out)
+{
+    size_t k = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (avail - k >= 8) {
+        uint64_t w;
+        memcpy(&w, in + k, 8);
+        uint64_t special = bytes_equal(w, '&') | bytes_equal(w, '=') | bytes_equal(w, '%') |
+                           bytes_equal(w, '+') | bytes_equal(w, 0);
+        memcpy(out + k, &w, 8);
+        if (special)
+            return k + (size_t)(__builtin_ctzll(special) >> 3);
+        k += 8;
     }
-    dst[o] = '\0';
-    return o;
+#endif
+    while (k < avail && FORM_CLASS[in[k]] == C_PLAIN) {
+        out[k] = (char)in[k];
+        k++;
+    }
+    return k;
+}
+
+size_t vo__form_size(const char *body, size_t len)
+{
+    (void)body;
+    /* At most len/2 + 1 pairs (each non-empty segment plus its separator is >= 2 bytes):
+     * the header, the pair array, decoded strings no longer than their encoding, and two
+     * NULs per pair. */
+    size_t pairs = len / 2 + 1;
+    if (pairs > VO_FORM_MAX_PARAMS + 1)
+        pairs = VO_FORM_MAX_PARAMS + 1;
+    return sizeof(vo_form) + pairs * sizeof(vo__pair) + len + 2 * pairs + 1;
+}
+
+int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len)
+{
+    size_t max_pairs = (size - sizeof(vo_form) - len - 1) / (sizeof(vo__pair) + 2);
+    f->n = 0;
+    f->owned = false;
+    f->pairs = (vo__pair *)(f + 1);
+    char *store = (char *)(f->pairs + max_pairs);
+    const unsigned char *in = (const unsigned char *)body;
+    /* One pass: each segment's name then value are decoded straight into the store. */
+    char *name = store, *value = NULL;
+    char *o = store;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned cls = i == len ? C_AMP : FORM_CLASS[in[i]];
+        if (cls == C_PLAIN) {
+            /* Copy the run of ordinary bytes up to the next special one, 8 at a time
+             * where the run is long enough. */
+            size_t k = plain_run(in + i, len - i, o);
+            o += k;
+            i += k - 1;
+            continue;
+        }
+        switch (cls) {
+        case C_AMP:
+            if (o == name && !value) /* empty segment */
+                continue;
+            *o++ = '\0';
+            if (!value) { /* no '=': empty value */
+                value = o;
+                *o++ = '\0';
+            }
+            if (f->n == VO_FORM_MAX_PARAMS || f->n == max_pairs)
+                return vo__error_set(VO_EPARSE, "form body has more than %d parameters",
+                                     VO_FORM_MAX_PARAMS);
+            f->pairs[f->n++] = (vo__pair){name, value, (size_t)(value - name - 1),
+                                          (size_t)(o - value - 1)};
+            name = o;
+            value = NULL;
+            break;
+        case C_EQ:
+            if (value) { /* '=' inside a value is data */
+                *o++ = '=';
+            } else {
+                *o++ = '\0';
+                value = o;
+            }
+            break;
+        case C_PCT: {
+            if (len - i < 3 || !is_hex(in[i + 1]) || !is_hex(in[i + 2]))
+                return vo__error_set(VO_EPARSE, "form body has an invalid percent-escape");
+            unsigned char c = (unsigned char)(HEX[in[i + 1]] << 4 | HEX[in[i + 2]]);
+            if (c == 0)
+                return vo__error_set(VO_EPARSE, "form body has an escaped NUL byte (%%00)");
+            *o++ = (char)c;
+            i += 2;
+            break;
+        }
+        case C_PLUS:
+            *o++ = ' ';
+            break;
+        default:
+            return vo__error_set(VO_EPARSE, "form body has a NUL byte");
+        }
+    }
+    return VO_OK;
 }
 
 int vo__form_decode(vo_form **out, const char *body, size_t len, size_t max_len)
@@ -44,56 +144,18 @@ int vo__form_decode(vo_form **out, const char *body, size_t len, size_t max_len)
     if (len > max_len)
         return vo__error_set(VO_ETOOBIG, "form body of %zu bytes exceeds the limit of %zu",
                              len, max_len);
-    size_t segments = 0;
-    for (size_t i = 0, start = 0; i <= len; i++) {
-        if (i == len || body[i] == '&') {
-            if (i > start)
-                segments++;
-            start = i + 1;
-        }
-    }
-    if (segments > VO_FORM_MAX_PARAMS)
-        return vo__error_set(VO_EPARSE, "form body has more than %d parameters",
-                             VO_FORM_MAX_PARAMS);
-    /* One allocation: the header, the pair array, then decoded strings (each decoded
-     * string is no longer than its encoding, plus two NULs per pair). */
-    size_t head = sizeof(vo_form) + segments * sizeof(vo__pair);
-    vo_form *f = malloc(head + len + 2 * segments + 1);
+    size_t size = vo__form_size(body, len);
+    vo_form *f = malloc(size);
     if (!f)
         return vo__error_set(VO_ENOMEM, "out of memory");
-    f->n = 0;
-    f->pairs = (vo__pair *)(f + 1);
-    char *store = (char *)f + head;
-    for (size_t i = 0, start = 0; i <= len; i++) {
-        if (i < len && body[i] != '&')
-            continue;
-        size_t seg_len = i - start;
-        const char *seg = body + start;
-        start = i + 1;
-        if (seg_len == 0)
-            continue;
-        const char *eq = memchr(seg, '=', seg_len);
-        size_t name_len = eq ? (size_t)(eq - seg) : seg_len;
-        size_t value_len = eq ? seg_len - name_len - 1 : 0;
-        char *name = store;
-        size_t n = vo__pct_decode(name, seg, name_len, true);
-        if (n == (size_t)-1)
-            goto bad;
-        store += n + 1;
-        char *value = store;
-        size_t v = vo__pct_decode(value, eq ? eq + 1 : "", value_len, true);
-        if (v == (size_t)-1)
-            goto bad;
-        store += v + 1;
-        f->pairs[f->n].name = name;
-        f->pairs[f->n].value = value;
-        f->n++;
+    int rc = vo__form_decode_into(f, size, body, len);
+    if (rc != VO_OK) {
+        free(f);
+        return rc;
     }
+    f->owned = true;
     *out = f;
     return VO_OK;
-bad:
-    free(f);
-    return vo__error_set(VO_EPARSE, "form body has an invalid percent-escape or a NUL byte");
 }
 
 int vo_form_parse(vo_form **out, const char *body, size_t len)
@@ -133,5 +195,6 @@ const char *vo_form_get(const vo_form *form, const char *name)
 
 void vo_form_free(vo_form *form)
 {
-    free(form);
+    if (form && form->owned)
+        free(form);
 }

@@ -3,6 +3,7 @@
  * URL + the POST parameters sorted by name, each as name + value)). JSON bodies are covered
  * by a `bodySHA256` query parameter that holds the hex SHA-256 of the body.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,26 +17,39 @@
 static const char FORM_TYPE[] = "application/x-www-form-urlencoded";
 static const char BODY_HASH_PARAM[] = "bodySHA256";
 
-static int cmp_pair(const void *a, const void *b)
+static int cmp_pair(const vo__pair *x, const vo__pair *y)
 {
-    const vo__pair *x = a, *y = b;
     int c = strcmp(x->name, y->name); /* strcmp compares as unsigned char: byte order */
     return c ? c : strcmp(x->value, y->value);
 }
 
 /*
  * Append the signed parameter string: pairs sorted by name then value, byte order; a value
- * repeated under the same name counts once. Sorts `pairs` in place.
+ * repeated under the same name counts once. Sorts `pairs` in place: insertion sort, which
+ * is linear on the already-sorted bodies Twilio sends and fine for the few dozen
+ * parameters a webhook has (the count is capped by VO_FORM_MAX_PARAMS).
  */
 static bool append_params(vo__buf *b, vo__pair *pairs, size_t n)
 {
-    if (n > 1)
-        qsort(pairs, n, sizeof(*pairs), cmp_pair);
+    size_t total = 0;
+    for (size_t i = 1; i < n; i++) {
+        vo__pair cur = pairs[i];
+        size_t j = i;
+        while (j > 0 && cmp_pair(&pairs[j - 1], &cur) > 0) {
+            pairs[j] = pairs[j - 1];
+            j--;
+        }
+        pairs[j] = cur;
+    }
+    for (size_t i = 0; i < n; i++)
+        total += pairs[i].name_len + pairs[i].value_len;
+    if (!vo__buf_reserve(b, total))
+        return false;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && cmp_pair(&pairs[i - 1], &pairs[i]) == 0)
             continue;
-        vo__buf_append_str(b, pairs[i].name);
-        vo__buf_append_str(b, pairs[i].value);
+        vo__buf_append(b, pairs[i].name, pairs[i].name_len);
+        vo__buf_append(b, pairs[i].value, pairs[i].value_len);
     }
     return vo__buf_finish(b);
 }
@@ -68,6 +82,10 @@ int vo_twilio_signature(char *out, size_t out_size, const char *auth_token, cons
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
+    /* The same URL check as verification, so that what is signed can be verified. */
+    rc = vo__twilio_url_check(url);
+    if (rc != VO_OK)
+        return rc;
     vo__pair *pairs = malloc((n_params ? n_params : 1) * sizeof(*pairs));
     if (!pairs)
         return vo__error_set(VO_ENOMEM, "out of memory");
@@ -77,8 +95,8 @@ int vo_twilio_signature(char *out, size_t out_size, const char *auth_token, cons
             return vo__error_set(VO_EINVAL, "vo_twilio_signature: parameter %zu has a NULL "
                                             "name or value", i);
         }
-        pairs[i].name = params[i].name;
-        pairs[i].value = params[i].value;
+        pairs[i] = (vo__pair){params[i].name, params[i].value, strlen(params[i].name),
+                              strlen(params[i].value)};
     }
     vo__buf b = VO__BUF_INIT;
     vo__mac *m = NULL;
@@ -198,14 +216,23 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
     /* What is signed besides the URL. */
     body_kind kind = classify(content_type, body_len);
     vo_form *form = NULL;
+    _Alignas(max_align_t) unsigned char form_space[8192];
     vo__buf params = VO__BUF_INIT;
     vo__url_forms forms = {0};
-    vo__mac **macs = NULL;
     const char *hash_hex = NULL;
     size_t hash_hex_len = 0;
     if (kind == BODY_FORM) {
-        rc = vo__form_decode(&form, (const char *)(body ? body : (const unsigned char *)""),
-                             body_len, max_body);
+        /* Small bodies (every real Twilio webhook) are decoded on the stack. */
+        const char *text = (const char *)(body ? body : (const unsigned char *)"");
+        size_t need = vo__form_size(text, body_len);
+        if (need <= sizeof(form_space)) {
+            form = (vo_form *)form_space;
+            rc = vo__form_decode_into(form, sizeof(form_space), text, body_len);
+            if (rc != VO_OK)
+                form = NULL;
+        } else {
+            rc = vo__form_decode(&form, text, body_len, max_body);
+        }
         if (rc == VO_ENOMEM) {
             rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
             goto done;
@@ -229,47 +256,45 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
         }
     }
 
-    macs = calloc(n_tokens, sizeof(*macs));
-    if (!macs) {
-        rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM, what);
+    rc = vo__twilio_url_check(url);
+    if (rc != VO_OK) {
+        rc = vo__verify_fail(result, VO_VERIFY_MALFORMED_URL, rc, what);
         goto done;
     }
-    for (size_t t = 0; t < n_tokens; t++) {
-        rc = vo__mac_new(&macs[t], VO__MAC_SHA1, tokens[t], strlen(tokens[t]));
+
+    /* For each token (primary first): the URL as given, then the other forms, built only
+     * once and only when the URL as given does not match. The keyed HMAC state of each
+     * token comes from the thread's cache. */
+    size_t url_len = strlen(url);
+    int matched_token = -1, matched_form = -1, tried = 1;
+    bool expanded = false;
+    for (size_t t = 0; t < n_tokens && matched_token < 0; t++) {
+        vo__mac *m;
+        rc = vo__mac_cached(&m, VO__MAC_SHA1, tokens[t], strlen(tokens[t]));
         if (rc != VO_OK) {
             rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
             goto done;
         }
-    }
-
-    /* The URL as given first; the other forms are built only when it does not match. */
-    rc = vo__twilio_url_forms(&forms, url, false);
-    if (rc != VO_OK) {
-        rc = vo__verify_fail(result, rc == VO_ENOMEM ? VO_VERIFY_INTERNAL_ERROR
-                                                     : VO_VERIFY_MALFORMED_URL, rc, what);
-        goto done;
-    }
-    int matched_token = -1, matched_form = -1, tried = 0;
-    bool expanded = !variants;
-    for (size_t f = 0; matched_token < 0; f++) {
-        if (f == forms.n) {
-            if (expanded)
-                break;
-            /* Expand to every form; entry 0 (as given) comes out identical. */
-            expanded = true;
-            vo__url_forms_free(&forms);
-            rc = vo__twilio_url_forms(&forms, url, true);
-            if (rc != VO_OK) {
-                rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
-                goto done;
+        for (size_t f = 0; matched_token < 0; f++) {
+            const char *u = url;
+            size_t u_len = url_len;
+            if (f > 0) {
+                if (!expanded && variants) {
+                    expanded = true;
+                    rc = vo__twilio_url_forms(&forms, url, true);
+                    if (rc != VO_OK) {
+                        rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+                        goto done;
+                    }
+                    tried = (int)forms.n;
+                }
+                if (f >= forms.n)
+                    break;
+                u = forms.url[f]; /* forms.url[0] is the URL as given */
+                u_len = forms.len[f];
             }
-            if (f == forms.n)
-                break;
-        }
-        tried++;
-        for (size_t t = 0; t < n_tokens; t++) {
             unsigned char mac[SHA1_LEN];
-            rc = sign_raw(mac, macs[t], forms.url[f], forms.len[f], &params);
+            rc = sign_raw(mac, m, u, u_len, &params);
             if (rc != VO_OK) {
                 rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
                 goto done;
@@ -278,8 +303,11 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
             sodium_memzero(mac, sizeof(mac));
             if (equal) {
                 matched_token = (int)t;
-                matched_form = forms.form[f];
-                break;
+                matched_form = f == 0 ? VO_TWILIO_URL_AS_GIVEN : forms.form[f];
+                if (!expanded)
+                    tried = 1;
+                else
+                    tried = (int)f + 1;
             }
         }
     }
@@ -308,10 +336,6 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
     }
     rc = vo__verify_fail(result, VO_VERIFY_OK, VO_OK, what);
 done:
-    if (macs)
-        for (size_t t = 0; t < n_tokens; t++)
-            vo__mac_free(macs[t]);
-    free(macs);
     vo__url_forms_free(&forms);
     vo__buf_free(&params, false);
     vo_form_free(form);

@@ -162,17 +162,31 @@ void vo__url_forms_free(vo__url_forms *f)
     memset(f, 0, sizeof(*f));
 }
 
+static int check_url(const char *url, size_t len, url_parts *p)
+{
+    if (len == 0 || len > VO__URL_MAX_LEN)
+        return vo__error_set(VO_EINVAL, "URL is empty or longer than %d bytes",
+                             VO__URL_MAX_LEN);
+    if (!split_url(url, len, p))
+        return vo__error_set(VO_EINVAL,
+                             "URL must be absolute (scheme://host[:port]/...) with a numeric port");
+    return VO_OK;
+}
+
+int vo__twilio_url_check(const char *url)
+{
+    url_parts p;
+    return check_url(url, strlen(url), &p);
+}
+
 int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants)
 {
     memset(out, 0, sizeof(*out));
     size_t len = strlen(url);
-    if (len == 0 || len > VO__URL_MAX_LEN)
-        return vo__error_set(VO_EINVAL, "URL is empty or longer than %d bytes",
-                             VO__URL_MAX_LEN);
     url_parts p;
-    if (!split_url(url, len, &p))
-        return vo__error_set(VO_EINVAL,
-                             "URL must be absolute (scheme://host[:port]/...) with a numeric port");
+    int rc = check_url(url, len, &p);
+    if (rc != VO_OK)
+        return rc;
     vo__buf b = VO__BUF_INIT;
     vo__buf_append(&b, url, len);
     add_form(out, &b, VO_TWILIO_URL_AS_GIVEN);

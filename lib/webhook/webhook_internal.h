@@ -11,11 +11,14 @@
 typedef struct vo__pair {
     const char *name;
     const char *value;
+    size_t name_len;
+    size_t value_len;
 } vo__pair;
 
 struct vo_form {
     size_t n;
-    vo__pair *pairs;  /* n entries; strings point into the same allocation */
+    vo__pair *pairs;  /* n entries; strings point into the same block */
+    bool owned;       /* allocated by vo__form_decode (else caller-provided memory) */
 };
 
 /**
@@ -23,12 +26,13 @@ struct vo_form {
  * Returns VO_OK, VO_EPARSE (message says why), VO_ETOOBIG or VO_ENOMEM.
  */
 int vo__form_decode(vo_form **out, const char *body, size_t len, size_t max_len);
-
+/** Size of the block that vo__form_decode_into() needs for a body of `len` bytes. */
+size_t vo__form_size(const char *body, size_t len);
 /**
- * Percent-decode s[0..len) (`+` -> space when plus_is_space) into dst, which must hold
- * len + 1 bytes. Returns the decoded length, or (size_t)-1 on an invalid escape or NUL.
+ * Decode into caller-provided memory `f` of `size` >= vo__form_size() bytes (aligned for
+ * vo_form), e.g. a stack buffer for small bodies. vo_form_free() on it does nothing.
  */
-size_t vo__pct_decode(char *dst, const char *s, size_t len, bool plus_is_space);
+int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len);
 
 /* ---- Twilio URL forms ----------------------------------------------------------------- */
 #define VO__URL_FORMS 4
@@ -47,6 +51,8 @@ typedef struct vo__url_forms {
  */
 int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants);
 void vo__url_forms_free(vo__url_forms *f);
+/** Check that a URL can be split into the parts the forms need (no allocation). */
+int vo__twilio_url_check(const char *url);
 
 /* ---- shared helpers ------------------------------------------------------------------- */
 /** Initialise a result record to "failed, nothing matched". */

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""The shared library exports exactly the functions the public headers declare VO_EXTERN.
+
+Usage: check_symbols.py LIBVOICEOPS_SO INCLUDE_DIR
+"""
+import pathlib
+import re
+import subprocess
+import sys
+
+
+def declared(include_dir: pathlib.Path) -> set[str]:
+    names = set()
+    for header in sorted(include_dir.rglob("*.h")):
+        text = header.read_text()
+        text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # drop comments
+        text = re.sub(r"^\s*#(?:[^\n]*\\\n)*[^\n]*", "", text, flags=re.M)  # and directives
+        for decl in re.findall(r"VO_EXTERN\b([^;{]*?)\(", text, flags=re.S):
+            m = re.search(r"(\w+)\s*$", decl)
+            if m:
+                names.add(m.group(1))
+    return names
+
+
+def exported(lib: str) -> tuple[set[str], set[str]]:
+    out = subprocess.run(["nm", "-D", "--defined-only", lib], check=True,
+                         capture_output=True, text=True).stdout
+    funcs, other = set(), set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) != 3:
+            continue
+        kind, name = parts[1], parts[2]
+        (funcs if kind in "TtWiI" else other).add(name)
+    return funcs, other
+
+
+def main() -> int:
+    lib, include_dir = sys.argv[1], pathlib.Path(sys.argv[2])
+    want = declared(include_dir)
+    funcs, other = exported(lib)
+    ok = True
+    for name in sorted(funcs - want):
+        print(f"exported but not declared VO_EXTERN in a public header: {name}")
+        ok = False
+    for name in sorted(want - funcs):
+        print(f"declared VO_EXTERN but not exported: {name}")
+        ok = False
+    for name in sorted(n for n in funcs | other if not n.startswith("vo_")):
+        print(f"exported symbol outside the vo_ namespace: {name}")
+        ok = False
+    for name in sorted(other):
+        print(f"exported data symbol (only functions are public): {name}")
+        ok = False
+    print(f"{len(funcs)} exported functions, {len(want)} declared")
+    return 0 if ok and want else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
