@@ -18,8 +18,9 @@ Sections of this file:
   4. FaultTable    -- fault injection
   5. RequestLog    -- what the clients sent, for assertions
   6. WebhookSender -- signed Twilio / Vapi webhooks to a target URL
-  7. Twilio API routes, Vapi API routes, control routes
-  8. HTTP handler and server, CLI
+  7. Request parsing, Twilio paging; TwilioApi / VapiApi / ControlApi routes;
+     Sandbox (state + dispatcher)
+  8. HTTP handler (faults, request log, keep-alive), SandboxServer, CLI
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def vapi_auth_error() -> ApiError:
                            "the public key, or vice versa.")
 
 
-SECRET_NAME = re.compile(r"token|secret|password|passwd|authorization|credential", re.I)
+SECRET_NAME = re.compile(r"token|secret|password|passwd|authorization|api_?key|private_?key", re.I)
 
 
 def redact(obj):
@@ -845,7 +846,7 @@ def bool_param(v):
 
 
 # ---------------------------------------------------------------------------
-# 7b. The sandbox: state + routes
+# 7b. API routes: TwilioApi, VapiApi, ControlApi (mixed into Sandbox)
 # ---------------------------------------------------------------------------
 
 METHOD_VALUES = ("GET", "POST")
@@ -880,122 +881,8 @@ def _date_filter(req, name, value: _dt.datetime | None):
     return True
 
 
-class Sandbox:
-    def __init__(self):
-        self.lock = threading.RLock()
-        self.twilio = TwilioState()
-        self.vapi = VapiState()
-        self.faults = FaultTable()
-        self.log = RequestLog()
-        self.webhooks = WebhookSender()
-        self.stats_lock = threading.Lock()
-        self.stats = {"connections": 0, "requests": 0, "control_requests": 0,
-                      "api_connections": 0}
-        self._routes = self._build_routes()
-
-    def reset(self):
-        with self.lock:
-            self.twilio = TwilioState()
-            self.vapi = VapiState()
-        self.faults.clear()
-        self.log.clear()
-        with self.stats_lock:
-            for k in self.stats:
-                self.stats[k] = 0
-
-    def bump(self, name):
-        with self.stats_lock:
-            self.stats[name] += 1
-
-    # -- routing ----------------------------------------------------------
-    def _build_routes(self):
-        A = TWILIO_API + "/Accounts/(?P<acct>[^/]+)"
-        t = [
-            (TWILIO_API + r"/Accounts\.json", {"GET": self.tw_accounts_list,
-                                               "POST": self.tw_accounts_create}),
-            (A + r"\.json", {"GET": self.tw_account_fetch, "POST": self.tw_account_update}),
-            (A + r"/IncomingPhoneNumbers\.json", {"GET": self.tw_numbers_list,
-                                                  "POST": self.tw_numbers_buy}),
-            (A + r"/IncomingPhoneNumbers/(?P<sid>[^/]+)\.json",
-             {"GET": self.tw_number_fetch, "POST": self.tw_number_update,
-              "DELETE": self.tw_number_delete}),
-            (A + r"/AvailablePhoneNumbers/(?P<cc>[^/]+)/(?P<type>[^/]+)\.json",
-             {"GET": self.tw_available}),
-            (A + r"/Calls\.json", {"GET": self.tw_calls_list, "POST": self.tw_calls_create}),
-            (A + r"/Calls/(?P<sid>[^/]+)\.json", {"GET": self.tw_call_fetch,
-                                                  "POST": self.tw_call_update,
-                                                  "DELETE": self.tw_call_delete}),
-            (A + r"/Messages\.json", {"GET": self.tw_messages_list,
-                                      "POST": self.tw_messages_create}),
-            (A + r"/Messages/(?P<sid>[^/]+)\.json", {"GET": self.tw_message_fetch,
-                                                     "POST": self.tw_message_update,
-                                                     "DELETE": self.tw_message_delete}),
-            (A + r"/Keys\.json", {"GET": self.tw_keys_list, "POST": self.tw_keys_create}),
-            (A + r"/Keys/(?P<sid>[^/]+)\.json", {"GET": self.tw_key_fetch,
-                                                 "POST": self.tw_key_update,
-                                                 "DELETE": self.tw_key_delete}),
-            (r"/v1/AuthTokens/Secondary", {"POST": self.tw_secondary_create,
-                                           "DELETE": self.tw_secondary_delete}),
-            (r"/v1/AuthTokens/Promote", {"POST": self.tw_promote}),
-        ]
-        v = [
-            (r"/assistant", {"GET": self.va_assistants_list, "POST": self.va_assistant_create}),
-            (r"/assistant/(?P<id>[^/]+)", {"GET": self.va_assistant_fetch,
-                                           "PATCH": self.va_assistant_update,
-                                           "DELETE": self.va_assistant_delete}),
-            (r"/call", {"GET": self.va_calls_list, "POST": self.va_call_create}),
-            (r"/call/(?P<id>[^/]+)", {"GET": self.va_call_fetch, "PATCH": self.va_call_update,
-                                      "DELETE": self.va_call_delete}),
-            (r"/phone-number", {"GET": self.va_numbers_list, "POST": self.va_number_create}),
-            (r"/phone-number/(?P<id>[^/]+)", {"GET": self.va_number_fetch,
-                                              "PATCH": self.va_number_update,
-                                              "DELETE": self.va_number_delete}),
-            (r"/v2/phone-number", {"GET": self.va_numbers_list_v2}),
-        ]
-        return {"twilio": [(re.compile("^" + p + "$"), m) for p, m in t],
-                "vapi": [(re.compile("^" + p + "/?$"), m) for p, m in v]}
-
-    def dispatch(self, req: Request):
-        """Serve one provider API request: returns (status, body_obj, headers)."""
-        prov = provider_of(req.path)
-        for rx, methods in self._routes[prov]:
-            m = rx.match(req.path)
-            if not m:
-                continue
-            fn = methods.get(req.method)
-            if fn is None:
-                if prov == "twilio":
-                    raise twilio_error(405, 20004, "Method not allowed",
-                                       {"Allow": ", ".join(methods)})
-                raise vapi_error(404, "Cannot %s %s" % (req.method, req.path))
-            with self.lock:
-                if prov == "twilio":
-                    return fn(req, *self._twilio_auth(req, m.groupdict().get("acct")),
-                              **{k: v for k, v in m.groupdict().items() if k != "acct"})
-                return fn(req, *self._vapi_auth(req), **m.groupdict())
-        if prov == "twilio":
-            raise twilio_not_found(req.path)
-        raise vapi_error(404, "Cannot %s %s" % (req.method, req.path))
-
-    def _twilio_auth(self, req, acct_sid):
-        if req._basic is None:
-            raise twilio_auth_error()
-        auth = self.twilio.authenticate(*req._basic)
-        if auth is None:
-            raise twilio_auth_error()
-        if acct_sid is None:
-            return auth, auth
-        if not self.twilio.can_access(auth, acct_sid):
-            raise twilio_auth_error()
-        return auth, self.twilio.accounts[acct_sid]
-
-    def _vapi_auth(self, req):
-        if not req._bearer:
-            raise vapi_auth_error()
-        oid, org = self.vapi.org_for(req._bearer)
-        if org is None:
-            raise vapi_auth_error()
-        return oid, org
+class TwilioApi:
+    """Twilio REST routes (2010-04-01 and Accounts v1).  Called with Sandbox.lock held."""
 
     # -- Twilio: accounts -------------------------------------------------
     def tw_accounts_list(self, req, auth, target):
@@ -1400,6 +1287,10 @@ class Sandbox:
                      "date_created": iso_s(created), "date_updated": iso_s(now),
                      "url": req.base_url + "/v1/AuthTokens"}
 
+
+class VapiApi:
+    """Vapi REST routes.  Called with Sandbox.lock held."""
+
     # -- Vapi: common ----------------------------------------------------------
     @staticmethod
     def _vapi_json(obj):
@@ -1746,6 +1637,10 @@ class Sandbox:
         del org["phone_numbers"][n["id"]]
         return 200, self._vapi_json(n)
 
+
+class ControlApi:
+    """The /__sandbox/ control API (seeding, faults, request log, webhooks)."""
+
     # -- control API (/__sandbox/...) -------------------------------------------
     def control(self, method, path, query, body):
         """Returns (status, json_obj).  Errors: {"error": "..."}."""
@@ -1951,6 +1846,130 @@ class Sandbox:
 
 
 # ---------------------------------------------------------------------------
+# 7c. Sandbox: state, faults, log, stats and the request dispatcher
+# ---------------------------------------------------------------------------
+
+class Sandbox(TwilioApi, VapiApi, ControlApi):
+    """Everything one sandbox instance knows.  Independent of HTTP: dispatch() takes a Request."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.twilio = TwilioState()
+        self.vapi = VapiState()
+        self.faults = FaultTable()
+        self.log = RequestLog()
+        self.webhooks = WebhookSender()
+        self.stats_lock = threading.Lock()
+        self.stats = {"connections": 0, "requests": 0, "control_requests": 0,
+                      "api_connections": 0}
+        self._routes = self._build_routes()
+
+    def reset(self):
+        with self.lock:
+            self.twilio = TwilioState()
+            self.vapi = VapiState()
+        self.faults.clear()
+        self.log.clear()
+        with self.stats_lock:
+            for k in self.stats:
+                self.stats[k] = 0
+
+    def bump(self, name):
+        with self.stats_lock:
+            self.stats[name] += 1
+
+    # -- routing ----------------------------------------------------------
+    def _build_routes(self):
+        A = TWILIO_API + "/Accounts/(?P<acct>[^/]+)"
+        t = [
+            (TWILIO_API + r"/Accounts\.json", {"GET": self.tw_accounts_list,
+                                               "POST": self.tw_accounts_create}),
+            (A + r"\.json", {"GET": self.tw_account_fetch, "POST": self.tw_account_update}),
+            (A + r"/IncomingPhoneNumbers\.json", {"GET": self.tw_numbers_list,
+                                                  "POST": self.tw_numbers_buy}),
+            (A + r"/IncomingPhoneNumbers/(?P<sid>[^/]+)\.json",
+             {"GET": self.tw_number_fetch, "POST": self.tw_number_update,
+              "DELETE": self.tw_number_delete}),
+            (A + r"/AvailablePhoneNumbers/(?P<cc>[^/]+)/(?P<type>[^/]+)\.json",
+             {"GET": self.tw_available}),
+            (A + r"/Calls\.json", {"GET": self.tw_calls_list, "POST": self.tw_calls_create}),
+            (A + r"/Calls/(?P<sid>[^/]+)\.json", {"GET": self.tw_call_fetch,
+                                                  "POST": self.tw_call_update,
+                                                  "DELETE": self.tw_call_delete}),
+            (A + r"/Messages\.json", {"GET": self.tw_messages_list,
+                                      "POST": self.tw_messages_create}),
+            (A + r"/Messages/(?P<sid>[^/]+)\.json", {"GET": self.tw_message_fetch,
+                                                     "POST": self.tw_message_update,
+                                                     "DELETE": self.tw_message_delete}),
+            (A + r"/Keys\.json", {"GET": self.tw_keys_list, "POST": self.tw_keys_create}),
+            (A + r"/Keys/(?P<sid>[^/]+)\.json", {"GET": self.tw_key_fetch,
+                                                 "POST": self.tw_key_update,
+                                                 "DELETE": self.tw_key_delete}),
+            (r"/v1/AuthTokens/Secondary", {"POST": self.tw_secondary_create,
+                                           "DELETE": self.tw_secondary_delete}),
+            (r"/v1/AuthTokens/Promote", {"POST": self.tw_promote}),
+        ]
+        v = [
+            (r"/assistant", {"GET": self.va_assistants_list, "POST": self.va_assistant_create}),
+            (r"/assistant/(?P<id>[^/]+)", {"GET": self.va_assistant_fetch,
+                                           "PATCH": self.va_assistant_update,
+                                           "DELETE": self.va_assistant_delete}),
+            (r"/call", {"GET": self.va_calls_list, "POST": self.va_call_create}),
+            (r"/call/(?P<id>[^/]+)", {"GET": self.va_call_fetch, "PATCH": self.va_call_update,
+                                      "DELETE": self.va_call_delete}),
+            (r"/phone-number", {"GET": self.va_numbers_list, "POST": self.va_number_create}),
+            (r"/phone-number/(?P<id>[^/]+)", {"GET": self.va_number_fetch,
+                                              "PATCH": self.va_number_update,
+                                              "DELETE": self.va_number_delete}),
+            (r"/v2/phone-number", {"GET": self.va_numbers_list_v2}),
+        ]
+        return {"twilio": [(re.compile("^" + p + "$"), m) for p, m in t],
+                "vapi": [(re.compile("^" + p + "/?$"), m) for p, m in v]}
+
+    def dispatch(self, req: Request):
+        """Serve one provider API request: returns (status, body_obj, headers)."""
+        prov = provider_of(req.path)
+        for rx, methods in self._routes[prov]:
+            m = rx.match(req.path)
+            if not m:
+                continue
+            fn = methods.get(req.method)
+            if fn is None:
+                if prov == "twilio":
+                    raise twilio_error(405, 20004, "Method not allowed",
+                                       {"Allow": ", ".join(methods)})
+                raise vapi_error(404, "Cannot %s %s" % (req.method, req.path))
+            with self.lock:
+                if prov == "twilio":
+                    return fn(req, *self._twilio_auth(req, m.groupdict().get("acct")),
+                              **{k: v for k, v in m.groupdict().items() if k != "acct"})
+                return fn(req, *self._vapi_auth(req), **m.groupdict())
+        if prov == "twilio":
+            raise twilio_not_found(req.path)
+        raise vapi_error(404, "Cannot %s %s" % (req.method, req.path))
+
+    def _twilio_auth(self, req, acct_sid):
+        if req._basic is None:
+            raise twilio_auth_error()
+        auth = self.twilio.authenticate(*req._basic)
+        if auth is None:
+            raise twilio_auth_error()
+        if acct_sid is None:
+            return auth, auth
+        if not self.twilio.can_access(auth, acct_sid):
+            raise twilio_auth_error()
+        return auth, self.twilio.accounts[acct_sid]
+
+    def _vapi_auth(self, req):
+        if not req._bearer:
+            raise vapi_auth_error()
+        oid, org = self.vapi.org_for(req._bearer)
+        if org is None:
+            raise vapi_auth_error()
+        return oid, org
+
+
+# ---------------------------------------------------------------------------
 # 8. HTTP handler and server
 # ---------------------------------------------------------------------------
 
@@ -2032,6 +2051,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise ConnectionError("short body")
         return data
 
+    def _discard_body(self, limit=16 * MAX_BODY):
+        """After a 413: swallow a body of known, moderate length (so the client can read the
+        answer instead of hitting a reset) and keep the connection; otherwise close it."""
+        try:
+            n = int(self.headers.get("Content-Length") or -1)
+        except ValueError:
+            n = -1
+        if n < 0 or n > limit or self.headers.get("Expect", "").lower() == "100-continue" \
+                or "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            return
+        while n > 0:
+            chunk = self.rfile.read(min(n, 65536))
+            if not chunk:
+                self.close_connection = True
+                return
+            n -= len(chunk)
+
     def _send(self, status, body: bytes | None, headers=(), ctype="application/json; charset=utf-8"):
         self.send_response(status)
         for k, v in headers:
@@ -2096,7 +2133,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             try:
                 body = self._read_body()
             except _TooLarge:
-                self.close_connection = True
+                self._discard_body()
                 err = (twilio_error(413, 20413, "Request entity too large (limit 1 MiB)")
                        if prov == "twilio" else vapi_error(413, "request entity too large"))
                 entry["status"] = 413
@@ -2188,9 +2225,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sb.bump("control_requests")
         try:
             body = self._read_body()
-        except (_TooLarge, _BadLength, ValueError):
+        except _TooLarge:
+            self._discard_body()
+            self._send(413, json.dumps({"error": "body larger than 1 MiB"}).encode())
+            return
+        except (_BadLength, ValueError):
             self.close_connection = True
-            self._send(413, json.dumps({"error": "body too large or badly framed"}).encode())
+            self._send(400, json.dumps({"error": "badly framed body"}).encode())
             return
         except (ConnectionError, OSError):
             self.close_connection = True
