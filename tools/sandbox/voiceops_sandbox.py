@@ -333,7 +333,7 @@ class TwilioState:
     def add_available(self, country, type_, number, region=None, locality=None, postal=None,
                       lata=None, rate_center=None, lat=None, lon=None, capabilities=None,
                       friendly_name=None, beta=False, address_requirements="none"):
-        caps = capabilities or {"voice": True, "sms": True, "mms": type_ != "TollFree" or True,
+        caps = capabilities or {"voice": True, "sms": True, "mms": True,
                                 "fax": type_ == "Local"}
         self.available.append({
             "_country": country.upper(), "_type": type_,
