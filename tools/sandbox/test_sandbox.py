@@ -846,3 +846,49 @@ def test_vapi_webhooks(sb, receiver):
     r = call(sb, "POST", "/__sandbox/webhooks/send",
              jsn={"provider": "vapi", "url": "http://127.0.0.1:1/x", "message": msg})
     assert r.status == 502
+
+
+def test_control_drivers_batch_calls_and_v2_order(sb):
+    seed_numbers(sb, 2)
+    c = tw(sb, "POST", "/Calls.json", form={"To": "+14155550123", "From": "+16505550100",
+                                            "Url": "http://x"}).json
+    r = call(sb, "POST", "/__sandbox/twilio/calls/%s" % c["sid"],
+             jsn={"status": "completed", "duration": 42, "answered_by": "human"})
+    assert r.status == 200
+    got = tw(sb, "GET", "/Calls/%s.json" % c["sid"]).json
+    assert (got["status"], got["duration"], got["answered_by"]) == ("completed", "42", "human")
+    assert got["start_time"] and got["end_time"]
+    asst = va(sb, "POST", "/assistant", jsn={"name": "bot"}).json
+    pn = _import(sb).json
+    _import(sb, number="+16505550101")
+    batch = va(sb, "POST", "/call", jsn={"assistantId": asst["id"], "phoneNumberId": pn["id"],
+                                         "customers": [{"number": "+14155550100"},
+                                                       {"number": "bad"}]})
+    assert batch.status == 201
+    assert len(batch.json["results"]) == 1 and len(batch.json["errors"]) == 1
+    assert isinstance(batch.json["errors"][0]["error"], str)
+    vc = batch.json["results"][0]
+    r = call(sb, "POST", "/__sandbox/vapi/calls/%s" % vc["id"],
+             jsn={"status": "ended", "endedReason": "customer-ended-call"})
+    assert r.status == 200
+    got = va(sb, "GET", "/call/" + vc["id"]).json
+    assert got["status"] == "ended" and got["endedReason"] == "customer-ended-call" and got["endedAt"]
+    asc = va(sb, "GET", "/v2/phone-number?sortOrder=ASC").json["results"]
+    desc = va(sb, "GET", "/v2/phone-number").json["results"]
+    assert [x["number"] for x in asc] == ["+16505550100", "+16505550101"] == \
+        [x["number"] for x in desc][::-1]
+    assert_vapi_error(va(sb, "GET", "/v2/phone-number?page=0"), 400)
+
+
+def test_webhook_signed_with_given_token_and_subaccount_control(sb, receiver):
+    url, got = receiver
+    r = call(sb, "POST", "/__sandbox/twilio/accounts", jsn={"owner_account_sid": ACCT})
+    sub = r.json
+    assert sub["owner_account_sid"] == ACCT
+    assert tw(sb, "GET", ".json", acct=sub["account_sid"]).status == 200
+    call(sb, "POST", "/__sandbox/webhooks/send",
+         jsn={"provider": "twilio", "auth_token": "stale", "url": url + "/s",
+              "params": {"A": "1"}, "headers": {"X-Extra": "yes"}})
+    req = got[-1]
+    assert req["headers"]["x-extra"] == "yes"
+    assert req["headers"]["x-twilio-signature"] == _hand_twilio_sig("stale", url + "/s", {"A": ["1"]})

@@ -1459,7 +1459,7 @@ class VapiApi:
             c["phoneCallProvider"] = "twilio"
             c["phoneCallTransport"] = "pstn"
         else:
-            c["webCallUrl"] = "https://vapi.daily.co/sandbox-" + c["id"][:8]
+            c.setdefault("transport", {"provider": "daily", "conversationType": "voice"})
         if pn is not None:
             acct = self.twilio.accounts.get(pn["twilioAccountSid"])
             if acct is not None and customer and customer.get("number"):
@@ -1480,7 +1480,9 @@ class VapiApi:
                 try:
                     results.append(self._vapi_json(self._one_call(org_id, org, body, cust)))
                 except ApiError as e:
-                    errors.append({"customer": cust, "error": e.body.get("message")})
+                    msg = e.body.get("message")
+                    errors.append({"customer": cust,
+                                   "error": "; ".join(msg) if isinstance(msg, list) else str(msg)})
             return 201, {"results": results, "errors": errors}
         c = self._one_call(org_id, org, body, body.get("customer"))
         return 201, self._vapi_json(c)
