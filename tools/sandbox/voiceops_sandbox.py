@@ -1653,8 +1653,8 @@ class ControlApi:
         p = path[len("/__sandbox"):].rstrip("/") or "/"
         try:
             return self._control(method, p, query, data)
-        except (ValueError, TypeError, KeyError) as e:
-            return 400, {"error": str(e)}
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return 400, {"error": "bad control request: %s" % e}
 
     def _control(self, method, p, query, data):
         tw = self.twilio
@@ -1693,11 +1693,18 @@ class ControlApi:
             return self._send_webhook(data)
         if not isinstance(data, (dict, list)):
             raise ValueError("body must be a JSON object")
+        if isinstance(data, dict):
+            for k in ("account_sid", "auth_token", "friendly_name", "owner_account_sid", "api_key",
+                      "org_id", "sid", "secret"):
+                if data.get(k) is not None and not isinstance(data[k], str):
+                    raise ValueError("%s must be a string" % k)
         with self.lock:
             if p == "/twilio/accounts":
                 if method == "GET":
                     return 200, [dict(self._acct_ctl(a)) for a in tw.accounts.values()]
                 if method == "POST":
+                    if not isinstance(data, dict):
+                        raise ValueError("body must be a JSON object")
                     sid = data.get("account_sid")
                     if sid is not None and not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
                         raise ValueError("account_sid must be AC + 32 hex digits")
@@ -1731,6 +1738,8 @@ class ControlApi:
                     for it in items:
                         if isinstance(it, str):
                             it = {"phone_number": it}
+                        if not isinstance(it, dict):
+                            raise ValueError("each number must be an object or a string")
                         pn = it.get("phone_number")
                         if not isinstance(pn, str) or not E164.match(pn):
                             raise ValueError("phone_number must be E.164, got %r" % (pn,))
@@ -1758,6 +1767,8 @@ class ControlApi:
                     for it in items:
                         if isinstance(it, str):
                             it = {"phone_number": it}
+                        if not isinstance(it, dict):
+                            raise ValueError("each number must be an object or a string")
                         pn = it.get("phone_number")
                         if not isinstance(pn, str) or not E164.match(pn):
                             raise ValueError("phone_number must be E.164, got %r" % (pn,))
