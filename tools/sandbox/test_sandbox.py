@@ -628,6 +628,7 @@ def test_fault_drop_and_drop_after_read(sb):
         assert len(tw(sb, "GET", "/Calls.json").json["calls"]) == created
     log = requests_log(sb, method="POST")
     assert [(e["fault"], e["status"]) for e in log] == [("drop", None), ("drop_after_read", None)]
+    assert [e["auth_user"] for e in log] == [ACCT, ACCT]
     assert log[1]["processed_status"] == 201
 
 

@@ -2138,6 +2138,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "time": iso_ms(_dt.datetime.now(_dt.timezone.utc))}
         try:
             if kind == "drop":
+                probe = Request(method, path, query, self.headers, b"", "")
+                entry["auth_user"] = probe.auth_user if probe.auth_kind == "basic" else None
                 sb.log.add(entry)
                 self._drop()
                 return
