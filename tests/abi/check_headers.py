@@ -26,7 +26,7 @@ def main() -> int:
                 src.write_text(f'#include "{rel}"\n#include "{rel}"\nint vo_header_test_anchor;\n')
                 cmd = [compiler, std, *FLAGS, f"-I{include_dir}", str(src)]
                 res = subprocess.run(cmd, capture_output=True, text=True)
-                status = "ok" if res.returncode == 0 else "FAILED"
+                status = "compiled" if res.returncode == 0 else "FAILED"
                 print(f"{status}: {rel} as {lang}")
                 if res.returncode != 0:
                     print(res.stderr)
