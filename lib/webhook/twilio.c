@@ -189,7 +189,7 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
     for (size_t i = 0; i < n_tokens; i++)
         if (!tokens[i] || !*tokens[i])
             return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
-    if (!url || !*url)
+    if (!url || vo__twilio_url_check(url) != VO_OK)
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_URL, VO_EINVAL, what);
     if (!body && body_len)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
@@ -256,17 +256,11 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
         }
     }
 
-    rc = vo__twilio_url_check(url);
-    if (rc != VO_OK) {
-        rc = vo__verify_fail(result, VO_VERIFY_MALFORMED_URL, rc, what);
-        goto done;
-    }
-
     /* For each token (primary first): the URL as given, then the other forms, built only
      * once and only when the URL as given does not match. The keyed HMAC state of each
      * token comes from the thread's cache. */
     size_t url_len = strlen(url);
-    int matched_token = -1, matched_form = -1, tried = 1;
+    int matched_token = -1, matched_form = -1, tried = 0;
     bool expanded = false;
     for (size_t t = 0; t < n_tokens && matched_token < 0; t++) {
         vo__mac *m;
@@ -286,13 +280,14 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
                         rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
                         goto done;
                     }
-                    tried = (int)forms.n;
                 }
                 if (f >= forms.n)
                     break;
                 u = forms.url[f]; /* forms.url[0] is the URL as given */
                 u_len = forms.len[f];
             }
+            if ((int)f + 1 > tried)
+                tried = (int)f + 1; /* distinct forms computed so far, for any token */
             unsigned char mac[SHA1_LEN];
             rc = sign_raw(mac, m, u, u_len, &params);
             if (rc != VO_OK) {
@@ -304,10 +299,6 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
             if (equal) {
                 matched_token = (int)t;
                 matched_form = f == 0 ? VO_TWILIO_URL_AS_GIVEN : forms.form[f];
-                if (!expanded)
-                    tried = 1;
-                else
-                    tried = (int)f + 1;
             }
         }
     }

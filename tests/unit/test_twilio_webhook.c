@@ -226,6 +226,9 @@ START_TEST(several_tokens)
     ck_assert_vo_ok(vo_twilio_verify(tokens, 2, URL, EXPECTED, FORM_CT,
                                      (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r));
     ck_assert_int_eq(r.key_index, 1);
+    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    /* The first token was tried on both distinct forms before the second matched. */
+    ck_assert_int_eq(r.forms_tried, 2);
     const char *wrong[] = {"a", "b", "c"};
     ck_assert_vo_rc(vo_twilio_verify(wrong, 3, URL, EXPECTED, FORM_CT,
                                      (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
@@ -251,6 +254,12 @@ START_TEST(null_arguments)
     ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, NULL, NULL, 0), VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, NULL, 1), VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_signature(sig, 28, TOKEN, URL, NULL, 0), VO_ERANGE);
+    /* What cannot be verified is not signed either. */
+    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, "/myapp.php", NULL, 0), VO_EINVAL);
+    /* A configuration error is reported before anything about the request. */
+    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, "/myapp.php", NULL, FORM_CT,
+                                     (const unsigned char *)"a=%zz", 5, &r), VO_EINVAL);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_URL);
     const vo_param bad[] = {{"a", NULL}};
     ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, bad, 1), VO_EINVAL);
 }

@@ -2,7 +2,7 @@
 """Sum the results of every suite that tools/test-all ran into one closing line.
 
 C suites: each Check case (a TAP line in meson's testlog.json) counts once, every other
-meson test counts once. Fuzz targets count once each. pytest from its JUnit XML; Node from
+meson test counts once. Fuzz targets and the install check count once each. pytest from its JUnit XML; Node from
 its TAP output. Prints "N passed, N failed, N skipped" last; exits 1 if anything failed.
 """
 import json
@@ -57,9 +57,9 @@ def main() -> int:
     totals = {"passed": 0, "failed": 0, "skipped": 0}
     for log in sorted(results.glob("testlog-*.json")):
         meson(log, totals)
-    fuzz = results / "fuzz.txt"
-    if fuzz.exists():
-        for line in fuzz.read_text().splitlines():
+    extra = results / "extra.txt"  # fuzz runs, install check: "pass NAME" / "fail NAME"
+    if extra.exists():
+        for line in extra.read_text().splitlines():
             totals["passed" if line.startswith("pass") else "failed"] += 1
     if (results / "pytest.xml").exists():
         junit(results / "pytest.xml", totals)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `meson install` puts the headers, the libraries and voiceops.pc in place, and a program
+# builds against the installed copy through pkg-config alone and runs.
+# Usage: tests/abi/check_install.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+DESTDIR="$dest" meson install -C "$build" --quiet --no-rebuild >/dev/null
+pc=$(find "$dest" -name voiceops.pc | head -1)
+[ -n "$pc" ] || { echo "no voiceops.pc installed"; exit 1; }
+for f in voiceops.h voiceops/common.h voiceops/webhook.h; do
+  [ -n "$(find "$dest" -path "*/include/$f")" ] || { echo "missing header $f"; exit 1; }
+done
+so=$(find "$dest" -name 'libvoiceops.so.*.*.*' | head -1)
+[ -n "$so" ] || { echo "no versioned shared library"; exit 1; }
+export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR="$dest"
+cc -std=c99 -Wall -Wextra -Werror "$root/examples/c/verify_webhooks.c" \
+  $(pkg-config --cflags voiceops) $(pkg-config --libs voiceops) -o "$dest/verify_webhooks"
+LD_LIBRARY_PATH=$(dirname "$so") "$dest/verify_webhooks" >/dev/null
+echo "installed: $(pkg-config --modversion voiceops), $(basename "$so"); example built and ran"
