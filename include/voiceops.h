@@ -11,5 +11,6 @@
 #include "voiceops/encoding.h"
 #include "voiceops/secret.h"
 #include "voiceops/webhook.h"
+#include "voiceops/vapi_message.h"
 
 #endif /* VOICEOPS_H */
