@@ -282,7 +282,7 @@ static int tw_set(cred *c, int idx, const char *value)
             break;
         }
         if (!ok)
-            return vo__error_set(VO_EINVAL, "Twilio credentials: %s", rule);
+            return vo__error_set(VO_EINVAL, "invalid Twilio field: %s", rule);
     }
     return cred_set(c, idx, value);
 }
@@ -303,7 +303,7 @@ int vo_twilio_credentials_set_account_sid(vo_twilio_credentials *c, const char *
 {
     NEED(c);
     if (!sid)
-        return vo__error_set(VO_EINVAL, "Twilio credentials: account SID is NULL");
+        return vo__error_set(VO_EINVAL, "Twilio: account SID is NULL");
     return tw_set(&c->c, TW_SID, sid);
 }
 
@@ -318,7 +318,7 @@ int vo_twilio_credentials_set_api_key(vo_twilio_credentials *c, const char *sid,
 {
     NEED(c);
     if ((sid == NULL) != (secret == NULL))
-        return vo__error_set(VO_EINVAL, "Twilio credentials: API key SID and secret go together");
+        return vo__error_set(VO_EINVAL, "Twilio: API key SID and secret go together");
     int rc = tw_set(&c->c, TW_KEY_SID, sid);
     if (rc == VO_OK && (rc = tw_set(&c->c, TW_KEY_SECRET, secret)) != VO_OK)
         cred_set(&c->c, TW_KEY_SID, NULL);
@@ -358,13 +358,13 @@ int vo_twilio_credentials_validate(const vo_twilio_credentials *c)
 {
     NEED(c);
     if (!c->c.s[TW_SID])
-        return vo__error_set(VO_EINVAL, "Twilio credentials: account SID is missing");
+        return vo__error_set(VO_EINVAL, "Twilio: account SID is missing");
     if (!c->c.s[TW_TOKEN] && !c->c.s[TW_KEY_SID])
         return vo__error_set(VO_EINVAL,
-                             "Twilio credentials: an auth token or an API key is required");
+                             "Twilio: an auth token or an API key is required");
     if (c->c.s[TW_TOKEN2] && !c->c.s[TW_TOKEN])
         return vo__error_set(VO_EINVAL,
-                             "Twilio credentials: a secondary auth token needs a primary one");
+                             "Twilio: a secondary auth token needs a primary one");
     return VO_OK;
 }
 
@@ -434,7 +434,7 @@ static int vp_set(cred *c, int idx, const char *value)
             break;
         }
         if (!ok)
-            return vo__error_set(VO_EINVAL, "Vapi credentials: %s", rule);
+            return vo__error_set(VO_EINVAL, "invalid Vapi field: %s", rule);
     }
     return cred_set(c, idx, value);
 }
@@ -460,15 +460,15 @@ int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key)
 static int webhook_ints_valid(const int64_t *i)
 {
     if (i[VPI_TYPE] < VO_VAPI_AUTH_SECRET || i[VPI_TYPE] > VO_VAPI_AUTH_HMAC)
-        return vo__error_set(VO_EINVAL, "Vapi credentials: unknown webhook auth type");
+        return vo__error_set(VO_EINVAL, "Vapi: unknown webhook auth type");
     if (i[VPI_ALG] < VO_HMAC_SHA256 || i[VPI_ALG] > VO_HMAC_SHA512)
-        return vo__error_set(VO_EINVAL, "Vapi credentials: unknown HMAC algorithm");
+        return vo__error_set(VO_EINVAL, "Vapi: unknown HMAC algorithm");
     if (i[VPI_ENCODING] < VO_SIGNATURE_HEX || i[VPI_ENCODING] > VO_SIGNATURE_BASE64)
-        return vo__error_set(VO_EINVAL, "Vapi credentials: unknown signature encoding");
+        return vo__error_set(VO_EINVAL, "Vapi: unknown signature encoding");
     if (i[VPI_TOLERANCE] <= 0)
-        return vo__error_set(VO_EINVAL, "Vapi credentials: tolerance must be positive");
+        return vo__error_set(VO_EINVAL, "Vapi: tolerance must be positive");
     if (i[VPI_MAX_BODY] < 0)
-        return vo__error_set(VO_EINVAL, "Vapi credentials: max_body must not be negative");
+        return vo__error_set(VO_EINVAL, "Vapi: max_body must not be negative");
     return VO_OK;
 }
 
@@ -480,9 +480,9 @@ int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c, const vo_vapi_verify
     if (!opts)
         opts = &d;
     if (opts->version != VO_VAPI_VERIFY_OPTIONS_VERSION)
-        return vo__error_set(VO_EINVAL, "Vapi credentials: unknown options version");
+        return vo__error_set(VO_EINVAL, "Vapi: unknown options version");
     if (!secret || !*secret)
-        return vo__error_set(VO_EINVAL, "Vapi credentials: webhook secret is required");
+        return vo__error_set(VO_EINVAL, "Vapi: webhook secret is required");
     int64_t ints[MAX_INT] = {0};
     ints[VPI_TYPE] = opts->type;
     ints[VPI_BEARER_PREFIX] = opts->bearer_prefix ? 1 : 0;
@@ -498,15 +498,15 @@ int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c, const vo_vapi_verify
                           opts->message_id_header};
     for (size_t k = 0; rc == VO_OK && k < 4; k++)
         if (strs[k] && !is_token_header(strs[k]))
-            rc = vo__error_set(VO_EINVAL, "Vapi credentials: header names must be HTTP tokens");
+            rc = vo__error_set(VO_EINVAL, "Vapi: header names must be HTTP tokens");
     if (rc == VO_OK && opts->payload_format &&
         (strlen(opts->payload_format) == 0 || strlen(opts->payload_format) > 256))
-        rc = vo__error_set(VO_EINVAL, "Vapi credentials: payload format must be 1-256 characters");
+        rc = vo__error_set(VO_EINVAL, "Vapi: payload format must be 1-256 characters");
     if (rc == VO_OK && opts->signature_prefix && !printable_nospace(opts->signature_prefix, 1, 64))
-        rc = vo__error_set(VO_EINVAL, "Vapi credentials: signature prefix must be 1-64 "
+        rc = vo__error_set(VO_EINVAL, "Vapi: signature prefix must be 1-64 "
                                       "printable characters");
     if (rc == VO_OK && strlen(secret) > 512)
-        rc = vo__error_set(VO_EINVAL, "Vapi credentials: webhook secret must be 1-512 bytes");
+        rc = vo__error_set(VO_EINVAL, "Vapi: webhook secret must be 1-512 bytes");
     if (rc != VO_OK)
         return rc;
     if ((rc = cred_set(&c->c, VP_SECRET, secret)) != VO_OK ||
@@ -566,7 +566,7 @@ int vo_vapi_credentials_validate(const vo_vapi_credentials *c)
     NEED(c);
     if (!c->c.s[VP_KEY] && !c->c.has_webhook)
         return vo__error_set(VO_EINVAL,
-                             "Vapi credentials: an API key or webhook settings are required");
+                             "Vapi: an API key or webhook settings are required");
     if (c->c.has_webhook)
         return webhook_ints_valid(c->c.i);
     return VO_OK;
@@ -633,7 +633,7 @@ static int sm_set(cred *c, int idx, const char *value)
             break;
         }
         if (!ok)
-            return vo__error_set(VO_EINVAL, "SMTP credentials: %s", rule);
+            return vo__error_set(VO_EINVAL, "invalid SMTP field: %s", rule);
     }
     return cred_set(c, idx, value);
 }
@@ -659,7 +659,7 @@ int vo_smtp_credentials_set_host(vo_smtp_credentials *c, const char *host)
 {
     NEED(c);
     if (!host)
-        return vo__error_set(VO_EINVAL, "SMTP credentials: host is NULL");
+        return vo__error_set(VO_EINVAL, "SMTP: host is NULL");
     return sm_set(&c->c, SM_HOST, host);
 }
 
@@ -667,7 +667,7 @@ int vo_smtp_credentials_set_port(vo_smtp_credentials *c, int port)
 {
     NEED(c);
     if (port < 1 || port > 65535)
-        return vo__error_set(VO_EINVAL, "SMTP credentials: port must be 1-65535");
+        return vo__error_set(VO_EINVAL, "SMTP: port must be 1-65535");
     c->c.i[SMI_PORT] = port;
     return VO_OK;
 }
@@ -688,7 +688,7 @@ int vo_smtp_credentials_set_tls(vo_smtp_credentials *c, int tls)
 {
     NEED(c);
     if (tls < VO_SMTP_TLS_STARTTLS || tls > VO_SMTP_TLS_NONE)
-        return vo__error_set(VO_EINVAL, "SMTP credentials: unknown TLS mode %d", tls);
+        return vo__error_set(VO_EINVAL, "SMTP: unknown TLS mode %d", tls);
     c->c.i[SMI_TLS] = tls;
     return VO_OK;
 }
@@ -711,13 +711,13 @@ int vo_smtp_credentials_validate(const vo_smtp_credentials *c)
 {
     NEED(c);
     if (!c->c.s[SM_HOST])
-        return vo__error_set(VO_EINVAL, "SMTP credentials: host is missing");
+        return vo__error_set(VO_EINVAL, "SMTP: host is missing");
     if ((c->c.s[SM_USER] == NULL) != (c->c.s[SM_PASSWORD] == NULL))
-        return vo__error_set(VO_EINVAL, "SMTP credentials: username and password go together");
+        return vo__error_set(VO_EINVAL, "SMTP: username and password go together");
     if (c->c.i[SMI_PORT] < 1 || c->c.i[SMI_PORT] > 65535)
-        return vo__error_set(VO_EINVAL, "SMTP credentials: port must be 1-65535");
+        return vo__error_set(VO_EINVAL, "SMTP: port must be 1-65535");
     if (c->c.i[SMI_TLS] < VO_SMTP_TLS_STARTTLS || c->c.i[SMI_TLS] > VO_SMTP_TLS_NONE)
-        return vo__error_set(VO_EINVAL, "SMTP credentials: unknown TLS mode");
+        return vo__error_set(VO_EINVAL, "SMTP: unknown TLS mode");
     return VO_OK;
 }
 

@@ -332,6 +332,12 @@ static int import_rows(vo_vault *v, rows *rs, unsigned int flags, vo_import_repo
     return rc;
 }
 
+static int cmp_rejection(const void *a, const void *b)
+{
+    int64_t x = ((const rejection *)a)->row, y = ((const rejection *)b)->row;
+    return x < y ? -1 : x > y;
+}
+
 int vo_vault_import_buffer(vo_import_report **out, vo_vault *v, const char *data, size_t len,
                            int format, unsigned int flags)
 {
@@ -380,6 +386,7 @@ int vo_vault_import_buffer(vo_import_report **out, vo_vault *v, const char *data
         vo_import_report_free(rep);
         return rc;
     }
+    qsort(rep->rej, rep->nrej, sizeof(rejection), cmp_rejection);
     vo__log(VO_LOG_INFO, "vault", "import: %lld imported, %lld skipped, %lld rejected",
             (long long)rep->imported, (long long)rep->skipped, (long long)rep->rejected);
     *out = rep;

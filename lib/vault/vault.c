@@ -322,14 +322,14 @@ static int setup_keys(vo_vault *v)
             else
                 rc = g;
         }
+        /* The registration events stay queued: they are appended once the audit key is
+         * loaded below. */
         if (rc == VO_OK)
-            rc = vo__audit_write_tx(v, NULL);
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
+            rc = v->ops->commit(v->be);
+        if (rc != VO_OK) {
             vo__write_abort(v);
-        if (rc != VO_OK)
             goto out;
+        }
     }
     const vo__kek *act = vo__active_kek(v);
     if (act && act->retired) {
@@ -337,6 +337,8 @@ static int setup_keys(vo_vault *v)
         goto out;
     }
     rc = vo__audit_key_load(v);
+    if (rc == VO_OK)
+        rc = vo__audit_flush_locked(v);
 out:
     vo__buf_free(&id, false);
     return rc;
