@@ -15,7 +15,7 @@ static char tv_dir[256];
 static char tv_path[300];
 
 /* A fresh temp dir and a vault path inside it (per test, so forked tests do not clash). */
-static void tv_setup(void)
+static inline void tv_setup(void)
 {
     const char *base = getenv("TMPDIR");
     snprintf(tv_dir, sizeof(tv_dir), "%s/vo-vault-XXXXXX", base && *base ? base : "/tmp");
@@ -23,7 +23,7 @@ static void tv_setup(void)
     snprintf(tv_path, sizeof(tv_path), "%s/vault.db", tv_dir);
 }
 
-static void tv_teardown(void)
+static inline void tv_teardown(void)
 {
     DIR *d = opendir(tv_dir);
     if (!d)
@@ -40,7 +40,7 @@ static void tv_teardown(void)
     rmdir(tv_dir);
 }
 
-static void tv_key_bytes(unsigned char k[32], int seed)
+static inline void tv_key_bytes(unsigned char k[32], int seed)
 {
     for (int i = 0; i < 32; i++)
         k[i] = (unsigned char)(seed * 31 + i * 7 + 1);
@@ -88,7 +88,7 @@ static vo_vault *tv_open(void)
 }
 
 /* Run SQL directly on the vault file (another connection, as an attacker would). */
-static void tv_sql(const char *path, const char *sql)
+static inline void tv_sql(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -100,7 +100,7 @@ static void tv_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
-static int64_t tv_sql_int(const char *path, const char *sql)
+static inline int64_t tv_sql_int(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -114,13 +114,13 @@ static int64_t tv_sql_int(const char *path, const char *sql)
     return v;
 }
 
-static void tv_put(vo_vault *v, const char *tenant, const char *name, const char *value)
+static inline void tv_put(vo_vault *v, const char *tenant, const char *name, const char *value)
 {
     ck_assert_vo_ok(vo_vault_secret_put(NULL, v, tenant, name, value, strlen(value),
                                         VO_VAULT_ANY_VERSION));
 }
 
-static void tv_expect(vo_vault *v, const char *tenant, const char *name, const char *value)
+static inline void tv_expect(vo_vault *v, const char *tenant, const char *name, const char *value)
 {
     vo_secret *s = NULL;
     int rc = vo_vault_secret_get(&s, NULL, v, tenant, name, 0);
@@ -130,7 +130,7 @@ static void tv_expect(vo_vault *v, const char *tenant, const char *name, const c
     vo_secret_free(s);
 }
 
-static int tv_get_rc(vo_vault *v, const char *tenant, const char *name, int64_t version)
+static inline int tv_get_rc(vo_vault *v, const char *tenant, const char *name, int64_t version)
 {
     vo_secret *s = NULL;
     int rc = vo_vault_secret_get(&s, NULL, v, tenant, name, version);
@@ -139,7 +139,7 @@ static int tv_get_rc(vo_vault *v, const char *tenant, const char *name, int64_t 
 }
 
 /* Does the file contain the byte string? (0 when the file is missing) */
-static int tv_file_contains(const char *path, const void *needle, size_t n)
+static inline int tv_file_contains(const char *path, const void *needle, size_t n)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
