@@ -38,7 +38,6 @@ static const char *const migrations[] = {
     "CREATE TABLE audit (seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
     "  tenant TEXT NOT NULL, name TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,"
     "  correlation_id TEXT NOT NULL, result TEXT NOT NULL, mac BLOB NOT NULL);"
-    "CREATE INDEX audit_by_tenant ON audit(tenant, seq);"
     "CREATE INDEX audit_by_time ON audit(ts_ms);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -337,7 +336,7 @@ static int sq_open(vo__backend **out, const char *location, const vo__backend_co
     sqlite3_busy_timeout(be->db, cfg->busy_timeout_ms);
     rc = exec_sql(be, "PRAGMA journal_mode = WAL", "journal_mode");
     if (rc == VO_OK)
-        rc = exec_sql(be, "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
+        rc = exec_sql(be, "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;"
                           " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF",
                       "pragmas");
     if (rc == VO_OK) {
