@@ -352,6 +352,7 @@ typedef struct vo_secret_list vo_secret_list;
  */
 VO_EXTERN int vo_vault_secret_list(vo_secret_list **out, vo_vault *vault, const char *tenant);
 
+/** Number of entries; 0 for NULL. */
 VO_EXTERN size_t vo_secret_list_count(const vo_secret_list *list);
 /** Name of entry i; NULL when out of range. Valid until the list is freed. */
 VO_EXTERN const char *vo_secret_list_name(const vo_secret_list *list, size_t i);
@@ -363,6 +364,7 @@ VO_EXTERN int64_t vo_secret_list_versions_kept(const vo_secret_list *list, size_
 VO_EXTERN int64_t vo_secret_list_created_at(const vo_secret_list *list, size_t i);
 /** Time of the latest write (Unix ms); 0 when out of range. */
 VO_EXTERN int64_t vo_secret_list_updated_at(const vo_secret_list *list, size_t i);
+/** Free a secret list. Accepts NULL. */
 VO_EXTERN void vo_secret_list_free(vo_secret_list *list);
 
 /* ------------------------------------------------------------------------------------ */
@@ -385,7 +387,9 @@ VO_EXTERN void vo_secret_list_free(vo_secret_list *list);
 
 typedef struct vo_twilio_credentials vo_twilio_credentials;
 
+/** Create empty Twilio credentials (free with vo_twilio_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_twilio_credentials_new(vo_twilio_credentials **out);
+/** Wipe and free. Accepts NULL. */
 VO_EXTERN void vo_twilio_credentials_free(vo_twilio_credentials *c);
 /** `AC` + 32 hex digits. */
 VO_EXTERN int vo_twilio_credentials_set_account_sid(vo_twilio_credentials *c, const char *sid);
@@ -401,6 +405,7 @@ VO_EXTERN int vo_twilio_credentials_set_secondary_auth_token(vo_twilio_credentia
 VO_EXTERN int vo_twilio_credentials_set_region(vo_twilio_credentials *c, const char *region);
 /** Edge such as `ashburn`, `dublin`, `sydney` (2-32 of `a-z -`). NULL clears. */
 VO_EXTERN int vo_twilio_credentials_set_edge(vo_twilio_credentials *c, const char *edge);
+/** Getters: the field, or NULL when unset (token and secret fields point into guarded memory). */
 VO_EXTERN const char *vo_twilio_credentials_account_sid(const vo_twilio_credentials *c);
 VO_EXTERN const char *vo_twilio_credentials_auth_token(const vo_twilio_credentials *c);
 VO_EXTERN const char *vo_twilio_credentials_api_key_sid(const vo_twilio_credentials *c);
@@ -425,7 +430,9 @@ VO_EXTERN int vo_vault_twilio_get(vo_twilio_credentials **out, vo_vault *vault,
 
 typedef struct vo_vapi_credentials vo_vapi_credentials;
 
+/** Create empty Vapi credentials (free with vo_vapi_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_vapi_credentials_new(vo_vapi_credentials **out);
+/** Wipe and free. Accepts NULL. */
 VO_EXTERN void vo_vapi_credentials_free(vo_vapi_credentials *c);
 /** Vapi private API key (8-256 printable ASCII characters, no spaces). */
 VO_EXTERN int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key);
@@ -439,6 +446,7 @@ VO_EXTERN int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char
 VO_EXTERN int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c,
                                               const vo_vapi_verify_options *opts,
                                               const char *secret);
+/** The private API key, or NULL when unset. */
 VO_EXTERN const char *vo_vapi_credentials_api_key(const vo_vapi_credentials *c);
 /** The webhook secret, or NULL when no webhook settings are set. */
 VO_EXTERN const char *vo_vapi_credentials_webhook_secret(const vo_vapi_credentials *c);
@@ -452,8 +460,10 @@ VO_EXTERN int vo_vapi_credentials_webhook_options(const vo_vapi_credentials *c,
                                                   vo_vapi_verify_options *out);
 /** At least an API key or webhook settings. */
 VO_EXTERN int vo_vapi_credentials_validate(const vo_vapi_credentials *c);
+/** Validate and store as the tenant's `credentials/vapi` secret (check-and-set as vo_vault_secret_put()). */
 VO_EXTERN int vo_vault_vapi_put(int64_t *out_version, vo_vault *vault, const char *tenant,
                                 const vo_vapi_credentials *c, int64_t expected_version);
+/** Read the tenant's Vapi credentials. VO_ENOTFOUND when none; VO_EPARSE when the stored document is not valid credentials. */
 VO_EXTERN int vo_vault_vapi_get(vo_vapi_credentials **out, vo_vault *vault,
                                 const char *tenant);
 
@@ -466,7 +476,9 @@ typedef enum vo_smtp_tls {
 
 typedef struct vo_smtp_credentials vo_smtp_credentials;
 
+/** Create SMTP credentials (port 587, STARTTLS; free with vo_smtp_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_smtp_credentials_new(vo_smtp_credentials **out);
+/** Wipe and free. Accepts NULL. */
 VO_EXTERN void vo_smtp_credentials_free(vo_smtp_credentials *c);
 /** Host name or IP literal (1-253 of `A-Z a-z 0-9 . - : [ ]`). */
 VO_EXTERN int vo_smtp_credentials_set_host(vo_smtp_credentials *c, const char *host);
@@ -478,15 +490,22 @@ VO_EXTERN int vo_smtp_credentials_set_username(vo_smtp_credentials *c, const cha
 VO_EXTERN int vo_smtp_credentials_set_password(vo_smtp_credentials *c, const char *password);
 /** A vo_smtp_tls value. Default STARTTLS. */
 VO_EXTERN int vo_smtp_credentials_set_tls(vo_smtp_credentials *c, int tls_mode);
+/** Host, or NULL when unset. */
 VO_EXTERN const char *vo_smtp_credentials_host(const vo_smtp_credentials *c);
+/** Port; 0 for NULL. */
 VO_EXTERN int vo_smtp_credentials_port(const vo_smtp_credentials *c);
+/** Username, or NULL when unset. */
 VO_EXTERN const char *vo_smtp_credentials_username(const vo_smtp_credentials *c);
+/** Password (guarded memory), or NULL when unset. */
 VO_EXTERN const char *vo_smtp_credentials_password(const vo_smtp_credentials *c);
+/** TLS mode (a vo_smtp_tls); -1 for NULL. */
 VO_EXTERN int vo_smtp_credentials_tls(const vo_smtp_credentials *c);
 /** A host; a password only with a username and vice versa. */
 VO_EXTERN int vo_smtp_credentials_validate(const vo_smtp_credentials *c);
+/** Validate and store as the tenant's `credentials/smtp` secret (check-and-set as vo_vault_secret_put()). */
 VO_EXTERN int vo_vault_smtp_put(int64_t *out_version, vo_vault *vault, const char *tenant,
                                 const vo_smtp_credentials *c, int64_t expected_version);
+/** Read the tenant's SMTP credentials. VO_ENOTFOUND when none; VO_EPARSE when invalid. */
 VO_EXTERN int vo_vault_smtp_get(vo_smtp_credentials **out, vo_vault *vault,
                                 const char *tenant);
 
@@ -655,8 +674,11 @@ typedef struct vo_audit_list vo_audit_list;
 VO_EXTERN int vo_vault_audit_list(vo_audit_list **out, vo_vault *vault, const char *tenant,
                                   int64_t since_ms, int64_t until_ms, int64_t after_seq,
                                   size_t limit);
+/** Number of rows; 0 for NULL. */
 VO_EXTERN size_t vo_audit_list_count(const vo_audit_list *l);
+/** Sequence number of row i (from 1); 0 when out of range. */
 VO_EXTERN int64_t vo_audit_list_seq(const vo_audit_list *l, size_t i);
+/** Time of row i in Unix milliseconds; 0 when out of range. */
 VO_EXTERN int64_t vo_audit_list_time(const vo_audit_list *l, size_t i);
 /** The following return NULL when out of range, "" for empty fields. */
 VO_EXTERN const char *vo_audit_list_tenant(const vo_audit_list *l, size_t i);
@@ -665,6 +687,7 @@ VO_EXTERN const char *vo_audit_list_action(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_actor(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_correlation_id(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
+/** Free an audit list. Accepts NULL. */
 VO_EXTERN void vo_audit_list_free(vo_audit_list *l);
 
 #ifdef __cplusplus
