@@ -12,5 +12,6 @@
 #include "voiceops/secret.h"
 #include "voiceops/webhook.h"
 #include "voiceops/vapi_message.h"
+#include "voiceops/vault.h"
 
 #endif /* VOICEOPS_H */
