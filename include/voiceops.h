@@ -11,5 +11,6 @@
 #include "voiceops/encoding.h"
 #include "voiceops/secret.h"
 #include "voiceops/webhook.h"
+#include "voiceops/http.h"
 
 #endif /* VOICEOPS_H */
