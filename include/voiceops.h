@@ -12,5 +12,6 @@
 #include "voiceops/secret.h"
 #include "voiceops/webhook.h"
 #include "voiceops/http.h"
+#include "voiceops/twilio.h"
 
 #endif /* VOICEOPS_H */

@@ -408,7 +408,7 @@ void vo_http_response_free(vo_http_response *r)
         return;
     response_reset(r);
     free(r->headers);
-    vo__buf_free(&r->body, false);
+    vo__buf_free(&r->body, true); /* bodies may carry secrets (new API keys, tokens) */
     free(r);
 }
 
