@@ -383,6 +383,8 @@ struct vo_http_response {
     long duration_ms;
     long new_connections;
     long retry_after_ms;
+    int sends;           /* requests put on the wire, counting libcurl's own resends */
+    int attempt_sends;   /* the same, for the current attempt */
     /* collection state */
     size_t max_bytes;
     bool too_big;
@@ -545,6 +547,28 @@ long vo_http_response_new_connections(const vo_http_response *r)
     return r ? r->new_connections : 0;
 }
 
+int vo__http_response_sends(const vo_http_response *r)
+{
+    return r ? r->sends : 0;
+}
+
+#if LIBCURL_VERSION_NUM >= 0x075000
+/* Called by libcurl once a connection is ready and right before a request goes out,
+ * including its own silent resends on a dead keep-alive connection. */
+static int on_prereq(void *userp, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                     int conn_local_port)
+{
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    vo_http_response *r = userp;
+    r->sends++;
+    r->attempt_sends++;
+    return CURL_PREREQFUNC_OK;
+}
+#endif
+
 long vo_http_response_retry_after_ms(const vo_http_response *r)
 {
     return r ? r->retry_after_ms : -1;
@@ -669,8 +693,15 @@ static int on_seek(void *userp, curl_off_t offset, int origin)
 }
 
 /* Did this curl failure happen before any byte of the request could reach the server? */
-static bool failed_before_send(CURLcode cc, CURL *h, const body_src *src)
+static bool failed_before_send(CURLcode cc, CURL *h, const body_src *src, const vo_http_response *r)
 {
+#if LIBCURL_VERSION_NUM >= 0x075000
+    /* the pre-request callback never ran: no connection was ready, nothing was sent */
+    if (r->attempt_sends == 0 && cc != CURLE_SEND_FAIL_REWIND)
+        return true;
+#else
+    (void)r;
+#endif
     switch (cc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -747,6 +778,10 @@ static int set_common(vo_http_client *c, CURL *h, const char *url, struct curl_s
     SET(CURLOPT_WRITEDATA, r);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, r);
+#if LIBCURL_VERSION_NUM >= 0x075000
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, r);
+#endif
     if ((curl_off_t)c->opts.max_response_bytes > 0)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->opts.max_response_bytes);
 #undef SET
@@ -953,6 +988,7 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
         bool deadline_bound = attempt_timeout < c->opts.timeout_ms;
 
         response_reset(r);
+        r->attempt_sends = 0;
         if (attempt > 1)
             curl_easy_reset(h);
         rc = set_common(c, h, url.data, hdrs, r, attempt_timeout);
@@ -1033,7 +1069,7 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
             snprintf(why, sizeof(why), "HTTP %ld", status);
             rc = VO_OK;
         } else {
-            bool presend = failed_before_send(cc, h, &src);
+            bool presend = failed_before_send(cc, h, &src, r);
             rc = map_curl_error(cc, r->too_big || cc == CURLE_FILESIZE_EXCEEDED);
             if (rc == VO_ETOOBIG) {
                 rid = vo_http_response_request_id(r);

@@ -7,4 +7,8 @@
 /** Monotonic clock in milliseconds. */
 int64_t vo__now_ms(void);
 
+struct vo_http_response;
+/** Requests actually put on the wire for a response, including libcurl's own resends. */
+int vo__http_response_sends(const struct vo_http_response *r);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "../http/http_internal.h"
 #include "twilio_internal.h"
 
 #define MODULE "twilio"
@@ -252,6 +253,9 @@ static int map_error(const vo_http_response *resp, const char *method, const cha
     return rc;
 }
 
+static int interpret(vo__twilio_reply *reply, vo_http_response *resp, const char *method,
+                     const char *path);
+
 int vo__twilio_call(vo__twilio_reply *reply, vo_twilio_client *c, vo__twilio_host host,
                     const char *method, const char *path, const vo_param *query, size_t nq,
                     const vo_param *form, size_t nf, vo_http_idempotency idem)
@@ -268,19 +272,39 @@ int vo__twilio_call(vo__twilio_reply *reply, vo_twilio_client *c, vo__twilio_hos
     req.username = c->username;
     req.password = vo_secret_str(c->password);
     req.idempotency = idem;
+    /* One correlation id for the whole operation, so that the transport's log lines and
+     * this module's errors carry the same id. */
+    char saved[VO_CORRELATION_ID_SIZE], cid[VO_CORRELATION_ID_SIZE];
+    vo__strlcpy(saved, vo_correlation_id_get(), sizeof(saved));
+    if (saved[0]) {
+        vo__strlcpy(cid, saved, sizeof(cid));
+    } else {
+        int r = vo_correlation_id_new(cid, sizeof(cid));
+        if (r != VO_OK)
+            return r;
+        vo_correlation_id_set(cid);
+    }
+    req.correlation_id = cid;
     vo_http_response *resp = NULL;
     int rc = vo_http_send(&resp, c->http, &req);
-    if (rc != VO_OK)
-        return rc;
+    if (rc == VO_OK)
+        rc = interpret(reply, resp, method, path);
+    vo_http_response_free(resp);
+    vo_correlation_id_set(saved[0] ? saved : NULL);
+    return rc;
+}
+
+static int interpret(vo__twilio_reply *reply, vo_http_response *resp, const char *method,
+                     const char *path)
+{
+    int rc = VO_OK;
     reply->status = vo_http_response_status(resp);
     reply->attempts = vo_http_response_attempts(resp);
+    reply->sends = vo__http_response_sends(resp);
     const char *rid = vo_http_response_request_id(resp);
     vo__strlcpy(reply->request_id, rid ? rid : "", sizeof(reply->request_id));
-    if (reply->status < 200 || reply->status > 299) {
-        rc = map_error(resp, method, path);
-        vo_http_response_free(resp);
-        return rc;
-    }
+    if (reply->status < 200 || reply->status > 299)
+        return map_error(resp, method, path);
     size_t len = 0;
     const char *body = vo_http_response_body(resp, &len);
     if (reply->status != 204 && len > 0) {
@@ -293,6 +317,5 @@ int vo__twilio_call(vo__twilio_reply *reply, vo_twilio_client *c, vo__twilio_hos
             vo__error_set_remote(reply->status, 0, rid, NULL, -1);
         }
     }
-    vo_http_response_free(resp);
     return rc;
 }

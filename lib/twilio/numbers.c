@@ -95,7 +95,7 @@ int vo__twilio_delete(vo_twilio_client *c, vo__twilio_host host, const char *pat
     vo__twilio_reply reply;
     int rc = vo__twilio_call(&reply, c, host, "DELETE", path, NULL, 0, NULL, 0,
                              VO_HTTP_IDEMPOTENT_AUTO);
-    if (rc == VO_ENOTFOUND && reply.attempts > 1) {
+    if (rc == VO_ENOTFOUND && (reply.attempts > 1 || reply.sends > 1)) {
         /* an earlier attempt deleted it and its answer was lost: the goal is reached */
         vo_error_clear();
         return VO_OK;

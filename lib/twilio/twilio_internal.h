@@ -46,6 +46,7 @@ typedef struct vo__twilio_reply {
     cJSON *doc;
     int status;
     int attempts;
+    int sends;      /* requests on the wire (includes libcurl's silent resends) */
     char request_id[VO_ERROR_ID_SIZE];
 } vo__twilio_reply;
 

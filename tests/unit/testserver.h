@@ -28,7 +28,10 @@ static inline const char *vo_test_source_path(const char *rel, char *out, size_t
 static inline int vo_test_server_start(vo_test_server *srv, const char *script_rel, const char *extra)
 {
     char script[1024];
-    vo_test_source_path(script_rel, script, sizeof(script));
+    if (script_rel[0] == '/')
+        snprintf(script, sizeof(script), "%s", script_rel);
+    else
+        vo_test_source_path(script_rel, script, sizeof(script));
     if (access(script, R_OK) != 0)
         return -1;
     int fds[2];
