@@ -11,6 +11,7 @@
 #include "voiceops/encoding.h"
 #include "voiceops/secret.h"
 #include "voiceops/webhook.h"
+#include "voiceops/vault.h"
 #include "voiceops/http.h"
 #include "voiceops/twilio.h"
 

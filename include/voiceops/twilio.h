@@ -31,6 +31,7 @@
 #include "common.h"
 #include "http.h"
 #include "secret.h"
+#include "vault.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,22 +43,13 @@ typedef struct vo_twilio_resource vo_twilio_resource;
 /** Iterator over a list endpoint; fetches further pages through `next_page_uri`. */
 typedef struct vo_twilio_iter vo_twilio_iter;
 
-/** Version of vo_twilio_credentials understood by this header. */
-#define VO_TWILIO_CREDENTIALS_VERSION 1
-
-/**
- * Explicit credentials. Give `auth_token`, or `api_key_sid` + `api_key_secret` (preferred:
- * keys can be revoked one by one). The strings are copied; secrets into guarded memory.
+/*
+ * Credentials are the vault's typed `vo_twilio_credentials` (voiceops/vault.h): build them
+ * with vo_twilio_credentials_new() and its setters (account SID, then an auth token or an
+ * API key SID + secret, optionally region and edge), or read a tenant's with
+ * vo_vault_twilio_get(). When both an API key and an auth token are set the client uses the
+ * API key (keys can be revoked one by one).
  */
-typedef struct vo_twilio_credentials {
-    unsigned int version;         /**< VO_TWILIO_CREDENTIALS_VERSION */
-    const char *account_sid;      /**< "AC" + 32 hex digits; required */
-    const char *auth_token;       /**< the account's auth token, or NULL when using an API key */
-    const char *api_key_sid;      /**< "SK" + 32 hex digits, or NULL */
-    const char *api_key_secret;   /**< the API key's secret, or NULL */
-} vo_twilio_credentials;
-
-#define VO_TWILIO_CREDENTIALS_INIT { VO_TWILIO_CREDENTIALS_VERSION, NULL, NULL, NULL, NULL }
 
 /** Version of vo_twilio_options understood by this header. */
 #define VO_TWILIO_OPTIONS_VERSION 1
@@ -67,8 +59,8 @@ typedef struct vo_twilio_options {
     unsigned int version;            /**< VO_TWILIO_OPTIONS_VERSION */
     const char *api_base_url;        /**< default "https://api.twilio.com" (or built from region/edge) */
     const char *accounts_base_url;   /**< default "https://accounts.twilio.com" */
-    const char *region;              /**< e.g. "ie1": api.[edge.]ie1.twilio.com; ignored when api_base_url is set */
-    const char *edge;                /**< e.g. "dublin": api.dublin.<region or us1>.twilio.com */
+    const char *region;              /**< e.g. "ie1": api.[edge.]ie1.twilio.com; overrides the credentials' region; ignored when api_base_url is set */
+    const char *edge;                /**< e.g. "dublin": api.dublin.<region or us1>.twilio.com; overrides the credentials' edge */
     const vo_http_options *http;     /**< transport options for a client-owned transport */
     vo_http_client *http_client;     /**< share this transport instead (not owned; must outlive the client) */
     int allow_service_account_fallback; /**< vo_twilio_client_for_tenant only; see its documentation */
@@ -82,13 +74,39 @@ typedef struct vo_twilio_options {
  * vo_twilio_account_fetch() to validate the credentials.
  *
  * @param out    receives the client; free with vo_twilio_client_free().
- * @param creds  credentials (copied).
+ * @param creds  credentials (copied; the caller keeps and frees them).
  * @param opts   options or NULL.
- * @return VO_OK, VO_EINVAL (missing or malformed SIDs, both or neither secret kinds, bad
- *         base URL), VO_ENOMEM, VO_ENOTINIT.
+ * @return VO_OK, VO_EINVAL (credentials incomplete per vo_twilio_credentials_validate(),
+ *         malformed region/edge or base URL), VO_ENOMEM, VO_ENOTINIT.
  */
 VO_EXTERN int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *creds,
                                    const vo_twilio_options *opts);
+
+/**
+ * Create a client for a tenant from the credentials stored in the vault
+ * (`credentials/twilio`, see vo_vault_twilio_put()). This is the normal constructor: every
+ * request of the client is scoped to that tenant's Twilio account.
+ *
+ * When the tenant has no Twilio credentials the call fails with VO_ENOTFOUND, unless
+ * `opts->allow_service_account_fallback` is set: then the credentials of the vault tenant
+ * named by `opts->service_account_tenant` are used, and the fallback is written to the
+ * vault's audit log first (action "twilio.fallback", name "credentials/twilio", the
+ * requesting tenant, result "ok" or the failure). If that audit row cannot be written, no
+ * client is created. The fallback is off by default.
+ *
+ * @param out     receives the client.
+ * @param vault   an open vault (only used during the call).
+ * @param tenant  the tenant id.
+ * @param opts    options or NULL.
+ * @return VO_OK, VO_ENOTFOUND (no credentials and no fallback), VO_EINVAL, VO_EPARSE (stored
+ *         credentials unreadable), vault errors (VO_ECRYPTO, VO_ESTORAGE, VO_EBUSY), VO_ENOMEM.
+ * Thread-safety: as the vault's read functions.
+ */
+VO_EXTERN int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault,
+                                          const char *tenant, const vo_twilio_options *opts);
+
+/** 1 when the client was created through the service-account fallback, else 0. */
+VO_EXTERN int vo_twilio_client_is_fallback(const vo_twilio_client *client);
 
 /** Free a client (wipes its secret). Accepts NULL. */
 VO_EXTERN void vo_twilio_client_free(vo_twilio_client *client);

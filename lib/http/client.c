@@ -23,7 +23,7 @@
 
 /* ---- time ---------------------------------------------------------------------------- */
 
-int64_t vo__now_ms(void)
+int64_t vo__http_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -314,7 +314,7 @@ static bool breaker_allow(vo_http_client *c, const char *host, long *retry_in_ms
     pthread_mutex_lock(&c->breaker_lock);
     breaker *b = breaker_get(c, host);
     if (b) {
-        int64_t now = vo__now_ms();
+        int64_t now = vo__http_now_ms();
         if (b->state == BREAKER_OPEN) {
             if (now >= b->open_until) {
                 b->state = BREAKER_HALF_OPEN;
@@ -358,7 +358,7 @@ static void breaker_record(vo_http_client *c, const char *host, bool failure)
                             "circuit open for %s after %d consecutive failures; cooling down %ld ms",
                             host, b->failures, c->opts.breaker_cooldown_ms);
                 b->state = BREAKER_OPEN;
-                b->open_until = vo__now_ms() + c->opts.breaker_cooldown_ms;
+                b->open_until = vo__http_now_ms() + c->opts.breaker_cooldown_ms;
                 b->probe_in_flight = false;
             }
         }
@@ -859,7 +859,7 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
     }
 
     atomic_fetch_add(&c->n_requests, 1);
-    int64_t t0 = vo__now_ms();
+    int64_t t0 = vo__http_now_ms();
     long deadline_ms = req->deadline_ms > 0 ? req->deadline_ms : c->opts.deadline_ms;
     int64_t deadline = t0 + deadline_ms;
     bool idempotent = req->idempotency == VO_HTTP_IDEMPOTENT_YES ||
@@ -965,7 +965,7 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
     int max_attempts = c->opts.max_attempts > 0 ? c->opts.max_attempts : 1;
     for (;;) {
         attempt++;
-        int64_t now = vo__now_ms();
+        int64_t now = vo__http_now_ms();
         long remaining = (long)(deadline - now);
         if (remaining <= 0) {
             rc = vo__error_set(VO_ETIMEOUT, "%s %s: deadline of %ld ms exceeded after %d attempt(s)",
@@ -1031,9 +1031,9 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
             break;
         }
 
-        int64_t a0 = vo__now_ms();
+        int64_t a0 = vo__http_now_ms();
         CURLcode cc = curl_easy_perform(h);
-        long adur = (long)(vo__now_ms() - a0);
+        long adur = (long)(vo__http_now_ms() - a0);
         long nconn = 0, status = 0;
         curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -1115,7 +1115,7 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
         } else {
             delay = full_jitter(c, attempt);
         }
-        if (vo__now_ms() + delay >= deadline) {
+        if (vo__http_now_ms() + delay >= deadline) {
             vo__log(VO_LOG_WARN, MODULE, "%s %s: no retry: a %ld ms wait would pass the %ld ms deadline (%s)",
                     method, logpath, delay, deadline_ms, why);
             if (cc != CURLE_OK && rc == VO_ETIMEOUT)
@@ -1130,7 +1130,7 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
 
 done:
     if (r) {
-        r->duration_ms = (long)(vo__now_ms() - t0);
+        r->duration_ms = (long)(vo__http_now_ms() - t0);
         if (rc == VO_OK) {
             *out = r;
             r = NULL;

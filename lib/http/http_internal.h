@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /** Monotonic clock in milliseconds. */
-int64_t vo__now_ms(void);
+int64_t vo__http_now_ms(void);
 
 struct vo_http_response;
 /** Requests actually put on the wire for a response, including libcurl's own resends. */

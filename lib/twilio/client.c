@@ -71,30 +71,34 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
-    if (!creds || creds->version == 0 || creds->version > VO_TWILIO_CREDENTIALS_VERSION)
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: missing credentials or unsupported version");
+    if (!creds)
+        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: credentials are required");
     if (opts && (opts->version == 0 || opts->version > VO_TWILIO_OPTIONS_VERSION))
         return vo__error_set(VO_EINVAL, "vo_twilio_client_new: unsupported options version");
-    if (!vo__twilio_sid_ok(creds->account_sid, "AC"))
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: account_sid must be AC followed by 32 characters");
-    bool token = creds->auth_token && *creds->auth_token;
-    bool key = creds->api_key_sid || creds->api_key_secret;
-    if (token == key)
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: give either auth_token or api_key_sid + api_key_secret");
-    if (key && (!vo__twilio_sid_ok(creds->api_key_sid, "SK") || !creds->api_key_secret ||
-                !*creds->api_key_secret))
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: api_key_sid must be SK followed by 32 characters, with a secret");
+    rc = vo_twilio_credentials_validate(creds);
+    if (rc != VO_OK)
+        return rc;
+    const char *account_sid = vo_twilio_credentials_account_sid(creds);
+    const char *key_sid = vo_twilio_credentials_api_key_sid(creds);
+    const char *key_secret = vo_twilio_credentials_api_key_secret(creds);
+    const char *token = vo_twilio_credentials_auth_token(creds);
+    bool key = key_sid && *key_sid && key_secret && *key_secret;
+    if (!vo__twilio_sid_ok(account_sid, "AC") || (key && !vo__twilio_sid_ok(key_sid, "SK")) ||
+        (!key && !(token && *token)))
+        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: credentials need an account SID and an auth token or API key");
+    const char *region_in = opts && opts->region ? opts->region : vo_twilio_credentials_region(creds);
+    const char *edge_in = opts && opts->edge ? opts->edge : vo_twilio_credentials_edge(creds);
 
     char api_buf[256];
     const char *api = "https://api.twilio.com";
     if (opts && opts->api_base_url) {
         api = opts->api_base_url;
-    } else if (opts && (opts->region || opts->edge)) {
-        const char *region = opts->region ? opts->region : "us1";
-        if (!label_ok(region) || (opts->edge && !label_ok(opts->edge)))
+    } else if (region_in || edge_in) {
+        const char *region = region_in ? region_in : "us1";
+        if (!label_ok(region) || (edge_in && !label_ok(edge_in)))
             return vo__error_set(VO_EINVAL, "vo_twilio_client_new: malformed region or edge");
-        if (opts->edge)
-            snprintf(api_buf, sizeof(api_buf), "https://api.%s.%s.twilio.com", opts->edge, region);
+        if (edge_in)
+            snprintf(api_buf, sizeof(api_buf), "https://api.%s.%s.twilio.com", edge_in, region);
         else
             snprintf(api_buf, sizeof(api_buf), "https://api.%s.twilio.com", region);
         api = api_buf;
@@ -107,9 +111,9 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     vo_twilio_client *c = calloc(1, sizeof(*c));
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
-    vo__strlcpy(c->account_sid, creds->account_sid, sizeof(c->account_sid));
-    vo__strlcpy(c->username, key ? creds->api_key_sid : creds->account_sid, sizeof(c->username));
-    const char *pw = key ? creds->api_key_secret : creds->auth_token;
+    vo__strlcpy(c->account_sid, account_sid, sizeof(c->account_sid));
+    vo__strlcpy(c->username, key ? key_sid : account_sid, sizeof(c->username));
+    const char *pw = key ? key_secret : token;
     rc = vo_secret_new(&c->password, pw, strlen(pw));
     if (rc != VO_OK)
         goto fail;
@@ -147,6 +151,53 @@ void vo_twilio_client_free(vo_twilio_client *c)
     free(c->accounts_base);
     sodium_memzero(c, sizeof(*c));
     free(c);
+}
+
+int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const char *tenant,
+                                const vo_twilio_options *opts)
+{
+    if (!out)
+        return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: out is NULL");
+    *out = NULL;
+    if (!vault || !tenant || !*tenant)
+        return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: vault and tenant are required");
+    vo_twilio_credentials *cr = NULL;
+    bool fallback = false;
+    int rc = vo_vault_twilio_get(&cr, vault, tenant);
+    if (rc == VO_ENOTFOUND) {
+        if (!opts || !opts->allow_service_account_fallback)
+            return vo__error_set(VO_ENOTFOUND,
+                                 "tenant '%s' has no Twilio credentials in the vault (service-account fallback is off)",
+                                 tenant);
+        const char *sa = opts->service_account_tenant;
+        if (!sa || !*sa || strcmp(sa, tenant) == 0)
+            return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: fallback needs service_account_tenant (another vault tenant)");
+        rc = vo_vault_twilio_get(&cr, vault, sa);
+        /* every fallback is audited, and an unaudited fallback does not happen */
+        int arc = vo_vault_audit_append(vault, tenant, VO_VAULT_TWILIO_NAME, "twilio.fallback",
+                                        rc == VO_OK ? "ok" : vo_error_name(rc));
+        if (arc != VO_OK) {
+            vo_twilio_credentials_free(cr);
+            return arc;
+        }
+        if (rc != VO_OK)
+            return rc;
+        vo__log(VO_LOG_WARN, MODULE, "tenant '%s' has no Twilio credentials: using the service account of tenant '%s' (audited)",
+                tenant, sa);
+        fallback = true;
+    } else if (rc != VO_OK) {
+        return rc;
+    }
+    rc = vo_twilio_client_new(out, cr, opts);
+    vo_twilio_credentials_free(cr);
+    if (rc == VO_OK)
+        (*out)->fallback = fallback;
+    return rc;
+}
+
+int vo_twilio_client_is_fallback(const vo_twilio_client *c)
+{
+    return c && c->fallback ? 1 : 0;
 }
 
 const char *vo_twilio_client_account_sid(const vo_twilio_client *c)

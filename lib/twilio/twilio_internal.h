@@ -20,6 +20,7 @@ struct vo_twilio_client {
     char account_sid[40];
     char username[40];   /* account SID or API key SID */
     vo_secret *password; /* auth token or API key secret */
+    bool fallback;       /* created through the service-account fallback */
 };
 
 struct vo_twilio_resource {

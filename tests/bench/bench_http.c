@@ -174,13 +174,15 @@ int main(int argc, char **argv)
     vo_http_options ho = VO_HTTP_OPTIONS_INIT;
     if (vo_http_client_new(&shared_http, &ho) != VO_OK)
         return 2;
-    vo_twilio_credentials cr = VO_TWILIO_CREDENTIALS_INIT;
-    cr.account_sid = ACCT;
-    cr.auth_token = TOKEN;
+    vo_twilio_credentials *cr = NULL;
+    if (vo_twilio_credentials_new(&cr) != VO_OK || vo_twilio_credentials_set_account_sid(cr, ACCT) != VO_OK ||
+        vo_twilio_credentials_set_auth_token(cr, TOKEN) != VO_OK)
+        return 2;
     vo_twilio_options to = VO_TWILIO_OPTIONS_INIT;
     to.api_base_url = base;
-    if (vo_twilio_client_new(&shared_twilio, &cr, &to) != VO_OK)
+    if (vo_twilio_client_new(&shared_twilio, cr, &to) != VO_OK)
         return 2;
+    vo_twilio_credentials_free(cr);
 
     printf("| threads | implementation | req/s | p50 (us) | p99 (us) | time per request vs baseline |\n");
     printf("|---|---|---|---|---|---|\n");

@@ -130,9 +130,11 @@ int main(void)
     api_url = api;
     if (vo_init() != VO_OK)
         return 2;
-    vo_twilio_credentials cr = VO_TWILIO_CREDENTIALS_INIT;
-    cr.account_sid = ACCT;
-    cr.auth_token = "0f1e2d3c4b5a69780f1e2d3c4b5a6978";
+    vo_twilio_credentials *cr = NULL;
+    if (vo_twilio_credentials_new(&cr) != VO_OK ||
+        vo_twilio_credentials_set_account_sid(cr, ACCT) != VO_OK ||
+        vo_twilio_credentials_set_auth_token(cr, "0f1e2d3c4b5a69780f1e2d3c4b5a6978") != VO_OK)
+        return 2;
     vo_http_options h = VO_HTTP_OPTIONS_INIT;
     h.max_attempts = 1;
     h.breaker_threshold = -1;
@@ -141,16 +143,18 @@ int main(void)
     o.accounts_base_url = accounts;
     o.http = &h;
     vo_twilio_client *c = NULL;
-    if (vo_twilio_client_new(&c, &cr, &o) != VO_OK)
+    if (vo_twilio_client_new(&c, cr, &o) != VO_OK)
         return 2;
 
     vo_twilio_client *kc = NULL;
-    vo_twilio_credentials kcr = VO_TWILIO_CREDENTIALS_INIT;
-    kcr.account_sid = ACCT;
-    kcr.api_key_sid = "SK0123456789abcdef0123456789abcdef";
-    kcr.api_key_secret = "key-secret";
-    if (vo_twilio_client_new(&kc, &kcr, &o) != VO_OK)
+    vo_twilio_credentials *kcr = NULL;
+    if (vo_twilio_credentials_new(&kcr) != VO_OK || vo_twilio_credentials_set_account_sid(kcr, ACCT) != VO_OK ||
+        vo_twilio_credentials_set_api_key(kcr, "SK0123456789abcdef0123456789abcdef",
+                                          "abcdefABCDEF0123456789abcdefABCD") != VO_OK ||
+        vo_twilio_client_new(&kc, kcr, &o) != VO_OK)
         return 2;
+    vo_twilio_credentials_free(kcr);
+    vo_twilio_credentials_free(cr);
 
     const char *PN = "PN0123456789abcdef0123456789abcdef";
     const char *CA = "CA0123456789abcdef0123456789abcdef";

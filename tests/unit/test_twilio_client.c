@@ -8,6 +8,10 @@
 
 #include "sandbox.h"
 
+#include <dirent.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
 #define ACCT "AC0123456789abcdef0123456789abcdef"
 #define TOKEN "0f1e2d3c4b5a69780f1e2d3c4b5a6978"
 #define ACCT2 "ACfedcba9876543210fedcba9876543210"
@@ -19,6 +23,9 @@
 
 static vo_test_server fixture; /* http fixture, for error shapes the sandbox does not make */
 
+static void vault_dir_up(void);
+static void vault_dir_down(void);
+
 static long now_ms(void)
 {
     struct timespec ts;
@@ -28,6 +35,7 @@ static long now_ms(void)
 
 static void seed(void)
 {
+    vault_dir_up();
     sandbox_up();
     sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts",
                    "{\"account_sid\":\"" ACCT "\",\"auth_token\":\"" TOKEN "\",\"friendly_name\":\"Tenant 42\"}", 201);
@@ -42,19 +50,84 @@ static void seed(void)
 static void unseed(void)
 {
     sandbox_down();
+    vault_dir_down();
 }
 
+static vo_twilio_credentials *creds(const char *sid, const char *token)
+{
+    vo_twilio_credentials *c = NULL;
+    ck_assert_vo_ok(vo_twilio_credentials_new(&c));
+    ck_assert_vo_ok(vo_twilio_credentials_set_account_sid(c, sid));
+    if (token)
+        ck_assert_vo_ok(vo_twilio_credentials_set_auth_token(c, token));
+    return c;
+}
+
+/* The tests' vault: a temporary SQLite file, opened per use (tests run in forked children). */
+static char vault_dir[256], vault_path[300];
+
+static void vault_dir_up(void)
+{
+    snprintf(vault_dir, sizeof(vault_dir), "/tmp/vo-twilio-test-XXXXXX");
+    if (!mkdtemp(vault_dir))
+        exit(2);
+    snprintf(vault_path, sizeof(vault_path), "%s/vault.db", vault_dir);
+}
+
+static void vault_dir_down(void)
+{
+    char p[400];
+    const char *files[] = {"vault.db", "vault.db-wal", "vault.db-shm", "vault.db-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof(p), "%s/%s", vault_dir, files[i]);
+        unlink(p);
+    }
+    rmdir(vault_dir);
+}
+
+static vo_vault *vault_open(void)
+{
+    vo_keyring *kr = NULL;
+    ck_assert_vo_ok(vo_keyring_new(&kr));
+    unsigned char k[32];
+    for (int i = 0; i < 32; i++)
+        k[i] = (unsigned char)(i * 7 + 3);
+    ck_assert_vo_ok(vo_keyring_add_key(kr, "k1", k, 32));
+    vo_vault_options o = VO_VAULT_OPTIONS_INIT;
+    o.keyring = kr;
+    o.actor = "twilio-tests";
+    vo_vault *v = NULL;
+    ck_assert_vo_ok(vo_vault_open(&v, vault_path, &o));
+    vo_keyring_free(kr);
+    return v;
+}
+
+/* Store (sid, token) as the tenant's Twilio credentials. */
+static void vault_store(vo_vault *v, const char *tenant, const char *sid, const char *token)
+{
+    int rc = vo_vault_tenant_create(v, tenant);
+    ck_assert_msg(rc == VO_OK || rc == VO_EEXISTS, "tenant_create: %s", vo_error_name(rc));
+    vo_twilio_credentials *c = creds(sid, token);
+    ck_assert_vo_ok(vo_vault_twilio_put(NULL, v, tenant, c, VO_VAULT_ANY_VERSION));
+    vo_twilio_credentials_free(c);
+}
+
+/* Every client of these tests is tenant-scoped: credentials go into the vault and the
+ * client comes from vo_twilio_client_for_tenant(). */
 static vo_twilio_client *client_opts(const char *sid, const char *token, const vo_http_options *http)
 {
-    vo_twilio_credentials cr = VO_TWILIO_CREDENTIALS_INIT;
-    cr.account_sid = sid;
-    cr.auth_token = token;
+    char tenant[64];
+    snprintf(tenant, sizeof(tenant), "tenant-%.12s", sid + 2);
+    vo_vault *v = vault_open();
+    vault_store(v, tenant, sid, token);
     vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
     o.api_base_url = sandbox.url;
     o.accounts_base_url = sandbox.url;
     o.http = http;
     vo_twilio_client *c = NULL;
-    ck_assert_vo_ok(vo_twilio_client_new(&c, &cr, &o));
+    ck_assert_vo_ok(vo_twilio_client_for_tenant(&c, v, tenant, &o));
+    ck_assert_int_eq(vo_twilio_client_is_fallback(c), 0);
+    vo_vault_close(v);
     return c;
 }
 
@@ -83,11 +156,9 @@ static const char *sid_of_number(vo_twilio_client *c, const char *e164, char *ou
 
 START_TEST(construction_and_base_urls)
 {
-    vo_twilio_credentials cr = VO_TWILIO_CREDENTIALS_INIT;
-    cr.account_sid = ACCT;
-    cr.auth_token = TOKEN;
+    vo_twilio_credentials *cr = creds(ACCT, TOKEN);
     vo_twilio_client *c = NULL;
-    ck_assert_vo_ok(vo_twilio_client_new(&c, &cr, NULL));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, NULL));
     ck_assert_str_eq(vo_twilio_client_api_base_url(c), "https://api.twilio.com");
     ck_assert_str_eq(vo_twilio_client_account_sid(c), ACCT);
     ck_assert_ptr_nonnull(vo_twilio_client_http(c));
@@ -96,21 +167,21 @@ START_TEST(construction_and_base_urls)
     vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
     o.region = "ie1";
     o.edge = "dublin";
-    ck_assert_vo_ok(vo_twilio_client_new(&c, &cr, &o));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
     ck_assert_str_eq(vo_twilio_client_api_base_url(c), "https://api.dublin.ie1.twilio.com");
     vo_twilio_client_free(c);
     o.region = "au1";
     o.edge = NULL;
-    ck_assert_vo_ok(vo_twilio_client_new(&c, &cr, &o));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
     ck_assert_str_eq(vo_twilio_client_api_base_url(c), "https://api.au1.twilio.com");
     vo_twilio_client_free(c);
     o.region = NULL;
     o.edge = "sydney";
-    ck_assert_vo_ok(vo_twilio_client_new(&c, &cr, &o));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
     ck_assert_str_eq(vo_twilio_client_api_base_url(c), "https://api.sydney.us1.twilio.com");
     vo_twilio_client_free(c);
     o.edge = "evil.com/x";
-    ck_assert_vo_rc(vo_twilio_client_new(&c, &cr, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &o), VO_EINVAL);
 
     /* a shared transport */
     vo_http_client *h = NULL;
@@ -118,25 +189,31 @@ START_TEST(construction_and_base_urls)
     vo_twilio_options so = VO_TWILIO_OPTIONS_INIT;
     so.http_client = h;
     so.api_base_url = "http://127.0.0.1:9/";
-    ck_assert_vo_ok(vo_twilio_client_new(&c, &cr, &so));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &so));
     ck_assert_ptr_eq(vo_twilio_client_http(c), h);
     ck_assert_str_eq(vo_twilio_client_api_base_url(c), "http://127.0.0.1:9");
     vo_twilio_client_free(c);
     vo_http_client_free(h);
 
-    /* bad credentials are refused before any request */
-    vo_twilio_credentials bad = cr;
-    bad.account_sid = "AC123";
-    ck_assert_vo_rc(vo_twilio_client_new(&c, &bad, NULL), VO_EINVAL);
-    bad = cr;
-    bad.api_key_sid = "SK0123456789abcdef0123456789abcdef";
-    bad.api_key_secret = "x";
-    ck_assert_vo_rc(vo_twilio_client_new(&c, &bad, NULL), VO_EINVAL); /* both kinds */
-    bad = cr;
-    bad.auth_token = NULL;
-    ck_assert_vo_rc(vo_twilio_client_new(&c, &bad, NULL), VO_EINVAL); /* neither */
-    ck_assert_ptr_null(strstr(vo_error_last()->message, TOKEN));
+    /* region and edge stored with the credentials */
+    ck_assert_vo_ok(vo_twilio_credentials_set_region(cr, "ie1"));
+    ck_assert_vo_ok(vo_twilio_credentials_set_edge(cr, "dublin"));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, NULL));
+    ck_assert_str_eq(vo_twilio_client_api_base_url(c), "https://api.dublin.ie1.twilio.com");
+    vo_twilio_client_free(c);
+
+    /* incomplete credentials are refused before any request */
+    vo_twilio_credentials *bad = creds(ACCT, NULL);
+    ck_assert_vo_rc(vo_twilio_client_new(&c, bad, NULL), VO_EINVAL); /* no secret */
+    ck_assert_ptr_null(c);
+    vo_twilio_credentials_free(bad);
     ck_assert_vo_rc(vo_twilio_client_new(&c, NULL, NULL), VO_EINVAL);
+    /* with both an API key and a token, the API key is used */
+    ck_assert_vo_ok(vo_twilio_credentials_set_api_key(cr, "SK0123456789abcdef0123456789abcdef",
+                                                      "abcdefABCDEF0123456789abcdefABCD"));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, NULL));
+    vo_twilio_client_free(c);
+    vo_twilio_credentials_free(cr);
     vo_twilio_client_free(NULL);
 }
 END_TEST
@@ -155,6 +232,67 @@ START_TEST(error_code_table)
     ck_assert_int_eq(vo_twilio_error_code(503, 20503), VO_EUNAVAILABLE);
     ck_assert_int_eq(vo_twilio_error_code(504, 0), VO_ETIMEOUT);
     ck_assert_int_eq(vo_twilio_error_code(302, 0), VO_EPROTOCOL);
+}
+END_TEST
+
+/* ---- tenant scoping ------------------------------------------------------------------ */
+
+/* Audit rows recording a Twilio fallback for a tenant (the chain must verify too). */
+static long fallback_rows(vo_vault *v, const char *tenant)
+{
+    int64_t rows = 0, bad = 0;
+    int reason = 0;
+    ck_assert_vo_ok(vo_vault_audit_verify(&rows, &bad, &reason, v));
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(vault_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = 'twilio.fallback'"
+                                            " AND tenant = ?1 AND name = 'credentials/twilio'", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    long n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+START_TEST(tenant_without_credentials_and_fallback)
+{
+    vo_vault *v = vault_open();
+    vault_store(v, "service-account", ACCT2, TOKEN2);
+    ck_assert_int_ge(vo_vault_tenant_create(v, "tenant-empty"), VO_EEXISTS);
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    o.api_base_url = sandbox.url;
+    vo_twilio_client *c = NULL;
+    /* default: no fallback, a clear error */
+    ck_assert_vo_rc(vo_twilio_client_for_tenant(&c, v, "tenant-empty", &o), VO_ENOTFOUND);
+    ck_assert_ptr_null(c);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "fallback is off"));
+    ck_assert_vo_rc(vo_twilio_client_for_tenant(&c, v, "tenant-empty", NULL), VO_ENOTFOUND);
+    /* explicit fallback without naming the service account is refused */
+    o.allow_service_account_fallback = 1;
+    ck_assert_vo_rc(vo_twilio_client_for_tenant(&c, v, "tenant-empty", &o), VO_EINVAL);
+    /* explicit fallback: works, flagged, and audited */
+    o.service_account_tenant = "service-account";
+    ck_assert_int_eq(fallback_rows(v, "tenant-empty"), 0);
+    ck_assert_vo_ok(vo_twilio_client_for_tenant(&c, v, "tenant-empty", &o));
+    ck_assert_int_eq(vo_twilio_client_is_fallback(c), 1);
+    ck_assert_str_eq(vo_twilio_client_account_sid(c), ACCT2);
+    ck_assert_int_eq(fallback_rows(v, "tenant-empty"), 1);
+    vo_twilio_resource *r = NULL;
+    ck_assert_vo_ok(vo_twilio_account_fetch(&r, c));
+    vo_twilio_resource_free(r);
+    vo_twilio_client_free(c);
+    /* a tenant with its own credentials never falls back */
+    vault_store(v, "tenant-own", ACCT, TOKEN);
+    ck_assert_vo_ok(vo_twilio_client_for_tenant(&c, v, "tenant-own", &o));
+    ck_assert_int_eq(vo_twilio_client_is_fallback(c), 0);
+    ck_assert_str_eq(vo_twilio_client_account_sid(c), ACCT);
+    vo_twilio_client_free(c);
+    ck_assert_vo_rc(vo_twilio_client_for_tenant(&c, v, "", &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_client_for_tenant(&c, NULL, "x", &o), VO_EINVAL);
+    vo_vault_close(v);
 }
 END_TEST
 
@@ -396,15 +534,24 @@ START_TEST(subaccounts_and_api_keys)
     vo_twilio_resource_free(r);
     ck_assert_vo_rc(vo_twilio_keys_create(&r, NULL, c, "x"), VO_EINVAL);
 
-    /* an API key authenticates a new client */
-    vo_twilio_credentials kc = VO_TWILIO_CREDENTIALS_INIT;
-    kc.account_sid = ACCT;
-    kc.api_key_sid = key_sid;
-    kc.api_key_secret = vo_secret_str(secret);
+    /* an API key stored in the vault authenticates a tenant's client. (The key is seeded
+     * with a letters-and-digits secret like Twilio's: the vault refuses other characters,
+     * and the sandbox's generated secrets contain '-' and '_'.) */
+#define SEEDED_KEY "SKabcdef0123456789abcdef0123456789"
+#define SEEDED_SECRET "Zq3xV9mK2pL7wN4rT8yB1cF6hJ0dG5sA"
+    sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts/" ACCT "/keys",
+                   "{\"sid\":\"" SEEDED_KEY "\",\"secret\":\"" SEEDED_SECRET "\"}", 201);
+    vo_vault *v = vault_open();
+    ck_assert_int_ge(vo_vault_tenant_create(v, "tenant-keyed"), VO_EEXISTS);
+    vo_twilio_credentials *kc = creds(ACCT, NULL);
+    ck_assert_vo_ok(vo_twilio_credentials_set_api_key(kc, SEEDED_KEY, SEEDED_SECRET));
+    ck_assert_vo_ok(vo_vault_twilio_put(NULL, v, "tenant-keyed", kc, VO_VAULT_ANY_VERSION));
+    vo_twilio_credentials_free(kc);
     vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
     o.api_base_url = sandbox.url;
     vo_twilio_client *kcl = NULL;
-    ck_assert_vo_ok(vo_twilio_client_new(&kcl, &kc, &o));
+    ck_assert_vo_ok(vo_twilio_client_for_tenant(&kcl, v, "tenant-keyed", &o));
+    vo_vault_close(v);
     ck_assert_vo_ok(vo_twilio_account_fetch(&r, kcl));
     vo_twilio_resource_free(r);
 
@@ -417,6 +564,7 @@ START_TEST(subaccounts_and_api_keys)
     ck_assert(found);
     vo_twilio_iter_free(it);
     ck_assert_vo_ok(vo_twilio_keys_delete(c, key_sid));
+    ck_assert_vo_ok(vo_twilio_keys_delete(c, SEEDED_KEY));
     ck_assert_vo_rc(vo_twilio_account_fetch(&r, kcl), VO_EAUTH);
     vo_twilio_client_free(kcl);
     vo_secret_free(secret);
@@ -753,16 +901,14 @@ static int fetch_shape(const char *shape)
 {
     char base[256];
     snprintf(base, sizeof(base), "%s/shape/%s", fixture.url, shape);
-    vo_twilio_credentials cr = VO_TWILIO_CREDENTIALS_INIT;
-    cr.account_sid = ACCT;
-    cr.auth_token = TOKEN;
+    vo_twilio_credentials *cr = creds(ACCT, TOKEN);
     vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
     o.api_base_url = base;
     vo_http_options h = VO_HTTP_OPTIONS_INIT;
     h.max_attempts = 1;
     o.http = &h;
     vo_twilio_client *c = NULL;
-    ck_assert_vo_ok(vo_twilio_client_new(&c, &cr, &o));
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
     vo_twilio_resource *r = NULL;
     int rc = vo_twilio_numbers_fetch(&r, c, "PN0123456789abcdef0123456789abcdef");
     ck_assert_ptr_null(r);
@@ -802,6 +948,7 @@ static Suite *suite(void)
     TCase *ops = tcase_create("operations");
     tcase_add_unchecked_fixture(ops, seed, unseed);
     tcase_set_timeout(ops, 30);
+    tcase_add_test(ops, tenant_without_credentials_and_fallback);
     tcase_add_test(ops, account_fetch_and_auth_errors);
     tcase_add_test(ops, numbers_list_pages_and_filters);
     tcase_add_test(ops, numbers_fetch_update_not_found);

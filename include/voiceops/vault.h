@@ -1,0 +1,674 @@
+/**
+ * @file voiceops/vault.h
+ * @brief The credential vault: per-tenant secrets encrypted at rest, key rotation, audit log.
+ *
+ * Key hierarchy (see docs/security.md):
+ * - a keyring of key-encryption keys (KEKs), identified by id, one of them active;
+ * - per tenant a random 32-byte data key (DEK), stored wrapped by a KEK with
+ *   XChaCha20-Poly1305, the associated data binding it to the vault, tenant, KEK id and
+ *   DEK generation;
+ * - secrets encrypted with the tenant's DEK, the associated data binding each ciphertext to
+ *   the vault, tenant, secret name, version, DEK generation and creation time. A ciphertext
+ *   moved to another row fails to decrypt (VO_ECRYPTO).
+ *
+ * Storage goes through a backend interface; SQLite is the embedded default
+ * (`sqlite:/path/vault.db` or a plain path).
+ *
+ * Threading: a vo_vault handle may be shared by any number of threads (operations on one
+ * handle are serialised by an internal lock). Several processes may open the same file at
+ * once (SQLite WAL; writers wait up to the busy timeout, then fail with VO_EBUSY).
+ * A vo_keyring is not thread-safe while it is being filled; vo_vault_open() copies what it
+ * needs, so the keyring may be freed right after.
+ *
+ * Errors: every function returning int returns VO_OK or a negative VO_E* code, with details
+ * in vo_error_last(). Common codes: VO_EINVAL (NULL/empty/oversize argument, bad tenant id or
+ * secret name: the message says which rule), VO_ENOTFOUND (no such tenant, secret, version or
+ * key), VO_ECONFLICT (check-and-set failed), VO_ECRYPTO (a ciphertext or wrapped key failed
+ * authentication, or the needed KEK is wrong or missing), VO_ESTORAGE (I/O error, disk
+ * full, corruption), VO_EBUSY (locked by another process beyond the busy timeout),
+ * VO_ENOTINIT (vo_init() not called). No message, log line or audit row ever contains a
+ * secret value or key.
+ *
+ * Every reading, writing, rotating, importing or tenant-changing call is recorded in the
+ * audit log (see the audit section), also when it fails.
+ */
+#ifndef VOICEOPS_VAULT_H
+#define VOICEOPS_VAULT_H
+
+#include "common.h"
+#include "secret.h"
+#include "webhook.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Tenant ids: 1-64 characters of `A-Z a-z 0-9 . _ -`, starting with a letter or digit. */
+#define VO_VAULT_TENANT_MAX 64
+/**
+ * Secret names: 1-128 characters of `A-Z a-z 0-9 . _ - /`, starting with a letter or
+ * digit, no empty, `.` or `..` path segment, no trailing `/`.
+ */
+#define VO_VAULT_NAME_MAX 128
+/** KEK ids: 1-64 characters of `A-Z a-z 0-9 . _ -`, starting with a letter or digit. */
+#define VO_VAULT_KEK_ID_MAX 64
+/** Largest secret value in bytes. */
+#define VO_VAULT_VALUE_MAX (64u * 1024u)
+/** Size of a KEK (and of every DEK) in bytes. */
+#define VO_VAULT_KEY_SIZE 32
+/** Largest wrapped key a provider callback may produce. */
+#define VO_VAULT_WRAPPED_MAX 1024
+/** expected_version value meaning "write unconditionally". */
+#define VO_VAULT_ANY_VERSION (-1)
+
+typedef struct vo_vault vo_vault;
+typedef struct vo_keyring vo_keyring;
+
+/* ------------------------------------------------------------------------------------ */
+/* Keyring                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/**
+ * Provider callback that wraps (encrypts) a data key with a KEK held elsewhere (a KMS).
+ * It must bind `ad` to the result (e.g. as a KMS encryption context) so that unwrapping
+ * with other associated data fails.
+ *
+ * @param out       receives the wrapped key (at most VO_VAULT_WRAPPED_MAX bytes).
+ * @param out_size  capacity of out (VO_VAULT_WRAPPED_MAX).
+ * @param out_len   receives the number of bytes written.
+ * @param key, key_len  the key to wrap (VO_VAULT_KEY_SIZE bytes; do not log it).
+ * @param ad, ad_len    associated data (not secret).
+ * @param payload   the pointer given to vo_keyring_add_provider().
+ * @return 0 on success, a negative VO_E* code on failure (VO_ECRYPTO, VO_EUNAVAILABLE...).
+ * May be called from any thread that uses the vault, never concurrently on one handle.
+ */
+typedef int (*vo_kek_wrap_fn)(unsigned char *out, size_t out_size, size_t *out_len,
+                              const unsigned char *key, size_t key_len,
+                              const unsigned char *ad, size_t ad_len, void *payload);
+
+/**
+ * Provider callback that unwraps a key wrapped by the matching vo_kek_wrap_fn.
+ * @param out   receives the key (out_size is VO_VAULT_KEY_SIZE); *out_len its length.
+ * @return 0, or a negative VO_E* code (VO_ECRYPTO when authentication fails).
+ */
+typedef int (*vo_kek_unwrap_fn)(unsigned char *out, size_t out_size, size_t *out_len,
+                                const unsigned char *wrapped, size_t wrapped_len,
+                                const unsigned char *ad, size_t ad_len, void *payload);
+
+/**
+ * Create an empty keyring. Free it with vo_keyring_free() (it may be freed as soon as
+ * vo_vault_open() returned). Key material is held in guarded memory and wiped on free.
+ * @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT.
+ */
+VO_EXTERN int vo_keyring_new(vo_keyring **out);
+
+/** Wipe and free a keyring. Accepts NULL. */
+VO_EXTERN void vo_keyring_free(vo_keyring *keyring);
+
+/**
+ * Add a raw 32-byte KEK. The first KEK added becomes the active one unless
+ * vo_keyring_set_active() says otherwise.
+ * @return VO_OK, VO_EINVAL (bad id, key_len != 32), VO_EEXISTS (id already in the keyring),
+ *         VO_ENOMEM.
+ */
+VO_EXTERN int vo_keyring_add_key(vo_keyring *keyring, const char *kek_id,
+                                 const unsigned char *key, size_t key_len);
+
+/**
+ * Add a KEK read from a key file: exactly 32 raw bytes, or the base64 encoding of 32 bytes
+ * (surrounding whitespace allowed). The file must be a regular file not accessible by group
+ * or others (mode 0600 or stricter).
+ * @return VO_OK, VO_EFORBIDDEN (group/other permission bits set), VO_ENOTFOUND (no file),
+ *         VO_EPARSE (not 32 bytes / bad base64), VO_ESTORAGE (read error), VO_EINVAL,
+ *         VO_EEXISTS.
+ */
+VO_EXTERN int vo_keyring_add_file(vo_keyring *keyring, const char *kek_id, const char *path);
+
+/**
+ * Add a KEK from an environment variable holding the standard base64 of 32 bytes.
+ * @return VO_OK, VO_ENOTFOUND (variable unset or empty), VO_EPARSE, VO_EINVAL, VO_EEXISTS.
+ */
+VO_EXTERN int vo_keyring_add_env(vo_keyring *keyring, const char *kek_id,
+                                 const char *env_name);
+
+/**
+ * Add a KEK derived from a passphrase with Argon2id (crypto_pwhash). The salt and limits
+ * are generated and stored in the vault the first time a vault sees this KEK id; later
+ * opens use the stored values (the limits given here are then ignored).
+ * @param opslimit  0 = crypto_pwhash_OPSLIMIT_MODERATE.
+ * @param memlimit  0 = crypto_pwhash_MEMLIMIT_MODERATE (bytes).
+ * @return VO_OK, VO_EINVAL (empty passphrase, limits below libsodium's minimum), VO_EEXISTS,
+ *         VO_ENOMEM. The derivation itself runs in vo_vault_open().
+ */
+VO_EXTERN int vo_keyring_add_passphrase(vo_keyring *keyring, const char *kek_id,
+                                        const char *passphrase, size_t passphrase_len,
+                                        unsigned long long opslimit, size_t memlimit);
+
+/**
+ * Add a KEK held by the application (e.g. a KMS): the vault calls wrap/unwrap with the
+ * data key and associated data. Both callbacks are required; payload is passed as the last
+ * argument and must stay valid while any vault opened with this keyring is open.
+ * @return VO_OK, VO_EINVAL, VO_EEXISTS, VO_ENOMEM.
+ */
+VO_EXTERN int vo_keyring_add_provider(vo_keyring *keyring, const char *kek_id,
+                                      vo_kek_wrap_fn wrap, vo_kek_unwrap_fn unwrap,
+                                      void *payload);
+
+/**
+ * Choose the KEK that wraps new and rotated data keys; the others only unwrap.
+ * @return VO_OK, VO_ENOTFOUND (id not in the keyring), VO_EINVAL.
+ */
+VO_EXTERN int vo_keyring_set_active(vo_keyring *keyring, const char *kek_id);
+
+/** Number of KEKs in the keyring (0 for NULL). */
+VO_EXTERN size_t vo_keyring_count(const vo_keyring *keyring);
+
+/**
+ * Create a new key file holding the base64 of 32 random bytes and a newline, with mode
+ * 0600. Never overwrites: the file must not exist.
+ * @return VO_OK, VO_EEXISTS, VO_ESTORAGE (cannot create/write), VO_EINVAL, VO_ENOTINIT.
+ */
+VO_EXTERN int vo_vault_keygen(const char *path);
+
+/* ------------------------------------------------------------------------------------ */
+/* Opening                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/** How reads (secret/credential gets, lists) are recorded in the audit log. */
+typedef enum vo_vault_audit_reads {
+    /** Read events are queued in memory and appended in one transaction when the queue
+     *  holds audit_buffer_rows rows, at the next write, vo_vault_audit_flush() or close.
+     *  A crash loses at most the queued read events. (Default.) */
+    VO_VAULT_AUDIT_READS_BUFFERED = 0,
+    /** Every read commits its audit row before returning (slow: one fsync per read). */
+    VO_VAULT_AUDIT_READS_SYNC = 1,
+    /** Reads are not audited (writes, deletes, rotations, imports always are). */
+    VO_VAULT_AUDIT_READS_OFF = 2
+} vo_vault_audit_reads;
+
+/** Options of vo_vault_open(). Initialise with VO_VAULT_OPTIONS_INIT or
+ *  vo_vault_options_init(). */
+typedef struct vo_vault_options {
+    unsigned int version;     /**< VO_VAULT_OPTIONS_VERSION */
+    const vo_keyring *keyring;/**< required: the KEKs; copied by vo_vault_open() */
+    const char *actor;        /**< who acts, recorded in audit rows (1-64 printable ASCII);
+                                   NULL = "unknown" */
+    int busy_timeout_ms;      /**< wait for locks held by other processes; default 5000 */
+    int dek_cache_size;       /**< unwrapped DEKs kept in guarded memory (LRU); default 1024,
+                                   0 disables the cache */
+    int kept_versions;        /**< versions kept per secret (>= 1); default 10 */
+    int create;               /**< 1 (default): create the vault file when missing */
+    int audit_reads;          /**< a vo_vault_audit_reads value; default BUFFERED */
+    int audit_buffer_rows;    /**< BUFFERED: flush threshold (1-65536); default 256 */
+    int rotation_batch;       /**< DEKs rewrapped per transaction by KEK rotation; default 256 */
+} vo_vault_options;
+
+#define VO_VAULT_OPTIONS_VERSION 1
+#define VO_VAULT_OPTIONS_INIT \
+    { VO_VAULT_OPTIONS_VERSION, NULL, NULL, 5000, 1024, 10, 1, \
+      VO_VAULT_AUDIT_READS_BUFFERED, 256, 256 }
+
+/** Fill *opts with the defaults (the same as VO_VAULT_OPTIONS_INIT), for bindings. */
+VO_EXTERN void vo_vault_options_init(vo_vault_options *opts);
+
+/**
+ * Open (and, with opts->create, create) a vault.
+ *
+ * @param uri  `sqlite:/path/vault.db`, `sqlite:///path/vault.db` or a plain path. A new file
+ *             is created with mode 0600; an existing file readable or writable by group or
+ *             others is refused (VO_EFORBIDDEN). Other schemes give VO_EUNSUPPORTED.
+ * @param opts required (a keyring is required).
+ *
+ * Opening applies pending schema migrations (forward only; a file written by a newer
+ * library gives VO_EUNSUPPORTED), registers new KEKs of the keyring in the vault and checks
+ * every known one: a KEK whose bytes differ from the key registered under its id gives
+ * VO_ECRYPTO and nothing is opened. The audit key must be unwrappable by the keyring.
+ *
+ * @return VO_OK, VO_EINVAL, VO_EFORBIDDEN, VO_ENOTFOUND (file missing and create == 0),
+ *         VO_ECRYPTO (wrong KEK, or no KEK of the keyring can unwrap the audit key),
+ *         VO_EUNSUPPORTED, VO_ESTORAGE, VO_EBUSY, VO_ENOMEM, VO_ENOTINIT.
+ */
+VO_EXTERN int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts);
+
+/**
+ * Flush queued audit rows, wipe the DEK cache and key material, close the storage and free
+ * the handle. Accepts NULL. No other thread may use the handle during or after the call.
+ */
+VO_EXTERN void vo_vault_close(vo_vault *vault);
+
+/* ------------------------------------------------------------------------------------ */
+/* Tenants                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/** Tenant metadata returned by vo_vault_tenant_get()/vo_vault_tenant_list(). */
+typedef struct vo_tenant_list vo_tenant_list;
+
+/**
+ * Create a tenant with a new random DEK wrapped by the active KEK.
+ * @return VO_OK, VO_EEXISTS, VO_EINVAL (bad tenant id), VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_tenant_create(vo_vault *vault, const char *tenant);
+
+/**
+ * Delete a tenant, its DEK and all its secrets (crypto-shredding: the ciphertexts that may
+ * survive in old backups or free pages are useless without the DEK). Note that a backup
+ * taken earlier still holds the wrapped DEK until the KEK that wrapped it is destroyed.
+ * @return VO_OK, VO_ENOTFOUND, VO_EINVAL, VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_tenant_delete(vo_vault *vault, const char *tenant);
+
+/**
+ * Metadata of one tenant as a one-entry list. Free with vo_tenant_list_free().
+ * @return VO_OK, VO_ENOTFOUND, VO_EINVAL, VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_tenant_get(vo_tenant_list **out, vo_vault *vault, const char *tenant);
+
+/**
+ * List tenants in id order (byte order), starting after `after` (NULL or "" = from the
+ * start), at most `limit` entries (0 = no limit). Page with the last id of a page.
+ * @return VO_OK (possibly an empty list), VO_EINVAL, VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_tenant_list(vo_tenant_list **out, vo_vault *vault, const char *after,
+                                   size_t limit);
+
+/** Number of entries; 0 for NULL. */
+VO_EXTERN size_t vo_tenant_list_count(const vo_tenant_list *list);
+/** Tenant id of entry i; NULL when out of range. Valid until the list is freed. */
+VO_EXTERN const char *vo_tenant_list_id(const vo_tenant_list *list, size_t i);
+/** Creation time (Unix milliseconds) of entry i; 0 when out of range. */
+VO_EXTERN int64_t vo_tenant_list_created_at(const vo_tenant_list *list, size_t i);
+/** Id of the KEK wrapping entry i's DEK; NULL when out of range. */
+VO_EXTERN const char *vo_tenant_list_kek_id(const vo_tenant_list *list, size_t i);
+/** DEK generation of entry i (1 at creation, +1 per DEK rotation); 0 when out of range. */
+VO_EXTERN int64_t vo_tenant_list_dek_generation(const vo_tenant_list *list, size_t i);
+/** Number of (non-deleted) secrets of entry i; -1 when out of range. */
+VO_EXTERN int64_t vo_tenant_list_secret_count(const vo_tenant_list *list, size_t i);
+/** Free a tenant list. Accepts NULL. */
+VO_EXTERN void vo_tenant_list_free(vo_tenant_list *list);
+
+/* ------------------------------------------------------------------------------------ */
+/* Secrets                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/**
+ * Store a new version of a secret.
+ *
+ * @param out_version       receives the new version number; may be NULL.
+ * @param value, value_len  1 to VO_VAULT_VALUE_MAX bytes (binary allowed).
+ * @param expected_version  check-and-set: VO_VAULT_ANY_VERSION (-1) writes unconditionally;
+ *                          0 requires that the secret does not exist (never written, or
+ *                          deleted); n > 0 requires that the latest version is n.
+ *                          Version numbers are never reused, also after a delete.
+ * Versions older than the newest `kept_versions` are removed in the same transaction.
+ * @return VO_OK, VO_ECONFLICT (check-and-set failed), VO_ENOTFOUND (no tenant), VO_EINVAL,
+ *         VO_ETOOBIG (value too large), VO_ECRYPTO (tenant DEK cannot be unwrapped),
+ *         VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_secret_put(int64_t *out_version, vo_vault *vault, const char *tenant,
+                                  const char *name, const void *value, size_t value_len,
+                                  int64_t expected_version);
+
+/**
+ * Read and decrypt a secret.
+ *
+ * @param out          receives a vo_secret (guarded memory); free with vo_secret_free().
+ * @param out_version  receives the version read; may be NULL.
+ * @param version      0 = latest, else that version.
+ * @return VO_OK, VO_ENOTFOUND (no tenant, secret or version), VO_ECRYPTO (the record fails
+ *         authentication: tampered, moved, or the needed KEK is missing/wrong), VO_EINVAL,
+ *         VO_ESTORAGE, VO_ENOMEM.
+ */
+VO_EXTERN int vo_vault_secret_get(vo_secret **out, int64_t *out_version, vo_vault *vault,
+                                  const char *tenant, const char *name, int64_t version);
+
+/**
+ * vo_vault_secret_get() decrypting into a caller-provided buffer instead of a new vo_secret
+ * (no guarded allocation per call: the fast path for hot loops and for bindings that own
+ * their buffers). The caller is responsible for wiping the buffer. A NUL byte is written
+ * after the value when it fits.
+ *
+ * @param out_len  receives the value length (also on VO_ERANGE: the size needed).
+ * @return as vo_vault_secret_get(), plus VO_ERANGE when buf_size < value length.
+ */
+VO_EXTERN int vo_vault_secret_get_into(unsigned char *buf, size_t buf_size, size_t *out_len,
+                                       int64_t *out_version, vo_vault *vault,
+                                       const char *tenant, const char *name, int64_t version);
+
+/**
+ * Delete all versions of a secret. The version counter is kept (a later put continues
+ * from it).
+ * @param expected_version  VO_VAULT_ANY_VERSION, or the latest version that must match.
+ * @return VO_OK, VO_ENOTFOUND, VO_ECONFLICT, VO_EINVAL, VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_secret_delete(vo_vault *vault, const char *tenant, const char *name,
+                                     int64_t expected_version);
+
+/** Secret metadata (never values) returned by vo_vault_secret_list(). */
+typedef struct vo_secret_list vo_secret_list;
+
+/**
+ * List a tenant's secrets (names and metadata, no values), in name order.
+ * @return VO_OK, VO_ENOTFOUND (no tenant), VO_EINVAL, VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_secret_list(vo_secret_list **out, vo_vault *vault, const char *tenant);
+
+VO_EXTERN size_t vo_secret_list_count(const vo_secret_list *list);
+/** Name of entry i; NULL when out of range. Valid until the list is freed. */
+VO_EXTERN const char *vo_secret_list_name(const vo_secret_list *list, size_t i);
+/** Latest version of entry i; 0 when out of range. */
+VO_EXTERN int64_t vo_secret_list_version(const vo_secret_list *list, size_t i);
+/** Number of versions kept for entry i; 0 when out of range. */
+VO_EXTERN int64_t vo_secret_list_versions_kept(const vo_secret_list *list, size_t i);
+/** Creation time of the first version (Unix ms); 0 when out of range. */
+VO_EXTERN int64_t vo_secret_list_created_at(const vo_secret_list *list, size_t i);
+/** Time of the latest write (Unix ms); 0 when out of range. */
+VO_EXTERN int64_t vo_secret_list_updated_at(const vo_secret_list *list, size_t i);
+VO_EXTERN void vo_secret_list_free(vo_secret_list *list);
+
+/* ------------------------------------------------------------------------------------ */
+/* Typed credentials                                                                    */
+/* ------------------------------------------------------------------------------------ */
+/*
+ * Typed credentials are stored as secrets named `credentials/twilio`, `credentials/vapi`
+ * and `credentials/smtp` holding a JSON document; they are versioned, audited and rotated
+ * like any secret. Credential objects keep their strings in guarded memory, wiped on free.
+ * Setters copy their argument and validate its shape (VO_EINVAL with a message naming the
+ * field); *_validate() checks the combination. Getters return NULL for unset fields and
+ * pointers valid until the next setter on that field or the free.
+ * Credential objects are not thread-safe; use one per thread.
+ */
+
+/** Secret names under which typed credentials are stored. */
+#define VO_VAULT_TWILIO_NAME "credentials/twilio"
+#define VO_VAULT_VAPI_NAME "credentials/vapi"
+#define VO_VAULT_SMTP_NAME "credentials/smtp"
+
+typedef struct vo_twilio_credentials vo_twilio_credentials;
+
+VO_EXTERN int vo_twilio_credentials_new(vo_twilio_credentials **out);
+VO_EXTERN void vo_twilio_credentials_free(vo_twilio_credentials *c);
+/** `AC` + 32 hex digits. */
+VO_EXTERN int vo_twilio_credentials_set_account_sid(vo_twilio_credentials *c, const char *sid);
+/** 32 hex digits. NULL clears. */
+VO_EXTERN int vo_twilio_credentials_set_auth_token(vo_twilio_credentials *c, const char *token);
+/** API key: `SK` + 32 hex digits and its secret (16-128 letters/digits). NULLs clear. */
+VO_EXTERN int vo_twilio_credentials_set_api_key(vo_twilio_credentials *c, const char *key_sid,
+                                                const char *key_secret);
+/** Secondary auth token during auth-token rotation (32 hex digits). NULL clears. */
+VO_EXTERN int vo_twilio_credentials_set_secondary_auth_token(vo_twilio_credentials *c,
+                                                             const char *token);
+/** Region such as `us1`, `ie1`, `au1` (2-16 lowercase letters/digits). NULL clears. */
+VO_EXTERN int vo_twilio_credentials_set_region(vo_twilio_credentials *c, const char *region);
+/** Edge such as `ashburn`, `dublin`, `sydney` (2-32 of `a-z -`). NULL clears. */
+VO_EXTERN int vo_twilio_credentials_set_edge(vo_twilio_credentials *c, const char *edge);
+VO_EXTERN const char *vo_twilio_credentials_account_sid(const vo_twilio_credentials *c);
+VO_EXTERN const char *vo_twilio_credentials_auth_token(const vo_twilio_credentials *c);
+VO_EXTERN const char *vo_twilio_credentials_api_key_sid(const vo_twilio_credentials *c);
+VO_EXTERN const char *vo_twilio_credentials_api_key_secret(const vo_twilio_credentials *c);
+VO_EXTERN const char *vo_twilio_credentials_secondary_auth_token(const vo_twilio_credentials *c);
+VO_EXTERN const char *vo_twilio_credentials_region(const vo_twilio_credentials *c);
+VO_EXTERN const char *vo_twilio_credentials_edge(const vo_twilio_credentials *c);
+/**
+ * Check the combination: an account SID and an auth token or an API key (or both); a
+ * secondary token only with a primary one.
+ * @return VO_OK or VO_EINVAL naming the missing field.
+ */
+VO_EXTERN int vo_twilio_credentials_validate(const vo_twilio_credentials *c);
+/** Validate and store as the tenant's `credentials/twilio` secret (check-and-set as
+ *  vo_vault_secret_put()). */
+VO_EXTERN int vo_vault_twilio_put(int64_t *out_version, vo_vault *vault, const char *tenant,
+                                  const vo_twilio_credentials *c, int64_t expected_version);
+/** Read the tenant's Twilio credentials. VO_ENOTFOUND when none; VO_EPARSE when the
+ *  stored document is not valid credentials. */
+VO_EXTERN int vo_vault_twilio_get(vo_twilio_credentials **out, vo_vault *vault,
+                                  const char *tenant);
+
+typedef struct vo_vapi_credentials vo_vapi_credentials;
+
+VO_EXTERN int vo_vapi_credentials_new(vo_vapi_credentials **out);
+VO_EXTERN void vo_vapi_credentials_free(vo_vapi_credentials *c);
+/** Vapi private API key (8-256 printable ASCII characters, no spaces). */
+VO_EXTERN int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key);
+/**
+ * Webhook verification settings: how the tenant's server URL is protected and the secret
+ * (shared secret, bearer token or HMAC key). Copies every field of opts (NULL = defaults);
+ * the secret is required (1-512 bytes, no NUL).
+ * @return VO_OK or VO_EINVAL (bad type/algorithm/encoding, header names not tokens,
+ *         tolerance <= 0).
+ */
+VO_EXTERN int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c,
+                                              const vo_vapi_verify_options *opts,
+                                              const char *secret);
+VO_EXTERN const char *vo_vapi_credentials_api_key(const vo_vapi_credentials *c);
+/** The webhook secret, or NULL when no webhook settings are set. */
+VO_EXTERN const char *vo_vapi_credentials_webhook_secret(const vo_vapi_credentials *c);
+/** The webhook auth type (a vo_vapi_auth_type), or -1 when no webhook settings are set. */
+VO_EXTERN int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c);
+/**
+ * Fill *out with the webhook verification options (string fields point into c) for
+ * vo_vapi_verify(). @return VO_OK, VO_EINVAL, VO_ENOTFOUND when no webhook settings.
+ */
+VO_EXTERN int vo_vapi_credentials_webhook_options(const vo_vapi_credentials *c,
+                                                  vo_vapi_verify_options *out);
+/** At least an API key or webhook settings. */
+VO_EXTERN int vo_vapi_credentials_validate(const vo_vapi_credentials *c);
+VO_EXTERN int vo_vault_vapi_put(int64_t *out_version, vo_vault *vault, const char *tenant,
+                                const vo_vapi_credentials *c, int64_t expected_version);
+VO_EXTERN int vo_vault_vapi_get(vo_vapi_credentials **out, vo_vault *vault,
+                                const char *tenant);
+
+/** TLS mode of an SMTP connection. */
+typedef enum vo_smtp_tls {
+    VO_SMTP_TLS_STARTTLS = 0, /**< plain connection upgraded with STARTTLS (required) */
+    VO_SMTP_TLS_IMPLICIT = 1, /**< TLS from the first byte (port 465) */
+    VO_SMTP_TLS_NONE = 2      /**< no TLS (local relays only) */
+} vo_smtp_tls;
+
+typedef struct vo_smtp_credentials vo_smtp_credentials;
+
+VO_EXTERN int vo_smtp_credentials_new(vo_smtp_credentials **out);
+VO_EXTERN void vo_smtp_credentials_free(vo_smtp_credentials *c);
+/** Host name or IP literal (1-253 of `A-Z a-z 0-9 . - : [ ]`). */
+VO_EXTERN int vo_smtp_credentials_set_host(vo_smtp_credentials *c, const char *host);
+/** 1-65535. Default 587. */
+VO_EXTERN int vo_smtp_credentials_set_port(vo_smtp_credentials *c, int port);
+/** 1-256 printable characters. NULL clears. */
+VO_EXTERN int vo_smtp_credentials_set_username(vo_smtp_credentials *c, const char *username);
+/** 1-1024 bytes, no NUL. NULL clears. */
+VO_EXTERN int vo_smtp_credentials_set_password(vo_smtp_credentials *c, const char *password);
+/** A vo_smtp_tls value. Default STARTTLS. */
+VO_EXTERN int vo_smtp_credentials_set_tls(vo_smtp_credentials *c, int tls_mode);
+VO_EXTERN const char *vo_smtp_credentials_host(const vo_smtp_credentials *c);
+VO_EXTERN int vo_smtp_credentials_port(const vo_smtp_credentials *c);
+VO_EXTERN const char *vo_smtp_credentials_username(const vo_smtp_credentials *c);
+VO_EXTERN const char *vo_smtp_credentials_password(const vo_smtp_credentials *c);
+VO_EXTERN int vo_smtp_credentials_tls(const vo_smtp_credentials *c);
+/** A host; a password only with a username and vice versa. */
+VO_EXTERN int vo_smtp_credentials_validate(const vo_smtp_credentials *c);
+VO_EXTERN int vo_vault_smtp_put(int64_t *out_version, vo_vault *vault, const char *tenant,
+                                const vo_smtp_credentials *c, int64_t expected_version);
+VO_EXTERN int vo_vault_smtp_get(vo_smtp_credentials **out, vo_vault *vault,
+                                const char *tenant);
+
+/* ------------------------------------------------------------------------------------ */
+/* Rotation                                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+/**
+ * Progress of a rotation: `done` of `total` items. Return 0 to continue, non-zero to stop
+ * after the current (committed) batch. Called on the rotating thread; it must not use the
+ * same vault handle.
+ */
+typedef int (*vo_vault_progress_fn)(int64_t done, int64_t total, void *payload);
+
+/**
+ * Rewrap every DEK (and the audit key) not yet wrapped by `kek_id` with it. Secrets are not
+ * touched. Works in transactions of `rotation_batch` DEKs; each committed batch stays done,
+ * so after a crash or a stop simply call it again to resume.
+ *
+ * @param out_remaining  receives the number of DEKs still under other KEKs (0 when done);
+ *                       may be NULL.
+ * @param kek_id         the target KEK (NULL = the keyring's active KEK); it must be in the
+ *                       keyring and not retired.
+ * @param fn             progress callback, may be NULL.
+ * @return VO_OK (also when stopped by the callback: see *out_remaining), VO_ENOTFOUND (KEK
+ *         not in the keyring), VO_ECRYPTO (a DEK cannot be unwrapped: its KEK is missing or
+ *         the record was tampered with; the rotation stops there), VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *vault, const char *kek_id,
+                                  vo_vault_progress_fn fn, void *payload);
+
+/**
+ * Number of tenant DEKs (plus 1 if the audit key) wrapped by kek_id.
+ * @return VO_OK, VO_EINVAL, VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_kek_usage(int64_t *out_count, vo_vault *vault, const char *kek_id);
+
+/**
+ * Retire a KEK that no longer wraps anything: it is marked retired in the vault and never
+ * used again by this vault (it may then be destroyed).
+ * @return VO_OK, VO_ECONFLICT (still wraps DEKs or the audit key, or is the active KEK of
+ *         this handle), VO_ENOTFOUND (unknown to the vault), VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_kek_retire(vo_vault *vault, const char *kek_id);
+
+/**
+ * Give the tenant a new DEK and re-encrypt all its secrets (every kept version) with it, in
+ * one transaction.
+ * @return VO_OK, VO_ENOTFOUND, VO_ECRYPTO (a secret fails authentication: nothing is
+ *         changed), VO_EINVAL, VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_tenant_rotate_dek(vo_vault *vault, const char *tenant);
+
+/* ------------------------------------------------------------------------------------ */
+/* Plaintext import, backup                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+typedef enum vo_import_format {
+    VO_IMPORT_AUTO = 0, /**< JSON when the first non-blank byte is `[` or `{`, else CSV */
+    VO_IMPORT_JSON = 1, /**< `[{"tenant":..,"name":..,"value":..}, ...]` */
+    VO_IMPORT_CSV = 2   /**< RFC 4180 with a header row `tenant,name,value` */
+} vo_import_format;
+
+/** Import flags. */
+#define VO_IMPORT_CREATE_TENANTS 1u /**< create missing tenants (else: row rejected) */
+#define VO_IMPORT_OVERWRITE 2u      /**< a different existing value gets a new version
+                                         (else: row rejected as a conflict) */
+
+typedef struct vo_import_report vo_import_report;
+
+/**
+ * Import plaintext tenant/name/value rows. Idempotent: a row whose value equals the latest
+ * stored value is skipped, so an import can be re-run after a failure. Rows with an invalid
+ * tenant id, name or value, a missing tenant (without VO_IMPORT_CREATE_TENANTS) or a
+ * conflicting value (without VO_IMPORT_OVERWRITE) are rejected and reported; the others are
+ * imported. All changes are committed in one transaction. Each imported row is audited.
+ * The input is read into guarded memory and wiped.
+ *
+ * @return VO_OK (see the report), VO_EPARSE (malformed document: nothing imported),
+ *         VO_ETOOBIG (> 256 MiB), VO_EINVAL, VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_import_buffer(vo_import_report **out, vo_vault *vault,
+                                     const char *data, size_t len, int format,
+                                     unsigned int flags);
+/** vo_vault_import_buffer() on a file's content (VO_ENOTFOUND when missing). */
+VO_EXTERN int vo_vault_import_file(vo_import_report **out, vo_vault *vault, const char *path,
+                                   int format, unsigned int flags);
+VO_EXTERN int64_t vo_import_report_imported(const vo_import_report *r);
+VO_EXTERN int64_t vo_import_report_skipped(const vo_import_report *r);
+VO_EXTERN int64_t vo_import_report_rejected(const vo_import_report *r);
+/** Number of rejection entries (at most 1000 are kept). */
+VO_EXTERN size_t vo_import_report_rejection_count(const vo_import_report *r);
+/** Row number (1 = first data row) of rejection i; 0 when out of range. */
+VO_EXTERN int64_t vo_import_report_rejection_row(const vo_import_report *r, size_t i);
+/** Reason of rejection i (never contains the value); NULL when out of range. */
+VO_EXTERN const char *vo_import_report_rejection_reason(const vo_import_report *r, size_t i);
+VO_EXTERN void vo_import_report_free(vo_import_report *r);
+
+/**
+ * Online backup of the whole vault to a new file (mode 0600; it must not exist), while other
+ * threads and processes keep using the vault. The copy holds wrapped keys and ciphertexts
+ * only: restoring it needs the KEKs.
+ * @return VO_OK, VO_EEXISTS, VO_EINVAL, VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_backup(vo_vault *vault, const char *dest_path);
+
+/**
+ * Restore a backup into dest_path (a plain path), which must not be open by anyone (stop
+ * every process using it first). The backup is checked (SQLite integrity check, vault
+ * schema) before anything is written; dest is created with mode 0600 or overwritten.
+ * @return VO_OK, VO_ENOTFOUND, VO_ESTORAGE (backup unreadable or corrupt), VO_EUNSUPPORTED
+ *         (not a vault), VO_EINVAL, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_restore(const char *backup_path, const char *dest_path);
+
+/* ------------------------------------------------------------------------------------ */
+/* Audit log                                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+/**
+ * Append an audit row (time, actor and the thread's correlation id are added). For other
+ * modules (e.g. the Twilio client logs service-account fallbacks). Committed before
+ * returning (queued read rows are flushed first).
+ * @param tenant  a tenant id or NULL/"" for vault-wide events (need not exist).
+ * @param name    what the event is about (1-128 printable ASCII, no value!) or NULL/"".
+ * @param action  1-32 of `a-z 0-9 . _ -`, e.g. "twilio.fallback".
+ * @param result  1-32 of `A-Z a-z 0-9 . _ -`, e.g. "ok" or "VO_EAUTH".
+ * @return VO_OK, VO_EINVAL, VO_ESTORAGE, VO_EBUSY.
+ */
+VO_EXTERN int vo_vault_audit_append(vo_vault *vault, const char *tenant, const char *name,
+                                    const char *action, const char *result);
+
+/** Commit the queued read audit rows now. @return VO_OK, VO_ESTORAGE, VO_EBUSY. */
+VO_EXTERN int vo_vault_audit_flush(vo_vault *vault);
+
+/** Why audit verification failed. */
+typedef enum vo_audit_break {
+    VO_AUDIT_INTACT = 0,       /**< the chain verifies */
+    VO_AUDIT_MAC_MISMATCH = 1, /**< the row was edited, moved, or a row before it replaced */
+    VO_AUDIT_SEQ_GAP = 2,      /**< rows before this one were deleted */
+    VO_AUDIT_TAIL_MISMATCH = 3 /**< the last rows were deleted (head marker disagrees) */
+} vo_audit_break;
+
+/**
+ * Verify the audit hash chain from the first row (queued rows are flushed first).
+ * @param out_rows     receives the number of rows checked; may be NULL.
+ * @param out_bad_seq  receives the sequence number of the first broken row (0 when intact);
+ *                     may be NULL.
+ * @param out_reason   receives a vo_audit_break; may be NULL.
+ * @return VO_OK when intact, VO_ECRYPTO when broken (the message names the row),
+ *         VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad_seq, int *out_reason,
+                                    vo_vault *vault);
+
+typedef struct vo_audit_list vo_audit_list;
+
+/**
+ * Read audit rows in sequence order (queued rows are flushed first).
+ * @param tenant     only this tenant's rows (NULL/"" = all).
+ * @param since_ms   only rows with time >= since_ms (0 = no bound).
+ * @param until_ms   only rows with time < until_ms (0 = no bound).
+ * @param after_seq  only rows with seq > after_seq (paging; 0 = from the start).
+ * @param limit      at most this many rows (0 = 1000).
+ */
+VO_EXTERN int vo_vault_audit_list(vo_audit_list **out, vo_vault *vault, const char *tenant,
+                                  int64_t since_ms, int64_t until_ms, int64_t after_seq,
+                                  size_t limit);
+VO_EXTERN size_t vo_audit_list_count(const vo_audit_list *l);
+VO_EXTERN int64_t vo_audit_list_seq(const vo_audit_list *l, size_t i);
+VO_EXTERN int64_t vo_audit_list_time(const vo_audit_list *l, size_t i);
+/** The following return NULL when out of range, "" for empty fields. */
+VO_EXTERN const char *vo_audit_list_tenant(const vo_audit_list *l, size_t i);
+VO_EXTERN const char *vo_audit_list_name(const vo_audit_list *l, size_t i);
+VO_EXTERN const char *vo_audit_list_action(const vo_audit_list *l, size_t i);
+VO_EXTERN const char *vo_audit_list_actor(const vo_audit_list *l, size_t i);
+VO_EXTERN const char *vo_audit_list_correlation_id(const vo_audit_list *l, size_t i);
+VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
+VO_EXTERN void vo_audit_list_free(vo_audit_list *l);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VOICEOPS_VAULT_H */
