@@ -909,6 +909,7 @@ static int fetch_shape(const char *shape)
     o.http = &h;
     vo_twilio_client *c = NULL;
     ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
+    vo_twilio_credentials_free(cr);
     vo_twilio_resource *r = NULL;
     int rc = vo_twilio_numbers_fetch(&r, c, "PN0123456789abcdef0123456789abcdef");
     ck_assert_ptr_null(r);
