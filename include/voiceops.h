@@ -13,5 +13,7 @@
 #include "voiceops/webhook.h"
 #include "voiceops/vapi_message.h"
 #include "voiceops/vault.h"
+#include "voiceops/http.h"
+#include "voiceops/twilio.h"
 
 #endif /* VOICEOPS_H */

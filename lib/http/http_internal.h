@@ -1,0 +1,14 @@
+/* Internal helpers of the HTTP module shared with the provider clients. */
+#ifndef VO_HTTP_INTERNAL_H
+#define VO_HTTP_INTERNAL_H
+
+#include <stdint.h>
+
+/** Monotonic clock in milliseconds. */
+int64_t vo__http_now_ms(void);
+
+struct vo_http_response;
+/** Requests actually put on the wire for a response, including libcurl's own resends. */
+int vo__http_response_sends(const struct vo_http_response *r);
+
+#endif

@@ -1,0 +1,262 @@
+/* Twilio results: JSON resources with secrets stripped, and list iterators that follow
+ * next_page_uri. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "twilio_internal.h"
+
+static const char *const secret_fields[] = {"auth_token", "secret", "secondary_auth_token"};
+
+bool vo__twilio_strip_secrets(cJSON *obj, const char *take_field, vo_secret **take, int *rc)
+{
+    bool removed = false;
+    if (!cJSON_IsObject(obj))
+        return false;
+    for (size_t i = 0; i < sizeof(secret_fields) / sizeof(secret_fields[0]); i++) {
+        cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i]);
+        if (!v)
+            continue;
+        removed = true;
+        if (cJSON_IsString(v) && v->valuestring) {
+            if (take_field && take && strcmp(take_field, secret_fields[i]) == 0 && !*take) {
+                int r = vo_secret_new(take, v->valuestring, strlen(v->valuestring));
+                if (r != VO_OK && rc)
+                    *rc = r;
+            }
+            sodium_memzero(v->valuestring, strlen(v->valuestring));
+        }
+        cJSON_Delete(v);
+    }
+    return removed;
+}
+
+static void resource_clear(vo_twilio_resource *r)
+{
+    if (r->json) {
+        sodium_memzero(r->json, strlen(r->json));
+        cJSON_free(r->json);
+    }
+    r->json = NULL;
+}
+
+void vo_twilio_resource_free(vo_twilio_resource *r)
+{
+    if (!r)
+        return;
+    resource_clear(r);
+    cJSON_Delete(r->root);
+    free(r);
+}
+
+int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__twilio_reply *reply)
+{
+    vo_twilio_resource *r = calloc(1, sizeof(*r));
+    if (!r) {
+        cJSON_Delete(reply->doc);
+        reply->doc = NULL;
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    r->root = reply->doc ? reply->doc : cJSON_CreateObject();
+    reply->doc = NULL;
+    r->obj = r->root;
+    vo__strlcpy(r->request_id, reply->request_id, sizeof(r->request_id));
+    vo__twilio_strip_secrets(r->obj, NULL, NULL, NULL);
+    r->json = cJSON_PrintUnformatted(r->obj);
+    if (!r->root || !r->json) {
+        vo_twilio_resource_free(r);
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    *out = r;
+    return VO_OK;
+}
+
+const char *vo_twilio_resource_json(const vo_twilio_resource *cr)
+{
+    vo_twilio_resource *r = (vo_twilio_resource *)cr;
+    if (!r)
+        return NULL;
+    if (!r->json)
+        r->json = cJSON_PrintUnformatted(r->obj);
+    return r->json;
+}
+
+static const cJSON *field(const vo_twilio_resource *r, const char *name)
+{
+    if (!r || !name)
+        return NULL;
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return cJSON_GetObjectItemCaseSensitive(r->obj, name);
+    char head[64];
+    size_t n = (size_t)(dot - name);
+    if (n >= sizeof(head))
+        return NULL;
+    memcpy(head, name, n);
+    head[n] = '\0';
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(r->obj, head);
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, dot + 1) : NULL;
+}
+
+const char *vo_twilio_resource_str(const vo_twilio_resource *r, const char *name)
+{
+    const cJSON *v = field(r, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int vo_twilio_resource_int(const vo_twilio_resource *r, const char *name, long long *out)
+{
+    if (!r || !name || !out)
+        return vo__error_set(VO_EINVAL, "vo_twilio_resource_int: NULL argument");
+    const cJSON *v = field(r, name);
+    if (!v || cJSON_IsNull(v))
+        return vo__error_set(VO_ENOTFOUND, "field '%s' is absent", name);
+    if (cJSON_IsNumber(v)) {
+        *out = (long long)v->valuedouble;
+        return VO_OK;
+    }
+    if (cJSON_IsString(v) && v->valuestring[0]) {
+        char *end;
+        errno = 0;
+        long long x = strtoll(v->valuestring, &end, 10);
+        if (*end == '\0' && errno == 0) {
+            *out = x;
+            return VO_OK;
+        }
+    }
+    return vo__error_set(VO_EPARSE, "field '%s' is not an integer", name);
+}
+
+int vo_twilio_resource_bool(const vo_twilio_resource *r, const char *name, int *out)
+{
+    if (!r || !name || !out)
+        return vo__error_set(VO_EINVAL, "vo_twilio_resource_bool: NULL argument");
+    const cJSON *v = field(r, name);
+    if (!v || cJSON_IsNull(v))
+        return vo__error_set(VO_ENOTFOUND, "field '%s' is absent", name);
+    if (!cJSON_IsBool(v))
+        return vo__error_set(VO_EPARSE, "field '%s' is not a boolean", name);
+    *out = cJSON_IsTrue(v) ? 1 : 0;
+    return VO_OK;
+}
+
+const char *vo_twilio_resource_sid(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "sid"); }
+const char *vo_twilio_resource_status(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "status"); }
+const char *vo_twilio_resource_phone_number(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "phone_number"); }
+const char *vo_twilio_resource_friendly_name(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "friendly_name"); }
+const char *vo_twilio_resource_account_sid(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "account_sid"); }
+
+const char *vo_twilio_resource_request_id(const vo_twilio_resource *r)
+{
+    return r ? r->request_id : "";
+}
+
+int vo__twilio_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *path)
+{
+    vo__twilio_reply reply;
+    int rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "GET", path, NULL, 0, NULL, 0,
+                             VO_HTTP_IDEMPOTENT_AUTO);
+    if (rc != VO_OK)
+        return rc;
+    return vo__twilio_resource_from_reply(out, &reply);
+}
+
+/* ---- iterators ----------------------------------------------------------------------- */
+
+void vo_twilio_iter_free(vo_twilio_iter *it)
+{
+    if (!it)
+        return;
+    resource_clear(&it->current);
+    cJSON_Delete(it->page);
+    free(it->next_uri);
+    free(it->list_key);
+    free(it);
+}
+
+int vo_twilio_iter_pages(const vo_twilio_iter *it)
+{
+    return it ? it->pages : 0;
+}
+
+/* Install a fetched page into the iterator. */
+static int take_page(vo_twilio_iter *it, vo__twilio_reply *reply)
+{
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(reply->doc, it->list_key);
+    if (!cJSON_IsArray(items)) {
+        cJSON_Delete(reply->doc);
+        reply->doc = NULL;
+        int rc = vo__error_set(VO_EPROTOCOL, "Twilio list page has no '%s' array", it->list_key);
+        vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
+        return rc;
+    }
+    cJSON_Delete(it->page);
+    it->page = reply->doc;
+    reply->doc = NULL;
+    it->pages++;
+    cJSON *item;
+    cJSON_ArrayForEach(item, items)
+        vo__twilio_strip_secrets(item, NULL, NULL, NULL);
+    it->item = items->child;
+    free(it->next_uri);
+    it->next_uri = NULL;
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(it->page, "next_page_uri");
+    if (cJSON_IsString(next) && next->valuestring[0]) {
+        /* Follow only paths on the same host: credentials never go elsewhere. */
+        if (next->valuestring[0] != '/' || next->valuestring[1] == '/' || strstr(next->valuestring, "://"))
+            return vo__error_set(VO_EPROTOCOL, "Twilio next_page_uri is not a path on the API host");
+        it->next_uri = strdup(next->valuestring);
+        if (!it->next_uri)
+            return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    vo__strlcpy(it->current.request_id, reply->request_id, sizeof(it->current.request_id));
+    return VO_OK;
+}
+
+int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
+                    const char *list_key, const vo_param *filters, size_t nf)
+{
+    vo_twilio_iter *it = calloc(1, sizeof(*it));
+    if (!it || !(it->list_key = strdup(list_key))) {
+        free(it);
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    it->client = c;
+    vo__twilio_reply reply;
+    int rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "GET", path, filters, nf, NULL, 0,
+                             VO_HTTP_IDEMPOTENT_AUTO);
+    if (rc == VO_OK)
+        rc = take_page(it, &reply);
+    if (rc != VO_OK) {
+        vo_twilio_iter_free(it);
+        return rc;
+    }
+    *out = it;
+    return VO_OK;
+}
+
+int vo_twilio_iter_next(const vo_twilio_resource **item, vo_twilio_iter *it)
+{
+    if (!item || !it)
+        return vo__error_set(VO_EINVAL, "vo_twilio_iter_next: NULL argument");
+    *item = NULL;
+    resource_clear(&it->current);
+    while (!it->item && it->next_uri) {
+        vo__twilio_reply reply;
+        int rc = vo__twilio_call(&reply, it->client, VO__TWILIO_API, "GET", it->next_uri, NULL, 0,
+                                 NULL, 0, VO_HTTP_IDEMPOTENT_AUTO);
+        if (rc == VO_OK)
+            rc = take_page(it, &reply);
+        if (rc != VO_OK)
+            return rc;
+    }
+    if (!it->item)
+        return VO_OK;
+    it->current.obj = it->item;
+    it->current.root = NULL;
+    it->item = it->item->next;
+    *item = &it->current;
+    return VO_OK;
+}

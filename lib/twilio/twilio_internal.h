@@ -1,0 +1,83 @@
+/* Internal interface of the Twilio REST client. */
+#ifndef VO_TWILIO_INTERNAL_H
+#define VO_TWILIO_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "../core/internal.h"
+#include "voiceops/secret.h"
+#include "voiceops/twilio.h"
+
+#define VO__TWILIO_API_VERSION "/2010-04-01"
+
+struct vo_twilio_client {
+    vo_http_client *http;
+    bool owns_http;
+    char *api_base;
+    char *accounts_base;
+    char account_sid[40];
+    char username[40];   /* account SID or API key SID */
+    vo_secret *password; /* auth token or API key secret */
+    bool fallback;       /* created through the service-account fallback */
+};
+
+struct vo_twilio_resource {
+    cJSON *root;       /* owned document, or NULL for iterator items */
+    cJSON *obj;        /* the object itself */
+    char *json;        /* compact text, lazily printed for items */
+    char request_id[VO_ERROR_ID_SIZE];
+};
+
+struct vo_twilio_iter {
+    vo_twilio_client *client;
+    char *list_key;
+    cJSON *page;
+    cJSON *item;       /* next item to hand out */
+    char *next_uri;
+    int pages;
+    vo_twilio_resource current;
+};
+
+typedef enum vo__twilio_host { VO__TWILIO_API, VO__TWILIO_ACCOUNTS } vo__twilio_host;
+
+/* Outcome of one call: the parsed body (NULL for 204), status and attempts. */
+typedef struct vo__twilio_reply {
+    cJSON *doc;
+    int status;
+    int attempts;
+    int sends;      /* requests on the wire (includes libcurl's silent resends) */
+    char request_id[VO_ERROR_ID_SIZE];
+} vo__twilio_reply;
+
+/* Send a request; a non-2xx answer is mapped to a VO_E* code with the details in
+ * vo_error_last(). On VO_OK, reply->doc holds the parsed body (caller deletes it). */
+int vo__twilio_call(vo__twilio_reply *reply, vo_twilio_client *c, vo__twilio_host host,
+                    const char *method, const char *path, const vo_param *query, size_t nq,
+                    const vo_param *form, size_t nf, vo_http_idempotency idem);
+
+/* "/2010-04-01/Accounts/{AccountSid}" + suffix, into out. */
+int vo__twilio_account_path(char *out, size_t size, const vo_twilio_client *c, const char *suffix);
+
+/* True when sid is prefix + 32 hex-ish alphanumerics (no path tricks). */
+bool vo__twilio_sid_ok(const char *sid, const char *prefix);
+
+/* Remove secret fields from obj; when take_field names one of them, move its value into
+ * *take. Returns true when something was removed. */
+bool vo__twilio_strip_secrets(cJSON *obj, const char *take_field, vo_secret **take, int *rc);
+
+/* Wrap a reply document into a resource (takes ownership of reply->doc). */
+int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__twilio_reply *reply);
+
+/* DELETE; a 404 after a retried attempt counts as success. */
+int vo__twilio_delete(vo_twilio_client *c, vo__twilio_host host, const char *path);
+
+/* GET a single resource. */
+int vo__twilio_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *path);
+
+/* Start a list: GET path with filters, items under list_key. */
+int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
+                    const char *list_key, const vo_param *filters, size_t nf);
+
+#endif
