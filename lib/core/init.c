@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "mac_internal.h"
+#include "secure_internal.h"
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int init_count;                 /* guarded by init_lock */
@@ -58,6 +59,7 @@ int vo_shutdown(void)
     if (init_count > 0 && --init_count == 0) {
         atomic_store(&init_done, false);
         vo__mac_global_cleanup();
+        vo__secure_pool_drain();
         curl_global_cleanup();
     }
     left = init_count;

@@ -74,6 +74,18 @@ bool vo__buf_finish(vo__buf *b);
 /** Free the buffer; wipes its contents first when `wipe` is true. */
 void vo__buf_free(vo__buf *b, bool wipe);
 
+/* ---- secure memory -------------------------------------------------------------------
+ * Blocks in libsodium's guarded heap (guard pages, canary, mlock, excluded from core dumps),
+ * for key material and decrypted secrets. A sodium_malloc() costs several system calls, so
+ * freed blocks of common sizes (up to 4 KiB) are wiped and kept in a small bounded pool for
+ * reuse; they keep their guard pages and locking while pooled. The pool is emptied by
+ * vo_shutdown(). Thread-safe.
+ */
+/** A zero-filled block of `size` bytes, or NULL (out of memory). */
+void *vo__secure_alloc(size_t size);
+/** Wipe and release (or pool) a block from vo__secure_alloc(). Accepts NULL. */
+void vo__secure_free(void *ptr);
+
 /* ---- MACs ----------------------------------------------------------------------------
  * Keyed MAC state that can be reset and reused for several messages with the same key
  * (the key schedule is computed once). SHA-1 comes from OpenSSL's libcrypto, SHA-256 and

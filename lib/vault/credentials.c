@@ -75,7 +75,7 @@ static void cred_free(cred *c)
         return;
     for (int i = 0; i < MAX_STR; i++)
         if (c->s[i])
-            sodium_free(c->s[i]);
+            vo__secure_free(c->s[i]);
     free(c);
 }
 
@@ -84,13 +84,13 @@ static int cred_set(cred *c, int idx, const char *value)
     char *copy = NULL;
     if (value) {
         size_t n = strlen(value);
-        copy = sodium_malloc(n + 1);
+        copy = vo__secure_alloc(n + 1);
         if (!copy)
             return vo__error_set(VO_ENOMEM, "out of secure memory");
         memcpy(copy, value, n + 1);
     }
     if (c->s[idx])
-        sodium_free(c->s[idx]);
+        vo__secure_free(c->s[idx]);
     c->s[idx] = copy;
     return VO_OK;
 }
@@ -181,18 +181,18 @@ static int cred_put(int64_t *out_version, vo_vault *v, const char *tenant, const
         }
     }
     char *text = NULL;
-    if (rc == VO_OK && !(text = sodium_malloc(need)))
+    if (rc == VO_OK && !(text = vo__secure_alloc(need)))
         rc = VO_ENOMEM;
     if (rc == VO_OK && !cJSON_PrintPreallocated(root, text, (int)need, 0))
         rc = VO_ENOMEM;
     json_delete(root);
     if (rc != VO_OK) {
         if (text)
-            sodium_free(text);
+            vo__secure_free(text);
         return vo__error_set(rc, "out of memory building %s credentials", c->type);
     }
     rc = vo_vault_secret_put(out_version, v, tenant, name, text, strlen(text), expected);
-    sodium_free(text);
+    vo__secure_free(text);
     return rc;
 }
 

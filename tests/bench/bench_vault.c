@@ -253,7 +253,7 @@ int main(int argc, char **argv)
            warm_ns, 1e9 / warm_ns, warm_ns / base);
     printf("| read, warm DEK cache, reads not audited | %.0f ns (%.0f/s) | %.2fx |\n",
            warm_noaudit_ns, 1e9 / warm_noaudit_ns, warm_noaudit_ns / base);
-    printf("| read, warm, into a new `vo_secret` (2x sodium_malloc) | %.0f ns (%.0f/s) | %.2fx |\n",
+    printf("| read, warm, into a new `vo_secret` (pooled guarded block) | %.0f ns (%.0f/s) | %.2fx |\n",
            warm_secret_ns, 1e9 / warm_secret_ns, warm_secret_ns / base);
     printf("| read, cold (no DEK cache: unwrap per read) | %.0f ns (%.0f/s) | %.2fx |\n", cold_ns,
            1e9 / cold_ns, cold_ns / base);
