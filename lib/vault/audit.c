@@ -339,8 +339,8 @@ int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, 
     if (out_reason)
         *out_reason = reason;
     if (bad) {
-        static const char *const why[] = {"", "MAC mismatch: the row was edited or moved, or the "
-                                              "row before it was replaced",
+        static const char *const why[] = {"", ("MAC mismatch: the row was edited or moved, or the "
+                                               "row before it was replaced"),
                                           "sequence gap: rows before it were deleted",
                                           "the last rows were deleted (head marker disagrees)"};
         return vo__error_set(VO_ECRYPTO, "audit chain broken at row %lld: %s", (long long)bad,
