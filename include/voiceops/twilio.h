@@ -304,6 +304,22 @@ VO_EXTERN int vo_twilio_keys_list(vo_twilio_iter **out, vo_twilio_client *client
 VO_EXTERN int vo_twilio_keys_create(vo_twilio_resource **out, vo_secret **secret,
                                     vo_twilio_client *client, const char *friendly_name);
 
+/**
+ * Create an API key and store it straight into the vault as the tenant's Twilio API key
+ * (added to the tenant's existing credentials, which keep their auth tokens, region and
+ * edge; created from the client's account SID when the tenant has none yet). The secret
+ * never leaves the library. When storing fails (check-and-set conflict, storage error) the
+ * new key is deleted at Twilio again, so no key exists whose secret is lost.
+ *
+ * @param out  receives the key resource (sid, friendly_name; no secret).
+ * @return VO_OK; VO_ENOTFOUND (no such tenant), VO_EINVAL (the tenant's credentials belong
+ *         to another account), VO_ECONFLICT (the credentials changed meanwhile), the errors
+ *         of vo_twilio_keys_create() and vo_vault_twilio_put().
+ */
+VO_EXTERN int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *client,
+                                             vo_vault *vault, const char *tenant,
+                                             const char *friendly_name);
+
 /** Delete an API key ("SK..."). */
 VO_EXTERN int vo_twilio_keys_delete(vo_twilio_client *client, const char *key_sid);
 

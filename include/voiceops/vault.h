@@ -427,6 +427,10 @@ VO_EXTERN int vo_vault_twilio_put(int64_t *out_version, vo_vault *vault, const c
  *  stored document is not valid credentials. */
 VO_EXTERN int vo_vault_twilio_get(vo_twilio_credentials **out, vo_vault *vault,
                                   const char *tenant);
+/** vo_vault_twilio_get() that also returns the version read (for a check-and-set
+ *  vo_vault_twilio_put() of an update). @param out_version may be NULL. */
+VO_EXTERN int vo_vault_twilio_get_versioned(vo_twilio_credentials **out, int64_t *out_version,
+                                         vo_vault *vault, const char *tenant);
 
 typedef struct vo_vapi_credentials vo_vapi_credentials;
 
@@ -466,6 +470,10 @@ VO_EXTERN int vo_vault_vapi_put(int64_t *out_version, vo_vault *vault, const cha
 /** Read the tenant's Vapi credentials. VO_ENOTFOUND when none; VO_EPARSE when the stored document is not valid credentials. */
 VO_EXTERN int vo_vault_vapi_get(vo_vapi_credentials **out, vo_vault *vault,
                                 const char *tenant);
+/** vo_vault_vapi_get() that also returns the version read (for a check-and-set
+ *  vo_vault_vapi_put() of an update). @param out_version may be NULL. */
+VO_EXTERN int vo_vault_vapi_get_versioned(vo_vapi_credentials **out, int64_t *out_version,
+                                         vo_vault *vault, const char *tenant);
 
 /** TLS mode of an SMTP connection. */
 typedef enum vo_smtp_tls {
@@ -508,6 +516,10 @@ VO_EXTERN int vo_vault_smtp_put(int64_t *out_version, vo_vault *vault, const cha
 /** Read the tenant's SMTP credentials. VO_ENOTFOUND when none; VO_EPARSE when invalid. */
 VO_EXTERN int vo_vault_smtp_get(vo_smtp_credentials **out, vo_vault *vault,
                                 const char *tenant);
+/** vo_vault_smtp_get() that also returns the version read (for a check-and-set
+ *  vo_vault_smtp_put() of an update). @param out_version may be NULL. */
+VO_EXTERN int vo_vault_smtp_get_versioned(vo_smtp_credentials **out, int64_t *out_version,
+                                         vo_vault *vault, const char *tenant);
 
 /* ------------------------------------------------------------------------------------ */
 /* Rotation                                                                             */

@@ -94,6 +94,70 @@ int vo_twilio_keys_create(vo_twilio_resource **out, vo_secret **secret, vo_twili
     return create_with_secret(out, secret, c, VO__TWILIO_API, path, form, friendly_name ? 1 : 0, "secret");
 }
 
+int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c,
+                                   vo_vault *vault, const char *tenant,
+                                   const char *friendly_name)
+{
+    if (!out || !c || !vault || !tenant)
+        return vo__error_set(VO_EINVAL, "vo_twilio_keys_create_in_vault: NULL argument");
+    *out = NULL;
+    /* Read the tenant's credentials first: the key is added to them (the auth tokens,
+     * region and edge are kept), written back check-and-set on the version read. */
+    vo_twilio_credentials *creds = NULL;
+    int64_t version = 0;
+    int rc = vo_vault_twilio_get_versioned(&creds, &version, vault, tenant);
+    if (rc == VO_ENOTFOUND) {
+        vo_tenant_list *t = NULL;
+        rc = vo_vault_tenant_get(&t, vault, tenant); /* VO_ENOTFOUND: no such tenant */
+        vo_tenant_list_free(t);
+        if (rc == VO_OK)
+            rc = vo_twilio_credentials_new(&creds);
+        if (rc == VO_OK)
+            rc = vo_twilio_credentials_set_account_sid(creds, vo_twilio_client_account_sid(c));
+        version = 0; /* must still not exist when written */
+    }
+    if (rc != VO_OK) {
+        vo_twilio_credentials_free(creds);
+        return rc;
+    }
+    if (strcmp(vo_twilio_credentials_account_sid(creds), vo_twilio_client_account_sid(c)) != 0) {
+        vo_twilio_credentials_free(creds);
+        return vo__error_set(VO_EINVAL, "tenant '%s' has Twilio credentials for another "
+                                        "account than this client's", tenant);
+    }
+    vo_secret *secret = NULL;
+    vo_twilio_resource *key = NULL;
+    rc = vo_twilio_keys_create(&key, &secret, c, friendly_name);
+    if (rc == VO_OK)
+        rc = vo_twilio_credentials_set_api_key(creds, vo_twilio_resource_sid(key),
+                                               vo_secret_str(secret));
+    if (rc == VO_OK)
+        rc = vo_vault_twilio_put(NULL, vault, tenant, creds, version);
+    vo_secret_free(secret);
+    vo_twilio_credentials_free(creds);
+    if (rc != VO_OK && key) {
+        /* The secret exists nowhere else: delete the key rather than leave an orphan, and
+         * report the failure that mattered. */
+        const vo_error *e = vo_error_last();
+        char msg[VO_ERROR_MESSAGE_SIZE], request_id[VO_ERROR_ID_SIZE], more[256];
+        vo__strlcpy(msg, e->message, sizeof(msg));
+        vo__strlcpy(request_id, e->provider_request_id, sizeof(request_id));
+        vo__strlcpy(more, e->more_info, sizeof(more));
+        int http_status = e->http_status;
+        long provider_code = e->provider_code, retry_after = e->retry_after_ms;
+        if (vo_twilio_keys_delete(c, vo_twilio_resource_sid(key)) != VO_OK)
+            vo__log(VO_LOG_WARN, "twilio", "API key %s was created but could not be stored "
+                                           "nor deleted: delete it in the Twilio console",
+                    vo_twilio_resource_sid(key));
+        vo_twilio_resource_free(key);
+        vo__error_set(rc, "%s", msg);
+        vo__error_set_remote(http_status, provider_code, request_id, more, retry_after);
+        return rc;
+    }
+    *out = key;
+    return rc;
+}
+
 int vo_twilio_keys_delete(vo_twilio_client *c, const char *key_sid)
 {
     if (!c)

@@ -198,11 +198,11 @@ static int cred_put(int64_t *out_version, vo_vault *v, const char *tenant, const
 
 typedef int (*setter_fn)(cred *c, int idx, const char *value);
 
-static int cred_get(cred *c, vo_vault *v, const char *tenant, const field *fields,
-                    const char *name, setter_fn set)
+static int cred_get(cred *c, int64_t *out_version, vo_vault *v, const char *tenant,
+                    const field *fields, const char *name, setter_fn set)
 {
     vo_secret *s = NULL;
-    int rc = vo_vault_secret_get(&s, NULL, v, tenant, name, 0);
+    int rc = vo_vault_secret_get(&s, out_version, v, tenant, name, 0);
     if (rc != VO_OK)
         return rc;
     cJSON *root = cJSON_ParseWithLength(vo_secret_str(s), vo_secret_len(s));
@@ -380,6 +380,12 @@ int vo_vault_twilio_put(int64_t *out_version, vo_vault *v, const char *tenant,
 
 int vo_vault_twilio_get(vo_twilio_credentials **out, vo_vault *v, const char *tenant)
 {
+    return vo_vault_twilio_get_versioned(out, NULL, v, tenant);
+}
+
+int vo_vault_twilio_get_versioned(vo_twilio_credentials **out, int64_t *out_version, vo_vault *v,
+                              const char *tenant)
+{
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -387,7 +393,7 @@ int vo_vault_twilio_get(vo_twilio_credentials **out, vo_vault *v, const char *te
     int rc = vo_twilio_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
-    rc = cred_get(&c->c, v, tenant, twilio_fields, VO_VAULT_TWILIO_NAME, tw_set);
+    rc = cred_get(&c->c, out_version, v, tenant, twilio_fields, VO_VAULT_TWILIO_NAME, tw_set);
     if (rc == VO_OK && vo_twilio_credentials_validate(c) != VO_OK)
         rc = vo__error_set(VO_EPARSE, "stored Twilio credentials of tenant '%s' are incomplete",
                            tenant);
@@ -586,6 +592,12 @@ int vo_vault_vapi_put(int64_t *out_version, vo_vault *v, const char *tenant,
 
 int vo_vault_vapi_get(vo_vapi_credentials **out, vo_vault *v, const char *tenant)
 {
+    return vo_vault_vapi_get_versioned(out, NULL, v, tenant);
+}
+
+int vo_vault_vapi_get_versioned(vo_vapi_credentials **out, int64_t *out_version, vo_vault *v,
+                              const char *tenant)
+{
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -593,7 +605,7 @@ int vo_vault_vapi_get(vo_vapi_credentials **out, vo_vault *v, const char *tenant
     int rc = vo_vapi_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
-    rc = cred_get(&c->c, v, tenant, vapi_fields, VO_VAULT_VAPI_NAME, vp_set);
+    rc = cred_get(&c->c, out_version, v, tenant, vapi_fields, VO_VAULT_VAPI_NAME, vp_set);
     if (rc == VO_OK) {
         c->c.has_webhook = c->c.s[VP_SECRET] != NULL;
         if (vo_vapi_credentials_validate(c) != VO_OK)
@@ -733,6 +745,12 @@ int vo_vault_smtp_put(int64_t *out_version, vo_vault *v, const char *tenant,
 
 int vo_vault_smtp_get(vo_smtp_credentials **out, vo_vault *v, const char *tenant)
 {
+    return vo_vault_smtp_get_versioned(out, NULL, v, tenant);
+}
+
+int vo_vault_smtp_get_versioned(vo_smtp_credentials **out, int64_t *out_version, vo_vault *v,
+                              const char *tenant)
+{
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -740,7 +758,7 @@ int vo_vault_smtp_get(vo_smtp_credentials **out, vo_vault *v, const char *tenant
     int rc = vo_smtp_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
-    rc = cred_get(&c->c, v, tenant, smtp_fields, VO_VAULT_SMTP_NAME, sm_set);
+    rc = cred_get(&c->c, out_version, v, tenant, smtp_fields, VO_VAULT_SMTP_NAME, sm_set);
     if (rc == VO_OK && vo_smtp_credentials_validate(c) != VO_OK)
         rc = vo__error_set(VO_EPARSE, "stored SMTP credentials of tenant '%s' are invalid",
                            tenant);

@@ -23,6 +23,9 @@
 
 static vo_test_server fixture; /* http fixture, for error shapes the sandbox does not make */
 
+#define KEYS_PATH "/2010-04-01/Accounts/" ACCT "/Keys.json"
+static void clear_log(void);
+
 static void vault_dir_up(void);
 static void vault_dir_down(void);
 
@@ -534,9 +537,8 @@ START_TEST(subaccounts_and_api_keys)
     vo_twilio_resource_free(r);
     ck_assert_vo_rc(vo_twilio_keys_create(&r, NULL, c, "x"), VO_EINVAL);
 
-    /* an API key stored in the vault authenticates a tenant's client. (The key is seeded
-     * with a letters-and-digits secret like Twilio's: the vault refuses other characters,
-     * and the sandbox's generated secrets contain '-' and '_'.) */
+    /* an API key stored in the vault authenticates a tenant's client (seeded here with a
+     * known letters-and-digits secret, like Twilio's). */
 #define SEEDED_KEY "SKabcdef0123456789abcdef0123456789"
 #define SEEDED_SECRET "Zq3xV9mK2pL7wN4rT8yB1cF6hJ0dG5sA"
     sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts/" ACCT "/keys",
@@ -568,6 +570,65 @@ START_TEST(subaccounts_and_api_keys)
     ck_assert_vo_rc(vo_twilio_account_fetch(&r, kcl), VO_EAUTH);
     vo_twilio_client_free(kcl);
     vo_secret_free(secret);
+    vo_twilio_client_free(c);
+}
+END_TEST
+
+START_TEST(api_key_created_into_vault)
+{
+    vo_twilio_client *c = client();
+    vo_vault *v = vault_open();
+    /* The tenant already has an auth token: the key is added, the token kept. */
+    vault_store(v, "tenant-vaulted", ACCT, TOKEN);
+    vo_twilio_resource *key = NULL;
+    ck_assert_vo_ok(vo_twilio_keys_create_in_vault(&key, c, v, "tenant-vaulted", "vaulted"));
+    ck_assert_ptr_null(vo_twilio_resource_str(key, "secret"));
+    char key_sid[64];
+    snprintf(key_sid, sizeof(key_sid), "%s", vo_twilio_resource_sid(key));
+    vo_twilio_resource_free(key);
+    vo_twilio_credentials *got = NULL;
+    int64_t version = 0;
+    ck_assert_vo_ok(vo_vault_twilio_get_versioned(&got, &version, v, "tenant-vaulted"));
+    ck_assert_int_ge(version, 2);
+    ck_assert_str_eq(vo_twilio_credentials_api_key_sid(got), key_sid);
+    ck_assert_uint_eq(strlen(vo_twilio_credentials_api_key_secret(got)), 32);
+    ck_assert_str_eq(vo_twilio_credentials_auth_token(got), TOKEN);
+    /* The stored key authenticates: a client from the key alone works. */
+    vo_twilio_credentials *only_key = creds(ACCT, NULL);
+    ck_assert_vo_ok(vo_twilio_credentials_set_api_key(only_key, key_sid,
+                                                      vo_twilio_credentials_api_key_secret(got)));
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    o.api_base_url = sandbox.url;
+    vo_twilio_client *kc = NULL;
+    ck_assert_vo_ok(vo_twilio_client_new(&kc, only_key, &o));
+    vo_twilio_resource *r = NULL;
+    ck_assert_vo_ok(vo_twilio_account_fetch(&r, kc));
+    vo_twilio_resource_free(r);
+    vo_twilio_client_free(kc);
+    vo_twilio_credentials_free(only_key);
+    vo_twilio_credentials_free(got);
+
+    /* A tenant without credentials gets them from the client's account SID. */
+    ck_assert_vo_ok(vo_vault_tenant_create(v, "tenant-fresh"));
+    ck_assert_vo_ok(vo_twilio_keys_create_in_vault(&key, c, v, "tenant-fresh", NULL));
+    vo_twilio_resource_free(key);
+    ck_assert_vo_ok(vo_vault_twilio_get(&got, v, "tenant-fresh"));
+    ck_assert_str_eq(vo_twilio_credentials_account_sid(got), ACCT);
+    ck_assert_ptr_nonnull(vo_twilio_credentials_api_key_sid(got));
+    vo_twilio_credentials_free(got);
+
+    /* No such tenant: nothing is created at Twilio. */
+    clear_log();
+    ck_assert_vo_rc(vo_twilio_keys_create_in_vault(&key, c, v, "tenant-missing", NULL),
+                    VO_ENOTFOUND);
+    ck_assert_ptr_null(key);
+    ck_assert_int_eq(sandbox_count("POST", KEYS_PATH), 0);
+    /* Credentials of another account: refused before anything is created. */
+    vault_store(v, "tenant-other", ACCT2, TOKEN2);
+    ck_assert_vo_rc(vo_twilio_keys_create_in_vault(&key, c, v, "tenant-other", NULL), VO_EINVAL);
+    ck_assert_int_eq(sandbox_count("POST", KEYS_PATH), 0);
+    ck_assert_vo_rc(vo_twilio_keys_create_in_vault(&key, c, NULL, "tenant-fresh", NULL), VO_EINVAL);
+    vo_vault_close(v);
     vo_twilio_client_free(c);
 }
 END_TEST
@@ -957,6 +1018,7 @@ static Suite *suite(void)
     tcase_add_test(ops, calls_create_fetch_list_update);
     tcase_add_test(ops, messages_create_fetch_list);
     tcase_add_test(ops, subaccounts_and_api_keys);
+    tcase_add_test(ops, api_key_created_into_vault);
     tcase_add_test(ops, auth_token_rotation);
     suite_add_tcase(s, ops);
     TCase *f = tcase_create("faults");

@@ -37,6 +37,7 @@ import ipaddress
 import json
 import re
 import secrets
+import string
 import signal
 import socket
 import sys
@@ -57,6 +58,10 @@ TWILIO_API = "/2010-04-01"
 
 def _hex32() -> str:
     return secrets.token_hex(16)
+
+
+# API key secrets are 32 letters and digits, like Twilio's.
+ALNUM = string.ascii_letters + string.digits
 
 
 def new_sid(prefix: str) -> str:
@@ -315,7 +320,7 @@ class TwilioState:
     def create_key(self, account_sid, friendly_name=None, sid=None, secret=None):
         now = CLOCK.now()
         k = {"sid": sid or new_sid("SK"), "account_sid": account_sid,
-             "secret": secret or secrets.token_urlsafe(24)[:32],
+             "secret": secret or "".join(secrets.choice(ALNUM) for _ in range(32)),
              "friendly_name": friendly_name, "date_created": now, "date_updated": now}
         self.keys[k["sid"]] = k
         return k
