@@ -12,6 +12,12 @@ if [ ! -f "$specs/twilio_api_v2010.json" ] || [ ! -f "$specs/twilio_accounts_v1.
     echo "1..0 # SKIP Twilio OpenAPI specs not found in $specs"
     exit 0
 fi
+# Prism 5.16 (its faker dependency) needs Node 20.19 or later.
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number); console.log(a>20||(a==20&&b>=19)?1:0)' 2>/dev/null)
+if [ "$node_ok" != 1 ]; then
+    echo "1..0 # SKIP Prism needs Node.js >= 20.19 (found $(node --version 2>/dev/null || echo none))"
+    exit 0
+fi
 prism="$here/node_modules/.bin/prism"
 if [ ! -x "$prism" ] && command -v npm >/dev/null 2>&1; then
     (cd "$here" && npm ci --no-audit --no-fund >/dev/null 2>&1) || true
