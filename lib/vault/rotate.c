@@ -30,22 +30,11 @@ static int rewrap_audit_key(vo_vault *v, const vo__kek *to)
 /* Rewrap one tenant's DEK from its current KEK to `to`. */
 static int rewrap_tenant(vo_vault *v, const vo__tenant_rec *t, const vo__kek *to)
 {
-    const vo__kek *from = vo__keyring_find(v->kr, t->kek_id);
-    if (!from)
-        return vo__error_set(VO_ECRYPTO,
-                             "tenant '%s': its data key is wrapped by KEK '%s', which is not in "
-                             "the keyring",
-                             t->name, t->kek_id);
-    vo__ad ad;
-    vo__dek_ad(v, &ad, t->name, t->created_ms, t->kek_id, t->dek_gen);
     unsigned char dek[VO_VAULT_KEY_SIZE];
-    int rc = vo__kek_unwrap(from, t->wrapped, t->wrapped_len, ad.b, ad.n, dek);
-    if (rc != VO_OK) {
-        sodium_memzero(dek, sizeof(dek));
-        return vo__error_set(VO_ECRYPTO, "tenant '%s': data key fails authentication under KEK "
-                                         "'%s' (tampered record or wrong key)",
-                             t->name, t->kek_id);
-    }
+    int rc = vo__dek_unwrap(v, t, dek);
+    if (rc != VO_OK)
+        return rc;
+    vo__ad ad;
     vo__dek_ad(v, &ad, t->name, t->created_ms, to->id, t->dek_gen);
     unsigned char wrapped[VO_VAULT_WRAPPED_MAX];
     size_t wlen = 0;

@@ -36,13 +36,8 @@ static void secret_ad(const vo_vault *v, vo__ad *ad, const char *tenant,
     vo__ad_u64(ad, m->created_ms);
 }
 
-int vo__tenant_dek(vo_vault *v, const vo__tenant_rec *t, const unsigned char **dek)
+int vo__dek_unwrap(vo_vault *v, const vo__tenant_rec *t, unsigned char dek[VO_VAULT_KEY_SIZE])
 {
-    unsigned char *k = vo__cache_get(&v->cache, t->tid, t->dek_gen);
-    if (k) {
-        *dek = k;
-        return VO_OK;
-    }
     const vo__kek *kek = vo__keyring_find(v->kr, t->kek_id);
     if (!kek)
         return vo__error_set(VO_ECRYPTO,
@@ -51,14 +46,29 @@ int vo__tenant_dek(vo_vault *v, const vo__tenant_rec *t, const unsigned char **d
                              t->name, t->kek_id);
     vo__ad ad;
     vo__dek_ad(v, &ad, t->name, t->created_ms, t->kek_id, t->dek_gen);
-    unsigned char plain[VO_VAULT_KEY_SIZE];
-    int rc = vo__kek_unwrap(kek, t->wrapped, t->wrapped_len, ad.b, ad.n, plain);
+    int rc = vo__kek_unwrap(kek, t->wrapped, t->wrapped_len, ad.b, ad.n, dek);
     if (rc != VO_OK) {
-        sodium_memzero(plain, sizeof(plain));
-        return vo__error_set(rc, "tenant '%s': data key fails authentication under KEK '%s' "
-                                 "(tampered record or wrong key)",
+        sodium_memzero(dek, VO_VAULT_KEY_SIZE);
+        if (rc != VO_ECRYPTO) /* e.g. a KMS provider failure: keep its error */
+            return rc;
+        return vo__error_set(VO_ECRYPTO, "tenant '%s': data key fails authentication under "
+                                         "KEK '%s' (tampered record or wrong key)",
                              t->name, t->kek_id);
     }
+    return VO_OK;
+}
+
+int vo__tenant_dek(vo_vault *v, const vo__tenant_rec *t, const unsigned char **dek)
+{
+    unsigned char *k = vo__cache_get(&v->cache, t->tid, t->dek_gen);
+    if (k) {
+        *dek = k;
+        return VO_OK;
+    }
+    unsigned char plain[VO_VAULT_KEY_SIZE];
+    int rc = vo__dek_unwrap(v, t, plain);
+    if (rc != VO_OK)
+        return rc;
     *dek = vo__cache_put(&v->cache, t->tid, t->dek_gen, plain);
     sodium_memzero(plain, sizeof(plain));
     return VO_OK;

@@ -117,6 +117,8 @@ const vo__kek *vo__active_kek(const vo_vault *v);
 void vo__dek_ad(const vo_vault *v, vo__ad *ad, const char *tenant, int64_t created_ms,
                 const char *kek_id, int64_t gen);
 /* The tenant's DEK (cached or unwrapped); pointer valid until the next cache operation. */
+/** Unwrap a tenant's DEK with the KEK that wrapped it (no cache); wiped on failure. */
+int vo__dek_unwrap(vo_vault *v, const vo__tenant_rec *t, unsigned char dek[VO_VAULT_KEY_SIZE]);
 int vo__tenant_dek(vo_vault *v, const vo__tenant_rec *t, const unsigned char **dek);
 int vo__seal_secret(vo_vault *v, const char *tenant, const vo__secret_rec *meta,
                     const unsigned char *dek, const unsigned char *pt, size_t len,
