@@ -323,8 +323,7 @@ VO_EXTERN int vo_vault_secret_get(vo_secret **out, int64_t *out_version, vo_vaul
 
 /**
  * vo_vault_secret_get() decrypting into a caller-provided buffer instead of a new vo_secret
- * (no guarded allocation per call: the fast path for hot loops and for bindings that own
- * their buffers). The caller is responsible for wiping the buffer. A NUL byte is written
+ * (for bindings that own their buffers). The caller is responsible for wiping the buffer. A NUL byte is written
  * after the value when it fits.
  *
  * @param out_len  receives the value length (also on VO_ERANGE: the size needed).
