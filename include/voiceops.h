@@ -15,5 +15,6 @@
 #include "voiceops/vault.h"
 #include "voiceops/http.h"
 #include "voiceops/twilio.h"
+#include "voiceops/vapi.h"
 
 #endif /* VOICEOPS_H */

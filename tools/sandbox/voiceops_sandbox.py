@@ -1403,6 +1403,11 @@ class VapiApi:
 
     def va_assistant_delete(self, req, org_id, org, id):
         a = self._assistant(org, id)
+        if a.get("_pinned"):
+            # Vapi's AssistantPinnedConflictResponseDTO: no statusCode, an `error` enum
+            raise ApiError(409, {"error": "assistant_pinned",
+                                 "message": "Assistant %s is pinned by a parent assistant "
+                                            "version and cannot be deleted." % a["id"]})
         del org["assistants"][a["id"]]
         return 200, self._vapi_json(a)
 
@@ -1576,6 +1581,10 @@ class VapiApi:
         self._stamp(org_id, n)
         owned["voice_url"] = "https://api.vapi.ai/twilio/inbound_call"
         owned["voice_method"] = "POST"
+        if n["smsEnabled"]:
+            # like Vapi: with SMS enabled it takes over the number's messaging webhook
+            owned["sms_url"] = "https://api.vapi.ai/twilio/sms"
+            owned["sms_method"] = "POST"
         owned["date_updated"] = CLOCK.now()
         org["phone_numbers"][n["id"]] = n
         return 201, self._vapi_json(n)
@@ -1803,6 +1812,14 @@ class ControlApi:
             if p == "/vapi/keys" and method == "POST":
                 key, org = self.vapi.register_key(data.get("api_key"), data.get("org_id"))
                 return 201, {"api_key": key, "org_id": org}
+            m = re.fullmatch(r"/vapi/assistants/([^/]+)", p)
+            if m and method == "POST":
+                for org in self.vapi.orgs.values():
+                    a = org["assistants"].get(m.group(1).lower())
+                    if a is not None:
+                        a["_pinned"] = bool(data.get("pinned", True))
+                        return 200, dict(self._vapi_json(a), pinned=a["_pinned"])
+                return 404, {"error": "no such Vapi assistant"}
             m = re.fullmatch(r"/vapi/calls/([^/]+)", p)
             if m and method == "POST":
                 for org in self.vapi.orgs.values():
