@@ -262,6 +262,10 @@ static int fetch_legacy(vo_vapi_iter *it)
     long want = it->page_size;
     if (it->limit > 0 && it->limit - it->returned < want)
         want = it->limit - it->returned;
+    /* the items at the boundary come again (createdAtLe): ask for that many more */
+    want += (long)it->n_seen;
+    if (want > 1000)
+        want = 1000;
     char lim[24];
     snprintf(lim, sizeof(lim), "%ld", want);
     q[n].name = "limit";
