@@ -16,5 +16,6 @@
 #include "voiceops/http.h"
 #include "voiceops/twilio.h"
 #include "voiceops/vapi.h"
+#include "voiceops/services.h"
 
 #endif /* VOICEOPS_H */

@@ -919,3 +919,12 @@ def test_vapi_import_sms_enabled_takes_messaging_url(sb):
     assert nums["+16505550100"]["sms_url"] == "https://tenant.example/sms"
     assert nums["+16505550101"]["sms_url"] == "https://api.vapi.ai/twilio/sms"
     assert nums["+16505550100"]["voice_url"] == "https://api.vapi.ai/twilio/inbound_call"
+
+
+def test_fault_skip_lets_first_requests_through(sb):
+    r = call(sb, "POST", "/__sandbox/faults",
+             jsn={"path": "/assistant", "method": "POST", "kind": "500", "skip": 2})
+    assert r.status == 201 and r.json["skip"] == 2
+    assert [va(sb, "POST", "/assistant", jsn={}).status for _ in range(4)] == [201, 201, 500, 201]
+    assert call(sb, "POST", "/__sandbox/faults", jsn={"path": "/x", "kind": "500",
+                                                      "skip": -1}).status == 400

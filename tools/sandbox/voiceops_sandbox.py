@@ -540,9 +540,12 @@ class FaultTable:
         retry_after = spec.get("retry_after")
         if retry_after is not None:
             retry_after = str(retry_after)
+        skip = spec.get("skip", 0)
+        if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0:
+            raise ValueError("skip must be a non-negative integer")
         f = {"id": uuid.uuid4().hex[:12], "path": path,
              "method": method.upper() if method else None, "count": count, "kind": kind,
-             "retry_after": retry_after, "delay_ms": delay_ms}
+             "retry_after": retry_after, "delay_ms": delay_ms, "skip": skip}
         with self.lock:
             self.faults.append(f)
         return dict(f)
@@ -551,6 +554,9 @@ class FaultTable:
         with self.lock:
             for f in self.faults:
                 if (f["method"] is None or f["method"] == method) and path_matches(f["path"], path):
+                    if f["skip"] > 0:  # let this many matching requests through first
+                        f["skip"] -= 1
+                        return None
                     f["count"] -= 1
                     if f["count"] <= 0:
                         self.faults.remove(f)
