@@ -15,7 +15,10 @@ static int validate_twilio(vo__svc *s, const vo_twilio_credentials *creds)
         if (st && strcmp(st, "active") != 0)
             rc = vo__error_set(VO_EFORBIDDEN, "the Twilio account is %s, not active", st);
     } else if (rc == VO_EAUTH) {
-        rc = vo__error_set(VO_EAUTH, "Twilio rejected the credentials (HTTP %d)", vo_error_last()->http_status);
+        int st = vo_error_last()->http_status;
+        long code = vo_error_last()->provider_code;
+        rc = vo__error_set(VO_EAUTH, "Twilio rejected the credentials (HTTP %d, error %ld)", st, code);
+        vo__error_set_remote(st, code, NULL, NULL, -1);
     }
     vo_twilio_resource_free(acct);
     vo_twilio_client_free(c);
@@ -36,8 +39,11 @@ static int validate_vapi(vo__svc *s, const vo_vapi_credentials *creds)
         lo.page_size = 1;
         rc = vo_vapi_assistants_list(&it, c, &lo); /* cheapest authenticated read */
     }
-    if (rc == VO_EAUTH)
-        rc = vo__error_set(VO_EAUTH, "Vapi rejected the API key (HTTP %d)", vo_error_last()->http_status);
+    if (rc == VO_EAUTH) {
+        int st = vo_error_last()->http_status;
+        rc = vo__error_set(VO_EAUTH, "Vapi rejected the API key (HTTP %d)", st);
+        vo__error_set_remote(st, 0, NULL, NULL, -1);
+    }
     vo_vapi_iter_free(it);
     vo_vapi_client_free(c);
     return rc;

@@ -11,7 +11,7 @@
 
 static char pt_vault_dir[256], pt_vault_path[300];
 
-static void pt_vault_dir_up(const char *tag)
+static inline void pt_vault_dir_up(const char *tag)
 {
     snprintf(pt_vault_dir, sizeof(pt_vault_dir), "/tmp/vo-%s-test-XXXXXX", tag);
     if (!mkdtemp(pt_vault_dir))
@@ -19,7 +19,7 @@ static void pt_vault_dir_up(const char *tag)
     snprintf(pt_vault_path, sizeof(pt_vault_path), "%s/vault.db", pt_vault_dir);
 }
 
-static void pt_vault_dir_down(void)
+static inline void pt_vault_dir_down(void)
 {
     char p[400];
     const char *files[] = {"vault.db", "vault.db-wal", "vault.db-shm", "vault.db-journal"};
@@ -30,7 +30,7 @@ static void pt_vault_dir_down(void)
     rmdir(pt_vault_dir);
 }
 
-static vo_vault *pt_vault_open(void)
+static inline vo_vault *pt_vault_open(void)
 {
     vo_keyring *kr = NULL;
     ck_assert_vo_ok(vo_keyring_new(&kr));
@@ -47,13 +47,13 @@ static vo_vault *pt_vault_open(void)
     return v;
 }
 
-static void pt_tenant(vo_vault *v, const char *tenant)
+static inline void pt_tenant(vo_vault *v, const char *tenant)
 {
     int rc = vo_vault_tenant_create(v, tenant);
     ck_assert_msg(rc == VO_OK || rc == VO_EEXISTS, "tenant_create: %s", vo_error_name(rc));
 }
 
-static void pt_store_twilio(vo_vault *v, const char *tenant, const char *sid, const char *token)
+static inline void pt_store_twilio(vo_vault *v, const char *tenant, const char *sid, const char *token)
 {
     pt_tenant(v, tenant);
     vo_twilio_credentials *c = NULL;
@@ -64,7 +64,7 @@ static void pt_store_twilio(vo_vault *v, const char *tenant, const char *sid, co
     vo_twilio_credentials_free(c);
 }
 
-static void pt_store_vapi(vo_vapi_credentials *extra, vo_vault *v, const char *tenant, const char *key)
+static inline void pt_store_vapi(vo_vapi_credentials *extra, vo_vault *v, const char *tenant, const char *key)
 {
     pt_tenant(v, tenant);
     vo_vapi_credentials *c = extra;
@@ -81,7 +81,7 @@ static char pt_log[1 << 20];
 static size_t pt_log_len;
 static pthread_mutex_t pt_log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void pt_capture(const vo_log_record *r, void *payload)
+static inline void pt_capture(const vo_log_record *r, void *payload)
 {
     (void)payload;
     pthread_mutex_lock(&pt_log_lock);
@@ -92,14 +92,14 @@ static void pt_capture(const vo_log_record *r, void *payload)
     pthread_mutex_unlock(&pt_log_lock);
 }
 
-static void pt_log_start(void)
+static inline void pt_log_start(void)
 {
     pt_log_len = 0;
     pt_log[0] = '\0';
     vo_log_set_callback(pt_capture, VO_LOG_TRACE, NULL);
 }
 
-static void pt_log_stop(void)
+static inline void pt_log_stop(void)
 {
     vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
 }
