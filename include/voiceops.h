@@ -15,5 +15,7 @@
 #include "voiceops/vault.h"
 #include "voiceops/http.h"
 #include "voiceops/twilio.h"
+#include "voiceops/vapi.h"
+#include "voiceops/services.h"
 
 #endif /* VOICEOPS_H */

@@ -20,7 +20,8 @@ typedef struct vo_test_server {
 static inline const char *vo_test_source_path(const char *rel, char *out, size_t size)
 {
     const char *root = getenv("VO_SOURCE_ROOT");
-    snprintf(out, size, "%s/%s", root ? root : ".", rel);
+    if (snprintf(out, size, "%s/%s", root ? root : ".", rel) >= (int)size)
+        out[0] = '\0'; /* too long: an empty path that fails to open */
     return out;
 }
 

@@ -893,3 +893,38 @@ def test_webhook_signed_with_given_token_and_subaccount_control(sb, receiver):
     req = got[-1]
     assert req["headers"]["x-extra"] == "yes"
     assert req["headers"]["x-twilio-signature"] == _hand_twilio_sig("stale", url + "/s", {"A": ["1"]})
+
+
+def test_vapi_pinned_assistant_delete_is_409(sb):
+    a = va(sb, "POST", "/assistant", jsn={"name": "parent"}).json
+    r = call(sb, "POST", "/__sandbox/vapi/assistants/" + a["id"], jsn={"pinned": True})
+    assert r.status == 200 and r.json["pinned"] is True
+    r = va(sb, "DELETE", "/assistant/" + a["id"])
+    assert r.status == 409
+    assert r.json["error"] == "assistant_pinned" and r.json["message"]
+    assert va(sb, "GET", "/assistant/" + a["id"]).status == 200   # nothing deleted
+    call(sb, "POST", "/__sandbox/vapi/assistants/" + a["id"], jsn={"pinned": False})
+    assert va(sb, "DELETE", "/assistant/" + a["id"]).status == 200
+    assert call(sb, "POST", "/__sandbox/vapi/assistants/" + a["id"], jsn={}).status == 404
+
+
+def test_vapi_import_sms_enabled_takes_messaging_url(sb):
+    call(sb, "POST", "/__sandbox/twilio/accounts/%s/numbers" % ACCT,
+         jsn=[{"phone_number": "+16505550100", "sms_url": "https://tenant.example/sms"},
+              {"phone_number": "+16505550101", "sms_url": "https://tenant.example/sms"}])
+    assert _import(sb, smsEnabled=False).status == 201
+    assert _import(sb, number="+16505550101", name="b").status == 201   # default: enabled
+    nums = {n["phone_number"]: n for n in
+            tw(sb, "GET", "/IncomingPhoneNumbers.json").json["incoming_phone_numbers"]}
+    assert nums["+16505550100"]["sms_url"] == "https://tenant.example/sms"
+    assert nums["+16505550101"]["sms_url"] == "https://api.vapi.ai/twilio/sms"
+    assert nums["+16505550100"]["voice_url"] == "https://api.vapi.ai/twilio/inbound_call"
+
+
+def test_fault_skip_lets_first_requests_through(sb):
+    r = call(sb, "POST", "/__sandbox/faults",
+             jsn={"path": "/assistant", "method": "POST", "kind": "500", "skip": 2})
+    assert r.status == 201 and r.json["skip"] == 2
+    assert [va(sb, "POST", "/assistant", jsn={}).status for _ in range(4)] == [201, 201, 500, 201]
+    assert call(sb, "POST", "/__sandbox/faults", jsn={"path": "/x", "kind": "500",
+                                                      "skip": -1}).status == 400

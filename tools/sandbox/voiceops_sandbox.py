@@ -545,9 +545,12 @@ class FaultTable:
         retry_after = spec.get("retry_after")
         if retry_after is not None:
             retry_after = str(retry_after)
+        skip = spec.get("skip", 0)
+        if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0:
+            raise ValueError("skip must be a non-negative integer")
         f = {"id": uuid.uuid4().hex[:12], "path": path,
              "method": method.upper() if method else None, "count": count, "kind": kind,
-             "retry_after": retry_after, "delay_ms": delay_ms}
+             "retry_after": retry_after, "delay_ms": delay_ms, "skip": skip}
         with self.lock:
             self.faults.append(f)
         return dict(f)
@@ -556,6 +559,9 @@ class FaultTable:
         with self.lock:
             for f in self.faults:
                 if (f["method"] is None or f["method"] == method) and path_matches(f["path"], path):
+                    if f["skip"] > 0:  # let this many matching requests through first
+                        f["skip"] -= 1
+                        return None
                     f["count"] -= 1
                     if f["count"] <= 0:
                         self.faults.remove(f)
@@ -1408,6 +1414,11 @@ class VapiApi:
 
     def va_assistant_delete(self, req, org_id, org, id):
         a = self._assistant(org, id)
+        if a.get("_pinned"):
+            # Vapi's AssistantPinnedConflictResponseDTO: no statusCode, an `error` enum
+            raise ApiError(409, {"error": "assistant_pinned",
+                                 "message": "Assistant %s is pinned by a parent assistant "
+                                            "version and cannot be deleted." % a["id"]})
         del org["assistants"][a["id"]]
         return 200, self._vapi_json(a)
 
@@ -1581,6 +1592,10 @@ class VapiApi:
         self._stamp(org_id, n)
         owned["voice_url"] = "https://api.vapi.ai/twilio/inbound_call"
         owned["voice_method"] = "POST"
+        if n["smsEnabled"]:
+            # like Vapi: with SMS enabled it takes over the number's messaging webhook
+            owned["sms_url"] = "https://api.vapi.ai/twilio/sms"
+            owned["sms_method"] = "POST"
         owned["date_updated"] = CLOCK.now()
         org["phone_numbers"][n["id"]] = n
         return 201, self._vapi_json(n)
@@ -1808,6 +1823,14 @@ class ControlApi:
             if p == "/vapi/keys" and method == "POST":
                 key, org = self.vapi.register_key(data.get("api_key"), data.get("org_id"))
                 return 201, {"api_key": key, "org_id": org}
+            m = re.fullmatch(r"/vapi/assistants/([^/]+)", p)
+            if m and method == "POST":
+                for org in self.vapi.orgs.values():
+                    a = org["assistants"].get(m.group(1).lower())
+                    if a is not None:
+                        a["_pinned"] = bool(data.get("pinned", True))
+                        return 200, dict(self._vapi_json(a), pinned=a["_pinned"])
+                return 404, {"error": "no such Vapi assistant"}
             m = re.fullmatch(r"/vapi/calls/([^/]+)", p)
             if m and method == "POST":
                 for org in self.vapi.orgs.values():

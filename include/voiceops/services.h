@@ -1,0 +1,259 @@
+/**
+ * @file voiceops/services.h
+ * @brief Cross-provider flows for one tenant: onboarding, Twilio -> Vapi number import,
+ *        per-tenant webhook routing, Twilio auth token rotation.
+ *
+ * Every flow runs server-side against the vault and the tenant-scoped clients
+ * (voiceops/twilio.h, voiceops/vapi.h) on the shared HTTP transport. Each run uses one
+ * correlation id (given in vo_services_options or generated) for its requests, log lines,
+ * errors and audit rows; every step is written to the vault's audit log, never with a
+ * secret. See docs/onboarding.md, docs/number-import.md, docs/webhook-routing.md and
+ * docs/token-rotation.md.
+ *
+ * Thread-safety: every function may be called from any thread; the vault and the HTTP
+ * client passed in are shared safely. Two runs of the same flow for the same tenant at once
+ * are not coordinated (the vault's check-and-set rejects the loser of a concurrent token
+ * rotation step with VO_ECONFLICT). Reports belong to one thread at a time.
+ *
+ * This header compiles alone as C99 and C++.
+ */
+#ifndef VOICEOPS_SERVICES_H
+#define VOICEOPS_SERVICES_H
+
+#include "common.h"
+#include "http.h"
+#include "vault.h"
+#include "webhook.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VO_SERVICES_OPTIONS_VERSION 1
+
+/** Where the providers are and how to reach them. NULL/0 fields take the defaults. */
+typedef struct vo_services_options {
+    unsigned int version;               /**< VO_SERVICES_OPTIONS_VERSION */
+    const char *twilio_api_base_url;    /**< default "https://api.twilio.com" (or the credentials' region/edge) */
+    const char *twilio_accounts_base_url; /**< default "https://accounts.twilio.com" */
+    const char *vapi_base_url;          /**< default "https://api.vapi.ai" */
+    const vo_http_options *http;        /**< options of a transport created for the run */
+    vo_http_client *http_client;        /**< or share this transport (not owned) */
+    const char *correlation_id;         /**< the run's correlation id; NULL = the thread's, else a new one */
+} vo_services_options;
+
+#define VO_SERVICES_OPTIONS_INIT \
+    { VO_SERVICES_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/* ------------------------------------------------------------------------------------ */
+/* Tenant onboarding                                                                    */
+/* ------------------------------------------------------------------------------------ */
+
+/**
+ * Onboard a tenant: validate the given credentials against the providers first (Twilio:
+ * fetch the account, which must be active; Vapi: a one-item `GET /assistant` with the API
+ * key, skipped when the Vapi credentials hold webhook settings only), then create the
+ * tenant if needed and store the credentials (`credentials/twilio`, `credentials/vapi`).
+ * Nothing is stored unless every given credential validated. Audited: one
+ * `onboard.validate` row per provider and one `onboard` row with the outcome.
+ *
+ * @param twilio  Twilio credentials or NULL; @param vapi  Vapi credentials or NULL; at
+ *                least one is required. Both are only read.
+ * @return VO_OK; VO_EINVAL (bad arguments, incomplete credentials); VO_EAUTH (a provider
+ *         rejected the credentials: vo_error_last() says which); VO_EFORBIDDEN (Twilio
+ *         account not active); remote errors of the validation (VO_ENETWORK,
+ *         VO_EUNAVAILABLE, ...); vault errors.
+ */
+VO_EXTERN int vo_tenant_onboard(vo_vault *vault, const char *tenant,
+                                const vo_twilio_credentials *twilio,
+                                const vo_vapi_credentials *vapi,
+                                const vo_services_options *opts);
+
+/* ------------------------------------------------------------------------------------ */
+/* Number import, Twilio -> Vapi                                                        */
+/* ------------------------------------------------------------------------------------ */
+
+/** Outcome of one number in an import report. */
+typedef enum vo_number_import_status {
+    VO_NUMBER_IMPORTED = 0,        /**< imported into Vapi by this run */
+    VO_NUMBER_ALREADY_PRESENT = 1, /**< Vapi already had this E.164 number: left alone */
+    VO_NUMBER_FAILED = 2           /**< not imported: see the reason and error code */
+} vo_number_import_status;
+
+#define VO_NUMBER_IMPORT_OPTIONS_VERSION 1
+
+/** What to set on each imported number. */
+typedef struct vo_number_import_options {
+    unsigned int version;      /**< VO_NUMBER_IMPORT_OPTIONS_VERSION */
+    const char *assistant_id;  /**< attach this Vapi assistant (UUID); NULL = none */
+    const char *server_url;    /**< per-number server URL; NULL = none */
+    int sms_enabled;           /**< 0 (default): `smsEnabled: false`, the Twilio messaging URL
+                                    stays as it is; 1: Vapi takes over messaging */
+} vo_number_import_options;
+
+#define VO_NUMBER_IMPORT_OPTIONS_INIT { VO_NUMBER_IMPORT_OPTIONS_VERSION, NULL, NULL, 0 }
+
+typedef struct vo_number_import_report vo_number_import_report;
+
+/**
+ * Import the tenant's Twilio numbers into the tenant's Vapi org. Lists the Twilio numbers
+ * (all pages) and the Vapi numbers (all pages), and imports each Twilio number whose E.164
+ * form Vapi does not have yet, with the tenant's Twilio credentials from the vault.
+ *
+ * Idempotent: a second run finds every number present and imports nothing. A number that
+ * fails is reported with its reason and left un-imported; the others are unaffected, so a
+ * re-run completes the import. When an import request fails in a way that leaves its
+ * outcome unknown (timeout, dropped connection, 5xx), the number is looked up in Vapi before
+ * it is reported, so the report matches Vapi's state. Import requests are never resent.
+ * Audited under one correlation id: `import.start`, one `import.number` row per number
+ * (name = the number, result = imported / present / the VO_E* name) and `import.done`.
+ *
+ * @param out   receives the report (free with vo_number_import_report_free()), also when
+ *              some numbers failed.
+ * @param opts  NULL = VO_NUMBER_IMPORT_OPTIONS_INIT.
+ * @return VO_OK when every number was looked at (check the report's failed count);
+ *         VO_EINVAL; VO_ENOTFOUND (tenant without Twilio or Vapi credentials); the error of
+ *         a failed listing (nothing imported then); vault errors.
+ */
+VO_EXTERN int vo_numbers_import_twilio_to_vapi(vo_number_import_report **out, vo_vault *vault,
+                                               const char *tenant,
+                                               const vo_number_import_options *opts,
+                                               const vo_services_options *sopts);
+
+/** Number of entries (one per Twilio number); 0 for NULL. */
+VO_EXTERN size_t vo_number_import_report_count(const vo_number_import_report *r);
+/** E.164 number of entry i; NULL when out of range. Owned by the report. */
+VO_EXTERN const char *vo_number_import_report_number(const vo_number_import_report *r, size_t i);
+/** Twilio SID (PN...) of entry i; NULL when out of range. */
+VO_EXTERN const char *vo_number_import_report_twilio_sid(const vo_number_import_report *r, size_t i);
+/** A vo_number_import_status; -1 when out of range. */
+VO_EXTERN int vo_number_import_report_status(const vo_number_import_report *r, size_t i);
+/** Vapi phone number id of entry i ("" when failed); NULL when out of range. */
+VO_EXTERN const char *vo_number_import_report_vapi_id(const vo_number_import_report *r, size_t i);
+/** Why entry i failed ("" otherwise; never a secret); NULL when out of range. */
+VO_EXTERN const char *vo_number_import_report_reason(const vo_number_import_report *r, size_t i);
+/** The VO_E* code of a failed entry (VO_OK otherwise); VO_ERANGE when out of range. */
+VO_EXTERN int vo_number_import_report_error(const vo_number_import_report *r, size_t i);
+/** Totals per status; 0 for NULL. */
+VO_EXTERN size_t vo_number_import_report_imported(const vo_number_import_report *r);
+VO_EXTERN size_t vo_number_import_report_present(const vo_number_import_report *r);
+VO_EXTERN size_t vo_number_import_report_failed(const vo_number_import_report *r);
+/** The run's correlation id (also in its audit rows); "" for NULL. */
+VO_EXTERN const char *vo_number_import_report_correlation_id(const vo_number_import_report *r);
+/** Free a report. Accepts NULL. */
+VO_EXTERN void vo_number_import_report_free(vo_number_import_report *r);
+
+/* ------------------------------------------------------------------------------------ */
+/* Per-tenant webhook routing                                                           */
+/* ------------------------------------------------------------------------------------ */
+
+/** Vault tenant that holds the routing index (created on first use). */
+#define VO_WEBHOOK_ROUTING_TENANT "voiceops-routing"
+/** Buffer size for a webhook token: "whk_" + 43 base64url characters + NUL. */
+#define VO_WEBHOOK_TOKEN_SIZE 48
+
+/** The provider whose signature a routed webhook carries. */
+typedef enum vo_webhook_provider {
+    VO_WEBHOOK_TWILIO = 0, /**< X-Twilio-Signature with the tenant's auth token(s) */
+    VO_WEBHOOK_VAPI = 1    /**< the tenant's Vapi secret / bearer / HMAC settings */
+} vo_webhook_provider;
+
+/**
+ * Mint a new random webhook URL token for a tenant (32 random bytes, base64url, prefixed
+ * "whk_"), to be put in the URL path the providers call (e.g. `/hooks/<token>/voice`).
+ * Only a keyed hash (BLAKE2b keyed with a random routing key held in the vault) is stored;
+ * the token itself is returned once and never stored. Minting again replaces the tenant's
+ * previous token (the old one stops resolving). Audited (`webhook.token.mint`).
+ *
+ * @param out       receives the NUL-terminated token; at least VO_WEBHOOK_TOKEN_SIZE bytes.
+ * @return VO_OK, VO_EINVAL, VO_ERANGE, VO_ENOTFOUND (no such tenant), vault errors.
+ */
+VO_EXTERN int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault,
+                                    const char *tenant);
+
+/**
+ * Resolve a webhook token to its tenant. The lookup is by the token's keyed hash, so its
+ * time does not depend on how much of a stored token an attacker guessed; the stored hash
+ * is then compared in constant time.
+ *
+ * @param tenant_out  receives the tenant id (at least VO_VAULT_TENANT_MAX + 1 bytes).
+ * @return VO_OK, VO_ENOTFOUND (unknown or replaced token), VO_EINVAL (malformed token or
+ *         arguments), VO_ERANGE, vault errors.
+ */
+VO_EXTERN int vo_webhook_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault,
+                                       const char *token);
+
+/**
+ * Resolve a token and verify the request with that tenant's keys, in one call: Twilio
+ * webhooks with the tenant's auth token and, during a rotation, its secondary token
+ * (vo_twilio_verify_request()); Vapi webhooks with the tenant's Vapi webhook settings
+ * (vo_vapi_verify()). There is no pass without a key: a tenant without the needed
+ * credentials gives VO_EINVAL (reason VO_VERIFY_NO_KEY).
+ *
+ * @param tenant_out  may be NULL; receives the resolved tenant id (also when the signature
+ *                    fails), at least VO_VAULT_TENANT_MAX + 1 bytes.
+ * @param now         Unix seconds (time(NULL)); used by timestamped Vapi HMAC settings.
+ * @param result      may be NULL; the verification details (which token matched, ...).
+ * @return VO_OK (authentic), VO_ENOTFOUND (unknown token), VO_EAUTH / VO_EEXPIRED /
+ *         VO_EPARSE / VO_ETOOBIG as the verify functions, VO_EINVAL, vault errors.
+ */
+VO_EXTERN int vo_webhook_route_verify(char *tenant_out, size_t tenant_size, vo_vault *vault,
+                                      const char *token, vo_webhook_provider provider,
+                                      const vo_webhook_request *request, int64_t now,
+                                      vo_verify_result *result);
+
+/* ------------------------------------------------------------------------------------ */
+/* Twilio auth token rotation                                                           */
+/* ------------------------------------------------------------------------------------ */
+
+/** Where a tenant's Twilio auth token rotation stands (persisted in the vault). */
+typedef enum vo_token_rotation_state {
+    VO_ROTATION_IDLE = 0,      /**< no rotation in progress */
+    VO_ROTATION_CREATING = 1,  /**< a secondary token is being created */
+    VO_ROTATION_WINDOW = 2,    /**< the secondary is stored; webhooks verify with both tokens */
+    VO_ROTATION_PROMOTING = 3  /**< the secondary is being promoted to primary */
+} vo_token_rotation_state;
+
+/**
+ * Step 1: create the Twilio secondary auth token and store it in the tenant's credentials
+ * (`secondary_auth_token`): from then on vo_webhook_route_verify() accepts webhooks signed
+ * with either token. The state is persisted (`rotation/twilio`) before and after the
+ * Twilio call, so a crashed run is resumed by calling this again (a secondary token whose
+ * value was lost is deleted and created anew). Calling it in the window does nothing.
+ * Audited (`rotation.begin`).
+ * @return VO_OK, VO_EINVAL (credentials without an auth token), VO_ECONFLICT (promotion
+ *         in progress: finish it first), VO_ENOTFOUND, remote and vault errors.
+ */
+VO_EXTERN int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant,
+                                             const vo_services_options *opts);
+
+/**
+ * Step 2: promote the secondary token to primary on Twilio and store it as the tenant's
+ * only auth token; the old token stops verifying. Resumable: when a previous run stopped
+ * after Twilio promoted but before the vault was updated, the old token no longer
+ * authenticates, which is detected and the stored credentials are completed without a
+ * second promotion. Audited (`rotation.promote`).
+ * @return VO_OK, VO_ECONFLICT (no rotation window open), remote and vault errors.
+ */
+VO_EXTERN int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tenant,
+                                               const vo_services_options *opts);
+
+/**
+ * Abandon a rotation in the window: delete the secondary token on Twilio and from the
+ * stored credentials. Audited (`rotation.abort`).
+ * @return VO_OK, VO_ECONFLICT (not in the window), remote and vault errors.
+ */
+VO_EXTERN int vo_twilio_token_rotation_abort(vo_vault *vault, const char *tenant,
+                                             const vo_services_options *opts);
+
+/**
+ * The tenant's rotation state (a vo_token_rotation_state) into *out.
+ * @return VO_OK, VO_EINVAL, vault errors.
+ */
+VO_EXTERN int vo_twilio_token_rotation_state(int *out, vo_vault *vault, const char *tenant);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VOICEOPS_SERVICES_H */

@@ -1,0 +1,341 @@
+/* Vapi REST client: construction, the request path through the HTTP transport, and the
+ * mapping of Vapi error bodies to VO_E* codes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "../http/http_internal.h"
+#include "vapi_internal.h"
+
+#define MODULE "vapi"
+
+static bool key_ok(const char *k)
+{
+    size_t n = k ? strlen(k) : 0;
+    if (n < 8 || n > 256)
+        return false;
+    for (; *k; k++)
+        if ((unsigned char)*k <= 0x20 || (unsigned char)*k >= 0x7f)
+            return false;
+    return true;
+}
+
+static bool base_url_ok(const char *u)
+{
+    if (!u || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
+        return false;
+    for (; *u; u++)
+        if ((unsigned char)*u <= 0x20 || *u == '?' || *u == '#')
+            return false;
+    return true;
+}
+
+bool vo__vapi_uuid_ok(const char *id)
+{
+    if (!id || strlen(id) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        char ch = id[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (ch != '-')
+                return false;
+        } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool vo__vapi_e164_ok(const char *n)
+{
+    if (!n || n[0] != '+' || n[1] < '1' || n[1] > '9')
+        return false;
+    size_t digits = 0;
+    for (const char *p = n + 1; *p; p++, digits++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return digits >= 2 && digits <= 15;
+}
+
+int vo__vapi_id_path(char *out, size_t size, const char *prefix, const char *id, const char *what)
+{
+    if (!vo__vapi_uuid_ok(id))
+        return vo__error_set(VO_EINVAL, "%s id must be a UUID", what);
+    int n = snprintf(out, size, "%s/%s", prefix, id);
+    if (n < 0 || (size_t)n >= size)
+        return vo__error_set(VO_EINVAL, "request path too long");
+    return VO_OK;
+}
+
+int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_options *opts)
+{
+    if (!out)
+        return vo__error_set(VO_EINVAL, "vo_vapi_client_new: out is NULL");
+    *out = NULL;
+    int rc = vo__require_init();
+    if (rc != VO_OK)
+        return rc;
+    if (opts && (opts->version == 0 || opts->version > VO_VAPI_OPTIONS_VERSION))
+        return vo__error_set(VO_EINVAL, "vo_vapi_client_new: unsupported options version");
+    if (!key_ok(api_key))
+        return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the API key must be 8-256 printable ASCII characters without spaces");
+    const char *base = opts && opts->base_url ? opts->base_url : "https://api.vapi.ai";
+    if (!base_url_ok(base))
+        return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
+    vo_vapi_client *c = calloc(1, sizeof(*c));
+    if (!c)
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    rc = vo_secret_new(&c->api_key, api_key, strlen(api_key));
+    if (rc != VO_OK)
+        goto fail;
+    c->base = strdup(base);
+    if (!c->base) {
+        rc = vo__error_set(VO_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t n = strlen(c->base); n > 0 && c->base[n - 1] == '/';)
+        c->base[--n] = '\0';
+    if (opts && opts->http_client) {
+        c->http = opts->http_client;
+    } else {
+        rc = vo_http_client_new(&c->http, opts ? opts->http : NULL);
+        if (rc != VO_OK)
+            goto fail;
+        c->owns_http = true;
+    }
+    vo__log(VO_LOG_DEBUG, MODULE, "client via %s", c->base);
+    *out = c;
+    return VO_OK;
+fail:
+    vo_vapi_client_free(c);
+    return rc;
+}
+
+int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char *tenant,
+                              const vo_vapi_options *opts)
+{
+    if (!out)
+        return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: out is NULL");
+    *out = NULL;
+    if (!vault || !tenant || !*tenant)
+        return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: vault and tenant are required");
+    if (strlen(tenant) > VO_VAULT_TENANT_MAX)
+        return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: tenant id too long");
+    vo_vapi_credentials *cr = NULL;
+    int rc = vo_vault_vapi_get(&cr, vault, tenant);
+    if (rc == VO_ENOTFOUND)
+        return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Vapi credentials in the vault", tenant);
+    if (rc != VO_OK)
+        return rc;
+    const char *key = vo_vapi_credentials_api_key(cr);
+    if (!key) {
+        vo_vapi_credentials_free(cr);
+        return vo__error_set(VO_ENOTFOUND, "tenant '%s' has Vapi credentials without an API key", tenant);
+    }
+    rc = vo_vapi_client_new(out, key, opts);
+    vo_vapi_credentials_free(cr);
+    if (rc == VO_OK)
+        vo__strlcpy((*out)->tenant, tenant, sizeof((*out)->tenant));
+    return rc;
+}
+
+void vo_vapi_client_free(vo_vapi_client *c)
+{
+    if (!c)
+        return;
+    if (c->owns_http)
+        vo_http_client_free(c->http);
+    vo_secret_free(c->api_key);
+    free(c->base);
+    sodium_memzero(c, sizeof(*c));
+    free(c);
+}
+
+const char *vo_vapi_client_base_url(const vo_vapi_client *c)
+{
+    return c ? c->base : NULL;
+}
+
+const char *vo_vapi_client_tenant(const vo_vapi_client *c)
+{
+    return c && c->tenant[0] ? c->tenant : NULL;
+}
+
+vo_http_client *vo_vapi_client_http(vo_vapi_client *c)
+{
+    return c ? c->http : NULL;
+}
+
+/* ---- errors -------------------------------------------------------------------------- */
+
+int vo_vapi_error_code(int status, const char *error)
+{
+    if (error && strcmp(error, "assistant_pinned") == 0)
+        return VO_ECONFLICT;
+    if (status == 401) return VO_EAUTH;
+    if (status == 403) return VO_EFORBIDDEN;
+    if (status == 404) return VO_ENOTFOUND;
+    if (status == 409 || status == 412) return VO_ECONFLICT;
+    if (status == 429) return VO_ERATELIMIT;
+    if (status == 408 || status == 504) return VO_ETIMEOUT;
+    if (status >= 500) return VO_EUNAVAILABLE;
+    if (status >= 400) return VO_EVALIDATION;
+    return VO_EPROTOCOL;
+}
+
+static int map_error(const vo_http_response *resp, const char *method, const char *path)
+{
+    int status = vo_http_response_status(resp);
+    const char *rid = vo_http_response_request_id(resp);
+    cJSON *doc = cJSON_Parse(vo_http_response_body(resp, NULL));
+    const char *error = NULL;
+    char text[384] = "";
+    if (cJSON_IsObject(doc)) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+        if (cJSON_IsString(e))
+            error = e->valuestring;
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "message");
+        if (cJSON_IsString(m)) {
+            snprintf(text, sizeof(text), "%s", m->valuestring);
+        } else if (cJSON_IsArray(m)) {
+            size_t used = 0;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, m) {
+                if (!cJSON_IsString(it) || used + 3 >= sizeof(text))
+                    continue;
+                int n = snprintf(text + used, sizeof(text) - used, "%s%s", used ? "; " : "", it->valuestring);
+                if (n < 0)
+                    break;
+                used += (size_t)n;
+                if (used >= sizeof(text))
+                    used = sizeof(text) - 1;
+            }
+        }
+    }
+    if (!text[0])
+        snprintf(text, sizeof(text), "%s", doc ? "no error message" : "unparseable error body");
+    int rc = vo_vapi_error_code(status, error);
+    char where[160];
+    snprintf(where, sizeof(where), "%s", path);
+    where[strcspn(where, "?")] = '\0';
+    vo__error_set(rc, "Vapi HTTP %d%s%s%s on %s %s: %s", status, error ? " (" : "", error ? error : "",
+                  error ? ")" : "", method, where, text);
+    vo__error_set_remote(status, 0, rid, NULL, vo_http_response_retry_after_ms(resp));
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int vo__vapi_call(vo__vapi_reply *reply, vo_vapi_client *c, const char *method, const char *path,
+                  const vo_param *query, size_t nq, const cJSON *body, vo_http_idempotency idem)
+{
+    memset(reply, 0, sizeof(*reply));
+    char *text = NULL;
+    if (body) {
+        text = cJSON_PrintUnformatted(body);
+        if (!text)
+            return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    vo_http_request req = VO_HTTP_REQUEST_INIT;
+    req.method = method;
+    req.base_url = c->base;
+    req.path = path;
+    req.query = query;
+    req.query_count = nq;
+    if (text) {
+        req.body = text;
+        req.body_len = strlen(text);
+        req.content_type = "application/json";
+    }
+    req.bearer_token = vo_secret_str(c->api_key);
+    req.idempotency = idem;
+    char saved[VO_CORRELATION_ID_SIZE], cid[VO_CORRELATION_ID_SIZE];
+    vo__strlcpy(saved, vo_correlation_id_get(), sizeof(saved));
+    int rc = VO_OK;
+    if (saved[0]) {
+        vo__strlcpy(cid, saved, sizeof(cid));
+    } else {
+        rc = vo_correlation_id_new(cid, sizeof(cid));
+        if (rc == VO_OK)
+            vo_correlation_id_set(cid);
+    }
+    vo_http_response *resp = NULL;
+    if (rc == VO_OK) {
+        req.correlation_id = cid;
+        rc = vo_http_send(&resp, c->http, &req);
+    }
+    if (rc == VO_OK) {
+        reply->status = vo_http_response_status(resp);
+        reply->attempts = vo_http_response_attempts(resp);
+        reply->sends = vo__http_response_sends(resp);
+        const char *rid = vo_http_response_request_id(resp);
+        vo__strlcpy(reply->request_id, rid ? rid : "", sizeof(reply->request_id));
+        if (reply->status < 200 || reply->status > 299) {
+            rc = map_error(resp, method, path);
+        } else {
+            size_t len = 0;
+            const char *b = vo_http_response_body(resp, &len);
+            if (len > 0) {
+                reply->doc = cJSON_ParseWithLength(b, len);
+                if (!reply->doc) {
+                    rc = vo__error_set(VO_EPROTOCOL, "Vapi answered %s %s with HTTP %d and a body that is not JSON",
+                                       method, path, reply->status);
+                    vo__error_set_remote(reply->status, 0, rid, NULL, -1);
+                }
+            }
+        }
+    }
+    vo_http_response_free(resp);
+    if (text) {
+        sodium_memzero(text, strlen(text)); /* may hold Twilio credentials (number import) */
+        cJSON_free(text);
+    }
+    vo_correlation_id_set(saved[0] ? saved : NULL);
+    return rc;
+}
+
+/* ---- JSON body helpers --------------------------------------------------------------- */
+
+int vo__vapi_set_str(cJSON *obj, const char *field, const char *value)
+{
+    if (!value)
+        return VO_OK;
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, field);
+    if (!cJSON_AddStringToObject(obj, field, value))
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    return VO_OK;
+}
+
+int vo__vapi_add_json(cJSON *obj, const char *field, const char *json_text)
+{
+    if (!json_text)
+        return VO_OK;
+    cJSON *v = cJSON_Parse(json_text);
+    if (!cJSON_IsObject(v)) {
+        cJSON_Delete(v);
+        return vo__error_set(VO_EINVAL, "%s must be a JSON object", field);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, field);
+    cJSON_AddItemToObject(obj, field, v);
+    return VO_OK;
+}
+
+int vo__vapi_merge_json(cJSON *obj, const char *json_text)
+{
+    if (!json_text)
+        return VO_OK;
+    cJSON *v = cJSON_Parse(json_text);
+    if (!cJSON_IsObject(v)) {
+        cJSON_Delete(v);
+        return vo__error_set(VO_EINVAL, "extra_json must be a JSON object");
+    }
+    cJSON *m;
+    while ((m = v->child) != NULL) {
+        cJSON_DetachItemViaPointer(v, m);
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, m->string);
+        cJSON_AddItemToObject(obj, m->string, m);
+    }
+    cJSON_Delete(v);
+    return VO_OK;
+}

@@ -1,0 +1,483 @@
+/* Vapi results: JSON resources with secrets stripped, and list iterators that walk the
+ * legacy endpoints in createdAt windows or follow /v2 metadata. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "vapi_internal.h"
+
+static const char *const secret_fields[] = {"twilioAuthToken", "twilioApiSecret", "authToken",
+                                            "apiSecret", "secret"};
+
+void vo__vapi_strip_secrets(cJSON *obj)
+{
+    if (!cJSON_IsObject(obj))
+        return;
+    for (size_t i = 0; i < sizeof(secret_fields) / sizeof(secret_fields[0]); i++) {
+        cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i]);
+        if (!v)
+            continue;
+        if (cJSON_IsString(v) && v->valuestring)
+            sodium_memzero(v->valuestring, strlen(v->valuestring));
+        cJSON_Delete(v);
+    }
+}
+
+static void resource_clear(vo_vapi_resource *r)
+{
+    if (r->json)
+        cJSON_free(r->json);
+    r->json = NULL;
+}
+
+void vo_vapi_resource_free(vo_vapi_resource *r)
+{
+    if (!r)
+        return;
+    resource_clear(r);
+    cJSON_Delete(r->root);
+    free(r);
+}
+
+int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__vapi_reply *reply, const char *what)
+{
+    if (reply->doc && !cJSON_IsObject(reply->doc)) {
+        cJSON_Delete(reply->doc);
+        reply->doc = NULL;
+        int rc = vo__error_set(VO_EPROTOCOL, "Vapi's answer to %s is not a JSON object", what);
+        vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
+        return rc;
+    }
+    vo_vapi_resource *r = calloc(1, sizeof(*r));
+    if (!r) {
+        cJSON_Delete(reply->doc);
+        reply->doc = NULL;
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    r->root = reply->doc ? reply->doc : cJSON_CreateObject();
+    reply->doc = NULL;
+    r->obj = r->root;
+    vo__strlcpy(r->request_id, reply->request_id, sizeof(r->request_id));
+    vo__vapi_strip_secrets(r->obj);
+    r->json = r->root ? cJSON_PrintUnformatted(r->obj) : NULL;
+    if (!r->json) {
+        vo_vapi_resource_free(r);
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    *out = r;
+    return VO_OK;
+}
+
+const char *vo_vapi_resource_json(const vo_vapi_resource *cr)
+{
+    vo_vapi_resource *r = (vo_vapi_resource *)cr;
+    if (!r)
+        return NULL;
+    if (!r->json)
+        r->json = cJSON_PrintUnformatted(r->obj);
+    return r->json;
+}
+
+static const cJSON *field(const vo_vapi_resource *r, const char *name)
+{
+    if (!r || !name)
+        return NULL;
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return cJSON_GetObjectItemCaseSensitive(r->obj, name);
+    char head[64];
+    size_t n = (size_t)(dot - name);
+    if (n >= sizeof(head))
+        return NULL;
+    memcpy(head, name, n);
+    head[n] = '\0';
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(r->obj, head);
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, dot + 1) : NULL;
+}
+
+const char *vo_vapi_resource_str(const vo_vapi_resource *r, const char *name)
+{
+    const cJSON *v = field(r, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int vo_vapi_resource_int(const vo_vapi_resource *r, const char *name, long long *out)
+{
+    if (!r || !name || !out)
+        return vo__error_set(VO_EINVAL, "vo_vapi_resource_int: NULL argument");
+    const cJSON *v = field(r, name);
+    if (!v || cJSON_IsNull(v))
+        return vo__error_set(VO_ENOTFOUND, "field '%s' is absent", name);
+    if (!cJSON_IsNumber(v) || v->valuedouble > 9.2e18 || v->valuedouble < -9.2e18)
+        return vo__error_set(VO_EPARSE, "field '%s' is not a number", name);
+    *out = (long long)v->valuedouble;
+    return VO_OK;
+}
+
+int vo_vapi_resource_bool(const vo_vapi_resource *r, const char *name, int *out)
+{
+    if (!r || !name || !out)
+        return vo__error_set(VO_EINVAL, "vo_vapi_resource_bool: NULL argument");
+    const cJSON *v = field(r, name);
+    if (!v || cJSON_IsNull(v))
+        return vo__error_set(VO_ENOTFOUND, "field '%s' is absent", name);
+    if (!cJSON_IsBool(v))
+        return vo__error_set(VO_EPARSE, "field '%s' is not a boolean", name);
+    *out = cJSON_IsTrue(v) ? 1 : 0;
+    return VO_OK;
+}
+
+const char *vo_vapi_resource_id(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "id"); }
+const char *vo_vapi_resource_status(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "status"); }
+const char *vo_vapi_resource_number(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "number"); }
+const char *vo_vapi_resource_created_at(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "createdAt"); }
+
+const char *vo_vapi_resource_request_id(const vo_vapi_resource *r)
+{
+    return r ? r->request_id : "";
+}
+
+/* ---- single-resource operations ------------------------------------------------------ */
+
+int vo__vapi_get(vo_vapi_resource **out, vo_vapi_client *c, const char *path)
+{
+    vo__vapi_reply reply;
+    int rc = vo__vapi_call(&reply, c, "GET", path, NULL, 0, NULL, VO_HTTP_IDEMPOTENT_AUTO);
+    return rc == VO_OK ? vo__vapi_resource_from_reply(out, &reply, path) : rc;
+}
+
+int vo__vapi_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *path)
+{
+    vo__vapi_reply reply;
+    int rc = vo__vapi_call(&reply, c, "DELETE", path, NULL, 0, NULL, VO_HTTP_IDEMPOTENT_AUTO);
+    if (rc == VO_ENOTFOUND && (reply.attempts > 1 || reply.sends > 1)) {
+        /* an earlier attempt deleted it and its answer was lost: the goal is reached */
+        vo_error_clear();
+        return VO_OK;
+    }
+    if (rc != VO_OK)
+        return rc;
+    if (!out) {
+        cJSON_Delete(reply.doc);
+        return VO_OK;
+    }
+    return vo__vapi_resource_from_reply(out, &reply, path);
+}
+
+int vo__vapi_send_obj(vo_vapi_resource **out, vo_vapi_client *c, const char *method,
+                      const char *path, cJSON *body, vo_http_idempotency idem)
+{
+    vo__vapi_reply reply;
+    int rc = vo__vapi_call(&reply, c, method, path, NULL, 0, body, idem);
+    cJSON_Delete(body);
+    return rc == VO_OK ? vo__vapi_resource_from_reply(out, &reply, path) : rc;
+}
+
+/* ---- iterators ----------------------------------------------------------------------- */
+
+static void seen_clear(vo_vapi_iter *it)
+{
+    for (size_t i = 0; i < it->n_seen; i++)
+        free(it->seen_ids[i]);
+    it->n_seen = 0;
+}
+
+void vo_vapi_iter_free(vo_vapi_iter *it)
+{
+    if (!it)
+        return;
+    resource_clear(&it->current);
+    cJSON_Delete(it->page_doc);
+    for (size_t i = 0; i < it->nf; i++) {
+        free(it->fname[i]);
+        free(it->fvalue[i]);
+    }
+    seen_clear(it);
+    free(it->seen_ids);
+    free(it->boundary);
+    free(it->path);
+    free(it->search);
+    free(it->sort);
+    free(it);
+}
+
+int vo_vapi_iter_pages(const vo_vapi_iter *it)
+{
+    return it ? it->pages : 0;
+}
+
+static bool seen(const vo_vapi_iter *it, const char *id)
+{
+    for (size_t i = 0; i < it->n_seen; i++)
+        if (strcmp(it->seen_ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+static int seen_add(vo_vapi_iter *it, const char *id)
+{
+    if (it->n_seen == it->cap_seen) {
+        size_t cap = it->cap_seen ? it->cap_seen * 2 : 16;
+        char **p = realloc(it->seen_ids, cap * sizeof(*p));
+        if (!p)
+            return vo__error_set(VO_ENOMEM, "out of memory");
+        it->seen_ids = p;
+        it->cap_seen = cap;
+    }
+    if (!(it->seen_ids[it->n_seen] = strdup(id)))
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    it->n_seen++;
+    return VO_OK;
+}
+
+static int add_filter(vo_vapi_iter *it, const char *name, const char *value)
+{
+    if (!value)
+        return VO_OK;
+    if (!*value)
+        return vo__error_set(VO_EINVAL, "list filter %s is empty", name);
+    if (it->nf >= VO__VAPI_MAX_FILTERS)
+        return vo__error_set(VO_EINVAL, "too many list filters");
+    it->fname[it->nf] = strdup(name);
+    it->fvalue[it->nf] = strdup(value);
+    it->nf++;
+    if (!it->fname[it->nf - 1] || !it->fvalue[it->nf - 1])
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    return VO_OK;
+}
+
+/* Fetch the next legacy page: the caller's filters, limit, and createdAtLe = boundary. */
+static int fetch_legacy(vo_vapi_iter *it)
+{
+    vo_param q[VO__VAPI_MAX_FILTERS + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < it->nf; i++) {
+        if (it->boundary && strcmp(it->fname[i], "createdAtLe") == 0)
+            continue; /* replaced by the (older) boundary */
+        q[n].name = it->fname[i];
+        q[n++].value = it->fvalue[i];
+    }
+    long want = it->page_size;
+    if (it->limit > 0 && it->limit - it->returned < want)
+        want = it->limit - it->returned;
+    /* the items at the boundary come again (createdAtLe): ask for that many more */
+    want += (long)it->n_seen;
+    if (want > 1000)
+        want = 1000;
+    char lim[24];
+    snprintf(lim, sizeof(lim), "%ld", want);
+    q[n].name = "limit";
+    q[n++].value = lim;
+    if (it->boundary) {
+        q[n].name = "createdAtLe";
+        q[n++].value = it->boundary;
+    }
+    vo__vapi_reply reply;
+    int rc = vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
+    if (rc != VO_OK)
+        return rc;
+    if (!cJSON_IsArray(reply.doc)) {
+        cJSON_Delete(reply.doc);
+        rc = vo__error_set(VO_EPROTOCOL, "Vapi list %s did not answer a JSON array", it->path);
+        vo__error_set_remote(reply.status, 0, reply.request_id, NULL, -1);
+        return rc;
+    }
+    int raw = cJSON_GetArraySize(reply.doc);
+    /* drop items already handed out (same createdAt as the previous boundary) */
+    cJSON *item = reply.doc->child;
+    while (item) {
+        cJSON *next = item->next;
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+        if (!cJSON_IsObject(item) || (cJSON_IsString(id) && seen(it, id->valuestring)))
+            cJSON_Delete(cJSON_DetachItemViaPointer(reply.doc, item));
+        else
+            vo__vapi_strip_secrets(item);
+        item = next;
+    }
+    int fresh = cJSON_GetArraySize(reply.doc);
+    it->more = raw >= want;
+    if (it->more && fresh == 0) {
+        cJSON_Delete(reply.doc);
+        return vo__error_set(VO_EPROTOCOL, "Vapi list %s: more than %ld items share one createdAt; raise page_size",
+                             it->path, want);
+    }
+    /* the new boundary: the oldest createdAt of this page, and the ids that carry it */
+    if (it->more) {
+        const cJSON *last = cJSON_GetArrayItem(reply.doc, fresh - 1);
+        const cJSON *ca = cJSON_GetObjectItemCaseSensitive(last, "createdAt");
+        if (!cJSON_IsString(ca) || !ca->valuestring[0]) {
+            cJSON_Delete(reply.doc);
+            return vo__error_set(VO_EPROTOCOL, "Vapi list %s: an item has no createdAt to page by", it->path);
+        }
+        if (!it->boundary || strcmp(it->boundary, ca->valuestring) != 0) {
+            seen_clear(it);
+            free(it->boundary);
+            if (!(it->boundary = strdup(ca->valuestring))) {
+                cJSON_Delete(reply.doc);
+                return vo__error_set(VO_ENOMEM, "out of memory");
+            }
+        }
+        const cJSON *x;
+        cJSON_ArrayForEach(x, reply.doc) {
+            const cJSON *xc = cJSON_GetObjectItemCaseSensitive(x, "createdAt");
+            const cJSON *xi = cJSON_GetObjectItemCaseSensitive(x, "id");
+            if (cJSON_IsString(xc) && cJSON_IsString(xi) && strcmp(xc->valuestring, it->boundary) == 0 &&
+                (rc = seen_add(it, xi->valuestring)) != VO_OK) {
+                cJSON_Delete(reply.doc);
+                return rc;
+            }
+        }
+    }
+    cJSON_Delete(it->page_doc);
+    it->page_doc = reply.doc;
+    it->item = reply.doc->child;
+    it->pages++;
+    vo__strlcpy(it->request_id, reply.request_id, sizeof(it->request_id));
+    return VO_OK;
+}
+
+static int fetch_v2(vo_vapi_iter *it)
+{
+    char page[24], lim[24];
+    snprintf(page, sizeof(page), "%ld", it->page);
+    snprintf(lim, sizeof(lim), "%ld", it->page_size);
+    vo_param q[4] = {{"page", page}, {"limit", lim}};
+    size_t n = 2;
+    if (it->sort) {
+        q[n].name = "sortOrder";
+        q[n++].value = it->sort;
+    }
+    if (it->search) {
+        q[n].name = "search";
+        q[n++].value = it->search;
+    }
+    vo__vapi_reply reply;
+    int rc = vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
+    if (rc != VO_OK)
+        return rc;
+    cJSON *results = cJSON_GetObjectItemCaseSensitive(reply.doc, "results");
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(reply.doc, "metadata");
+    if (!cJSON_IsArray(results) || !cJSON_IsObject(meta)) {
+        cJSON_Delete(reply.doc);
+        rc = vo__error_set(VO_EPROTOCOL, "Vapi %s page has no 'results' array and 'metadata'", it->path);
+        vo__error_set_remote(reply.status, 0, reply.request_id, NULL, -1);
+        return rc;
+    }
+    cJSON *x;
+    cJSON_ArrayForEach(x, results)
+        vo__vapi_strip_secrets(x);
+    it->more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "hasNextPage")) &&
+               cJSON_GetArraySize(results) > 0;
+    it->page++;
+    cJSON_Delete(it->page_doc);
+    it->page_doc = reply.doc;
+    it->item = results->child;
+    it->pages++;
+    vo__strlcpy(it->request_id, reply.request_id, sizeof(it->request_id));
+    return VO_OK;
+}
+
+static int fetch(vo_vapi_iter *it)
+{
+    return it->mode == VO__VAPI_V2 ? fetch_v2(it) : fetch_legacy(it);
+}
+
+static int iter_new(vo_vapi_iter **out, vo_vapi_client *c, const char *path, vo__vapi_list_mode mode)
+{
+    vo_vapi_iter *it = calloc(1, sizeof(*it));
+    if (!it || !(it->path = strdup(path))) {
+        free(it);
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    }
+    it->client = c;
+    it->mode = mode;
+    *out = it;
+    return VO_OK;
+}
+
+int vo__vapi_list_legacy(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
+                         const vo_vapi_list_options *o, bool call_filters)
+{
+    if (o && (o->version == 0 || o->version > VO_VAPI_LIST_OPTIONS_VERSION))
+        return vo__error_set(VO_EINVAL, "unsupported list options version");
+    if (o && (o->limit < 0 || o->page_size < 0 || o->page_size > 1000))
+        return vo__error_set(VO_EINVAL, "list limit must be >= 0 and page_size 0-1000");
+    if (o && !call_filters && (o->id || o->assistant_id || o->phone_number_id))
+        return vo__error_set(VO_EINVAL, "id, assistant_id and phone_number_id filter calls only");
+    vo_vapi_iter *it = NULL;
+    int rc = iter_new(&it, c, path, VO__VAPI_LEGACY);
+    if (rc != VO_OK)
+        return rc;
+    it->page_size = o && o->page_size ? o->page_size : 100;
+    it->limit = o ? o->limit : 0;
+    if (o) {
+        const struct { const char *n, *v; } f[] = {
+            {"createdAtGt", o->created_at_gt}, {"createdAtLt", o->created_at_lt},
+            {"createdAtGe", o->created_at_ge}, {"createdAtLe", o->created_at_le},
+            {"updatedAtGt", o->updated_at_gt}, {"updatedAtLt", o->updated_at_lt},
+            {"updatedAtGe", o->updated_at_ge}, {"updatedAtLe", o->updated_at_le},
+            {"id", o->id}, {"assistantId", o->assistant_id}, {"phoneNumberId", o->phone_number_id},
+        };
+        for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && rc == VO_OK; i++)
+            rc = add_filter(it, f[i].n, f[i].v);
+    }
+    if (rc == VO_OK)
+        rc = fetch(it);
+    if (rc != VO_OK) {
+        vo_vapi_iter_free(it);
+        return rc;
+    }
+    *out = it;
+    return VO_OK;
+}
+
+int vo__vapi_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *path, const char *search,
+                     long page_size, const char *sort_order)
+{
+    if (page_size < 0 || page_size > 1000)
+        return vo__error_set(VO_EINVAL, "page_size must be 0-1000");
+    if (sort_order && strcmp(sort_order, "ASC") != 0 && strcmp(sort_order, "DESC") != 0)
+        return vo__error_set(VO_EINVAL, "sort_order must be ASC or DESC");
+    vo_vapi_iter *it = NULL;
+    int rc = iter_new(&it, c, path, VO__VAPI_V2);
+    if (rc != VO_OK)
+        return rc;
+    it->page = 1;
+    it->page_size = page_size ? page_size : 100;
+    if ((search && !(it->search = strdup(search))) || (sort_order && !(it->sort = strdup(sort_order))))
+        rc = vo__error_set(VO_ENOMEM, "out of memory");
+    if (rc == VO_OK)
+        rc = fetch(it);
+    if (rc != VO_OK) {
+        vo_vapi_iter_free(it);
+        return rc;
+    }
+    *out = it;
+    return VO_OK;
+}
+
+int vo_vapi_iter_next(const vo_vapi_resource **item, vo_vapi_iter *it)
+{
+    if (!item || !it)
+        return vo__error_set(VO_EINVAL, "vo_vapi_iter_next: NULL argument");
+    *item = NULL;
+    resource_clear(&it->current);
+    if (it->limit > 0 && it->returned >= it->limit)
+        return VO_OK;
+    while (!it->item && it->more) {
+        int rc = fetch(it);
+        if (rc != VO_OK)
+            return rc;
+    }
+    if (!it->item)
+        return VO_OK;
+    it->current.obj = it->item;
+    it->current.root = NULL;
+    vo__strlcpy(it->current.request_id, it->request_id, sizeof(it->current.request_id));
+    it->item = it->item->next;
+    it->returned++;
+    *item = &it->current;
+    return VO_OK;
+}
