@@ -124,5 +124,5 @@ int vo_vapi_assistants_delete(vo_vapi_resource **out, vo_vapi_client *c, const c
         return vo__error_set(VO_EINVAL, "vo_vapi_assistants_delete: NULL client");
     char path[96];
     int rc = vo__vapi_id_path(path, sizeof(path), "/assistant", id, "assistant");
-    return rc == VO_OK ? vo__vapi_delete(out, c, path) : rc;
+    return rc == VO_OK ? vo__vapi_delete(out, c, path, NULL) : rc;
 }

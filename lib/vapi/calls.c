@@ -96,5 +96,14 @@ int vo_vapi_calls_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *
         return vo__error_set(VO_EINVAL, "vo_vapi_calls_delete: NULL client");
     char path[96];
     int rc = vo__vapi_id_path(path, sizeof(path), "/call", id, "call");
-    return rc == VO_OK ? vo__vapi_delete(out, c, path) : rc;
+    if (rc != VO_OK)
+        return rc;
+    /* Vapi's description requires a JSON body (DeleteCallDTO) on this route, even for one
+     * call: send an empty object (the call id is in the path). */
+    cJSON *body = cJSON_CreateObject();
+    if (!body)
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    rc = vo__vapi_delete(out, c, path, body);
+    cJSON_Delete(body);
+    return rc;
 }

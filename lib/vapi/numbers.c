@@ -169,5 +169,5 @@ int vo_vapi_numbers_delete(vo_vapi_resource **out, vo_vapi_client *c, const char
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_delete: NULL client");
     char path[96];
     int rc = vo__vapi_id_path(path, sizeof(path), "/phone-number", id, "phone number");
-    return rc == VO_OK ? vo__vapi_delete(out, c, path) : rc;
+    return rc == VO_OK ? vo__vapi_delete(out, c, path, NULL) : rc;
 }

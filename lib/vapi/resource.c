@@ -148,10 +148,11 @@ int vo__vapi_get(vo_vapi_resource **out, vo_vapi_client *c, const char *path)
     return rc == VO_OK ? vo__vapi_resource_from_reply(out, &reply, path) : rc;
 }
 
-int vo__vapi_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *path)
+int vo__vapi_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *path,
+                    const cJSON *body)
 {
     vo__vapi_reply reply;
-    int rc = vo__vapi_call(&reply, c, "DELETE", path, NULL, 0, NULL, VO_HTTP_IDEMPOTENT_AUTO);
+    int rc = vo__vapi_call(&reply, c, "DELETE", path, NULL, 0, body, VO_HTTP_IDEMPOTENT_AUTO);
     if (rc == VO_ENOTFOUND && (reply.attempts > 1 || reply.sends > 1)) {
         /* an earlier attempt deleted it and its answer was lost: the goal is reached */
         vo_error_clear();

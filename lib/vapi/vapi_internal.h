@@ -86,7 +86,8 @@ int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__vapi_reply *reply,
 
 /* GET a single resource / DELETE one (a 404 after a retried attempt counts as success). */
 int vo__vapi_get(vo_vapi_resource **out, vo_vapi_client *c, const char *path);
-int vo__vapi_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *path);
+int vo__vapi_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *path,
+                    const cJSON *body);
 /* POST or PATCH a JSON object (takes ownership of body). */
 int vo__vapi_send_obj(vo_vapi_resource **out, vo_vapi_client *c, const char *method,
                       const char *path, cJSON *body, vo_http_idempotency idem);

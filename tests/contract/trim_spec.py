@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
 """Write a copy of an OpenAPI description that keeps only the given paths and the components
-they reference (transitively). Prism needs minutes to load Vapi's whole 3 MB description; the
-operations the client uses validate exactly the same in the trimmed copy.
+they reference (transitively), for Prism.
 
-usage: trim_spec.py SPEC OUT PATH...
+With --inline-depth N, every schema reference is also replaced by the schema it names, down to
+N named schemas deep; a reference deeper than that, or one that would recurse into a schema it
+is already inside, becomes {} (anything goes). Prism 5 spins for many minutes dereferencing
+Vapi's description (its schemas refer to each other in cycles through large oneOf lists, even
+when trimmed to the paths the client uses); the inlined copy has no references left and loads
+in seconds. Fields down to N levels of named schemas are validated exactly as in the original;
+deeper ones (e.g. the inside of a tool definition inside a model inside an assistant) are not.
+
+usage: trim_spec.py [--inline-depth N] SPEC OUT PATH...
 """
 import json
 import sys
@@ -21,8 +28,27 @@ def refs(node, out):
             refs(v, out)
 
 
+def inline(node, schemas, depth, stack=frozenset()):
+    if isinstance(node, dict):
+        r = node.get("$ref")
+        if isinstance(r, str) and r.startswith("#/components/schemas/"):
+            name = r.rsplit("/", 1)[1]
+            if depth <= 0 or name in stack:
+                return {}
+            return inline(schemas[name], schemas, depth - 1, stack | {name})
+        return {k: inline(v, schemas, depth, stack) for k, v in node.items()}
+    if isinstance(node, list):
+        return [inline(v, schemas, depth, stack) for v in node]
+    return node
+
+
 def main():
-    spec_path, out_path, *paths = sys.argv[1:]
+    args = sys.argv[1:]
+    depth = None
+    if args[:1] == ["--inline-depth"]:
+        depth = int(args[1])
+        args = args[2:]
+    spec_path, out_path, *paths = args
     spec = json.load(open(spec_path))
     keep_paths = {p: spec["paths"][p] for p in paths}
     todo = set()
@@ -50,6 +76,9 @@ def main():
     out = {k: v for k, v in spec.items() if k not in ("paths", "components")}
     out["paths"] = keep_paths
     out["components"] = comps
+    if depth is not None:
+        out["paths"] = inline(keep_paths, comps.get("schemas", {}), depth)
+        out["components"] = {k: v for k, v in comps.items() if k != "schemas"}
     json.dump(out, open(out_path, "w"))
 
 
