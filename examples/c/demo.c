@@ -4,14 +4,16 @@
  *   demo SANDBOX_URL WORK_DIR
  *
  * 1. Creates a key-encryption key file and an encrypted vault in WORK_DIR.
- * 2. Onboards tenant "acme": its Twilio account exists in the sandbox; its credentials go
- *    into the vault, never anywhere else.
- * 3. A tenant-scoped Twilio client (credentials read from the vault) lists the tenant's
- *    numbers through the one HTTP transport.
- * 4. The sandbox sends signed Twilio status callbacks to a small receiver in this program,
- *    which verifies them with the tenant's auth token from the vault: the genuine one is
- *    accepted, one signed with a wrong token is refused.
- * 5. Prints the vault's audit trail (actions, never values) and verifies its hash chain.
+ * 2. Onboards tenant "acme": its Twilio account and Vapi org exist in the sandbox; the
+ *    credentials are validated against the providers first (a wrong token is refused and
+ *    nothing is stored), then kept in the vault, never anywhere else.
+ * 3. A tenant-scoped Twilio client (credentials read from the vault) lists the numbers.
+ * 4. Imports the tenant's Twilio numbers into its Vapi org, then again (nothing to do).
+ * 5. Mints the tenant's webhook URL token; the sandbox sends signed Twilio status callbacks
+ *    to a small receiver in this program, which resolves the token to the tenant and
+ *    verifies the signature with that tenant's auth token, in one call: the genuine request
+ *    is accepted, one signed with a wrong token is refused.
+ * 6. Prints the vault's audit trail (actions, never values) and verifies its hash chain.
  *
  * tools/quickstart starts the sandbox and runs this program.
  */
@@ -22,15 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <voiceops.h>
 
 #define TENANT "acme"
 #define ACCOUNT "AC5a1e5ce00000000000000000000a5c3e"
+#define VAPI_KEY "3f1c9a2e-5b7d-4e8f-9a01-23456789abcd"
 
 static const char *sandbox;
 static vo_vault *vault;
+static char hook_token[VO_WEBHOOK_TOKEN_SIZE];
 
 static void die(const char *what)
 {
@@ -138,20 +143,28 @@ static void *serve(void *arg)
         if (type)
             snprintf(type_copy, sizeof(type_copy), "%s", type);
 
-        /* Which tenant: from the URL; its tokens: from the vault. */
-        vo_twilio_credentials *creds = NULL;
+        /* The token in the path names the tenant; the tenant's keys come from the vault. */
+        vo_param headers[2];
+        size_t n_headers = 0;
+        if (sig)
+            headers[n_headers++] = (vo_param){"X-Twilio-Signature", sig_copy};
+        if (type)
+            headers[n_headers++] = (vo_param){"Content-Type", type_copy};
+        vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
+        req.method = method;
+        req.url = url;
+        req.headers = headers;
+        req.n_headers = n_headers;
+        req.body = (const unsigned char *)body;
+        req.body_len = body_len;
+        char token[VO_WEBHOOK_TOKEN_SIZE] = "", tenant[VO_VAULT_TENANT_MAX + 1] = "?";
+        sscanf(path, "/hooks/%47[^/]", token);
         vo_verify_result res;
-        int rc = vo_vault_twilio_get(&creds, vault, TENANT);
-        if (rc == VO_OK) {
-            const char *tokens[2] = {vo_twilio_credentials_auth_token(creds),
-                                     vo_twilio_credentials_secondary_auth_token(creds)};
-            rc = vo_twilio_verify(tokens, tokens[1] ? 2 : 1, url, sig ? sig_copy : NULL,
-                                  type ? type_copy : NULL, (const unsigned char *)body,
-                                  body_len, &res);
-        }
-        vo_twilio_credentials_free(creds);
-        printf("   receiver: %s %s -> %s (%s)\n", method, path, rc == VO_OK ? "200" : "403",
-               vo_verify_reason_name(res.reason));
+        memset(&res, 0, sizeof(res));
+        int rc = vo_webhook_route_verify(tenant, sizeof(tenant), vault, token,
+                                         VO_WEBHOOK_TWILIO, &req, (int64_t)time(NULL), &res);
+        printf("   receiver: %s /hooks/whk_.../status -> tenant %s, %s (%s)\n", method, tenant,
+               rc == VO_OK ? "200" : "403", vo_verify_reason_name(res.reason));
         r->handled++; /* before the reply: the sender returns to main() once it has it */
         const char *reply = rc == VO_OK ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
                                           "Connection: close\r\n\r\n"
@@ -221,24 +234,40 @@ int main(int argc, char **argv)
         return 1;
     fclose(ur);
     CHECK(vo_hex_encode(token, sizeof(token), raw, sizeof(raw)), "token");
-    char json[512];
+    char json[1024];
+    size_t imported_total = 0;
     snprintf(json, sizeof(json), "{\"account_sid\":\"%s\",\"auth_token\":\"%s\","
                                  "\"friendly_name\":\"Acme Voice\"}", ACCOUNT, token);
     free(sandbox_control(http, "/__sandbox/twilio/accounts", json));
     free(sandbox_control(http, "/__sandbox/twilio/accounts/" ACCOUNT "/numbers",
                          "{\"numbers\":[{\"phone_number\":\"+14155550100\",\"friendly_name\":"
                          "\"Front desk\"},\"+14155550101\",\"+14155550102\"]}"));
-    int rc = vo_vault_tenant_create(vault, TENANT);
-    if (rc != VO_OK && rc != VO_EEXISTS)
-        die("vo_vault_tenant_create");
+    free(sandbox_control(http, "/__sandbox/vapi/keys", "{\"api_key\":\"" VAPI_KEY "\"}"));
     vo_twilio_credentials *creds = NULL;
     CHECK(vo_twilio_credentials_new(&creds), "credentials");
     CHECK(vo_twilio_credentials_set_account_sid(creds, ACCOUNT), "account sid");
+    CHECK(vo_twilio_credentials_set_auth_token(creds, "0123456789abcdef0123456789abcdef"),
+          "auth token");
+    vo_vapi_credentials *vapi = NULL;
+    CHECK(vo_vapi_credentials_new(&vapi), "vapi credentials");
+    CHECK(vo_vapi_credentials_set_api_key(vapi, VAPI_KEY), "vapi key");
+    vo_services_options so = VO_SERVICES_OPTIONS_INIT;
+    so.twilio_api_base_url = sandbox;
+    so.twilio_accounts_base_url = sandbox;
+    so.vapi_base_url = sandbox;
+    so.http_client = http;
+    /* A wrong auth token: Twilio (the sandbox) refuses it, and nothing is stored. */
+    int rc = vo_tenant_onboard(vault, TENANT, creds, vapi, &so);
+    printf("2. onboarding '%s' with a wrong Twilio token: %s (%s)\n", TENANT, vo_error_name(rc),
+           rc == VO_OK ? "stored" : "nothing stored");
+    int refused = rc == VO_EAUTH;
     CHECK(vo_twilio_credentials_set_auth_token(creds, token), "auth token");
-    CHECK(vo_vault_twilio_put(NULL, vault, TENANT, creds, VO_VAULT_ANY_VERSION), "vault put");
+    CHECK(vo_tenant_onboard(vault, TENANT, creds, vapi, &so), "vo_tenant_onboard");
     vo_twilio_credentials_free(creds);
+    vo_vapi_credentials_free(vapi);
     memset(token, 0, sizeof(token));
-    printf("2. tenant '%s' onboarded: Twilio credentials encrypted in the vault\n", TENANT);
+    printf("   onboarding with the right credentials: validated with Twilio and Vapi, "
+           "encrypted in the vault\n");
 
     /* 3. A tenant-scoped client: the credentials come from the vault. */
     vo_twilio_options to = VO_TWILIO_OPTIONS_INIT;
@@ -259,25 +288,42 @@ int main(int argc, char **argv)
                vo_twilio_resource_friendly_name(n));
     vo_twilio_iter_free(it);
 
-    /* 4. Signed status callbacks from the sandbox, verified with the vault's token. */
+    /* 4. Twilio -> Vapi number import, twice. */
+    for (int run = 1; run <= 2; run++) {
+        vo_number_import_report *rep = NULL;
+        CHECK(vo_numbers_import_twilio_to_vapi(&rep, vault, TENANT, NULL, &so), "number import");
+        printf("4. number import, run %d: %zu imported, %zu already in Vapi, %zu failed\n", run,
+               vo_number_import_report_imported(rep), vo_number_import_report_present(rep),
+               vo_number_import_report_failed(rep));
+        if (run == 1)
+            for (size_t i = 0; i < vo_number_import_report_count(rep); i++)
+                printf("   %s -> %s\n", vo_number_import_report_number(rep, i),
+                       vo_number_import_report_vapi_id(rep, i) ? vo_number_import_report_vapi_id(rep, i)
+                                                               : vo_number_import_report_reason(rep, i));
+        imported_total += vo_number_import_report_imported(rep);
+        vo_number_import_report_free(rep);
+    }
+
+    /* 5. Signed status callbacks from the sandbox to the tenant's webhook URL. */
+    CHECK(vo_webhook_token_mint(hook_token, sizeof(hook_token), vault, TENANT), "token mint");
     receiver r = {.fd = -1};
     start_receiver(&r);
-    printf("4. webhooks to http://127.0.0.1:%d/twilio/status:\n", r.port);
+    printf("5. webhooks to http://127.0.0.1:%d/hooks/<tenant token>/status:\n", r.port);
     snprintf(json, sizeof(json),
              "{\"provider\":\"twilio\",\"account_sid\":\"%s\",\"url\":"
-             "\"http://127.0.0.1:%d/twilio/status?tenant=%s\",\"params\":{\"CallSid\":"
+             "\"http://127.0.0.1:%d/hooks/%s/status\",\"params\":{\"CallSid\":"
              "\"CA00000000000000000000000000000001\",\"CallStatus\":\"completed\","
              "\"From\":\"+14155550123\",\"To\":\"+14155550100\"}}",
-             ACCOUNT, r.port, TENANT);
+             ACCOUNT, r.port, hook_token);
     char *answer = sandbox_control(http, "/__sandbox/webhooks/send", json);
     int genuine_ok = strstr(answer, "\"status\": 200") || strstr(answer, "\"status\":200");
     free(answer);
     snprintf(json, sizeof(json),
              "{\"provider\":\"twilio\",\"account_sid\":\"%s\",\"auth_token\":"
              "\"00000000000000000000000000000000\",\"url\":"
-             "\"http://127.0.0.1:%d/twilio/status?tenant=%s\",\"params\":{\"CallSid\":"
+             "\"http://127.0.0.1:%d/hooks/%s/status\",\"params\":{\"CallSid\":"
              "\"CA00000000000000000000000000000002\",\"CallStatus\":\"completed\"}}",
-             ACCOUNT, r.port, TENANT);
+             ACCOUNT, r.port, hook_token);
     answer = sandbox_control(http, "/__sandbox/webhooks/send", json);
     int forged_refused = strstr(answer, "\"status\": 403") || strstr(answer, "\"status\":403");
     free(answer);
@@ -285,9 +331,9 @@ int main(int argc, char **argv)
     /* 5. The audit trail: who did what, when, under which correlation id; never a value. */
     vo_audit_list *audit = NULL;
     CHECK(vo_vault_audit_list(&audit, vault, TENANT, 0, 0, 0, 0), "audit list");
-    printf("5. audit trail of '%s':\n", TENANT);
+    printf("6. audit trail of '%s':\n", TENANT);
     for (size_t i = 0; i < vo_audit_list_count(audit); i++)
-        printf("   #%lld %-16s %-20s %-6s by %s\n", (long long)vo_audit_list_seq(audit, i),
+        printf("   #%-3lld %-20s %-22s %-9s by %s\n", (long long)vo_audit_list_seq(audit, i),
                vo_audit_list_action(audit, i), vo_audit_list_name(audit, i),
                vo_audit_list_result(audit, i), vo_audit_list_actor(audit, i));
     vo_audit_list_free(audit);
@@ -300,7 +346,7 @@ int main(int argc, char **argv)
     vo_http_client_free(http);
     vo_vault_close(vault);
     vo_shutdown();
-    int ok = genuine_ok && forged_refused && r.handled == 2;
+    int ok = refused && imported_total == 3 && genuine_ok && forged_refused && r.handled == 2;
     printf("\n%s\n", ok ? "demo finished: every step behaved as expected"
                         : "demo: UNEXPECTED RESULTS");
     return ok ? 0 : 1;
