@@ -53,6 +53,9 @@ void vo__log(vo_log_level level, const char *module, const char *fmt, ...) VO__P
 bool vo__str_ieq(const char *a, const char *b);
 /** ASCII case-insensitive equality of a length-delimited string with a C string. */
 bool vo__strn_ieq(const char *a, size_t a_len, const char *b);
+/** A provider base URL: http(s)://, no white space or control characters, no query or
+ *  fragment. */
+bool vo__base_url_ok(const char *url);
 /** Copy with truncation; always NUL-terminates when size > 0. Returns true if it fit. */
 bool vo__strlcpy(char *dst, const char *src, size_t size);
 
@@ -85,6 +88,18 @@ void vo__buf_free(vo__buf *b, bool wipe);
 void *vo__secure_alloc(size_t size);
 /** Wipe and release (or pool) a block from vo__secure_alloc(). Accepts NULL. */
 void vo__secure_free(void *ptr);
+
+/* ---- provider JSON documents (cJSON) --------------------------------------------------- */
+struct cJSON;
+/** The member `name` of obj, or of its object member for "a.b"; NULL when absent. */
+const struct cJSON *vo__json_path(const struct cJSON *obj, const char *name);
+/** The string at `name`, or NULL when absent or not a string. */
+const char *vo__json_str(const struct cJSON *obj, const char *name);
+/** The integer at `name` (a number, or with decimal_strings a decimal string): VO_OK,
+ *  VO_ENOTFOUND (absent or null) or VO_EPARSE, with an error message naming the field. */
+int vo__json_int(const struct cJSON *obj, const char *name, long long *out, bool decimal_strings);
+/** The boolean at `name` as 0/1: VO_OK, VO_ENOTFOUND or VO_EPARSE. */
+int vo__json_bool(const struct cJSON *obj, const char *name, int *out);
 
 /* ---- MACs ----------------------------------------------------------------------------
  * Keyed MAC state that can be reset and reused for several messages with the same key

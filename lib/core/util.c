@@ -107,3 +107,13 @@ void vo__buf_free(vo__buf *b, bool wipe)
     b->len = b->cap = 0;
     b->failed = false;
 }
+
+bool vo__base_url_ok(const char *u)
+{
+    if (!u || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
+        return false;
+    for (; *u; u++)
+        if ((unsigned char)*u <= 0x20 || *u == '?' || *u == '#')
+            return false;
+    return true;
+}

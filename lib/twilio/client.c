@@ -40,16 +40,6 @@ static bool label_ok(const char *s)
     return true;
 }
 
-static bool base_url_ok(const char *u)
-{
-    if (!u || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
-        return false;
-    for (; *u; u++)
-        if ((unsigned char)*u <= 0x20 || *u == '?' || *u == '#')
-            return false;
-    return true;
-}
-
 /* Copy a base URL without its trailing slash. */
 static char *base_dup(const char *u)
 {
@@ -105,7 +95,7 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     }
     const char *accounts = opts && opts->accounts_base_url ? opts->accounts_base_url
                                                            : "https://accounts.twilio.com";
-    if (!base_url_ok(api) || !base_url_ok(accounts))
+    if (!vo__base_url_ok(api) || !vo__base_url_ok(accounts))
         return vo__error_set(VO_EINVAL, "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix]");
 
     vo_twilio_client *c = calloc(1, sizeof(*c));

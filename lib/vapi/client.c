@@ -22,16 +22,6 @@ static bool key_ok(const char *k)
     return true;
 }
 
-static bool base_url_ok(const char *u)
-{
-    if (!u || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
-        return false;
-    for (; *u; u++)
-        if ((unsigned char)*u <= 0x20 || *u == '?' || *u == '#')
-            return false;
-    return true;
-}
-
 bool vo__vapi_uuid_ok(const char *id)
 {
     if (!id || strlen(id) != 36)
@@ -82,7 +72,7 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     if (!key_ok(api_key))
         return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the API key must be 8-256 printable ASCII characters without spaces");
     const char *base = opts && opts->base_url ? opts->base_url : "https://api.vapi.ai";
-    if (!base_url_ok(base))
+    if (!vo__base_url_ok(base))
         return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
     vo_vapi_client *c = calloc(1, sizeof(*c));
     if (!c)

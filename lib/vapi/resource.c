@@ -80,53 +80,23 @@ const char *vo_vapi_resource_json(const vo_vapi_resource *cr)
     return r->json;
 }
 
-static const cJSON *field(const vo_vapi_resource *r, const char *name)
-{
-    if (!r || !name)
-        return NULL;
-    const char *dot = strchr(name, '.');
-    if (!dot)
-        return cJSON_GetObjectItemCaseSensitive(r->obj, name);
-    char head[64];
-    size_t n = (size_t)(dot - name);
-    if (n >= sizeof(head))
-        return NULL;
-    memcpy(head, name, n);
-    head[n] = '\0';
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(r->obj, head);
-    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, dot + 1) : NULL;
-}
-
 const char *vo_vapi_resource_str(const vo_vapi_resource *r, const char *name)
 {
-    const cJSON *v = field(r, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    return r ? vo__json_str(r->obj, name) : NULL;
 }
 
 int vo_vapi_resource_int(const vo_vapi_resource *r, const char *name, long long *out)
 {
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_int: NULL argument");
-    const cJSON *v = field(r, name);
-    if (!v || cJSON_IsNull(v))
-        return vo__error_set(VO_ENOTFOUND, "field '%s' is absent", name);
-    if (!cJSON_IsNumber(v) || v->valuedouble > 9.2e18 || v->valuedouble < -9.2e18)
-        return vo__error_set(VO_EPARSE, "field '%s' is not a number", name);
-    *out = (long long)v->valuedouble;
-    return VO_OK;
+    return vo__json_int(r->obj, name, out, false);
 }
 
 int vo_vapi_resource_bool(const vo_vapi_resource *r, const char *name, int *out)
 {
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_bool: NULL argument");
-    const cJSON *v = field(r, name);
-    if (!v || cJSON_IsNull(v))
-        return vo__error_set(VO_ENOTFOUND, "field '%s' is absent", name);
-    if (!cJSON_IsBool(v))
-        return vo__error_set(VO_EPARSE, "field '%s' is not a boolean", name);
-    *out = cJSON_IsTrue(v) ? 1 : 0;
-    return VO_OK;
+    return vo__json_bool(r->obj, name, out);
 }
 
 const char *vo_vapi_resource_id(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "id"); }
