@@ -45,9 +45,12 @@ int vo_twilio_token_rotation_state(int *out, vo_vault *vault, const char *tenant
 }
 
 /* The stored credentials; they must hold an auth token to rotate. */
-static int load(vo_twilio_credentials **c, vo_vault *vault, const char *tenant)
+/* The tenant's credentials and their version: every step writes them back check-and-set, so
+ * that two rotations (or an operator's edit) racing on one tenant cannot overwrite each
+ * other's tokens; the loser gets VO_ECONFLICT and can simply run its step again. */
+static int load(vo_twilio_credentials **c, int64_t *version, vo_vault *vault, const char *tenant)
 {
-    int rc = vo_vault_twilio_get(c, vault, tenant);
+    int rc = vo_vault_twilio_get_versioned(c, version, vault, tenant);
     if (rc == VO_ENOTFOUND)
         return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Twilio credentials", tenant);
     if (rc == VO_OK && !vo_twilio_credentials_auth_token(*c)) {
@@ -95,10 +98,11 @@ int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant, const vo
         return rc;
     int st = 0;
     vo_twilio_credentials *c = NULL;
+    int64_t version = 0;
     vo_twilio_client *tc = NULL;
     vo_twilio_resource *res = NULL;
     vo_secret *secondary = NULL;
-    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, vault, tenant)) != VO_OK)
+    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, &version, vault, tenant)) != VO_OK)
         goto out;
     if (st == VO_ROTATION_PROMOTING) {
         rc = vo__error_set(VO_ECONFLICT, "tenant '%s': a promotion is in progress; finish it with vo_twilio_token_rotation_promote()", tenant);
@@ -127,7 +131,7 @@ int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant, const vo
         goto out;
     rc = vo_twilio_credentials_set_secondary_auth_token(c, vo_secret_str(secondary));
     if (rc == VO_OK)
-        rc = vo_vault_twilio_put(NULL, vault, tenant, c, VO_VAULT_ANY_VERSION);
+        rc = vo_vault_twilio_put(NULL, vault, tenant, c, version);
     if (rc == VO_OK)
         rc = state_set(vault, tenant, VO_ROTATION_WINDOW);
 out:
@@ -148,9 +152,10 @@ int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tenant, const 
         return rc;
     int st = 0;
     vo_twilio_credentials *c = NULL;
+    int64_t version = 0;
     vo_twilio_client *tc = NULL;
     vo_twilio_resource *res = NULL;
-    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, vault, tenant)) != VO_OK)
+    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, &version, vault, tenant)) != VO_OK)
         goto out;
     if (st != VO_ROTATION_WINDOW && st != VO_ROTATION_PROMOTING) {
         rc = vo__error_set(VO_ECONFLICT, "tenant '%s' has no token rotation window open (state %s)", tenant,
@@ -193,7 +198,7 @@ int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tenant, const 
     if (rc == VO_OK)
         rc = vo_twilio_credentials_set_secondary_auth_token(c, NULL);
     if (rc == VO_OK)
-        rc = vo_vault_twilio_put(NULL, vault, tenant, c, VO_VAULT_ANY_VERSION);
+        rc = vo_vault_twilio_put(NULL, vault, tenant, c, version);
     if (rc == VO_OK)
         rc = state_set(vault, tenant, VO_ROTATION_IDLE);
 out:
@@ -213,8 +218,9 @@ int vo_twilio_token_rotation_abort(vo_vault *vault, const char *tenant, const vo
         return rc;
     int st = 0;
     vo_twilio_credentials *c = NULL;
+    int64_t version = 0;
     vo_twilio_client *tc = NULL;
-    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, vault, tenant)) != VO_OK)
+    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, &version, vault, tenant)) != VO_OK)
         goto out;
     if (st != VO_ROTATION_WINDOW && st != VO_ROTATION_CREATING) {
         rc = vo__error_set(VO_ECONFLICT, "tenant '%s' has no token rotation window to abort (state %s)", tenant,
@@ -229,7 +235,7 @@ int vo_twilio_token_rotation_abort(vo_vault *vault, const char *tenant, const vo
     if (rc == VO_OK && vo_twilio_credentials_secondary_auth_token(c)) {
         rc = vo_twilio_credentials_set_secondary_auth_token(c, NULL);
         if (rc == VO_OK)
-            rc = vo_vault_twilio_put(NULL, vault, tenant, c, VO_VAULT_ANY_VERSION);
+            rc = vo_vault_twilio_put(NULL, vault, tenant, c, version);
     }
     if (rc == VO_OK)
         rc = state_set(vault, tenant, VO_ROTATION_IDLE);
