@@ -633,6 +633,57 @@ START_TEST(api_key_created_into_vault)
 }
 END_TEST
 
+/* A concurrent writer that changes the tenant's credentials right after Twilio created the
+ * key (from the transport's log line of that POST), so the check-and-set write loses. */
+static int interloper_fired;
+
+static void interloper(const vo_log_record *rec, void *payload)
+{
+    (void)payload;
+    if (interloper_fired || !strstr(rec->message, "/Keys.json -> 201"))
+        return;
+    interloper_fired = 1;
+    vo_vault *other = vault_open(); /* another handle: another writer */
+    vo_twilio_credentials *c = creds(ACCT, "ffffffffffffffffffffffffffffffff");
+    ck_assert_vo_ok(vo_vault_twilio_put(NULL, other, "tenant-raced", c, VO_VAULT_ANY_VERSION));
+    vo_twilio_credentials_free(c);
+    vo_vault_close(other);
+}
+
+START_TEST(api_key_not_left_behind_when_storing_fails)
+{
+    vo_twilio_client *c = client();
+    vo_vault *v = vault_open();
+    vault_store(v, "tenant-raced", ACCT, TOKEN);
+    clear_log();
+    interloper_fired = 0;
+    vo_log_set_callback(interloper, VO_LOG_DEBUG, NULL);
+    vo_twilio_resource *key = NULL;
+    int rc = vo_twilio_keys_create_in_vault(&key, c, v, "tenant-raced", "raced");
+    vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
+    ck_assert_int_eq(interloper_fired, 1);
+    ck_assert_msg(rc == VO_ECONFLICT, "got %s: %s", vo_error_name(rc), vo_error_last()->message);
+    ck_assert_ptr_null(key);
+    /* The key was created, then deleted again: none is left whose secret is lost. */
+    ck_assert_int_eq(sandbox_count("POST", KEYS_PATH), 1);
+    ck_assert_int_eq(sandbox_count("DELETE", "/2010-04-01/Accounts/" ACCT "/Keys/*"), 1);
+    vo_twilio_iter *it = NULL;
+    const vo_twilio_resource *item = NULL;
+    ck_assert_vo_ok(vo_twilio_keys_list(&it, c, NULL, 0));
+    while (vo_twilio_iter_next(&item, it) == VO_OK && item)
+        ck_assert_str_ne(vo_twilio_resource_friendly_name(item) ? vo_twilio_resource_friendly_name(item) : "", "raced");
+    vo_twilio_iter_free(it);
+    /* The other writer's credentials stand, without a key. */
+    vo_twilio_credentials *got = NULL;
+    ck_assert_vo_ok(vo_vault_twilio_get(&got, v, "tenant-raced"));
+    ck_assert_str_eq(vo_twilio_credentials_auth_token(got), "ffffffffffffffffffffffffffffffff");
+    ck_assert_ptr_null(vo_twilio_credentials_api_key_sid(got));
+    vo_twilio_credentials_free(got);
+    vo_vault_close(v);
+    vo_twilio_client_free(c);
+}
+END_TEST
+
 START_TEST(auth_token_rotation)
 {
     vo_twilio_client *c = client_opts(ACCT2, TOKEN2, NULL);
@@ -1019,6 +1070,7 @@ static Suite *suite(void)
     tcase_add_test(ops, messages_create_fetch_list);
     tcase_add_test(ops, subaccounts_and_api_keys);
     tcase_add_test(ops, api_key_created_into_vault);
+    tcase_add_test(ops, api_key_not_left_behind_when_storing_fails);
     tcase_add_test(ops, auth_token_rotation);
     suite_add_tcase(s, ops);
     TCase *f = tcase_create("faults");
