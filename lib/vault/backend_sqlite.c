@@ -576,6 +576,22 @@ static int sq_tenant_delete(vo__backend *be, int64_t tid)
     return VO_OK;
 }
 
+/* Room for one more element in a growing array of `n` used out of *cap: the array (moved
+ * when it had to grow), or NULL with VO_ENOMEM recorded (the old array is still valid). */
+static void *grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return arr;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *p = realloc(arr, nc * elem);
+    if (!p) {
+        vo__error_set(VO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    *cap = nc;
+    return p;
+}
+
 static int sq_tenant_list(vo__backend *be, const char *after, const char *not_kek, size_t limit,
                           vo__tenant_rec **out, size_t *n)
 {
@@ -600,16 +616,12 @@ static int sq_tenant_list(vo__backend *be, const char *after, const char *not_ke
     vo__tenant_rec *arr = NULL;
     int rc = VO_OK;
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            vo__tenant_rec *p = realloc(arr, nc * sizeof(*p));
-            if (!p) {
-                rc = vo__error_set(VO_ENOMEM, "out of memory");
-                break;
-            }
-            arr = p;
-            cap = nc;
+        vo__tenant_rec *grown = grow(arr, &cap, *n, sizeof(*arr), 64);
+        if (!grown) {
+            rc = VO_ENOMEM;
+            break;
         }
+        arr = grown;
         read_tenant(s, &arr[(*n)++]);
     }
     if (rc == VO_OK && src != SQLITE_DONE)
@@ -698,16 +710,12 @@ static int sq_head_list(vo__backend *be, int64_t tid, vo__head_rec **out, size_t
     vo__head_rec *arr = NULL;
     int src;
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            vo__head_rec *p = realloc(arr, nc * sizeof(*p));
-            if (!p) {
-                rc = vo__error_set(VO_ENOMEM, "out of memory");
-                break;
-            }
-            arr = p;
-            cap = nc;
+        vo__head_rec *grown = grow(arr, &cap, *n, sizeof(*arr), 16);
+        if (!grown) {
+            rc = VO_ENOMEM;
+            break;
         }
+        arr = grown;
         vo__head_rec *h = &arr[(*n)++];
         memset(h, 0, sizeof(*h));
         h->tid = tid;
@@ -828,16 +836,12 @@ static int sq_secret_rows(vo__backend *be, int64_t tid, vo__secret_rec **out, si
     vo__secret_rec *arr = NULL;
     int src;
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            vo__secret_rec *p = realloc(arr, nc * sizeof(*p));
-            if (!p) {
-                rc = vo__error_set(VO_ENOMEM, "out of memory");
-                break;
-            }
-            arr = p;
-            cap = nc;
+        vo__secret_rec *grown = grow(arr, &cap, *n, sizeof(*arr), 16);
+        if (!grown) {
+            rc = VO_ENOMEM;
+            break;
         }
+        arr = grown;
         vo__secret_rec *r = &arr[*n];
         memset(r, 0, sizeof(*r));
         col_text(s, 0, r->name, sizeof(r->name));
@@ -949,16 +953,12 @@ static int sq_audit_query(vo__backend *be, const vo__audit_filter *f, vo__audit_
     vo__audit_rec *arr = NULL;
     int rc = VO_OK;
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            vo__audit_rec *p = realloc(arr, nc * sizeof(*p));
-            if (!p) {
-                rc = vo__error_set(VO_ENOMEM, "out of memory");
-                break;
-            }
-            arr = p;
-            cap = nc;
+        vo__audit_rec *grown = grow(arr, &cap, *n, sizeof(*arr), 64);
+        if (!grown) {
+            rc = VO_ENOMEM;
+            break;
         }
+        arr = grown;
         vo__audit_rec *a = &arr[(*n)++];
         memset(a, 0, sizeof(*a));
         a->seq = sqlite3_column_int64(s, 0);
