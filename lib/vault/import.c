@@ -320,10 +320,7 @@ static int import_rows(vo_vault *v, rows *rs, unsigned int flags, vo_import_repo
         vo__audit_event(v, &e, "", what, "import", VO_OK);
         rc = vo__audit_write_tx(v, &e);
     }
-    if (rc == VO_OK)
-        rc = vo__write_commit(v);
-    else
-        vo__write_abort(v);
+    rc = vo__write_end(v, rc);
     if (rc != VO_OK) {
         rep->imported = 0; /* nothing was committed */
         vo__audit_failure(v, "", "", "import", rc);

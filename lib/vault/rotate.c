@@ -108,10 +108,7 @@ int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *v, const char *kek_id,
             vo__audit_event(v, &e, "", what, "kek.rotate", VO_OK);
             rc = vo__audit_write_tx(v, &e);
         }
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
-            vo__write_abort(v);
+        rc = vo__write_end(v, rc);
         free(batch);
         if (rc != VO_OK) {
             /* Reload the audit key's KEK id: the batch that moved it may have rolled back. */
@@ -206,10 +203,7 @@ int vo_vault_kek_retire(vo_vault *v, const char *kek_id)
             vo__audit_event(v, &e, "", kek_id, "kek.retire", VO_OK);
             rc = vo__audit_write_tx(v, &e);
         }
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
-            vo__write_abort(v);
+        rc = vo__write_end(v, rc);
     }
     if (rc == VO_OK) {
         vo__kek *k = vo__keyring_find(v->kr, kek_id);
@@ -286,10 +280,7 @@ int vo_vault_tenant_rotate_dek(vo_vault *v, const char *tenant)
             vo__audit_event(v, &e, tenant, what, "tenant.rotate_dek", VO_OK);
             rc = vo__audit_write_tx(v, &e);
         }
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
-            vo__write_abort(v);
+        rc = vo__write_end(v, rc);
         if (rc == VO_OK) {
             vo__cache_remove_tenant(&v->cache, t.tid);
             vo__cache_put(&v->cache, t.tid, gen, new_dek);

@@ -120,24 +120,31 @@ int vo__write_begin(vo_vault *v)
     return v->ops->begin(v->be, true);
 }
 
-int vo__write_commit(vo_vault *v)
-{
-    int rc = v->ops->commit(v->be);
-    if (rc == VO_OK) {
-        vo__audit_queue_committed(v);
-    } else {
-        v->ops->rollback(v->be);
-        v->qn = v->q_mark;
-    }
-    return rc;
-}
-
 void vo__write_abort(vo_vault *v)
 {
     /* Keep the caller's error record: rollback never reports. Events queued inside the
      * transaction describe changes that did not happen: drop them. */
     v->ops->rollback(v->be);
     v->qn = v->q_mark;
+}
+
+int vo__write_commit(vo_vault *v)
+{
+    int rc = v->ops->commit(v->be);
+    if (rc == VO_OK)
+        vo__audit_queue_committed(v);
+    else
+        vo__write_abort(v);
+    return rc;
+}
+
+int vo__write_end(vo_vault *v, int rc)
+{
+    if (rc != VO_OK) {
+        vo__write_abort(v);
+        return rc;
+    }
+    return vo__write_commit(v);
 }
 
 static int tenant_not_found(const char *tenant)
@@ -536,10 +543,7 @@ int vo_vault_tenant_create(vo_vault *v, const char *tenant)
         rc = vo__tenant_create_tx(v, tenant, &t);
         if (rc == VO_OK)
             rc = vo__audit_write_tx(v, NULL);
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
-            vo__write_abort(v);
+        rc = vo__write_end(v, rc);
         if (rc != VO_OK && t.tid > 0)
             vo__cache_remove_tenant(&v->cache, t.tid);
     }
@@ -570,10 +574,7 @@ int vo_vault_tenant_delete(vo_vault *v, const char *tenant)
             vo__audit_event(v, &e, tenant, "", "tenant.delete", VO_OK);
             rc = vo__audit_write_tx(v, &e);
         }
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
-            vo__write_abort(v);
+        rc = vo__write_end(v, rc);
     }
     if (rc == VO_OK)
         vo__cache_remove_tenant(&v->cache, t.tid);
@@ -746,10 +747,7 @@ int vo_vault_secret_put(int64_t *out_version, vo_vault *v, const char *tenant, c
             vo__audit_event(v, &e, tenant, name, "secret.put", VO_OK);
             rc = vo__audit_write_tx(v, &e);
         }
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
-            vo__write_abort(v);
+        rc = vo__write_end(v, rc);
         if (rc == VO_OK && out_version)
             *out_version = ver;
     }
@@ -929,10 +927,7 @@ int vo_vault_secret_delete(vo_vault *v, const char *tenant, const char *name,
             vo__audit_event(v, &e, tenant, name, "secret.delete", VO_OK);
             rc = vo__audit_write_tx(v, &e);
         }
-        if (rc == VO_OK)
-            rc = vo__write_commit(v);
-        else
-            vo__write_abort(v);
+        rc = vo__write_end(v, rc);
     }
     if (rc != VO_OK)
         vo__audit_failure(v, tenant, name, "secret.delete", rc);
@@ -995,10 +990,7 @@ int vo_vault_backup(vo_vault *v, const char *dest_path)
             vo__audit_rec e;
             vo__audit_event(v, &e, "", "", "vault.backup", VO_OK);
             rc = vo__audit_write_tx(v, &e);
-            if (rc == VO_OK)
-                rc = vo__write_commit(v);
-            else
-                vo__write_abort(v);
+            rc = vo__write_end(v, rc);
         }
     }
     if (rc == VO_OK)

@@ -138,6 +138,8 @@ int vo__secret_latest_tx(vo_vault *v, const vo__tenant_rec *t, const char *name,
 int vo__write_begin(vo_vault *v);
 int vo__write_commit(vo_vault *v);
 void vo__write_abort(vo_vault *v);
+/** End a write transaction: commit when rc is VO_OK, else roll back; returns the outcome. */
+int vo__write_end(vo_vault *v, int rc);
 
 /* ---- audit (audit.c) ---------------------------------------------------------------- */
 /* Fill an event (time, actor, correlation id). */
