@@ -65,10 +65,10 @@ int vo_twilio_calls_create(vo_twilio_resource **out, vo_twilio_client *c, const 
     return rc;
 }
 
-int vo_twilio_calls_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
+int vo_twilio_calls_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
     if (!out || !c)
-        return vo__error_set(VO_EINVAL, "vo_twilio_calls_fetch: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_twilio_calls_get: NULL argument");
     *out = NULL;
     char path[160];
     int rc = sid_path(path, sizeof(path), c, "Calls", sid, "CA", NULL);
@@ -121,10 +121,10 @@ int vo_twilio_messages_create(vo_twilio_resource **out, vo_twilio_client *c, con
     return rc;
 }
 
-int vo_twilio_messages_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
+int vo_twilio_messages_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
     if (!out || !c)
-        return vo__error_set(VO_EINVAL, "vo_twilio_messages_fetch: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_twilio_messages_get: NULL argument");
     *out = NULL;
     char path[160];
     int rc = sid_path(path, sizeof(path), c, "Messages", sid, "SM", "MM");

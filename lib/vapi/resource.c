@@ -85,14 +85,14 @@ const char *vo_vapi_resource_str(const vo_vapi_resource *r, const char *name)
     return r ? vo__json_str(r->obj, name) : NULL;
 }
 
-int vo_vapi_resource_int(const vo_vapi_resource *r, const char *name, long long *out)
+int vo_vapi_resource_int(long long *out, const vo_vapi_resource *r, const char *name)
 {
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_int: NULL argument");
     return vo__json_int(r->obj, name, out, false);
 }
 
-int vo_vapi_resource_bool(const vo_vapi_resource *r, const char *name, int *out)
+int vo_vapi_resource_bool(int *out, const vo_vapi_resource *r, const char *name)
 {
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_bool: NULL argument");
