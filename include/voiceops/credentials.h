@@ -20,13 +20,8 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------------------------ */
-/* Typed credentials                                                                    */
-/* ------------------------------------------------------------------------------------ */
 /*
- * Typed credentials are stored as secrets named `credentials/twilio`, `credentials/vapi`
- * and `credentials/smtp` holding a JSON document; they are versioned, audited and rotated
- * like any secret. Credential objects keep their strings in guarded memory, wiped on free.
+ * Credential objects keep their strings in guarded memory, wiped on free.
  * Setters copy their argument and validate its shape (VO_EINVAL with a message naming the
  * field); *_validate() checks the combination. Getters return NULL for unset fields and
  * pointers valid until the next setter on that field or the free.
@@ -76,8 +71,15 @@ VO_EXTERN int vo_twilio_credentials_validate(const vo_twilio_credentials *c);
  *  vo_vault_secret_put()). */
 VO_EXTERN int vo_twilio_credentials_put(int64_t *out_version, vo_vault *vault, const char *tenant,
                                   const vo_twilio_credentials *c, int64_t expected_version);
-/** vo_twilio_credentials_get() that also returns the version read (for a check-and-set
- *  vo_twilio_credentials_put() of an update). @param out_version may be NULL. */
+/**
+ * Read and parse the tenant's Twilio credentials (`credentials/twilio`); the read is audited by the
+ * vault.
+ * @param out          receives the credentials; free with vo_twilio_credentials_free().
+ * @param out_version  may be NULL; receives the version read, for a check-and-set
+ *                     vo_twilio_credentials_put() of an update.
+ * @return VO_OK, VO_ENOTFOUND (no such tenant or no credentials), VO_EPARSE (the stored
+ *         document is not valid credentials), vault errors (VO_ECRYPTO, VO_ESTORAGE, ...).
+ */
 VO_EXTERN int vo_twilio_credentials_get(vo_twilio_credentials **out, int64_t *out_version,
                                          vo_vault *vault, const char *tenant);
 
@@ -115,8 +117,15 @@ VO_EXTERN int vo_vapi_credentials_validate(const vo_vapi_credentials *c);
 /** Validate and store as the tenant's `credentials/vapi` secret (check-and-set as vo_vault_secret_put()). */
 VO_EXTERN int vo_vapi_credentials_put(int64_t *out_version, vo_vault *vault, const char *tenant,
                                 const vo_vapi_credentials *c, int64_t expected_version);
-/** vo_vapi_credentials_get() that also returns the version read (for a check-and-set
- *  vo_vapi_credentials_put() of an update). @param out_version may be NULL. */
+/**
+ * Read and parse the tenant's Vapi credentials (`credentials/vapi`); the read is audited by the
+ * vault.
+ * @param out          receives the credentials; free with vo_vapi_credentials_free().
+ * @param out_version  may be NULL; receives the version read, for a check-and-set
+ *                     vo_vapi_credentials_put() of an update.
+ * @return VO_OK, VO_ENOTFOUND (no such tenant or no credentials), VO_EPARSE (the stored
+ *         document is not valid credentials), vault errors (VO_ECRYPTO, VO_ESTORAGE, ...).
+ */
 VO_EXTERN int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version,
                                          vo_vault *vault, const char *tenant);
 
@@ -158,8 +167,15 @@ VO_EXTERN int vo_smtp_credentials_validate(const vo_smtp_credentials *c);
 /** Validate and store as the tenant's `credentials/smtp` secret (check-and-set as vo_vault_secret_put()). */
 VO_EXTERN int vo_smtp_credentials_put(int64_t *out_version, vo_vault *vault, const char *tenant,
                                 const vo_smtp_credentials *c, int64_t expected_version);
-/** vo_smtp_credentials_get() that also returns the version read (for a check-and-set
- *  vo_smtp_credentials_put() of an update). @param out_version may be NULL. */
+/**
+ * Read and parse the tenant's SMTP credentials (`credentials/smtp`); the read is audited by the
+ * vault.
+ * @param out          receives the credentials; free with vo_smtp_credentials_free().
+ * @param out_version  may be NULL; receives the version read, for a check-and-set
+ *                     vo_smtp_credentials_put() of an update.
+ * @return VO_OK, VO_ENOTFOUND (no such tenant or no credentials), VO_EPARSE (the stored
+ *         document is not valid credentials), vault errors (VO_ECRYPTO, VO_ESTORAGE, ...).
+ */
 VO_EXTERN int vo_smtp_credentials_get(vo_smtp_credentials **out, int64_t *out_version,
                                          vo_vault *vault, const char *tenant);
 

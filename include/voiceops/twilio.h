@@ -45,7 +45,7 @@ typedef struct vo_twilio_resource vo_twilio_resource;
 typedef struct vo_twilio_iter vo_twilio_iter;
 
 /*
- * Credentials are the vault's typed `vo_twilio_credentials` (voiceops/vault.h): build them
+ * Credentials are the typed `vo_twilio_credentials` of voiceops/credentials.h: build them
  * with vo_twilio_credentials_new() and its setters (account SID, then an auth token or an
  * API key SID + secret, optionally region and edge), or read a tenant's with
  * vo_twilio_credentials_get(). When both an API key and an auth token are set the client uses the
