@@ -120,7 +120,8 @@ typedef struct vo_http_request {
     const char *password;          /**< HTTP basic password (never logged) */
     const char *bearer_token;      /**< sent as `Authorization: Bearer` (never logged) */
     const char *correlation_id;    /**< sent as X-Correlation-Id; NULL = the thread's id, else a new one */
-    long deadline_ms;              /**< total deadline for this call; 0 = the client's deadline_ms */
+    long deadline_ms;              /**< total deadline for this call; 0 = the client's deadline_ms;
+                                        negative: VO_EINVAL */
     vo_http_idempotency idempotency; /**< what may be retried; default from the method */
 } vo_http_request;
 

@@ -844,6 +844,11 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
     if (!valid_header_value(req->path) || !valid_header_value(req->content_type) ||
         (req->path && strchr(req->path, ' ')))
         return vo__error_set(VO_EINVAL, "vo_http_send: invalid path or content type");
+    if (req->deadline_ms < 0)
+        return vo__error_set(VO_EINVAL, "vo_http_send: deadline_ms is negative");
+    if (req->idempotency != VO_HTTP_IDEMPOTENT_AUTO && req->idempotency != VO_HTTP_IDEMPOTENT_YES &&
+        req->idempotency != VO_HTTP_IDEMPOTENT_NO)
+        return vo__error_set(VO_EINVAL, "vo_http_send: unknown idempotency value");
 
     /* Correlation id: caller-given, else the thread's, else a new one. It becomes the
      * thread's id for the duration of the call so that log records and errors carry it. */

@@ -455,6 +455,16 @@ START_TEST(twin_http_request_and_stats)
         ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(e, "auth_kind")), "bearer");
     }
     cJSON_Delete(log);
+    /* out-of-range values are refused, never sent some other way */
+    vo_http_request bad = zero;
+    bad.base_url = sandbox.url;
+    bad.deadline_ms = -1;
+    vo_http_response *none = NULL;
+    ck_assert_vo_rc(vo_http_send(&none, c, &bad), VO_EINVAL);
+    bad.deadline_ms = 0;
+    bad.idempotency = (vo_http_idempotency)7;
+    ck_assert_vo_rc(vo_http_send(&none, c, &bad), VO_EINVAL);
+    ck_assert_ptr_null(none);
     /* the output struct: INIT and init() work, a zero-filled one (version 0) is refused */
     vo_http_stats st = VO_HTTP_STATS_INIT, st2, st0;
     ck_assert_vo_ok(vo_http_client_stats(&st, c));
