@@ -27,8 +27,16 @@ typedef enum vo_log_level {
     VO_LOG_NONE = 5   /**< as a threshold: log nothing */
 } vo_log_level;
 
-/** One log record, valid only for the duration of the callback. */
+/** Version of the vo_log_record layout these headers describe. */
+#define VO_LOG_RECORD_VERSION 1
+
+/**
+ * One log record, owned by the library and valid only for the duration of the callback.
+ * The record can grow: fields are only ever appended, and `version` (set by the library,
+ * VO_LOG_RECORD_VERSION of the library that was linked) says which fields exist.
+ */
 typedef struct vo_log_record {
+    unsigned int version;        /**< VO_LOG_RECORD_VERSION; set by the library */
     vo_log_level level;
     const char *module;          /**< "core", "webhook", "vault", "http", ... never NULL */
     const char *message;         /**< already redacted; never NULL */

@@ -57,7 +57,8 @@ void vo__log(vo_log_level level, const char *module, const char *fmt, ...)
     vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
     vo_log_redact(clean, sizeof(clean), raw);
-    vo_log_record rec = {level, module ? module : "core", clean, vo_correlation_id_get()};
+    vo_log_record rec = {VO_LOG_RECORD_VERSION, level, module ? module : "core", clean,
+                         vo_correlation_id_get()};
     pthread_rwlock_rdlock(&log_lock);
     if (log_fn)
         log_fn(&rec, log_payload);

@@ -34,7 +34,7 @@ START_TEST(init_is_reference_counted)
     char id[VO_CORRELATION_ID_SIZE];
     ck_assert_vo_rc(vo_correlation_id_new(id, sizeof(id)), VO_ENOTINIT);
     const char *tokens[] = {"t"};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, "https://a/", "x", NULL, NULL, 0), VO_ENOTINIT);
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), "t", "https://a/", NULL, 0), VO_ENOTINIT);

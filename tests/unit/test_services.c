@@ -474,7 +474,7 @@ START_TEST(webhook_routing)
     vo_secret_list_free(sl);
 
     char url[512], tok[128], tenant[VO_VAULT_TENANT_MAX + 1];
-    vo_verify_result res;
+    vo_verify_result res = VO_VERIFY_RESULT_INIT;
     /* Twilio webhook for tenant A, signed with A's token */
     deliver(url, sizeof(url), ta, "voice", TW_SPEC(ACCT));
     token_from_path(tok, sizeof(tok));
@@ -507,7 +507,7 @@ START_TEST(webhook_routing)
     snprintf(forged, sizeof(forged), "%s", ta);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, forged), VO_ENOTFOUND);
-    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, "whk_short"), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, "whk_short"), VO_EREQUEST);
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, NULL), VO_EINVAL);
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, 4, v, ta), VO_ERANGE);
     ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, (vo_webhook_provider)7, &rq, 0), VO_EINVAL);
@@ -548,7 +548,7 @@ static int verify_signed_with(vo_vault *v, const char *wtok, const char *auth_to
     snprintf(tmpl, sizeof(tmpl), TW_SPEC_TOKEN, auth_token);
     deliver(url, sizeof(url), wtok, "status", tmpl);
     vo_webhook_request rq = as_request(url);
-    vo_verify_result res;
+    vo_verify_result res = VO_VERIFY_RESULT_INIT;
     int rc = vo_routing_verify(NULL, 0, &res, v, wtok, VO_WEBHOOK_TWILIO, &rq, time(NULL));
     if (key_index)
         *key_index = res.key_index;
