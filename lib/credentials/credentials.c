@@ -141,7 +141,7 @@ static bool is_token_header(const char *s)
 }
 
 #define NEED(c) \
-    do { if (!(c)) return vo__error_set(VO_EINVAL, "credentials object is NULL"); } while (0)
+    do { if (!(c)) return vo__error_set(VO_EINVAL, "%s: credentials object is NULL", __func__); } while (0)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
@@ -293,7 +293,7 @@ static int tw_set(cred *c, int idx, const char *value)
 int vo_twilio_credentials_new(vo_twilio_credentials **out)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     return cred_new((cred **)out, sizeof(vo_twilio_credentials), "twilio");
 }
 
@@ -374,6 +374,7 @@ int vo_twilio_credentials_validate(const vo_twilio_credentials *c)
 int vo_twilio_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                         const vo_twilio_credentials *c, int64_t expected_version)
 {
+    NEED(c);
     int rc = vo_twilio_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -385,7 +386,7 @@ int vo_twilio_credentials_get(vo_twilio_credentials **out, int64_t *out_version,
                               const char *tenant)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
     vo_twilio_credentials *c;
     int rc = vo_twilio_credentials_new(&c);
@@ -446,7 +447,7 @@ static int vp_set(cred *c, int idx, const char *value)
 int vo_vapi_credentials_new(vo_vapi_credentials **out)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi");
 }
 
@@ -542,7 +543,7 @@ int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out, const vo_v
 {
     NEED(c);
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     if (!c->c.has_webhook)
         return vo__error_set(VO_ENOTFOUND, "Vapi credentials have no webhook settings");
     vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
@@ -578,6 +579,7 @@ int vo_vapi_credentials_validate(const vo_vapi_credentials *c)
 int vo_vapi_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_vapi_credentials *c, int64_t expected_version)
 {
+    NEED(c);
     int rc = vo_vapi_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -591,7 +593,7 @@ int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version, vo_
                               const char *tenant)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
     vo_vapi_credentials *c;
     int rc = vo_vapi_credentials_new(&c);
@@ -645,7 +647,7 @@ static int sm_set(cred *c, int idx, const char *value)
 int vo_smtp_credentials_new(vo_smtp_credentials **out)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     int rc = cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp");
     if (rc == VO_OK) {
         (*out)->c.i[SMI_PORT] = 587;
@@ -728,6 +730,7 @@ int vo_smtp_credentials_validate(const vo_smtp_credentials *c)
 int vo_smtp_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_smtp_credentials *c, int64_t expected_version)
 {
+    NEED(c);
     int rc = vo_smtp_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -739,7 +742,7 @@ int vo_smtp_credentials_get(vo_smtp_credentials **out, int64_t *out_version, vo_
                               const char *tenant)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
     vo_smtp_credentials *c;
     int rc = vo_smtp_credentials_new(&c);
