@@ -7,7 +7,10 @@
  * callback (values of Authorization headers, `Basic`/`Bearer` credentials, fields named like
  * token/secret/password/key, `whsec_` secrets and 32-hex-digit tokens are replaced by
  * `[REDACTED]`). Redaction is the second line of defence: the library does not put secrets
- * into messages in the first place.
+ * into messages in the first place. It removes values, never the library's own words: a
+ * function name of the library before a colon (`vo_vault_secret_get: out is NULL`) is not a
+ * field, and a common English word after `token:` or `Bearer` (`token: missing`) is prose;
+ * a quoted value, or a value after `=`, is always redacted.
  */
 #ifndef VOICEOPS_LOG_H
 #define VOICEOPS_LOG_H

@@ -120,7 +120,8 @@ typedef struct vo_verify_result {
 
 /** Initialiser for C: the current version, "not verified" (reason VO_VERIFY_INTERNAL_ERROR,
  *  indexes -1). */
-#define VO_VERIFY_RESULT_INIT { VO_VERIFY_RESULT_VERSION, VO_VERIFY_INTERNAL_ERROR, -1, -1, -1, 0, 0 }
+#define VO_VERIFY_RESULT_INIT \
+    { VO_VERIFY_RESULT_VERSION, VO_VERIFY_INTERNAL_ERROR, -1, -1, -1, 0, 0 }
 
 /**
  * Initialise a result as VO_VERIFY_RESULT_INIT does, for bindings that cannot see macros.
