@@ -159,17 +159,17 @@ static void *serve(void *arg)
         req.body_len = body_len;
         char token[VO_ROUTING_TOKEN_SIZE] = "", tenant[VO_VAULT_TENANT_MAX + 1] = "?";
         sscanf(path, "/hooks/%47[^/]", token);
-        vo_verify_result res;
-        memset(&res, 0, sizeof(res));
+        vo_verify_result res = VO_VERIFY_RESULT_INIT;
         int rc = vo_routing_verify(tenant, sizeof(tenant), &res, vault, token,
                                          VO_WEBHOOK_TWILIO, &req, (int64_t)time(NULL));
-        printf("   receiver: %s /hooks/whk_.../status -> tenant %s, %s (%s)\n", method, tenant,
-               rc == VO_OK ? "200" : "403", vo_verify_reason_name(res.reason));
+        /* 200, or 4xx for what the sender got wrong, 500 only for our own misconfiguration */
+        int status = vo_verify_http_status(rc, &res);
+        printf("   receiver: %s /hooks/whk_.../status -> tenant %s, %d (%s)\n", method, tenant,
+               status, vo_verify_reason_name(res.reason));
         r->handled++; /* before the reply: the sender returns to main() once it has it */
-        const char *reply = rc == VO_OK ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
-                                          "Connection: close\r\n\r\n"
-                                        : "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
-                                          "Connection: close\r\n\r\n";
+        char reply[128];
+        snprintf(reply, sizeof(reply), "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
+                 "Connection: close\r\n\r\n", status, status == 200 ? "OK" : "Refused");
         if (send(c, reply, strlen(reply), 0) < 0)
             perror("send");
         close(c);

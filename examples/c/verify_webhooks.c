@@ -31,7 +31,7 @@ int main(void)
         return 1;
     }
     printf("libvoiceops %s\n\n", vo_version(NULL, NULL, NULL));
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
 
     /* 1. Twilio voice webhook: form body, signed with the tenant's auth token. During a
      *    token rotation both the primary and the secondary token are accepted. */

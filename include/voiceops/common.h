@@ -33,6 +33,19 @@ extern "C" {
 #  define VO_EXTERN
 #endif
 
+/**
+ * @def VO_NODISCARD
+ * Marks a function whose return value must be used (GCC/Clang warn_unused_result): for example
+ * every verify function, so that ignoring a failed verification is a compiler warning.
+ */
+#ifndef VO_NODISCARD
+#  if defined(__GNUC__)
+#    define VO_NODISCARD __attribute__((warn_unused_result))
+#  else
+#    define VO_NODISCARD
+#  endif
+#endif
+
 /** Compile-time version of the headers. Compare with vo_version() at run time. */
 #define VO_VERSION_MAJOR 0
 #define VO_VERSION_MINOR 2

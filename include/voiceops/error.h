@@ -44,12 +44,22 @@ typedef enum vo_error_code {
     VO_EEXPIRED = -21,    /**< a timestamp is outside the allowed tolerance */
     VO_ENOTINIT = -22,    /**< vo_init() has not been called */
     VO_EUNSUPPORTED = -23,/**< the operation or option is not supported */
-    VO_EINTERNAL = -24    /**< a bug in libvoiceops: please report it */
+    VO_EINTERNAL = -24,   /**< a bug in libvoiceops: please report it */
+    /* -25 is reserved. */
+    VO_EREQUEST = -26     /**< the request received from the network is malformed (a garbage
+                               webhook token, an over-long URL): the sender's fault, answer
+                               4xx; distinct from VO_EINVAL, which is the caller's fault */
 } vo_error_code;
 
-/** Maximum length (including the NUL) of the strings held in a vo_error. */
+/** Maximum length (including the NUL) of the message held in a vo_error. */
 #define VO_ERROR_MESSAGE_SIZE 512
+/** Maximum length (including the NUL) of provider_request_id and correlation_id. */
 #define VO_ERROR_ID_SIZE 72
+/** Maximum length (including the NUL) of more_info. */
+#define VO_ERROR_MORE_INFO_SIZE 256
+
+/** Version of the vo_error layout these headers describe. */
+#define VO_ERROR_VERSION 1
 
 /** VO_ERROR_MESSAGE_SIZE at run time (for bindings). Thread-safe; callable before vo_init(). */
 VO_EXTERN size_t vo_error_message_size(void);
@@ -59,10 +69,17 @@ VO_EXTERN size_t vo_error_id_size(void);
 /**
  * Details of the last failure on the calling thread.
  *
- * Pointers are owned by the library and stay valid until the next libvoiceops call on the
- * same thread. String fields are never NULL (empty when not applicable).
+ * Owned by the library: pointers stay valid until the next libvoiceops call on the same
+ * thread. String fields are never NULL (empty when not applicable). The record can grow:
+ * fields are only ever appended, and `version` (set by the library, VO_ERROR_VERSION of the
+ * library that was linked) says which fields exist. A caller built against version N reads
+ * the fields of version N only, which every later library still provides.
+ *
+ * To carry an error to another thread (bindings that read it on another thread than the
+ * one that made the call), copy it with vo_error_snapshot_take().
  */
 typedef struct vo_error {
+    unsigned int version;             /**< VO_ERROR_VERSION; set by the library */
     int code;                         /**< the VO_E* code that was returned */
     const char *message;              /**< human-readable description, no secrets */
     int http_status;                  /**< HTTP status of a remote failure, else 0 */
@@ -91,6 +108,57 @@ VO_EXTERN const char *vo_strerror(int code);
 
 /** The symbolic name of a code ("VO_EINVAL"), or "VO_E?" when unknown. Never NULL. */
 VO_EXTERN const char *vo_error_name(int code);
+
+/** Version of the vo_error_snapshot layout these headers describe. */
+#define VO_ERROR_SNAPSHOT_VERSION 1
+
+/**
+ * A self-contained copy of a vo_error: the strings live inside the struct, so a snapshot
+ * can be copied with memcpy, kept, and read on any thread (vo_error_last() is only valid on
+ * the thread that made the call, until its next libvoiceops call).
+ *
+ * Caller-owned: set `version` (VO_ERROR_SNAPSHOT_INIT or vo_error_snapshot_init()) before
+ * vo_error_snapshot_take(). Fields are only ever appended; the library writes only the
+ * fields of the caller's version.
+ */
+typedef struct vo_error_snapshot {
+    unsigned int version;                                 /**< set by the caller */
+    int code;                                             /**< as vo_error.code */
+    char message[VO_ERROR_MESSAGE_SIZE];                  /**< as vo_error.message */
+    int http_status;                                      /**< as vo_error.http_status */
+    long provider_code;                                   /**< as vo_error.provider_code */
+    char provider_request_id[VO_ERROR_ID_SIZE];           /**< as vo_error.provider_request_id */
+    char correlation_id[VO_ERROR_ID_SIZE];                /**< as vo_error.correlation_id */
+    char more_info[VO_ERROR_MORE_INFO_SIZE];              /**< as vo_error.more_info */
+    long retry_after_ms;                                  /**< as vo_error.retry_after_ms */
+} vo_error_snapshot;
+
+/** Initialiser for C: version set, "no error" (code VO_OK, empty strings). */
+#define VO_ERROR_SNAPSHOT_INIT { VO_ERROR_SNAPSHOT_VERSION, 0, "", 0, 0, "", "", "", -1 }
+
+/**
+ * Initialise a snapshot as VO_ERROR_SNAPSHOT_INIT does, for bindings that cannot see
+ * macros: zero-fills the struct, sets `version` and retry_after_ms = -1.
+ *
+ * @param out      the snapshot; sizeof(vo_error_snapshot) of the caller's headers.
+ * @param version  1..VO_ERROR_SNAPSHOT_VERSION.
+ * @return VO_OK, or VO_EINVAL (out NULL, version 0 or newer than the library knows; the
+ *         calling thread's error record names vo_error_snapshot).
+ */
+VO_EXTERN int vo_error_snapshot_init(vo_error_snapshot *out, unsigned int version);
+
+/**
+ * Copy the calling thread's last error (vo_error_last()) into `out`, strings included.
+ * Thread-safe; call it on the thread that made the failing call, right after it.
+ *
+ * The thread's error record is left unchanged, also when this call fails, so the caller
+ * can still read it.
+ *
+ * @param out  caller-owned, `version` set to 1..VO_ERROR_SNAPSHOT_VERSION.
+ * @return VO_OK, or VO_EINVAL when out is NULL or its version is 0 or unknown (nothing is
+ *         written then).
+ */
+VO_EXTERN int vo_error_snapshot_take(vo_error_snapshot *out);
 
 #ifdef __cplusplus
 }

@@ -207,7 +207,8 @@ VO_EXTERN int vo_http_client_stats(vo_http_stats *out, const vo_http_client *cli
  *         VO_ENETWORK (DNS, connect, TLS, connection dropped) after the retries,
  *         VO_ETIMEOUT (attempt timeout or total deadline),
  *         VO_EUNAVAILABLE (the host's circuit breaker is open),
- *         VO_ETOOBIG (response larger than max_response_bytes).
+ *         VO_ETOOBIG (response larger than max_response_bytes, or a URL or parameter of
+ *         8,000,000 bytes or more, which libcurl refuses).
  *         vo_error_last() carries the correlation id and, after a response, the HTTP status
  *         and provider request id.
  *

@@ -7,7 +7,10 @@
  * callback (values of Authorization headers, `Basic`/`Bearer` credentials, fields named like
  * token/secret/password/key, `whsec_` secrets and 32-hex-digit tokens are replaced by
  * `[REDACTED]`). Redaction is the second line of defence: the library does not put secrets
- * into messages in the first place.
+ * into messages in the first place. It removes values, never the library's own words: a
+ * function name of the library before a colon (`vo_vault_secret_get: out is NULL`) is not a
+ * field, and a common English word after `token:` or `Bearer` (`token: missing`) is prose;
+ * a quoted value, or a value after `=`, is always redacted.
  */
 #ifndef VOICEOPS_LOG_H
 #define VOICEOPS_LOG_H
@@ -27,8 +30,16 @@ typedef enum vo_log_level {
     VO_LOG_NONE = 5   /**< as a threshold: log nothing */
 } vo_log_level;
 
-/** One log record, valid only for the duration of the callback. */
+/** Version of the vo_log_record layout these headers describe. */
+#define VO_LOG_RECORD_VERSION 1
+
+/**
+ * One log record, owned by the library and valid only for the duration of the callback.
+ * The record can grow: fields are only ever appended, and `version` (set by the library,
+ * VO_LOG_RECORD_VERSION of the library that was linked) says which fields exist.
+ */
 typedef struct vo_log_record {
+    unsigned int version;        /**< VO_LOG_RECORD_VERSION; set by the library */
     vo_log_level level;
     const char *module;          /**< "core", "webhook", "vault", "http", ... never NULL */
     const char *message;         /**< already redacted; never NULL */

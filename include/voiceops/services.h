@@ -196,8 +196,10 @@ VO_EXTERN int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault,
  * is then compared in constant time.
  *
  * @param tenant_out  receives the tenant id (at least VO_VAULT_TENANT_MAX + 1 bytes).
- * @return VO_OK, VO_ENOTFOUND (unknown or replaced token), VO_EINVAL (malformed token or
- *         arguments), VO_ERANGE, vault errors.
+ * @param token       the token as it came in the URL (untrusted).
+ * @return VO_OK, VO_ENOTFOUND (unknown or replaced token), VO_EREQUEST (the token is not a
+ *         well-formed webhook token: the sender's fault, answer 400), VO_EINVAL (NULL
+ *         arguments: the caller's fault), VO_ERANGE, vault errors.
  */
 VO_EXTERN int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault,
                                        const char *token);
@@ -209,17 +211,27 @@ VO_EXTERN int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_
  * (vo_webhook_vapi_verify()). There is no pass without a key: a tenant without the needed
  * credentials gives VO_EINVAL (reason VO_VERIFY_NO_KEY).
  *
+ * Answer with vo_verify_http_status(rc, result): 404 for an unknown token, 400 for a
+ * malformed one, 403 for a bad signature, 500 only for the server's own faults.
+ *
  * @param tenant_out  may be NULL; receives the resolved tenant id (also when the signature
  *                    fails), at least VO_VAULT_TENANT_MAX + 1 bytes.
  * @param now         Unix seconds (time(NULL)); used by timestamped Vapi HMAC settings.
- * @param result      may be NULL; the verification details (which token matched, ...).
- * @return VO_OK (authentic), VO_ENOTFOUND (unknown token), VO_EAUTH / VO_EEXPIRED /
- *         VO_EPARSE / VO_ETOOBIG as the verify functions, VO_EINVAL, vault errors.
+ * @param result      may be NULL; the verification details (which token matched, ...),
+ *                    filled on every path as by the verify functions in webhook.h.
+ * @return VO_OK (authentic); VO_EREQUEST (malformed token, VO_VERIFY_MALFORMED_TOKEN);
+ *         VO_ENOTFOUND (unknown or replaced token, VO_VERIFY_UNKNOWN_TOKEN); VO_EAUTH /
+ *         VO_EEXPIRED / VO_EPARSE / VO_ETOOBIG as the verify functions; VO_EINVAL (NULL
+ *         arguments, unknown provider, no key: VO_VERIFY_INVALID_ARGUMENT / NO_KEY);
+ *         VO_ERANGE (tenant buffer too small); VO_ENOTINIT (VO_VERIFY_NOT_INITIALIZED);
+ *         vault errors (VO_VERIFY_INTERNAL_ERROR).
  */
-VO_EXTERN int vo_routing_verify(char *tenant_out, size_t tenant_size,
-                                      vo_verify_result *result, vo_vault *vault,
-                                      const char *token, vo_webhook_provider provider,
-                                      const vo_webhook_request *request, int64_t now);
+VO_EXTERN VO_NODISCARD int vo_routing_verify(char *tenant_out, size_t tenant_size,
+                                                   vo_verify_result *result,
+                                                   vo_vault *vault, const char *token,
+                                                   vo_webhook_provider provider,
+                                                   const vo_webhook_request *request,
+                                                   int64_t now);
 
 /* ------------------------------------------------------------------------------------ */
 /* Twilio auth token rotation                                                           */

@@ -10,17 +10,33 @@
  * path. Passing no key is an error (VO_EINVAL, reason VO_VERIFY_NO_KEY), never a pass.
  * All comparisons of signatures and hashes are constant-time.
  *
- * Return codes shared by every verify function:
- * - VO_OK: the request is authentic;
+ * Two kinds of failure are kept apart: what the network sent (a forged or malformed
+ * signature, a malformed body, an over-long URL, a garbage routing token) is the sender's
+ * fault and maps to a 4xx; what the caller configured or passed (no key, a NULL argument,
+ * bad options, a relative URL, vo_init() not called) is the server's own fault and maps to
+ * 500. vo_verify_http_status() does this mapping; use it rather than a table of your own.
+ *
+ * Return codes shared by every verify function (status = vo_verify_http_status()):
+ * - VO_OK: the request is authentic - 200;
  * - VO_EAUTH: the request is not authentic (missing, empty, malformed or wrong signature,
- *   body hash mismatch, missing timestamp) - answer 403;
+ *   body hash mismatch, missing or malformed timestamp, missing id) - 403;
  * - VO_EEXPIRED: a correctly formed timestamp lies outside the tolerance (replay) - 403;
  * - VO_EPARSE: the body is not a valid form body (reason VO_VERIFY_MALFORMED_BODY) - 400;
+ * - VO_EREQUEST: the request is malformed in another way: the URL is longer than
+ *   VO_WEBHOOK_MAX_URL (VO_VERIFY_URL_TOO_LONG, 414), a routing token that is not a
+ *   token (VO_VERIFY_MALFORMED_TOKEN, 400) - never the caller's fault;
  * - VO_ETOOBIG: the body exceeds the size limit (reason VO_VERIFY_BODY_TOO_LARGE) - 413;
- * - VO_EINVAL: the caller's configuration or arguments are wrong (no key, NULL URL,
- *   malformed URL or secret) - a server-side bug, answer 500;
- * - VO_ENOTINIT before vo_init(), VO_ENOMEM, VO_ECRYPTO on crypto library failure.
- * The optional vo_verify_result says exactly why, and on success which key matched.
+ * - VO_ENOTFOUND: routing only, a well-formed token that names no tenant
+ *   (VO_VERIFY_UNKNOWN_TOKEN) - 404;
+ * - VO_EINVAL: the caller's configuration or arguments are wrong (no key, NULL argument,
+ *   bad options, relative URL, bad secret, result not initialised) - 500;
+ * - VO_ENOTINIT before vo_init() (VO_VERIFY_NOT_INITIALIZED), VO_ENOMEM, VO_ECRYPTO on a
+ *   crypto library failure (VO_VERIFY_INTERNAL_ERROR), vault errors (routing) - 500.
+ *
+ * The optional vo_verify_result says exactly why, and on success which key matched. When it
+ * is given, every verify function fills it on every path (argument errors and
+ * not-initialised included) so that reason and return code always agree: VO_VERIFY_OK if
+ * and only if VO_OK.
  *
  * All functions here are thread-safe and keep no state between calls.
  */
@@ -37,6 +53,8 @@ extern "C" {
 #define VO_WEBHOOK_DEFAULT_MAX_BODY (4u * 1024u * 1024u)
 /** Maximum number of parameters accepted in a form body. */
 #define VO_FORM_MAX_PARAMS 4096
+/** Longest URL (bytes, without the NUL) Twilio verification accepts; longer is VO_EREQUEST. */
+#define VO_WEBHOOK_MAX_URL 8192
 
 /** VO_WEBHOOK_DEFAULT_MAX_BODY at run time (for bindings). Thread-safe. */
 VO_EXTERN size_t vo_webhook_max_body(void);
@@ -62,7 +80,13 @@ typedef enum vo_verify_reason {
     VO_VERIFY_TIMESTAMP_TOO_NEW = 14,  /**< further in the future than the tolerance */
     VO_VERIFY_MISSING_ID = 15,         /**< Standard Webhooks: no webhook-id */
     VO_VERIFY_INVALID_ARGUMENT = 16,   /**< NULL or invalid argument / option / secret */
-    VO_VERIFY_INTERNAL_ERROR = 17      /**< out of memory or crypto library failure */
+    VO_VERIFY_INTERNAL_ERROR = 17,     /**< out of memory, crypto library or vault failure */
+    VO_VERIFY_MALFORMED_TOKEN = 18,    /**< routing: the URL token is not a webhook token
+                                            (VO_EREQUEST) */
+    VO_VERIFY_UNKNOWN_TOKEN = 19,      /**< routing: a well-formed token of no tenant, or a
+                                            replaced one (VO_ENOTFOUND) */
+    VO_VERIFY_NOT_INITIALIZED = 20,    /**< vo_init() has not been called (VO_ENOTINIT) */
+    VO_VERIFY_URL_TOO_LONG = 21        /**< the URL exceeds VO_WEBHOOK_MAX_URL (VO_EREQUEST) */
 } vo_verify_reason;
 
 /** The URL forms tried by Twilio verification, in order. */
@@ -73,18 +97,71 @@ typedef enum vo_webhook_twilio_url_form {
     VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED = 3/**< port toggled and legacy query */
 } vo_webhook_twilio_url_form;
 
-/** Outcome details of a verification. Filled on success and on failure. */
+/** Version of the vo_verify_result layout these headers describe. */
+#define VO_VERIFY_RESULT_VERSION 1
+
+/**
+ * Outcome details of a verification. Filled on success and on failure, on every path.
+ *
+ * Caller-provided: set `version` first (VO_VERIFY_RESULT_INIT, or vo_verify_result_init()
+ * from a binding); fields are only ever appended, and the library writes only the fields of
+ * the caller's version. A result whose version is 0 (zero-filled, never initialised) or newer
+ * than the library knows is refused: the call verifies nothing and returns VO_EINVAL with
+ * reason VO_VERIFY_INVALID_ARGUMENT (a 500, never a pass); the message names
+ * vo_verify_result. The version-1 fields below are written in that case too, since every
+ * version has them.
+ */
 typedef struct vo_verify_result {
+    unsigned int version;     /**< set by the caller: VO_VERIFY_RESULT_VERSION */
     vo_verify_reason reason;  /**< VO_VERIFY_OK on success */
-    int key_index;            /**< index of the token/secret that matched, else -1 */
+    int key_index;            /**< index of the token/secret that matched, else -1 (always
+                                   -1 on failure, except VO_VERIFY_BODY_HASH_MISMATCH: the
+                                   URL's signature matched this token) */
     int url_form;             /**< Twilio: the vo_webhook_twilio_url_form that matched, else -1 */
     int signature_index;      /**< index of the matching signature in a list, else -1 */
     int forms_tried;          /**< Twilio: distinct URL forms computed (0 if none) */
     int64_t timestamp;        /**< timestamped schemes: the timestamp in seconds, else 0 */
 } vo_verify_result;
 
+/** Initialiser for C: the current version, "not verified" (reason VO_VERIFY_INTERNAL_ERROR,
+ *  indexes -1). */
+#define VO_VERIFY_RESULT_INIT \
+    { VO_VERIFY_RESULT_VERSION, VO_VERIFY_INTERNAL_ERROR, -1, -1, -1, 0, 0 }
+
+/**
+ * Initialise a result as VO_VERIFY_RESULT_INIT does, for bindings that cannot see macros.
+ *
+ * @param result   sizeof(vo_verify_result) of the caller's headers.
+ * @param version  1..VO_VERIFY_RESULT_VERSION (the version of the caller's headers).
+ * @return VO_OK, or VO_EINVAL (result NULL, or version 0 / newer than the library; the
+ *         message names vo_verify_result). Thread-safe.
+ */
+VO_EXTERN int vo_verify_result_init(vo_verify_result *result, unsigned int version);
+
 /** Short stable name of a reason ("mismatch", "missing_signature", ...); never NULL. */
 VO_EXTERN const char *vo_verify_reason_name(vo_verify_reason reason);
+
+/**
+ * The HTTP status a webhook handler should answer for a verification outcome.
+ *
+ * - 200: rc is VO_OK (and result, when given, says VO_VERIFY_OK);
+ * - 400: the request is malformed (VO_EPARSE, VO_EREQUEST: malformed body, malformed
+ *   routing token);
+ * - 403: bad, missing or malformed signature, timestamp or id, expired (VO_EAUTH,
+ *   VO_EEXPIRED);
+ * - 404: unknown routing token (VO_ENOTFOUND);
+ * - 413: body too large (VO_ETOOBIG);
+ * - 414: URL too long (reason VO_VERIFY_URL_TOO_LONG; 400 without a result);
+ * - 500: everything else, i.e. the server's own fault: no key, NULL or invalid arguments or
+ *   options, a relative URL, not initialised, out of memory, crypto or vault failure.
+ * Nothing an attacker can send produces a 500.
+ *
+ * The status follows `rc`; the result (the one filled by the same call; may be NULL) refines
+ * it (414) and is cross-checked: VO_OK with a result that does not say VO_VERIFY_OK gives
+ * 500 (fail closed). A result with an unknown version is ignored. Thread-safe; no error is
+ * recorded.
+ */
+VO_EXTERN int vo_verify_http_status(int rc, const vo_verify_result *result);
 
 /**
  * An incoming HTTP request as a handler sees it. Header names are matched
@@ -185,10 +262,11 @@ VO_EXTERN int vo_webhook_twilio_sign(char *out, size_t out_size, const char *aut
  * @param result       may be NULL.
  * @return VO_OK when valid, VO_EAUTH when no token matches; other codes as listed above.
  */
-VO_EXTERN int vo_webhook_twilio_verify(vo_verify_result *result, const char *const *auth_tokens,
-                               size_t token_count, const char *url, const char *signature,
-                               const char *content_type, const unsigned char *body,
-                               size_t body_len);
+VO_EXTERN VO_NODISCARD int vo_webhook_twilio_verify(vo_verify_result *result,
+                                            const char *const *auth_tokens,
+                                            size_t token_count, const char *url,
+                                            const char *signature, const char *content_type,
+                                            const unsigned char *body, size_t body_len);
 
 /**
  * Options for vo_webhook_twilio_verify_request(). Every field 0 means the default, so a zero-filled
@@ -220,10 +298,11 @@ VO_EXTERN int vo_webhook_twilio_options_init(vo_webhook_twilio_options *opts,
  * @param opts  NULL for defaults; version 0 or unknown gives VO_EINVAL
  *              (reason VO_VERIFY_INVALID_ARGUMENT).
  */
-VO_EXTERN int vo_webhook_twilio_verify_request(vo_verify_result *result,
-                                       const vo_webhook_twilio_options *opts,
-                                       const char *const *auth_tokens, size_t token_count,
-                                       const vo_webhook_request *request);
+VO_EXTERN VO_NODISCARD int vo_webhook_twilio_verify_request(vo_verify_result *result,
+                                                    const vo_webhook_twilio_options *opts,
+                                                    const char *const *auth_tokens,
+                                                    size_t token_count,
+                                                    const vo_webhook_request *request);
 
 /**
  * Lowercase hex SHA-256 of a body, as Twilio puts it in the `bodySHA256` query parameter.
@@ -315,9 +394,10 @@ VO_EXTERN int vo_webhook_vapi_options_init(vo_webhook_vapi_options *opts, unsign
  * @param now      current Unix time in seconds (pass time(NULL)); a parameter for tests.
  * @param result   may be NULL.
  */
-VO_EXTERN int vo_webhook_vapi_verify(vo_verify_result *result, const vo_webhook_vapi_options *opts,
-                             const char *const *secrets, size_t secret_count,
-                             const vo_webhook_request *request, int64_t now);
+VO_EXTERN VO_NODISCARD int vo_webhook_vapi_verify(vo_verify_result *result,
+                                          const vo_webhook_vapi_options *opts,
+                                          const char *const *secrets, size_t secret_count,
+                                          const vo_webhook_request *request, int64_t now);
 
 /**
  * Compute the HMAC signature header value Vapi would send for an HMAC credential (prefix
@@ -369,15 +449,20 @@ VO_EXTERN int vo_webhook_std_sign(char *out, size_t out_size, const char *secret
  * @param now        current Unix time in seconds; tolerance VO_WEBHOOK_STD_TOLERANCE.
  * @param result     may be NULL; signature_index says which entry matched.
  */
-VO_EXTERN int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
-                                   size_t secret_count, const char *msg_id,
-                                   const char *timestamp, const char *signatures,
-                                   const unsigned char *body, size_t body_len, int64_t now);
+VO_EXTERN VO_NODISCARD int vo_webhook_std_verify(vo_verify_result *result,
+                                                const char *const *secrets,
+                                                size_t secret_count, const char *msg_id,
+                                                const char *timestamp,
+                                                const char *signatures,
+                                                const unsigned char *body, size_t body_len,
+                                                int64_t now);
 
 /** vo_webhook_std_verify() reading the three `webhook-*` headers from a request. */
-VO_EXTERN int vo_webhook_std_verify_request(vo_verify_result *result,
-                                           const char *const *secrets, size_t secret_count,
-                                           const vo_webhook_request *request, int64_t now);
+VO_EXTERN VO_NODISCARD int vo_webhook_std_verify_request(vo_verify_result *result,
+                                                        const char *const *secrets,
+                                                        size_t secret_count,
+                                                        const vo_webhook_request *request,
+                                                        int64_t now);
 
 /**
  * Generate a new random secret `whsec_<base64 of 32 bytes>` for signing outbound events.

@@ -9,13 +9,13 @@ typedef struct error_slot {
     char message[VO_ERROR_MESSAGE_SIZE];
     char request_id[VO_ERROR_ID_SIZE];
     char correlation_id[VO_ERROR_ID_SIZE];
-    char more_info[256];
+    char more_info[VO_ERROR_MORE_INFO_SIZE];
 } error_slot;
 
 static _Thread_local error_slot tls_error;
 static _Thread_local bool tls_error_ready;
 
-static const vo_error no_error = {VO_OK, "no error", 0, 0, "", "", "", -1};
+static const vo_error no_error = {VO_ERROR_VERSION, VO_OK, "no error", 0, 0, "", "", "", -1};
 
 static error_slot *slot(void)
 {
@@ -47,6 +47,7 @@ static int finish(error_slot *s, int code)
     vo__strlcpy(s->correlation_id, vo_correlation_id_get(), sizeof(s->correlation_id));
     s->request_id[0] = '\0';
     s->more_info[0] = '\0';
+    s->pub.version = VO_ERROR_VERSION;
     s->pub.code = code;
     s->pub.message = s->message;
     s->pub.http_status = 0;
@@ -103,6 +104,38 @@ void vo__error_set_remote(int http_status, long provider_code, const char *reque
     vo__strlcpy(s->more_info, more_info ? more_info : "", sizeof(s->more_info));
 }
 
+int vo_error_snapshot_init(vo_error_snapshot *out, unsigned int version)
+{
+    if (!out)
+        return vo__error_set(VO_EINVAL, "vo_error_snapshot_init: out is NULL");
+    if (version < 1 || version > VO_ERROR_SNAPSHOT_VERSION)
+        return vo__error_set(VO_EINVAL, "vo_error_snapshot_init: vo_error_snapshot version %u "
+                             "is not supported (1..%d)", version, VO_ERROR_SNAPSHOT_VERSION);
+    memset(out, 0, sizeof(*out));
+    out->version = version;
+    out->retry_after_ms = -1;
+    return VO_OK;
+}
+
+int vo_error_snapshot_take(vo_error_snapshot *out)
+{
+    /* Leaves the thread's record alone even on failure: it is what the caller wants. */
+    if (!out || out->version < 1 || out->version > VO_ERROR_SNAPSHOT_VERSION)
+        return VO_EINVAL;
+    const vo_error *e = vo_error_last();
+    /* Version 1 is every field; later versions append and copy more here. */
+    out->code = e->code;
+    vo__strlcpy(out->message, e->message, sizeof(out->message));
+    out->http_status = e->http_status;
+    out->provider_code = e->provider_code;
+    vo__strlcpy(out->provider_request_id, e->provider_request_id,
+                sizeof(out->provider_request_id));
+    vo__strlcpy(out->correlation_id, e->correlation_id, sizeof(out->correlation_id));
+    vo__strlcpy(out->more_info, e->more_info, sizeof(out->more_info));
+    out->retry_after_ms = e->retry_after_ms;
+    return VO_OK;
+}
+
 typedef struct code_info {
     int code;
     const char *name;
@@ -135,6 +168,7 @@ static const code_info codes[] = {
     {VO_ENOTINIT, "VO_ENOTINIT", "library not initialised"},
     {VO_EUNSUPPORTED, "VO_EUNSUPPORTED", "not supported"},
     {VO_EINTERNAL, "VO_EINTERNAL", "internal error"},
+    {VO_EREQUEST, "VO_EREQUEST", "the request received from the network is malformed"},
 };
 
 static const code_info *find_code(int code)

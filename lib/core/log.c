@@ -57,7 +57,8 @@ void vo__log(vo_log_level level, const char *module, const char *fmt, ...)
     vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
     vo_log_redact(clean, sizeof(clean), raw);
-    vo_log_record rec = {level, module ? module : "core", clean, vo_correlation_id_get()};
+    vo_log_record rec = {VO_LOG_RECORD_VERSION, level, module ? module : "core", clean,
+                         vo_correlation_id_get()};
     pthread_rwlock_rdlock(&log_lock);
     if (log_fn)
         log_fn(&rec, log_payload);
@@ -129,6 +130,48 @@ static bool value_end(unsigned char c)
            c == ',' || c == ';' || c == '}' || c == ')' || c == ']' || c == '"' || c == '\'';
 }
 
+/*
+ * Words of the library's own prose: after "token:" or "Bearer" they start a sentence
+ * ("vault token: missing", "Bearer is required"), not a value. A value equal to one of
+ * these words reveals nothing, so keeping it is safe; anything else is redacted.
+ */
+static const char *const prose_words[] = {
+    "a", "an", "the", "is", "are", "was", "were", "be", "been", "must", "may", "should",
+    "can", "cannot", "could", "not", "no", "none", "null", "missing", "required", "empty",
+    "invalid", "malformed", "too", "unknown", "expected", "need", "needs", "needed", "of",
+    "for", "to", "in", "on", "and", "or", "with", "without", "from", "given", "has", "have",
+    "had", "does", "do", "did", "this", "that", "it", "will", "would", "already", "wrong",
+    "bad", "failed", "unsupported", "never", "only", "at", "by", "as", "if", "when",
+};
+
+/* True when the unquoted word at s (up to a value end) is one of the prose words. */
+static bool is_prose_word(const char *s)
+{
+    size_t n = 0;
+    while (!value_end((unsigned char)s[n]))
+        n++;
+    if (n == 0)
+        return false;
+    for (size_t k = 0; k < sizeof(prose_words) / sizeof(prose_words[0]); k++)
+        if (vo__strn_ieq(s, n, prose_words[k]))
+            return true;
+    return false;
+}
+
+/*
+ * The library's own function names ("vo_vault_secret_get", "vo_routing_token_mint") start
+ * its messages as "name: ..."; they are not fields whose value follows.
+ */
+static bool is_own_function_name(const char *s, size_t n)
+{
+    if (n < 4 || strncmp(s, "vo_", 3) != 0)
+        return false;
+    for (size_t i = 3; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
+
 /* Length of an auth scheme word ("Basic " / "Bearer ") at s, or 0. */
 static size_t auth_scheme_len(const char *s)
 {
@@ -154,6 +197,8 @@ static size_t redact_value(rout *o, const char *text, size_t i)
         i += scheme;
         while (text[i] == ' ')
             rput(o, &text[i++], 1);
+        if (!quote && is_prose_word(text + i))
+            return i; /* "Authorization: Bearer is required": prose, not a credential */
     }
     size_t start = i;
     if (quote) {
@@ -193,7 +238,8 @@ int vo_log_redact(char *out, size_t out_size, const char *text)
         /* "Basic xxx" / "Bearer xxx" anywhere. */
         if (at_boundary) {
             size_t scheme = auth_scheme_len(text + i);
-            if (scheme && !value_end((unsigned char)text[i + scheme])) {
+            if (scheme && !value_end((unsigned char)text[i + scheme]) &&
+                !is_prose_word(text + i + scheme)) {
                 i = redact_value(&o, text, i);
                 continue;
             }
@@ -219,12 +265,16 @@ int vo_log_redact(char *out, size_t out_size, const char *text)
                 j++;
             while (text[j] == ' ' || text[j] == '\t')
                 j++;
-            if ((text[j] == '=' || text[j] == ':') && ident_is_sensitive(text + i, n)) {
+            if ((text[j] == '=' || text[j] == ':') && ident_is_sensitive(text + i, n) &&
+                !(text[j] == ':' && j == i + n && is_own_function_name(text + i, n))) {
                 j++;
                 while (text[j] == ' ' || text[j] == '\t')
                     j++;
                 rput(&o, text + i, j - i);
-                i = redact_value(&o, text, j);
+                if (text[j] == '"' || text[j] == '\'' || !is_prose_word(text + j))
+                    i = redact_value(&o, text, j);
+                else
+                    i = j; /* "token: must be ...": the words go on as text */
                 continue;
             }
             rput(&o, text + i, n);

@@ -144,7 +144,7 @@ static bool is_token_header(const char *s)
 }
 
 #define NEED(c) \
-    do { if (!(c)) return vo__error_set(VO_EINVAL, "credentials object is NULL"); } while (0)
+    do { if (!(c)) return vo__error_set(VO_EINVAL, "%s: credentials object is NULL", __func__); } while (0)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
@@ -296,7 +296,7 @@ static int tw_set(cred *c, int idx, const char *value)
 int vo_twilio_credentials_new(vo_twilio_credentials **out)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     return cred_new((cred **)out, sizeof(vo_twilio_credentials), "twilio");
 }
 
@@ -377,6 +377,7 @@ int vo_twilio_credentials_validate(const vo_twilio_credentials *c)
 int vo_twilio_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                         const vo_twilio_credentials *c, int64_t expected_version)
 {
+    NEED(c);
     int rc = vo_twilio_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -388,7 +389,7 @@ int vo_twilio_credentials_get(vo_twilio_credentials **out, int64_t *out_version,
                               const char *tenant)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
     vo_twilio_credentials *c;
     int rc = vo_twilio_credentials_new(&c);
@@ -449,7 +450,7 @@ static int vp_set(cred *c, int idx, const char *value)
 int vo_vapi_credentials_new(vo_vapi_credentials **out)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi");
 }
 
@@ -586,6 +587,7 @@ int vo_vapi_credentials_validate(const vo_vapi_credentials *c)
 int vo_vapi_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_vapi_credentials *c, int64_t expected_version)
 {
+    NEED(c);
     int rc = vo_vapi_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -599,7 +601,7 @@ int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version, vo_
                               const char *tenant)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
     vo_vapi_credentials *c;
     int rc = vo_vapi_credentials_new(&c);
@@ -657,7 +659,7 @@ static int sm_set(cred *c, int idx, const char *value)
 int vo_smtp_credentials_new(vo_smtp_credentials **out)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     int rc = cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp");
     if (rc == VO_OK) {
         (*out)->c.i[SMI_PORT] = 587;
@@ -740,6 +742,7 @@ int vo_smtp_credentials_validate(const vo_smtp_credentials *c)
 int vo_smtp_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_smtp_credentials *c, int64_t expected_version)
 {
+    NEED(c);
     int rc = vo_smtp_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -751,7 +754,7 @@ int vo_smtp_credentials_get(vo_smtp_credentials **out, int64_t *out_version, vo_
                               const char *tenant)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+        return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
     vo_smtp_credentials *c;
     int rc = vo_smtp_credentials_new(&c);

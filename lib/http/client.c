@@ -611,6 +611,18 @@ long vo_http_parse_retry_after(const char *value, long long now_unix)
 
 /* ---- request building ---------------------------------------------------------------- */
 
+/* libcurl refuses strings of this many bytes or more (CURL_MAX_INPUT_LENGTH, 8 MB): in
+ * curl_easy_escape() and CURLOPT_URL. Longer input is VO_ETOOBIG, not "out of memory". */
+#define CURL_INPUT_MAX 8000000u
+
+static bool too_long_for_curl(const vo_param *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(p[i].name) >= CURL_INPUT_MAX || (p[i].value && strlen(p[i].value) >= CURL_INPUT_MAX))
+            return true;
+    return false;
+}
+
 static bool append_escaped(vo__buf *b, CURL *h, const char *s)
 {
     if (!*s)
@@ -841,6 +853,10 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
     for (size_t i = 0; i < req->form_count; i++)
         if (!req->form[i].name)
             return vo__error_set(VO_EINVAL, "vo_http_send: form field without a name");
+    if (too_long_for_curl(req->query, req->query_count) ||
+        too_long_for_curl(req->form, req->form_count))
+        return vo__error_set(VO_ETOOBIG, "vo_http_send: a parameter is longer than libcurl "
+                             "accepts (%u bytes)", CURL_INPUT_MAX);
     if (!valid_header_value(req->path) || !valid_header_value(req->content_type) ||
         (req->path && strchr(req->path, ' ')))
         return vo__error_set(VO_EINVAL, "vo_http_send: invalid path or content type");
@@ -905,6 +921,11 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
             append_params(&url, h, req->query, req->query_count, true);
         }
         vo__buf_finish(&url);
+        if (!url.failed && url.len >= CURL_INPUT_MAX) {
+            rc = vo__error_set(VO_ETOOBIG, "vo_http_send: the URL is longer than libcurl "
+                               "accepts (%u bytes)", CURL_INPUT_MAX);
+            goto done;
+        }
     }
     /* headers */
     {

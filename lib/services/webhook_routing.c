@@ -127,8 +127,11 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
     if (tenant_size < VO_VAULT_TENANT_MAX + 1)
         return vo__error_set(VO_ERANGE, "vo_routing_token_resolve: the buffer needs %d bytes", VO_VAULT_TENANT_MAX + 1);
     tenant_out[0] = '\0';
+    if (!token)
+        return vo__error_set(VO_EINVAL, "vo_routing_token_resolve: token is NULL");
+    /* The token comes from the request URL: garbage there is the sender's fault. */
     if (!token_ok(token))
-        return vo__error_set(VO_EINVAL, "malformed webhook token");
+        return vo__error_set(VO_EREQUEST, "vo_routing_token_resolve: malformed webhook token");
     char name[80], hex[65];
     int rc = route_name(name, sizeof(name), hex, vault, token);
     if (rc != VO_OK)
@@ -137,7 +140,7 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
     size_t len = 0;
     rc = vo_vault_secret_get_into((unsigned char *)tenant, sizeof(tenant), &len, NULL, vault, ROUTING, name, 0);
     if (rc == VO_ENOTFOUND || rc == VO_ERANGE)
-        return vo__error_set(VO_ENOTFOUND, "unknown webhook token");
+        return vo__error_set(VO_ENOTFOUND, "vo_routing_token_resolve: unknown webhook token");
     if (rc != VO_OK)
         return rc;
     tenant[len] = '\0';
@@ -146,18 +149,34 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
     size_t clen = 0;
     rc = vo_vault_secret_get_into((unsigned char *)cur, sizeof(cur), &clen, NULL, vault, tenant, TENANT_ROUTE, 0);
     if (rc != VO_OK || clen != 64 || vo_secure_equal(cur, 64, hex, 64) != 1)
-        return vo__error_set(VO_ENOTFOUND, "unknown webhook token");
+        return vo__error_set(VO_ENOTFOUND, "vo_routing_token_resolve: unknown webhook token");
     memcpy(tenant_out, tenant, len + 1);
     return VO_OK;
 }
 
-static void no_key(vo_verify_result *res)
+/* Set the reason of a failure whose error message is already recorded; returns rc. */
+static int route_fail(vo_verify_result *res, vo_verify_reason reason, int rc)
 {
-    if (res) {
-        memset(res, 0, sizeof(*res));
-        res->reason = VO_VERIFY_NO_KEY;
-        res->key_index = res->url_form = res->signature_index = -1;
-    }
+    if (res)
+        res->reason = reason;
+    return rc;
+}
+
+/* The result's version-1 fields, "nothing verified"; refuses an unknown version. */
+static int route_begin(vo_verify_result *res)
+{
+    if (!res)
+        return VO_OK;
+    res->reason = VO_VERIFY_INTERNAL_ERROR;
+    res->key_index = res->url_form = res->signature_index = -1;
+    res->forms_tried = 0;
+    res->timestamp = 0;
+    if (res->version < 1 || res->version > VO_VERIFY_RESULT_VERSION)
+        return route_fail(res, VO_VERIFY_INVALID_ARGUMENT,
+                          vo__error_set(VO_EINVAL, "vo_routing_verify: vo_verify_result "
+                                        "version %u is not supported (1..%d)", res->version,
+                                        VO_VERIFY_RESULT_VERSION));
+    return VO_OK;
 }
 
 int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *result,
@@ -167,27 +186,45 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
 {
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
-    if (provider != VO_WEBHOOK_TWILIO && provider != VO_WEBHOOK_VAPI)
-        return vo__error_set(VO_EINVAL, "vo_routing_verify: unknown provider");
-    if (!request)
-        return vo__error_set(VO_EINVAL, "vo_routing_verify: request is NULL");
-    if (tenant_out && tenant_size < VO_VAULT_TENANT_MAX + 1)
-        return vo__error_set(VO_ERANGE, "vo_routing_verify: the tenant buffer needs %d bytes", VO_VAULT_TENANT_MAX + 1);
-    char tenant[VO_VAULT_TENANT_MAX + 1];
-    int rc = vo_routing_token_resolve(tenant, sizeof(tenant), vault, token);
+    int rc = route_begin(result);
     if (rc != VO_OK)
         return rc;
+    if (!vo__initialized())
+        return route_fail(result, VO_VERIFY_NOT_INITIALIZED,
+                          vo__error_set(VO_ENOTINIT, "vo_routing_verify: vo_init() has "
+                                        "not been called"));
+    if (provider != VO_WEBHOOK_TWILIO && provider != VO_WEBHOOK_VAPI)
+        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                          vo__error_set(VO_EINVAL, "vo_routing_verify: unknown provider"));
+    if (!vault || !token || !request)
+        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                          vo__error_set(VO_EINVAL, "vo_routing_verify: %s is NULL",
+                                        !vault ? "vault" : !token ? "token" : "request"));
+    if (tenant_out && tenant_size < VO_VAULT_TENANT_MAX + 1)
+        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                          vo__error_set(VO_ERANGE, "vo_routing_verify: the tenant buffer "
+                                        "needs %d bytes", VO_VAULT_TENANT_MAX + 1));
+    char tenant[VO_VAULT_TENANT_MAX + 1];
+    rc = vo_routing_token_resolve(tenant, sizeof(tenant), vault, token);
+    if (rc == VO_EREQUEST)
+        return route_fail(result, VO_VERIFY_MALFORMED_TOKEN, rc);
+    if (rc == VO_ENOTFOUND)
+        return route_fail(result, VO_VERIFY_UNKNOWN_TOKEN, rc);
+    if (rc == VO_EINVAL)
+        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT, rc);
+    if (rc != VO_OK)
+        return route_fail(result, VO_VERIFY_INTERNAL_ERROR, rc); /* the vault failed */
     if (tenant_out)
         memcpy(tenant_out, tenant, strlen(tenant) + 1);
     if (provider == VO_WEBHOOK_TWILIO) {
         vo_twilio_credentials *c = NULL;
         rc = vo_twilio_credentials_get(&c, NULL, vault, tenant);
-        if (rc == VO_ENOTFOUND) {
-            no_key(result);
-            return vo__error_set(VO_EINVAL, "tenant '%s' has no Twilio credentials to verify webhooks with", tenant);
-        }
+        if (rc == VO_ENOTFOUND)
+            return route_fail(result, VO_VERIFY_NO_KEY,
+                              vo__error_set(VO_EINVAL, "vo_routing_verify: tenant '%s' has "
+                                            "no Twilio credentials to verify webhooks with", tenant));
         if (rc != VO_OK)
-            return rc;
+            return route_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
         const char *tokens[2];
         size_t n = 0;
         if (vo_twilio_credentials_auth_token(c))
@@ -196,8 +233,10 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
             tokens[n++] = vo_twilio_credentials_secondary_auth_token(c);
         if (n == 0) {
             vo_twilio_credentials_free(c);
-            no_key(result);
-            return vo__error_set(VO_EINVAL, "tenant '%s' has no Twilio auth token (an API key cannot verify webhooks)", tenant);
+            return route_fail(result, VO_VERIFY_NO_KEY,
+                              vo__error_set(VO_EINVAL, "vo_routing_verify: tenant '%s' has "
+                                            "no Twilio auth token (an API key cannot verify "
+                                            "webhooks)", tenant));
         }
         rc = vo_webhook_twilio_verify_request(result, NULL, tokens, n, request);
         vo_twilio_credentials_free(c);
@@ -210,11 +249,14 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
         rc = VO_ENOTFOUND;
     if (rc == VO_ENOTFOUND) {
         vo_vapi_credentials_free(c);
-        no_key(result);
-        return vo__error_set(VO_EINVAL, "tenant '%s' has no Vapi webhook settings to verify with", tenant);
+        return route_fail(result, VO_VERIFY_NO_KEY,
+                          vo__error_set(VO_EINVAL, "vo_routing_verify: tenant '%s' has no "
+                                        "Vapi webhook settings to verify with", tenant));
     }
-    if (rc != VO_OK)
-        return rc;
+    if (rc != VO_OK) {
+        vo_vapi_credentials_free(c);
+        return route_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
+    }
     const char *secret = vo_vapi_credentials_webhook_secret(c);
     rc = vo_webhook_vapi_verify(result, &o, &secret, 1, request, now);
     vo_vapi_credentials_free(c);

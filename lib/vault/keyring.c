@@ -182,10 +182,10 @@ vo__kek *vo__keyring_find(const vo_keyring *kr, const char *id)
 }
 
 /* Reserve a new entry with a validated, unique id. */
-static int add_entry(vo_keyring *kr, const char *id, vo__kek **out)
+static int add_entry(const char *fn, vo_keyring *kr, const char *id, vo__kek **out)
 {
     if (!kr)
-        return vo__error_set(VO_EINVAL, "keyring is NULL");
+        return vo__error_set(VO_EINVAL, "%s: keyring is NULL", fn);
     int rc = vo__check_kek_id(id);
     if (rc != VO_OK)
         return rc;
@@ -217,7 +217,7 @@ int vo_keyring_add_key(vo_keyring *kr, const char *kek_id, const unsigned char *
                        size_t key_len)
 {
     vo__kek *k;
-    int rc = add_entry(kr, kek_id, &k);
+    int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
         return rc;
     if (!key || key_len != VO_VAULT_KEY_SIZE)
@@ -258,7 +258,7 @@ static int key_from_text(const char *what, const unsigned char *text, size_t len
 int vo_keyring_add_file(vo_keyring *kr, const char *kek_id, const char *path)
 {
     vo__kek *k;
-    int rc = add_entry(kr, kek_id, &k);
+    int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
         return rc;
     if (!path || !*path)
@@ -332,7 +332,7 @@ int vo_keyring_add_file(vo_keyring *kr, const char *kek_id, const char *path)
 int vo_keyring_add_env(vo_keyring *kr, const char *kek_id, const char *env_name)
 {
     vo__kek *k;
-    int rc = add_entry(kr, kek_id, &k);
+    int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
         return rc;
     if (!env_name || !*env_name)
@@ -360,7 +360,7 @@ int vo_keyring_add_passphrase(vo_keyring *kr, const char *kek_id, const char *pa
                               size_t memlimit)
 {
     vo__kek *k;
-    int rc = add_entry(kr, kek_id, &k);
+    int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
         return rc;
     if (!passphrase || passphrase_len == 0)
@@ -390,7 +390,7 @@ int vo_keyring_add_provider(vo_keyring *kr, const char *kek_id, vo_kek_wrap_fn w
                             vo_kek_unwrap_fn unwrap, void *payload)
 {
     vo__kek *k;
-    int rc = add_entry(kr, kek_id, &k);
+    int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
         return rc;
     if (!wrap || !unwrap)

@@ -9,7 +9,7 @@ static const char *const reason_names[] = {
     "mismatch", "body_hash_mismatch", "missing_body_hash", "malformed_body",
     "body_too_large", "malformed_url", "missing_timestamp", "malformed_timestamp",
     "timestamp_too_old", "timestamp_too_new", "missing_id", "invalid_argument",
-    "internal_error",
+    "internal_error", "malformed_token", "unknown_token", "not_initialized", "url_too_long",
 };
 
 const char *vo_verify_reason_name(vo_verify_reason reason)
@@ -63,16 +63,50 @@ int vo__verify_struct(vo_verify_result *r, const vo__struct_info *info, const ch
     return rc;
 }
 
-void vo__verify_result_reset(vo_verify_result *r)
+static bool result_version_ok(const vo_verify_result *r)
 {
-    if (!r)
-        return;
+    return r->version >= 1 && r->version <= VO_VERIFY_RESULT_VERSION;
+}
+
+/* The version-1 fields, which every version has: "nothing verified, nothing matched". */
+static void result_reset(vo_verify_result *r)
+{
     r->reason = VO_VERIFY_INTERNAL_ERROR;
     r->key_index = -1;
     r->url_form = -1;
     r->signature_index = -1;
     r->forms_tried = 0;
     r->timestamp = 0;
+}
+
+int vo_verify_result_init(vo_verify_result *result, unsigned int version)
+{
+    if (!result)
+        return vo__error_set(VO_EINVAL, "vo_verify_result_init: result is NULL");
+    if (version < 1 || version > VO_VERIFY_RESULT_VERSION)
+        return vo__error_set(VO_EINVAL, "vo_verify_result_init: vo_verify_result version %u "
+                             "is not supported (1..%d)", version, VO_VERIFY_RESULT_VERSION);
+    result->version = version;
+    result_reset(result);
+    return VO_OK;
+}
+
+int vo__verify_begin(vo_verify_result *r, const char *what)
+{
+    if (!r)
+        return VO_OK;
+    /* Written for any version: a zero-filled or newer struct still has these fields. */
+    result_reset(r);
+    if (!result_version_ok(r)) {
+        r->reason = VO_VERIFY_INVALID_ARGUMENT;
+        return vo__error_set(VO_EINVAL, "%s: vo_verify_result version %u is not supported "
+                             "(1..%d); initialise it with VO_VERIFY_RESULT_INIT or "
+                             "vo_verify_result_init()", what, r->version,
+                             VO_VERIFY_RESULT_VERSION);
+    }
+    return vo__require_init() == VO_OK
+               ? VO_OK
+               : vo__verify_fail(r, VO_VERIFY_NOT_INITIALIZED, VO_ENOTINIT, what);
 }
 
 int vo__verify_fail(vo_verify_result *r, vo_verify_reason reason, int code, const char *what)
@@ -82,6 +116,31 @@ int vo__verify_fail(vo_verify_result *r, vo_verify_reason reason, int code, cons
     if (code == VO_OK)
         return VO_OK;
     return vo__error_set_static(code, what, vo_verify_reason_name(reason));
+}
+
+int vo_verify_http_status(int rc, const vo_verify_result *result)
+{
+    if (result && !result_version_ok(result))
+        result = NULL;
+    if (rc == VO_OK)
+        return !result || result->reason == VO_VERIFY_OK ? 200 : 500; /* fail closed */
+    switch (rc) {
+    case VO_EAUTH:
+    case VO_EEXPIRED:
+        return 403;
+    case VO_EPARSE:
+        return 400;
+    case VO_EREQUEST:
+        return result && result->reason == VO_VERIFY_URL_TOO_LONG ? 414 : 400;
+    case VO_ETOOBIG:
+        return 413;
+    case VO_ENOTFOUND:
+        return 404;
+    default:
+        /* VO_EINVAL, VO_ENOTINIT, VO_ENOMEM, VO_ECRYPTO, vault errors, ...: the server's
+         * own configuration or failure. */
+        return 500;
+    }
 }
 
 bool vo__header_get(const vo_webhook_request *req, const char *name, const char **value)

@@ -11,7 +11,8 @@
 #include "voiceops/encoding.h"
 #include "webhook_internal.h"
 
-static const char what[] = "Standard Webhooks verification failed";
+static const char what[] = "vo_webhook_std_verify: signature verification failed";
+static const char what_request[] = "vo_webhook_std_verify_request: signature verification failed";
 
 #define KEY_MIN 24
 #define KEY_MAX 64
@@ -103,10 +104,9 @@ int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
                          const char *signatures, const unsigned char *body, size_t body_len,
                          int64_t now)
 {
-    vo__verify_result_reset(result);
-    int rc = vo__require_init();
+    int rc = vo__verify_begin(result, "vo_webhook_std_verify");
     if (rc != VO_OK)
-        return vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+        return rc;
     if (!body && body_len)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
     if (!secrets || secret_count == 0)
@@ -199,22 +199,24 @@ int vo_webhook_std_verify_request(vo_verify_result *result, const char *const *s
                                  size_t secret_count, const vo_webhook_request *request,
                                  int64_t now)
 {
-    vo__verify_result_reset(result);
+    static const char fn[] = "vo_webhook_std_verify_request";
+    int rc = vo__verify_begin(result, fn);
+    if (rc != VO_OK)
+        return rc;
     if (!request)
-        return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
+        return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what_request);
     vo_webhook_request rq;
-    int rc = vo__verify_struct(result, &vo_webhook_request_info_, "vo_webhook_std_verify_request",
-                               &rq, request);
+    rc = vo__verify_struct(result, &vo_webhook_request_info_, fn, &rq, request);
     if (rc != VO_OK)
         return rc;
     request = &rq;
     const char *id, *ts, *sig;
     if (!vo__header_get(request, "webhook-id", &id))
-        return vo__verify_fail(result, VO_VERIFY_MISSING_ID, VO_EAUTH, what);
+        return vo__verify_fail(result, VO_VERIFY_MISSING_ID, VO_EAUTH, what_request);
     if (!vo__header_get(request, "webhook-timestamp", &ts))
-        return vo__verify_fail(result, VO_VERIFY_MALFORMED_TIMESTAMP, VO_EAUTH, what);
+        return vo__verify_fail(result, VO_VERIFY_MALFORMED_TIMESTAMP, VO_EAUTH, what_request);
     if (!vo__header_get(request, "webhook-signature", &sig))
-        return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
+        return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what_request);
     return vo_webhook_std_verify(result, secrets, secret_count, id, ts, sig, request->body,
                                 request->body_len, now);
 }

@@ -84,8 +84,12 @@ int vo_webhook_twilio_sign(char *out, size_t out_size, const char *auth_token, c
         return rc;
     /* The same URL check as verification, so that what is signed can be verified. */
     rc = vo__twilio_url_check(url);
+    if (rc == VO_EREQUEST) /* here the URL is the caller's, not the network's */
+        return vo__error_set(VO_EINVAL, "vo_webhook_twilio_sign: url is longer than %d bytes",
+                             VO_WEBHOOK_MAX_URL);
     if (rc != VO_OK)
-        return rc;
+        return vo__error_set(VO_EINVAL, "vo_webhook_twilio_sign: url must be absolute "
+                             "(scheme://host[:port]/...) with a numeric port");
     vo__pair *pairs = malloc((param_count ? param_count : 1) * sizeof(*pairs));
     if (!pairs)
         return vo__error_set(VO_ENOMEM, "out of memory");
@@ -174,22 +178,24 @@ static bool find_body_hash(const char *url, const char **value, size_t *value_le
     return found == 1;
 }
 
-static int verify_impl(const char *const *tokens, size_t token_count, const char *url,
-                       const char *signature, const char *content_type,
+/* The checks and the work of both verify functions, once vo__verify_begin() passed. */
+static int verify_impl(const char *what, const char *const *tokens, size_t token_count,
+                       const char *url, const char *signature, const char *content_type,
                        const unsigned char *body, size_t body_len, size_t max_body,
                        bool variants, vo_verify_result *result)
 {
-    static const char what[] = "Twilio signature verification failed";
-    vo__verify_result_reset(result);
-    int rc = vo__require_init();
-    if (rc != VO_OK)
-        return vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+    int rc;
     if (!tokens || token_count == 0)
         return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
     for (size_t i = 0; i < token_count; i++)
         if (!tokens[i] || !*tokens[i])
             return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
-    if (!url || vo__twilio_url_check(url) != VO_OK)
+    if (!url)
+        return vo__verify_fail(result, VO_VERIFY_MALFORMED_URL, VO_EINVAL, what);
+    rc = vo__twilio_url_check(url);
+    if (rc == VO_EREQUEST) /* too long: what the sender put in the path or query */
+        return vo__verify_fail(result, VO_VERIFY_URL_TOO_LONG, VO_EREQUEST, what);
+    if (rc != VO_OK) /* relative or malformed: how the handler built it */
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_URL, VO_EINVAL, what);
     if (!body && body_len)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
@@ -337,8 +343,12 @@ int vo_webhook_twilio_verify(vo_verify_result *result, const char *const *auth_t
                      size_t token_count, const char *url, const char *signature,
                      const char *content_type, const unsigned char *body, size_t body_len)
 {
-    return verify_impl(auth_tokens, token_count, url, signature, content_type, body, body_len,
-                       VO_WEBHOOK_DEFAULT_MAX_BODY, true, result);
+    static const char what[] = "vo_webhook_twilio_verify: signature verification failed";
+    int rc = vo__verify_begin(result, "vo_webhook_twilio_verify");
+    if (rc != VO_OK)
+        return rc;
+    return verify_impl(what, auth_tokens, token_count, url, signature, content_type, body,
+                       body_len, VO_WEBHOOK_DEFAULT_MAX_BODY, true, result);
 }
 
 int vo_webhook_twilio_verify_request(vo_verify_result *result,
@@ -346,14 +356,16 @@ int vo_webhook_twilio_verify_request(vo_verify_result *result,
                              const char *const *auth_tokens, size_t token_count,
                              const vo_webhook_request *request)
 {
-    static const char what[] = "Twilio signature verification failed";
+    static const char what[] = "vo_webhook_twilio_verify_request: signature verification failed";
     static const char fn[] = "vo_webhook_twilio_verify_request";
-    vo__verify_result_reset(result);
+    int rc = vo__verify_begin(result, fn);
+    if (rc != VO_OK)
+        return rc;
     if (!request)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
     vo_webhook_twilio_options o;
     vo_webhook_request rq;
-    int rc = vo__verify_struct(result, &vo_webhook_twilio_options_info_, fn, &o, opts);
+    rc = vo__verify_struct(result, &vo_webhook_twilio_options_info_, fn, &o, opts);
     if (rc == VO_OK)
         rc = vo__verify_struct(result, &vo_webhook_request_info_, fn, &rq, request);
     if (rc != VO_OK)
@@ -365,7 +377,7 @@ int vo_webhook_twilio_verify_request(vo_verify_result *result,
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
     if (!vo__header_get(request, "Content-Type", &content_type))
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_BODY, VO_EPARSE, what);
-    return verify_impl(auth_tokens, token_count, request->url, signature, content_type,
+    return verify_impl(what, auth_tokens, token_count, request->url, signature, content_type,
                        request->body, request->body_len, opts->max_body,
                        opts->exact_url_only == 0, result);
 }

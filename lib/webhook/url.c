@@ -164,9 +164,11 @@ void vo__url_forms_free(vo__url_forms *f)
 
 static int check_url(const char *url, size_t len, url_parts *p)
 {
-    if (len == 0 || len > VO__URL_MAX_LEN)
-        return vo__error_set(VO_EINVAL, "URL is empty or longer than %d bytes",
-                             VO__URL_MAX_LEN);
+    if (len == 0)
+        return vo__error_set(VO_EINVAL, "the URL is empty");
+    /* The path and query come from the network: an over-long one is the sender's fault. */
+    if (len > VO__URL_MAX_LEN)
+        return vo__error_set(VO_EREQUEST, "the URL is longer than %d bytes", VO__URL_MAX_LEN);
     if (!split_url(url, len, p))
         return vo__error_set(VO_EINVAL,
                              "URL must be absolute (scheme://host[:port]/...) with a numeric port");

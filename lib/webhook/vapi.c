@@ -12,7 +12,7 @@
 #include "voiceops/secret.h"
 #include "webhook_internal.h"
 
-static const char what[] = "Vapi request verification failed";
+static const char what[] = "vo_webhook_vapi_verify: request verification failed";
 
 #define MAX_TEMPLATE 1024
 #define MAX_SEGMENTS 64
@@ -325,10 +325,9 @@ int vo_webhook_vapi_verify(vo_verify_result *result, const vo_webhook_vapi_optio
                    const char *const *secrets, size_t secret_count,
                    const vo_webhook_request *request, int64_t now)
 {
-    vo__verify_result_reset(result);
-    int rc = vo__require_init();
+    int rc = vo__verify_begin(result, "vo_webhook_vapi_verify");
     if (rc != VO_OK)
-        return vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+        return rc;
     static const char fn[] = "vo_webhook_vapi_verify";
     resolved r;
     vo_webhook_request rq;

@@ -36,7 +36,7 @@ int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len);
 
 /* ---- Twilio URL forms ----------------------------------------------------------------- */
 #define VO__URL_FORMS 4
-#define VO__URL_MAX_LEN 8192
+#define VO__URL_MAX_LEN VO_WEBHOOK_MAX_URL
 
 typedef struct vo__url_forms {
     size_t n;                      /* distinct forms, 1..4 */
@@ -47,11 +47,13 @@ typedef struct vo__url_forms {
 
 /**
  * Build the URL forms Twilio verification tries, in order, skipping byte-identical
- * repeats. Returns VO_OK, VO_EINVAL (malformed URL) or VO_ENOMEM.
+ * repeats. Returns VO_OK, VO_EINVAL (malformed URL), VO_EREQUEST (longer than
+ * VO_WEBHOOK_MAX_URL) or VO_ENOMEM.
  */
 int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants);
 void vo__url_forms_free(vo__url_forms *f);
-/** Check that a URL can be split into the parts the forms need (no allocation). */
+/** Check that a URL can be split into the parts the forms need (no allocation): VO_OK,
+ *  VO_EINVAL (empty, relative or with a non-numeric port) or VO_EREQUEST (too long). */
 int vo__twilio_url_check(const char *url);
 
 /* ---- shared helpers ------------------------------------------------------------------- */
@@ -62,8 +64,13 @@ int vo__twilio_url_check(const char *url);
  */
 int vo__verify_struct(vo_verify_result *r, const vo__struct_info *info, const char *fn,
                       void *dst, const void *src);
-/** Initialise a result record to "failed, nothing matched". */
-void vo__verify_result_reset(vo_verify_result *r);
+/**
+ * Start a verification: reset the result (may be NULL) to "failed, nothing matched", refuse
+ * a result of unknown version (VO_EINVAL, reason VO_VERIFY_INVALID_ARGUMENT) and require
+ * vo_init() (VO_ENOTINIT, reason VO_VERIFY_NOT_INITIALIZED). `what` names the public
+ * function in the error message. Returns VO_OK or the code to return.
+ */
+int vo__verify_begin(vo_verify_result *r, const char *what);
 /**
  * Record the outcome: sets result->reason, an error message for non-OK reasons, and
  * returns the VO_* code that goes with the reason.

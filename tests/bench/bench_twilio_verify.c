@@ -135,10 +135,11 @@ int main(int argc, char **argv)
         sl += (size_t)snprintf(signing + sl, sizeof(signing) - sl, "%s%s", sorted[i].name,
                                sorted[i].value);
 
-    vo_verify_result res;
+    vo_verify_result res = VO_VERIFY_RESULT_INIT;
     if (vo_webhook_twilio_verify(&res, tokens, 1, URL, sig, ctype, (const unsigned char *)body, body_len) != VO_OK)
         return 1;
-    vo_webhook_twilio_verify(&res, tokens, 1, URL, bad_sig, ctype, (const unsigned char *)body, body_len);
+    if (vo_webhook_twilio_verify(&res, tokens, 1, URL, bad_sig, ctype, (const unsigned char *)body, body_len) != VO_EAUTH)
+        return 1;
     int forms = res.forms_tried;
 
     /* The four measurements are interleaved over several rounds (best of all), so that a

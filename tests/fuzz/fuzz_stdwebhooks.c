@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     const char *secrets[] = {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     int rc = vo_webhook_std_verify(&r, secrets, 1, ff.f[0], ff.f[1], ff.f[2],
                                   (const unsigned char *)ff.f[3], ff.len[3], 1614265330);
     if ((rc == VO_OK) != (r.reason == VO_VERIFY_OK))

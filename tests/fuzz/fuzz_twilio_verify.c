@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *ctype = types[sel % 4];
     const char *tokens[] = {"fuzz-token-primary", "fuzz-token-secondary"};
     const char *sig = (sel & 8) ? NULL : ff.f[2];
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     int rc = vo_webhook_twilio_verify(&r, tokens, 2, ff.f[1], sig, ctype,
                               (const unsigned char *)ff.f[3], ff.len[3]);
     if (rc == VO_OK && r.reason != VO_VERIFY_OK)

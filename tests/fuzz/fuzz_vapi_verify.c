@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.body = (const unsigned char *)ff.f[5];
     req.body_len = ff.len[5];
     const char *secrets[] = {"c2VjcmV0LWtleQ==", "secret"};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     int rc = vo_webhook_vapi_verify(&r, &o, secrets, 2, &req, 1764000000);
     if ((rc == VO_OK) != (r.reason == VO_VERIFY_OK))
         abort();

@@ -244,7 +244,7 @@ static int call_with_version(const char *which, unsigned version)
         r.version = version;
         r.url = "https://example.com/hook";
         const char *secrets[] = {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
-        vo_verify_result res2;
+        vo_verify_result res2 = VO_VERIFY_RESULT_INIT;
         rc = vo_webhook_std_verify_request(&res2, secrets, 1, &r, NOW);
         ck_assert_int_eq(res2.reason, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT
                                                       : VO_VERIFY_MISSING_ID);
@@ -254,7 +254,7 @@ static int call_with_version(const char *which, unsigned version)
         vo_webhook_request r = VO_WEBHOOK_REQUEST_INIT;
         r.url = "https://example.com/hook";
         const char *tokens[] = {TOKEN};
-        vo_verify_result res2;
+        vo_verify_result res2 = VO_VERIFY_RESULT_INIT;
         rc = vo_webhook_twilio_verify_request(&res2, &o, tokens, 1, &r);
         ck_assert_int_eq(res2.reason, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT
                                                       : VO_VERIFY_MISSING_SIGNATURE);
@@ -266,7 +266,7 @@ static int call_with_version(const char *which, unsigned version)
         r.headers = h;
         r.header_count = 1;
         const char *secrets[] = {"s3cret-value"};
-        vo_verify_result res2;
+        vo_verify_result res2 = VO_VERIFY_RESULT_INIT;
         rc = vo_webhook_vapi_verify(&res2, &o, secrets, 1, &r, NOW);
         ck_assert_int_eq(res2.reason, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT : VO_VERIFY_OK);
         if (rc == VO_OK) {
@@ -498,9 +498,10 @@ START_TEST(twin_twilio_verify_options)
     vo_webhook_twilio_options init = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
     ZERO(vo_webhook_twilio_options, zero, VO_WEBHOOK_TWILIO_OPTIONS);
     const char *tokens[] = {TOKEN};
-    vo_verify_result a, b;
+    vo_verify_result a = VO_VERIFY_RESULT_INIT, b = VO_VERIFY_RESULT_INIT;
     memset(&a, 0, sizeof(a)); /* padding too, for the byte comparison */
     memset(&b, 0, sizeof(b));
+    a.version = b.version = VO_VERIFY_RESULT_VERSION;
     ck_assert_vo_ok(vo_webhook_twilio_verify_request(&a, &init, tokens, 1, &req));
     ck_assert_vo_ok(vo_webhook_twilio_verify_request(&b, &zero, tokens, 1, &req));
     ck_assert_int_eq(a.url_form, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
@@ -522,10 +523,11 @@ static int vapi_twins(void (*tweak)(vo_webhook_vapi_options *), const vo_webhook
     tweak(&init);
     tweak(&zero);
     const char *secrets[] = {"hmac-or-token-secret"};
-    vo_verify_result a, b, c;
+    vo_verify_result a = VO_VERIFY_RESULT_INIT, b = VO_VERIFY_RESULT_INIT, c = VO_VERIFY_RESULT_INIT;
     memset(&a, 0, sizeof(a)); /* padding too, for the byte comparisons */
     memset(&b, 0, sizeof(b));
     memset(&c, 0, sizeof(c));
+    a.version = b.version = c.version = VO_VERIFY_RESULT_VERSION;
     int ra = vo_webhook_vapi_verify(&a, &init, secrets, 1, req, now);
     int rb = vo_webhook_vapi_verify(&b, &zero, secrets, 1, req, now);
     ck_assert_int_eq(ra, rb);
@@ -582,7 +584,7 @@ START_TEST(twin_vapi_verify_options)
     req.header_count = 1;
     req.body = (const unsigned char *)body;
     req.body_len = strlen(body);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vapi_twins(to_hmac, &req, NOW, &r), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_TIMESTAMP);
     ck_assert_vo_ok(vapi_twins(to_hmac_omit_ts, &req, NOW, &r)); /* the named weaker choice */

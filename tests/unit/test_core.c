@@ -34,7 +34,7 @@ START_TEST(init_is_reference_counted)
     char id[VO_CORRELATION_ID_SIZE];
     ck_assert_vo_rc(vo_correlation_id_new(id, sizeof(id)), VO_ENOTINIT);
     const char *tokens[] = {"t"};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, "https://a/", "x", NULL, NULL, 0), VO_ENOTINIT);
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), "t", "https://a/", NULL, 0), VO_ENOTINIT);
@@ -54,6 +54,7 @@ START_TEST(error_last_never_null)
     ck_assert_str_eq(e->message, "no error");
     ck_assert_str_eq(e->provider_request_id, "");
     ck_assert_int_eq(e->retry_after_ms, -1);
+    ck_assert_uint_eq(e->version, VO_ERROR_VERSION);
     ck_assert_vo_rc(vo_hex_encode(NULL, 0, NULL, 0), VO_EINVAL);
     e = vo_error_last();
     ck_assert_int_eq(e->code, VO_EINVAL);
@@ -94,7 +95,7 @@ START_TEST(strerror_and_names)
                          VO_ECONFLICT, VO_ESTORAGE, VO_EBUSY, VO_ENETWORK, VO_ETIMEOUT,
                          VO_ERATELIMIT, VO_EUNAVAILABLE, VO_EPROTOCOL, VO_EVALIDATION,
                          VO_EFORBIDDEN, VO_EEXPIRED, VO_ENOTINIT, VO_EUNSUPPORTED,
-                         VO_EINTERNAL};
+                         VO_EINTERNAL, VO_EREQUEST};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         ck_assert_str_ne(vo_strerror(codes[i]), "unknown error");
         ck_assert_str_ne(vo_error_name(codes[i]), "VO_E?");
@@ -115,6 +116,7 @@ typedef struct log_capture {
     char module[32];
     char correlation[VO_CORRELATION_ID_SIZE];
     vo_log_level level;
+    unsigned int version;
 } log_capture;
 
 static void capture(const vo_log_record *rec, void *payload)
@@ -122,6 +124,7 @@ static void capture(const vo_log_record *rec, void *payload)
     log_capture *c = payload;
     c->count++;
     c->level = rec->level;
+    c->version = rec->version;
     snprintf(c->last, sizeof(c->last), "%s", rec->message);
     snprintf(c->module, sizeof(c->module), "%s", rec->module);
     snprintf(c->correlation, sizeof(c->correlation), "%s", rec->correlation_id);
@@ -147,6 +150,16 @@ START_TEST(redaction_patterns)
     check_redacted("secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     check_redacted("using whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw now", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     check_redacted("token 0123456789abcdef0123456789ABCDEF here", "0123456789abcdef0123456789ABCDEF");
+    /* Values still go after the library's words were exempted. */
+    check_redacted("x-auth-token: abc123", "abc123");
+    check_redacted("Authorization: Bearer sk-live-123", "sk-live-123");
+    check_redacted("authorization: basic dXNlcjpwYXNz", "dXNlcjpwYXNz");
+    check_redacted("token=abc", "abc");
+    check_redacted("vo_token=abc", "abc");          /* '=' is a field, even with our prefix */
+    check_redacted("password: \"is\"", "\"is\"");   /* quoted: always a value */
+    check_redacted("secret: hunter2 is wrong", "hunter2");
+    check_redacted("Vo_Secret_X: abc", "abc");       /* not one of our (lowercase) names */
+    check_redacted("secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_MfKQ");
     /* Not secrets: account SIDs (AC + 32 hex), sha256 hex, plain words. */
     char out[256];
     ck_assert_vo_ok(vo_log_redact(out, sizeof(out),
@@ -156,6 +169,37 @@ START_TEST(redaction_patterns)
     ck_assert_str_eq(out, "a long ");
     ck_assert_vo_rc(vo_log_redact(NULL, 8, "x"), VO_EINVAL);
     ck_assert_vo_rc(vo_log_redact(out, 0, "x"), VO_EINVAL);
+}
+END_TEST
+
+static void check_kept(const char *in)
+{
+    char out[512];
+    ck_assert_vo_ok(vo_log_redact(out, sizeof(out), in));
+    ck_assert_msg(strcmp(out, in) == 0, "'%s' became '%s'", in, out);
+}
+
+/* Redaction removes values, never the library's own words. */
+START_TEST(redaction_keeps_library_words)
+{
+    check_kept("vo_vault_secret_get: out is NULL");
+    check_kept("vo_routing_token_resolve: malformed webhook token");
+    check_kept("vo_routing_token_mint: the buffer needs 48 bytes");
+    check_kept("vo_vault_secret_put: tenant and name are required");
+    check_kept("vo_twilio_credentials_secondary_auth_token: credentials is NULL");
+    check_kept("vault token: missing");
+    check_kept("webhook secret: must be whsec_ followed by the base64 of a 24-64 byte key");
+    check_kept("Authorization: Bearer is required");
+    check_kept("the header must start with Bearer and a space");
+    check_kept("api_key: not set");
+    /* and a real value after a kept word still goes */
+    char out[256];
+    ck_assert_vo_ok(vo_log_redact(out, sizeof(out), "vo_vapi_secret_x: out is NULL; token=abc"));
+    ck_assert_str_eq(out, "vo_vapi_secret_x: out is NULL; token=[REDACTED]");
+    /* the message recorded for a NULL argument keeps its words */
+    ck_assert_vo_rc(vo_vault_secret_get(NULL, NULL, NULL, NULL, NULL, 0), VO_EINVAL);
+    ck_assert_ptr_null(strstr(vo_error_last()->message, "[REDACTED]"));
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "vo_vault_secret_get"));
 }
 END_TEST
 
@@ -175,6 +219,7 @@ START_TEST(log_callback_levels_and_redaction)
     ck_assert_int_eq(c.level, VO_LOG_ERROR);
     ck_assert_str_eq(c.module, "http");
     ck_assert_str_eq(c.correlation, "corr-7");
+    ck_assert_uint_eq(c.version, VO_LOG_RECORD_VERSION);
     ck_assert_ptr_null(strstr(c.last, "tok-s3cr3t"));
     ck_assert_str_eq(c.last, "POST /Calls.json AuthToken=[REDACTED] status=401");
     vo_log_set_level(VO_LOG_TRACE);
@@ -330,6 +375,7 @@ static Suite *suite(void)
     tcase_add_test(t, error_is_thread_local);
     tcase_add_test(t, strerror_and_names);
     tcase_add_test(t, redaction_patterns);
+    tcase_add_test(t, redaction_keeps_library_words);
     tcase_add_test(t, log_callback_levels_and_redaction);
     tcase_add_test(t, error_messages_are_redacted);
     tcase_add_test(t, correlation_ids);

@@ -269,6 +269,30 @@ START_TEST(invalid_arguments)
     o.version = VO_HTTP_OPTIONS_VERSION;
     o.timeout_ms = -5;
     ck_assert_vo_rc(vo_http_client_new(&c2, &o), VO_EINVAL);
+    /* What libcurl refuses as too long is VO_ETOOBIG, not "out of memory" */
+    size_t big = 8000001;
+    char *long_text = malloc(big + 1);
+    ck_assert_ptr_nonnull(long_text);
+    memset(long_text, 'a', big);
+    long_text[big] = '\0';
+    vo_http_request lr = VO_HTTP_REQUEST_INIT;
+    lr.base_url = BASE;
+    vo_param lq[] = {{"q", long_text}};
+    lr.query = lq;
+    lr.query_count = 1;
+    ck_assert_vo_rc(vo_http_send(&resp, c, &lr), VO_ETOOBIG);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "libcurl"));
+    lr.query_count = 0;
+    lr.form = lq;
+    lr.form_count = 1;
+    lr.method = "POST";
+    ck_assert_vo_rc(vo_http_send(&resp, c, &lr), VO_ETOOBIG);
+    lr.form_count = 0;
+    long_text[0] = '/';
+    lr.path = long_text; /* each part fits, the whole URL does not */
+    ck_assert_vo_rc(vo_http_send(&resp, c, &lr), VO_ETOOBIG);
+    ck_assert_ptr_null(resp);
+    free(long_text);
     vo_http_client_free(NULL);
     vo_http_response_free(NULL);
     ck_assert_int_eq(vo_http_response_status(NULL), 0);

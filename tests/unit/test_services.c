@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "provider_testutil.h"
+#include "verify_testutil.h"
 
 #define ACCT "AC0123456789abcdef0123456789abcdef"
 #define TOKEN "0f1e2d3c4b5a69780f1e2d3c4b5a6978"
@@ -474,7 +475,7 @@ START_TEST(webhook_routing)
     vo_secret_list_free(sl);
 
     char url[512], tok[128], tenant[VO_VAULT_TENANT_MAX + 1];
-    vo_verify_result res;
+    vo_verify_result res = VO_VERIFY_RESULT_INIT;
     /* Twilio webhook for tenant A, signed with A's token */
     deliver(url, sizeof(url), ta, "voice", TW_SPEC(ACCT));
     token_from_path(tok, sizeof(tok));
@@ -507,7 +508,7 @@ START_TEST(webhook_routing)
     snprintf(forged, sizeof(forged), "%s", ta);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, forged), VO_ENOTFOUND);
-    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, "whk_short"), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, "whk_short"), VO_EREQUEST);
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, NULL), VO_EINVAL);
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, 4, v, ta), VO_ERANGE);
     ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, (vo_webhook_provider)7, &rq, 0), VO_EINVAL);
@@ -523,6 +524,64 @@ START_TEST(webhook_routing)
     ck_assert_vo_ok(vo_routing_token_mint(tc, sizeof(tc), v, "tenant-c"));
     ck_assert_vo_rc(vo_routing_verify(NULL, 0, &res, v, tc, VO_WEBHOOK_VAPI, &rq, time(NULL)), VO_EINVAL);
     ck_assert_int_eq(res.reason, VO_VERIFY_NO_KEY);
+
+    /* Every path of vo_routing_verify() fills the result (pre-filled with garbage),
+     * and maps to 4xx for what came from the network, 500 for the server's own faults. */
+    const char *fn = "vo_routing_verify";
+    deliver(url, sizeof(url), ta2, "voice", TW_SPEC(ACCT));
+    rq = as_request(url);
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
+                                           VO_WEBHOOK_TWILIO, &rq, time(NULL)), VO_OK, VO_VERIFY_OK, 0, fn);
+    ck_assert_int_eq(res.key_index, 0);
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
+                                           (vo_webhook_provider)7, &rq, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, NULL, ta2,
+                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, NULL,
+                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
+                                           VO_WEBHOOK_TWILIO, NULL, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(res, vo_routing_verify(tenant, 4, &res, v, ta2, VO_WEBHOOK_TWILIO, &rq, 0),
+              VO_ERANGE, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, "whk_short",
+                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EREQUEST, VO_VERIFY_MALFORMED_TOKEN, 0,
+              "vo_routing_token_resolve");
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v,
+                                           "../../etc/passwd", VO_WEBHOOK_VAPI, &rq, 0), VO_EREQUEST,
+              VO_VERIFY_MALFORMED_TOKEN, 0, "vo_routing_token_resolve");
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, forged,
+                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_ENOTFOUND, VO_VERIFY_UNKNOWN_TOKEN, 0,
+              "vo_routing_token_resolve");
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta,
+                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_ENOTFOUND, VO_VERIFY_UNKNOWN_TOKEN, 0,
+              "vo_routing_token_resolve");
+    VT_EXPECT(res, vo_routing_verify(NULL, 0, &res, v, tc, VO_WEBHOOK_VAPI, &rq, 0),
+              VO_EINVAL, VO_VERIFY_NO_KEY, 0, fn);
+    /* the request to ta2's URL signed with another account's token */
+    deliver(url, sizeof(url), ta2, "voice", TW_SPEC(ACCT2));
+    rq = as_request(url);
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
+                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EAUTH, VO_VERIFY_MISMATCH, 0,
+              "vo_webhook_twilio_verify_request");
+    /* an over-long URL is the sender's doing: 414, not a 500 */
+    char *long_url = malloc(VO_WEBHOOK_MAX_URL + 128);
+    ck_assert_ptr_nonnull(long_url);
+    int lu = snprintf(long_url, 128, "http://127.0.0.1/hooks/%s/voice?x=", ta2);
+    ck_assert_int_lt(lu, 128);
+    memset(long_url + lu, 'a', VO_WEBHOOK_MAX_URL);
+    long_url[lu + VO_WEBHOOK_MAX_URL] = '\0';
+    rq.url = long_url;
+    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
+                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EREQUEST, VO_VERIFY_URL_TOO_LONG, 0,
+              "vo_webhook_twilio_verify_request");
+    ck_assert_int_eq(vo_verify_http_status(VO_EREQUEST, &res), 414);
+    free(long_url);
+    /* a result that was never initialised is refused, not passed */
+    memset(&res, 0, sizeof(res));
+    ck_assert_vo_rc(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
+                                            VO_WEBHOOK_TWILIO, &rq, 0), VO_EINVAL);
+    ck_assert_int_eq(res.reason, VO_VERIFY_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "vo_verify_result"));
     ck_assert_uint_eq(audit_count(v, "tenant-a", "webhook.token.mint", NULL), 2);
     const char *secrets[] = {TOKEN, TOKEN2, VSECRET, VSECRET2, ta + 4, tb + 4, ta2 + 4};
     audit_has_no(v, secrets, 7);
@@ -548,7 +607,7 @@ static int verify_signed_with(vo_vault *v, const char *wtok, const char *auth_to
     snprintf(tmpl, sizeof(tmpl), TW_SPEC_TOKEN, auth_token);
     deliver(url, sizeof(url), wtok, "status", tmpl);
     vo_webhook_request rq = as_request(url);
-    vo_verify_result res;
+    vo_verify_result res = VO_VERIFY_RESULT_INIT;
     int rc = vo_routing_verify(NULL, 0, &res, v, wtok, VO_WEBHOOK_TWILIO, &rq, time(NULL));
     if (key_index)
         *key_index = res.key_index;

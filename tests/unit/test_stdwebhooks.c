@@ -22,7 +22,7 @@ START_TEST(published_vector)
     ck_assert_vo_ok(vo_webhook_std_sign(sig, sizeof(sig), SECRET, ID, 1614265330,
                                        (const unsigned char *)BODY, strlen(BODY)));
     ck_assert_str_eq(sig, SIG);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify(SECRETS, 1, ID, TS, SIG, BODY, NOW, &r));
     ck_assert_int_eq(r.reason, VO_VERIFY_OK);
     ck_assert_int_eq(r.key_index, 0);
@@ -36,7 +36,7 @@ END_TEST
 
 START_TEST(tampering_fails)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, SIG, "{\"test\": 2432232315}", NOW, &r), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
     ck_assert_vo_rc(verify(SECRETS, 1, "msg_other", TS, SIG, BODY, NOW, &r), VO_EAUTH);
@@ -48,7 +48,7 @@ END_TEST
 
 START_TEST(tolerance_both_ways)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify(SECRETS, 1, ID, TS, SIG, BODY, NOW + 300, &r));
     ck_assert_vo_ok(verify(SECRETS, 1, ID, TS, SIG, BODY, NOW - 300, &r));
     ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, SIG, BODY, NOW + 301, &r), VO_EEXPIRED);
@@ -60,7 +60,7 @@ END_TEST
 
 START_TEST(multiple_signatures_and_secrets)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     const char *multi = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v2,whatever  "
                         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
     ck_assert_vo_ok(verify(SECRETS, 1, ID, TS, multi, BODY, NOW, &r));
@@ -77,7 +77,7 @@ END_TEST
 
 START_TEST(strict_parsing)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     const char *bad_ts[] = {"", "+1614265330", "1614265330 ", "1614265330.0", "0x10",
                             "-1614265330", "99999999999999999999"};
     for (size_t i = 0; i < sizeof(bad_ts) / sizeof(bad_ts[0]); i++) {
@@ -103,7 +103,7 @@ END_TEST
 
 START_TEST(secrets_validated)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     char sig[VO_WEBHOOK_STD_SIGNATURE_SIZE];
     /* 23-byte and 65-byte keys are outside 24..64; invalid base64 too. */
     const char *bad[] = {"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "whsec_", "whsec_!!!!",
@@ -147,7 +147,7 @@ START_TEST(generated_secret_round_trip)
     req.header_count = 3;
     req.body = (const unsigned char *)"{}";
     req.body_len = 2;
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_std_verify_request(&r, s, 1, &req, 1700000000));
     req.header_count = 2;
     ck_assert_vo_rc(vo_webhook_std_verify_request(&r, s, 1, &req, 1700000000), VO_EAUTH);

@@ -43,7 +43,7 @@ END_TEST
 
 START_TEST(vector_verify_form_body)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify_form(URL, EXPECTED, &r));
     ck_assert_int_eq(r.reason, VO_VERIFY_OK);
     ck_assert_int_eq(r.key_index, 0);
@@ -54,7 +54,7 @@ END_TEST
 
 START_TEST(vector_port_removed)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify_form("https://mycompany.com:1234/myapp.php?foo=1&bar=2", EXPECTED, &r));
     ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     ck_assert_int_eq(r.forms_tried, 2);
@@ -67,7 +67,7 @@ START_TEST(vector_port_kept)
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
     ck_assert_str_eq(sig, "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=");
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify_form(url, sig, &r));
     ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
 }
@@ -79,7 +79,7 @@ START_TEST(vector_userinfo)
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
     ck_assert_str_eq(sig, "CukzLTc1tT5dXEDIHm/tKBanW10=");
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify_form(url, sig, &r));
     /* The port-added form keeps the user info. */
     ck_assert_vo_ok(verify_form("https://user:pass@mycompany.com:443/myapp.php?foo=1&bar=2",
@@ -98,7 +98,7 @@ START_TEST(vector_repeated_keys)
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, p, 5));
     ck_assert_str_eq(sig, "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
     const char *body = "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234";
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT,
                                      (const unsigned char *)body, strlen(body)));
 }
@@ -118,7 +118,7 @@ START_TEST(vector_json_body)
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, JSON_URL, NULL, 0));
     ck_assert_str_eq(sig, "a9nBmqA0ju/hNViExpshrM61xv4=");
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, JSON_URL, sig, "application/json",
                                      (const unsigned char *)JSON_BODY, strlen(JSON_BODY)));
     ck_assert_int_eq(r.reason, VO_VERIFY_OK);
@@ -131,7 +131,7 @@ START_TEST(json_body_one_byte_changed)
     memcpy(body, JSON_BODY, sizeof(body));
     for (size_t i = 0; i < strlen(body); i++) {
         body[i] ^= 0x01;
-        vo_verify_result r;
+        vo_verify_result r = VO_VERIFY_RESULT_INIT;
         ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, JSON_URL,
                                          "a9nBmqA0ju/hNViExpshrM61xv4=", "application/json",
                                          (const unsigned char *)body, strlen(body)),
@@ -146,7 +146,7 @@ START_TEST(json_body_without_hash_rejected)
 {
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, NULL, 0));
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     /* A valid URL-only signature must not let an unhashed JSON body through. */
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, "application/json",
                                      (const unsigned char *)JSON_BODY, strlen(JSON_BODY)),
@@ -166,7 +166,8 @@ END_TEST
 
 START_TEST(signature_wrong_empty_missing)
 {
-    vo_verify_result r1, r2, r3, r4;
+    vo_verify_result r1 = VO_VERIFY_RESULT_INIT, r2 = VO_VERIFY_RESULT_INIT,
+                     r3 = VO_VERIFY_RESULT_INIT, r4 = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(verify_form(URL, "WRONG_SIGNATURE", &r1), VO_EAUTH);
     ck_assert_vo_rc(verify_form(URL, "", &r2), VO_EAUTH);
     ck_assert_vo_rc(verify_form(URL, NULL, &r3), VO_EAUTH);
@@ -192,7 +193,7 @@ START_TEST(signature_noncanonical_base64)
     /* Last base64 digit with non-zero trailing bits: the same bytes, another spelling. */
     char sig[] = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
     sig[26] = '9';
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(verify_form(URL, sig, &r), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
     /* Surrounding whitespace of a header value is tolerated. */
@@ -202,7 +203,7 @@ END_TEST
 
 START_TEST(no_token_is_error)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, NULL, 0, URL, EXPECTED, FORM_CT,
                                      (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
                     VO_EINVAL);
@@ -222,7 +223,7 @@ END_TEST
 START_TEST(several_tokens)
 {
     const char *tokens[] = {"old-primary-token", TOKEN};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, tokens, 2, URL, EXPECTED, FORM_CT,
                                      (const unsigned char *)FORM_BODY, strlen(FORM_BODY)));
     ck_assert_int_eq(r.key_index, 1);
@@ -239,7 +240,7 @@ END_TEST
 
 START_TEST(null_arguments)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, NULL, EXPECTED, FORM_CT, NULL, 0), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_URL);
@@ -271,7 +272,7 @@ START_TEST(malformed_urls)
                          "https://host:12a/x", "https://[::1/x", "https://[::1]x/y",
                          "1http://host/"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        vo_verify_result r;
+        vo_verify_result r = VO_VERIFY_RESULT_INIT;
         ck_assert_vo_rc(verify_form(bad[i], EXPECTED, &r), VO_EINVAL);
         ck_assert_msg(r.reason == VO_VERIFY_MALFORMED_URL, "url '%s' reason %s", bad[i],
                       vo_verify_reason_name(r.reason));
@@ -284,7 +285,7 @@ static void check_form(const char *signed_url, const char *seen_url, int form)
 {
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, signed_url, PARAMS, 5));
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     int rc = verify_form(seen_url, sig, &r);
     ck_assert_msg(rc == VO_OK, "signed '%s', seen '%s': %s", signed_url, seen_url,
                   vo_verify_reason_name(r.reason));
@@ -327,7 +328,7 @@ START_TEST(url_forms_no_case_folding)
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, "HTTPS://Example.COM/Hook",
                                         PARAMS, 5));
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify_form("HTTPS://Example.COM/Hook", sig, &r));
     ck_assert_vo_rc(verify_form("https://example.com/Hook", sig, &r), VO_EAUTH);
     /* The default port is still known for an upper-case scheme. */
@@ -355,7 +356,7 @@ END_TEST
 
 START_TEST(url_forms_distinct_only)
 {
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     /* No port and a query that the legacy form leaves unchanged: two distinct forms. */
     ck_assert_vo_rc(verify_form(URL, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r), VO_EAUTH);
     ck_assert_int_eq(r.forms_tried, 2);
@@ -378,7 +379,7 @@ START_TEST(percent_encoded_and_utf8_values)
     const char *url = "https://example.com/caf%C3%A9/\xE2\x98\x83?x=%20";
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, p, 3));
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig,
                                      "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
                                      (const unsigned char *)body, strlen(body)));
@@ -394,14 +395,14 @@ START_TEST(malformed_form_body)
 {
     const char *bodies[] = {"a=%", "a=%4", "a=%zz", "a=%00", "%G0=1"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-        vo_verify_result r;
+        vo_verify_result r = VO_VERIFY_RESULT_INIT;
         ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT,
                                          (const unsigned char *)bodies[i], strlen(bodies[i])),
                         VO_EPARSE);
         ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_BODY);
     }
     const unsigned char nul_body[] = {'a', '=', 0, 'b'};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, nul_body, 4),
                     VO_EPARSE);
 }
@@ -413,7 +414,7 @@ START_TEST(huge_body)
     unsigned char *body = malloc(n);
     ck_assert_ptr_nonnull(body);
     memset(body, 'a', n);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, body, n), VO_ETOOBIG);
     ck_assert_int_eq(r.reason, VO_VERIFY_BODY_TOO_LARGE);
     /* Just under the limit: parsed, and simply not matching. */
@@ -439,7 +440,7 @@ START_TEST(get_request_without_body)
     const char *url = "https://example.com/status?CallSid=CA1&CallStatus=completed";
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, NULL, 0));
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig, NULL, NULL, 0));
     /* An empty form body is the same as no parameters. */
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig, FORM_CT, NULL, 0));
@@ -456,7 +457,7 @@ START_TEST(request_api_headers)
     req.header_count = 3;
     req.body = (const unsigned char *)FORM_BODY;
     req.body_len = strlen(FORM_BODY);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &req));
     /* Two different signature headers are ambiguous. */
     vo_param h2[] = {{"Content-Type", FORM_CT}, {"X-Twilio-Signature", EXPECTED},
@@ -484,9 +485,10 @@ END_TEST
 START_TEST(error_message_has_no_secret)
 {
     const char *tokens[] = {"0123456789abcdef0123456789abcdef"};
-    vo_verify_result r;
-    vo_webhook_twilio_verify(&r, tokens, 1, URL, EXPECTED, FORM_CT,
-                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY));
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
+                    VO_EAUTH);
     ck_assert_ptr_null(strstr(vo_error_last()->message, tokens[0]));
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "mismatch"));
 }

@@ -39,7 +39,7 @@ START_TEST(shared_secret)
     const char *secrets[] = {"old-secret", "s3cret-value"};
     vo_param h[] = {{"X-Vapi-Secret", "s3cret-value"}};
     vo_webhook_request req = request(h, 1);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_vapi_verify(&r, NULL, secrets, 2, &req, NOW));
     ck_assert_int_eq(r.key_index, 1);
     h[0].value = "s3cret-valuf";
@@ -69,7 +69,7 @@ START_TEST(custom_header_name)
     const char *secrets[] = {"abc"};
     vo_param h[] = {{"x-vapi-secret", "abc"}};
     vo_webhook_request req = request(h, 1);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
     h[0].name = "x-my-secret";
@@ -84,7 +84,7 @@ START_TEST(bearer)
     const char *secrets[] = {"tok-123"};
     vo_param h[] = {{"Authorization", "Bearer tok-123"}};
     vo_webhook_request req = request(h, 1);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     h[0].value = "bearer   tok-123 ";
     ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
@@ -115,7 +115,7 @@ START_TEST(hmac_default_sha256_hex)
     expected(sig, sizeof(sig), EVP_sha256(), "hmac-key", 8, payload, 0);
     vo_param h[] = {{"x-signature", sig}, {"x-timestamp", ts}};
     vo_webhook_request req = request(h, 2);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     ck_assert_int_eq(r.timestamp, NOW);
     /* Our signer agrees with OpenSSL. */
@@ -154,7 +154,7 @@ START_TEST(hmac_milliseconds_and_missing_timestamp)
     expected(sig, sizeof(sig), EVP_sha256(), "k", 1, payload, 0);
     vo_param h[] = {{"x-signature", sig}, {"x-timestamp", ts}};
     vo_webhook_request req = request(h, 2);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW + 10));
     ck_assert_int_eq(r.timestamp, NOW);
     req.header_count = 1;
@@ -212,7 +212,7 @@ START_TEST(hmac_variants)
         vo_param h[] = {{"x-hub-signature", sig}, {"x-hub-time", ts}, {"svix-id", "msg_1"}};
         vo_webhook_request req = request(h, 3);
         const char *secrets[] = {"wrong", "key-1"};
-        vo_verify_result r;
+        vo_verify_result r = VO_VERIFY_RESULT_INIT;
         int rc = vo_webhook_vapi_verify(&r, &o, secrets, 2, &req, NOW);
         ck_assert_msg(rc == VO_OK, "case %zu: %s", i, vo_verify_reason_name(r.reason));
         ck_assert_int_eq(r.key_index, 1);
@@ -244,7 +244,7 @@ START_TEST(hmac_base64_secret)
     vo_param h[] = {{"x-signature", sig}, {"x-timestamp", "1764000000"}};
     vo_webhook_request req = request(h, 2);
     const char *secrets[] = {b64};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     const char *bad[] = {"not base64!"};
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, bad, 1, &req, NOW), VO_EINVAL);
@@ -261,14 +261,14 @@ START_TEST(hmac_malformed_signatures)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         vo_param h[] = {{"x-signature", bad[i]}, {"x-timestamp", "1764000000"}};
         vo_webhook_request req = request(h, 2);
-        vo_verify_result r;
+        vo_verify_result r = VO_VERIFY_RESULT_INIT;
         ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
         ck_assert(r.reason == VO_VERIFY_MALFORMED_SIGNATURE || r.reason == VO_VERIFY_EMPTY_SIGNATURE);
     }
     /* Two different signature headers are ambiguous. */
     vo_param h[] = {{"x-signature", "aa"}, {"X-Signature", "bb"}, {"x-timestamp", "1764000000"}};
     vo_webhook_request req = request(h, 3);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
 }
@@ -279,7 +279,7 @@ START_TEST(invalid_options)
     const char *secrets[] = {"k"};
     vo_param h[] = {{"x-vapi-secret", "k"}};
     vo_webhook_request req = request(h, 1);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     o.version = 99;
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EINVAL);
@@ -318,7 +318,7 @@ START_TEST(body_limit)
     const char *secrets[] = {"k"};
     vo_param h[] = {{"x-vapi-secret", "k"}};
     vo_webhook_request req = request(h, 1);
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_ETOOBIG);
     ck_assert_int_eq(r.reason, VO_VERIFY_BODY_TOO_LARGE);
 }
