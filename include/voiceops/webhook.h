@@ -359,7 +359,8 @@ VO_EXTERN int vo_webhook_std_secret_new(char *out, size_t out_size);
  *
  * All zero apart from the version (and NULL options) is the safe default: no proxy is
  * trusted, so no forwarded header is ever read; the URL is the app's own scheme, the `Host`
- * header and the request target. The strings are read during the call only.
+ * header and the request target. Version 0 is refused (VO_EINVAL). The strings are read
+ * during the call only.
  */
 typedef struct vo_public_url_options {
     unsigned int version;          /**< VO_PUBLIC_URL_OPTIONS_VERSION */
