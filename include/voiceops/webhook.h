@@ -341,17 +341,18 @@ VO_EXTERN int vo_webhook_std_secret_new(char *out, size_t out_size);
 /* ------------------------------------------------------------------------------------ */
 
 /**
- * @name Forwarded headers honoured from trusted proxies (vo_public_url_options.forwarded_headers)
- * A header is read only when its bit is set AND the immediate peer is a trusted proxy. Set
- * only the headers your proxies themselves set or overwrite: a proxy that passes a header
- * through untouched lets any client choose its value.
+ * @name Forwarded headers read from trusted proxies
+ * Bits of vo_public_url_options.forwarded_headers. A header is read only when its bit is
+ * set AND the immediate peer is a trusted proxy. Set only the headers your proxies
+ * themselves set or overwrite: a proxy that passes a header through untouched lets any
+ * client choose its value.
  * @{
  */
-#define VO_PUBLIC_URL_FORWARDED          0x01u /**< RFC 7239 `Forwarded` (proto=, host=, for=) */
-#define VO_PUBLIC_URL_X_FORWARDED_PROTO  0x02u /**< `X-Forwarded-Proto` */
-#define VO_PUBLIC_URL_X_FORWARDED_HOST   0x04u /**< `X-Forwarded-Host` */
-#define VO_PUBLIC_URL_X_FORWARDED_PORT   0x08u /**< `X-Forwarded-Port` */
-#define VO_PUBLIC_URL_X_FORWARDED_PREFIX 0x10u /**< `X-Forwarded-Prefix` (path prefix a proxy stripped) */
+#define VO_PUBLIC_URL_FORWARDED 0x01u          /**< RFC 7239 `Forwarded` (proto, host, for) */
+#define VO_PUBLIC_URL_X_FORWARDED_PROTO 0x02u  /**< `X-Forwarded-Proto` */
+#define VO_PUBLIC_URL_X_FORWARDED_HOST 0x04u   /**< `X-Forwarded-Host` */
+#define VO_PUBLIC_URL_X_FORWARDED_PORT 0x08u   /**< `X-Forwarded-Port` */
+#define VO_PUBLIC_URL_X_FORWARDED_PREFIX 0x10u /**< `X-Forwarded-Prefix`: stripped path */
 /** @} */
 
 /**
@@ -363,7 +364,7 @@ VO_EXTERN int vo_webhook_std_secret_new(char *out, size_t out_size);
  * during the call only.
  */
 typedef struct vo_public_url_options {
-    unsigned int version;          /**< VO_PUBLIC_URL_OPTIONS_VERSION */
+    unsigned int version; /**< VO_PUBLIC_URL_OPTIONS_VERSION */
     /** The public base URL `scheme://host[:port][/prefix]` (http or https, no user info, query
      *  or fragment). When set, the URL is this base joined with the request target, and no
      *  header is read (neither forwarded headers nor `Host`). NULL or "" = not set. */
@@ -436,10 +437,9 @@ VO_EXTERN int vo_public_url_options_init(vo_public_url_options *opts, unsigned i
  *         Thread-safe; keeps no state; needs no vo_init().
  */
 VO_EXTERN int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
-                                  const vo_public_url_options *opts,
-                                  const char *peer_address, const char *scheme,
-                                  const char *target, const vo_param *headers,
-                                  size_t header_count);
+                                  const vo_public_url_options *opts, const char *peer_address,
+                                  const char *scheme, const char *target,
+                                  const vo_param *headers, size_t header_count);
 
 #ifdef __cplusplus
 }

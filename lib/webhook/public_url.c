@@ -75,7 +75,8 @@ static int range_parse(const char *s, size_t index, ip_range *out)
     if (!ip_parse(s, alen, &out->a))
         return vo__error_set(VO_EINVAL,
                              FN ": trusted_proxies[%zu] \"%.64s\" is not an IPv4 or IPv6 "
-                             "address or CIDR range", index, s);
+                                "address or CIDR range",
+                             index, s);
     unsigned int max = out->a.family == 4 ? 32 : 128;
     /* "::ffff:10.0.0.0/104" was turned into IPv4 by ip_parse: rebase its prefix. */
     bool mapped = out->a.family == 4 && memchr(s, ':', alen);
@@ -98,7 +99,8 @@ static int range_parse(const char *s, size_t index, ip_range *out)
         if (!ok || v > max)
             return vo__error_set(VO_EINVAL,
                                  FN ": trusted_proxies[%zu] \"%.64s\" has an invalid prefix "
-                                 "length", index, s);
+                                    "length",
+                                 index, s);
         out->prefix = v;
     }
     size_t nbytes = out->a.family == 4 ? 4 : 16;
@@ -106,7 +108,8 @@ static int range_parse(const char *s, size_t index, ip_range *out)
         if (out->a.b[bit / 8] & (0x80u >> (bit % 8)))
             return vo__error_set(VO_EINVAL,
                                  FN ": trusted_proxies[%zu] \"%.64s\" has bits set after "
-                                 "its prefix length (write the network address)", index, s);
+                                    "its prefix length (write the network address)",
+                                 index, s);
     return VO_OK;
 }
 
@@ -218,8 +221,8 @@ static bool host_parse(const char *h, size_t len, host_parts *out)
         end = 0;
         while (end < len && h[end] != ':') {
             char c = h[end];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-                  c == '-' || c == '.' || c == '_' || c == '~'))
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' ||
+                  c == '.' || c == '_' || c == '~'))
                 return false;
             end++;
         }
@@ -295,7 +298,7 @@ static span trim(const char *p, size_t len)
 
 typedef struct rlist {
     const vo_param *h;
-    size_t hi;        /* headers before this index are still to be read */
+    size_t hi; /* headers before this index are still to be read */
     const char *name;
     const char *start; /* current value, NULL when none is being read */
     const char *pos;   /* end of the unread part of the current value */
@@ -493,9 +496,10 @@ static bool fwd_unquote(const fwd_value *v, char *buf, size_t size, size_t *len)
 
 /* ---- options ------------------------------------------------------------------------- */
 
-#define ALL_FLAGS (VO_PUBLIC_URL_FORWARDED | VO_PUBLIC_URL_X_FORWARDED_PROTO | \
-                   VO_PUBLIC_URL_X_FORWARDED_HOST | VO_PUBLIC_URL_X_FORWARDED_PORT | \
-                   VO_PUBLIC_URL_X_FORWARDED_PREFIX)
+#define ALL_FLAGS                                                    \
+  (VO_PUBLIC_URL_FORWARDED | VO_PUBLIC_URL_X_FORWARDED_PROTO |       \
+   VO_PUBLIC_URL_X_FORWARDED_HOST | VO_PUBLIC_URL_X_FORWARDED_PORT | \
+   VO_PUBLIC_URL_X_FORWARDED_PREFIX)
 
 int vo_public_url_options_init(vo_public_url_options *opts, unsigned int version)
 {
@@ -504,8 +508,8 @@ int vo_public_url_options_init(vo_public_url_options *opts, unsigned int version
     if (version == 0 || version > VO_PUBLIC_URL_OPTIONS_VERSION)
         return vo__error_set(VO_EINVAL,
                              "vo_public_url_options_init: unknown vo_public_url_options "
-                             "version %u (this library knows 1 to %u)", version,
-                             VO_PUBLIC_URL_OPTIONS_VERSION);
+                             "version %u (this library knows 1 to %u)",
+                             version, VO_PUBLIC_URL_OPTIONS_VERSION);
     vo_public_url_options d = VO_PUBLIC_URL_OPTIONS_INIT;
     d.version = version;
     *opts = d;
@@ -532,14 +536,14 @@ static int base_parse(const char *u, base_parts *out)
     if (!host_parse(a, (size_t)(e - a), &hp))
         return vo__error_set(VO_EINVAL,
                              FN ": base_url has an invalid host or port (a name, an IPv4 "
-                             "address or a bracketed IPv6 address; port 1-65535)");
+                                "address or a bracketed IPv6 address; port 1-65535)");
     out->authority.p = a;
     out->authority.len = (size_t)(e - a);
     size_t plen = strlen(e);
     if (plen && !path_ok(e, plen))
         return vo__error_set(VO_EINVAL,
                              FN ": base_url may only add a path prefix (no query, fragment, "
-                             "white space or non-ASCII bytes)");
+                                "white space or non-ASCII bytes)");
     while (plen && e[plen - 1] == '/')
         plen--;
     out->prefix.p = e;
@@ -588,7 +592,8 @@ static int request_host(const vo_param *headers, size_t count, span *out)
     for (int k = 0; k < 2; k++) {
         const char *v = NULL;
         for (size_t i = 0; headers && i < count; i++) {
-            if (!headers[i].name || !headers[i].value || !vo__str_ieq(headers[i].name, names[k]))
+            if (!headers[i].name || !headers[i].value ||
+                !vo__str_ieq(headers[i].name, names[k]))
                 continue;
             if (v)
                 return vo__error_set(VO_EPARSE, FN ": the request has more than one %s header",
@@ -604,7 +609,7 @@ static int request_host(const vo_param *headers, size_t count, span *out)
 }
 
 typedef struct fwd_result {
-    span proto;   /* from a header, unvalidated */
+    span proto; /* from a header, unvalidated */
     span host;
     bool proto_set, host_set;
     span port;
@@ -615,8 +620,8 @@ typedef struct fwd_result {
 
 /* Scheme and host from RFC 7239 Forwarded, walking trusted hops right to left. Sets
  * *found when a Forwarded header with at least one element is present. */
-static int from_forwarded(const trust *t, const vo_param *headers, size_t count,
-                          fwd_result *r, bool *found, size_t *hops)
+static int from_forwarded(const trust *t, const vo_param *headers, size_t count, fwd_result *r,
+                          bool *found, size_t *hops)
 {
     fwd_list l = {NULL, 0, 0};
     bool oom = false;
@@ -626,7 +631,8 @@ static int from_forwarded(const trust *t, const vo_param *headers, size_t count,
             continue;
         if (!fwd_parse_value(&l, headers[i].value, &oom)) {
             rc = oom ? vo__error_set(VO_ENOMEM, FN ": out of memory")
-                     : vo__error_set(VO_EPARSE, FN ": malformed Forwarded header from a "
+                     : vo__error_set(VO_EPARSE, FN
+                                     ": malformed Forwarded header from a "
                                      "trusted proxy (RFC 7239: name=token or "
                                      "name=\"quoted\", pairs split by ';', elements by ',')");
             goto done;
@@ -701,7 +707,8 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
     if (opts->version == 0 || opts->version > VO_PUBLIC_URL_OPTIONS_VERSION)
         return vo__error_set(VO_EINVAL,
                              FN ": unknown vo_public_url_options version %u (this library "
-                             "knows 1 to %u)", opts->version, VO_PUBLIC_URL_OPTIONS_VERSION);
+                                "knows 1 to %u)",
+                             opts->version, VO_PUBLIC_URL_OPTIONS_VERSION);
     if (!out && out_size)
         return vo__error_set(VO_EINVAL, FN ": out is NULL but out_size is not 0");
     if (!target)
@@ -713,11 +720,11 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
                              opts->forwarded_headers & ~ALL_FLAGS);
     if (opts->trusted_proxy_count && !opts->trusted_proxies)
         return vo__error_set(VO_EINVAL, FN ": trusted_proxies is NULL but "
-                             "trusted_proxy_count is not 0");
+                                           "trusted_proxy_count is not 0");
     if (opts->trusted_proxy_count && !opts->forwarded_headers)
         return vo__error_set(VO_EINVAL,
                              FN ": trusted proxies are configured but forwarded_headers is 0: "
-                             "name the headers your proxies set (VO_PUBLIC_URL_*)");
+                                "name the headers your proxies set (VO_PUBLIC_URL_*)");
     bool has_base = opts->base_url && opts->base_url[0];
     base_parts base;
     if (has_base) {
@@ -751,7 +758,7 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
     if (!target_ok(target)) {
         rc = vo__error_set(VO_EPARSE,
                            FN ": the request target is not in origin form (/path?query, "
-                           "visible ASCII, no fragment)");
+                              "visible ASCII, no fragment)");
         goto done;
     }
     span target_s = S(target);
@@ -792,7 +799,7 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
     const char *final_scheme = own_scheme;
     if (fr->proto_set && !scheme_parse(fr->proto.p, fr->proto.len, &final_scheme)) {
         rc = vo__error_set(VO_EPARSE, FN ": the forwarded protocol from a trusted proxy is "
-                           "not http or https");
+                                         "not http or https");
         goto free_fr;
     }
     span host_text = fr->host;
@@ -806,22 +813,23 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
     if (!host_parse(host_text.p, host_text.len, &hp)) {
         rc = vo__error_set(VO_EPARSE,
                            FN ": %s is not a valid host (a name, an IPv4 address or a "
-                           "bracketed IPv6 address, optional port 1-65535; no user info or "
-                           "white space)", from);
+                              "bracketed IPv6 address, optional port 1-65535; no user info or "
+                              "white space)",
+                           from);
         goto free_fr;
     }
     span port = hp.port;
     if (fr->port.len) {
         if (!port_ok(fr->port.p, fr->port.len)) {
             rc = vo__error_set(VO_EPARSE, FN ": X-Forwarded-Port from a trusted proxy is not "
-                               "a port number (1-65535)");
+                                             "a port number (1-65535)");
             goto free_fr;
         }
         const char *def;
         size_t dlen = default_port_len(final_scheme, &def);
         bool is_default = fr->port.len == dlen && memcmp(fr->port.p, def, dlen) == 0;
-        bool same = hp.port.len == fr->port.len &&
-                    memcmp(hp.port.p, fr->port.p, fr->port.len) == 0;
+        bool same =
+            hp.port.len == fr->port.len && memcmp(hp.port.p, fr->port.p, fr->port.len) == 0;
         if (!same)
             port = is_default ? (span){NULL, 0} : fr->port;
     }
@@ -829,7 +837,7 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
     if (fr->prefix.len) {
         if (!path_ok(fr->prefix.p, fr->prefix.len)) {
             rc = vo__error_set(VO_EPARSE, FN ": X-Forwarded-Prefix from a trusted proxy is "
-                               "not a path (/prefix)");
+                                             "not a path (/prefix)");
             goto free_fr;
         }
         prefix = fr->prefix;
@@ -838,7 +846,7 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
     }
     {
         span parts[7] = {S(final_scheme), S("://"), hp.name, port.len ? S(":") : S(""), port,
-                         prefix, target_s};
+                         prefix,          target_s};
         rc = emit(out, out_size, out_len, parts, 7);
     }
 free_fr:

@@ -81,19 +81,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Exactly len + 1 bytes suffice; len do not. */
         char *exact = malloc(len + 1);
         size_t len2 = 0;
-        if (!exact || vo_public_url_build(exact, len + 1, &len2, &o, peer, scheme, target, h,
-                                          hn) != VO_OK || len2 != len || strcmp(exact, out))
+        if (!exact ||
+            vo_public_url_build(exact, len + 1, &len2, &o, peer, scheme, target, h, hn) !=
+                VO_OK ||
+            len2 != len || strcmp(exact, out))
             abort();
         if (vo_public_url_build(exact, len, &len2, &o, peer, scheme, target, h, hn) !=
-                VO_ERANGE || len2 != len || exact[0] != '\0')
+                VO_ERANGE ||
+            len2 != len || exact[0] != '\0')
             abort();
         free(exact);
         /* From a peer that is certainly not trusted, the forwarded headers are not read:
          * the same result as with no proxy configured at all. */
         if (!o.base_url) {
             char a[1024], b[1024];
-            int ra = vo_public_url_build(a, sizeof(a), NULL, &o, "203.0.113.7", scheme,
-                                         target, h, hn);
+            int ra = vo_public_url_build(a, sizeof(a), NULL, &o, "203.0.113.7", scheme, target,
+                                         h, hn);
             int rb = vo_public_url_build(b, sizeof(b), NULL, NULL, "203.0.113.7", scheme,
                                          target, h, hn);
             if (ra != rb || (ra == VO_OK && strcmp(a, b) != 0))

@@ -17,7 +17,7 @@ static void expect_url_(int line, const vo_public_url_options *o, const char *pe
     ck_assert_uint_eq(len, strlen(want));
 }
 #define EXPECT(o, peer, scheme, target, h, want) \
-    expect_url_(__LINE__, o, peer, scheme, target, h, N(h), want)
+  expect_url_(__LINE__, o, peer, scheme, target, h, N(h), want)
 
 /* Expect a failure code; the output is emptied and the message is the library's own. */
 static void expect_rc_(int line, const vo_public_url_options *o, const char *peer,
@@ -26,8 +26,8 @@ static void expect_rc_(int line, const vo_public_url_options *o, const char *pee
 {
     char out[512] = "sentinel";
     int rc = vo_public_url_build(out, sizeof(out), NULL, o, peer, scheme, target, h, hc);
-    ck_assert_msg(rc == want, "line %d: got %s (%s, url %s), want %s", line,
-                  vo_error_name(rc), vo_error_last()->message, out, vo_error_name(want));
+    ck_assert_msg(rc == want, "line %d: got %s (%s, url %s), want %s", line, vo_error_name(rc),
+                  vo_error_last()->message, out, vo_error_name(want));
     ck_assert_str_eq(out, "");
     ck_assert_int_eq(vo_error_last()->code, want);
     ck_assert_msg(strstr(vo_error_last()->message, "vo_public_url_build") != NULL,
@@ -35,7 +35,7 @@ static void expect_rc_(int line, const vo_public_url_options *o, const char *pee
     ck_assert_ptr_null(strstr(vo_error_last()->message, "REDACTED"));
 }
 #define EXPECT_RC(o, peer, scheme, target, h, want) \
-    expect_rc_(__LINE__, o, peer, scheme, target, h, N(h), want)
+  expect_rc_(__LINE__, o, peer, scheme, target, h, N(h), want)
 
 static const char *const private_nets[] = {"10.0.0.0/8", "192.168.1.1", "fd00::/8"};
 
@@ -48,8 +48,9 @@ static vo_public_url_options trusting(unsigned int flags)
     return o;
 }
 
-#define XF_ALL (VO_PUBLIC_URL_X_FORWARDED_PROTO | VO_PUBLIC_URL_X_FORWARDED_HOST | \
-                VO_PUBLIC_URL_X_FORWARDED_PORT)
+#define XF_ALL                                                        \
+  (VO_PUBLIC_URL_X_FORWARDED_PROTO | VO_PUBLIC_URL_X_FORWARDED_HOST | \
+   VO_PUBLIC_URL_X_FORWARDED_PORT)
 
 START_TEST(no_proxy_uses_host_and_own_scheme)
 {
@@ -59,7 +60,8 @@ START_TEST(no_proxy_uses_host_and_own_scheme)
            "http://voice.example.com/twilio/voice?Tenant=a%20b");
     /* The scheme is lowercased; host, path and query are kept byte for byte. */
     vo_param h2[] = {{"HOST", "Voice.Example.COM:8080"}};
-    EXPECT(NULL, NULL, "HTTPS", "/A/%7e/b?Q=%2F", h2, "https://Voice.Example.COM:8080/A/%7e/b?Q=%2F");
+    EXPECT(NULL, NULL, "HTTPS", "/A/%7e/b?Q=%2F", h2,
+           "https://Voice.Example.COM:8080/A/%7e/b?Q=%2F");
     /* An explicit default port is what the client sent: kept. */
     vo_param h3[] = {{"Host", "example.com:443"}};
     EXPECT(NULL, NULL, "https", "/", h3, "https://example.com:443/");
@@ -129,34 +131,36 @@ END_TEST
  * to X-Forwarded-For and passes Host through. The rebuilt URL verifies Twilio's signature. */
 START_TEST(tls_terminated_at_balancer)
 {
-    vo_public_url_options o = trusting(VO_PUBLIC_URL_X_FORWARDED_PROTO |
-                                       VO_PUBLIC_URL_X_FORWARDED_PORT);
+    vo_public_url_options o =
+        trusting(VO_PUBLIC_URL_X_FORWARDED_PROTO | VO_PUBLIC_URL_X_FORWARDED_PORT);
     vo_param h[] = {{"Host", "voice.example.com"},
                     {"X-Forwarded-For", "54.172.60.1"},
                     {"X-Forwarded-Proto", "https"},
                     {"X-Forwarded-Port", "443"},
                     {"Content-Type", "application/x-www-form-urlencoded"}};
-    EXPECT(&o, "10.0.3.17", "http", "/twilio/voice", h, "https://voice.example.com/twilio/voice");
+    EXPECT(&o, "10.0.3.17", "http", "/twilio/voice", h,
+           "https://voice.example.com/twilio/voice");
 
     char url[256];
     ck_assert_vo_ok(vo_public_url_build(url, sizeof(url), NULL, &o, "10.0.3.17", "http",
                                         "/twilio/voice", h, N(h)));
     const char *token = "12345678901234567890123456789012";
     vo_param params[] = {{"CallSid", "CA123"}, {"From", "+15551230000"}};
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), token,
-                                        "https://voice.example.com/twilio/voice", params, 2));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(
+        sig, sizeof(sig), token, "https://voice.example.com/twilio/voice", params, 2));
     const char *body = "CallSid=CA123&From=%2B15551230000";
     const char *tokens[] = {token};
     vo_verify_result r;
-    ck_assert_vo_ok(vo_twilio_verify(tokens, 1, url, sig, "application/x-www-form-urlencoded",
-                                     (const unsigned char *)body, strlen(body), &r));
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, tokens, 1, url, sig,
+                                             "application/x-www-form-urlencoded",
+                                             (const unsigned char *)body, strlen(body)));
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* The app's own view (http, internal) would not have verified. */
     vo_verify_result r2;
-    int rc = vo_twilio_verify(tokens, 1, "http://voice.example.com/twilio/voice", sig,
-                              "application/x-www-form-urlencoded",
-                              (const unsigned char *)body, strlen(body), &r2);
+    int rc = vo_webhook_twilio_verify(&r2, tokens, 1, "http://voice.example.com/twilio/voice",
+                                      sig, "application/x-www-form-urlencoded",
+                                      (const unsigned char *)body, strlen(body));
     ck_assert_int_eq(rc, VO_EAUTH);
 
     /* The same balancer without the flags for what it sets: headers not read. */
@@ -197,7 +201,8 @@ START_TEST(non_default_port)
     EXPECT(&o, "10.0.0.2", "http", "/hook", h5, "https://voice.example.com:80/hook");
     /* Forwarded host= carries the port, quoted. */
     vo_public_url_options f = trusting(VO_PUBLIC_URL_FORWARDED);
-    vo_param h6[] = {{"Host", "x"}, {"Forwarded", "proto=https;host=\"voice.example.com:8443\""}};
+    vo_param h6[] = {{"Host", "x"},
+                     {"Forwarded", "proto=https;host=\"voice.example.com:8443\""}};
     EXPECT(&f, "10.0.0.2", "http", "/hook", h6, "https://voice.example.com:8443/hook");
 }
 END_TEST
@@ -224,11 +229,22 @@ START_TEST(base_url_with_prefix)
     vo_param fwd[] = {{"Host", "x"}, {"X-Forwarded-Host", "other.example"}};
     EXPECT(&both, "10.0.0.1", "http", "/v", fwd, "https://public.example.com/v");
 
-    const char *bad[] = {"ftp://example.com", "https://user:pw@example.com", "https://example.com?x=1",
-                         "https://example.com/#f", "https:// example.com", "https://example.com:0",
-                         "https://example.com:65536", "https://example.com:", "https://[::1",
-                         "https://::1/", "example.com", "https://", "https://ex ample.com",
-                         "https://example.com/a b", "//example.com", "https://[10.0.0.1]/"};
+    const char *bad[] = {"ftp://example.com",
+                         "https://user:pw@example.com",
+                         "https://example.com?x=1",
+                         "https://example.com/#f",
+                         "https:// example.com",
+                         "https://example.com:0",
+                         "https://example.com:65536",
+                         "https://example.com:",
+                         "https://[::1",
+                         "https://::1/",
+                         "example.com",
+                         "https://",
+                         "https://ex ample.com",
+                         "https://example.com/a b",
+                         "//example.com",
+                         "https://[10.0.0.1]/"};
     for (size_t i = 0; i < N(bad); i++) {
         o.base_url = bad[i];
         EXPECT_RC(&o, NULL, "http", "/v", h, VO_EINVAL);
@@ -315,14 +331,11 @@ END_TEST
 
 START_TEST(untrusted_peer_spoofing_ignored)
 {
-    vo_public_url_options o = trusting(VO_PUBLIC_URL_FORWARDED | XF_ALL |
-                                       VO_PUBLIC_URL_X_FORWARDED_PREFIX);
-    vo_param h[] = {{"Host", "voice.example.com"},
-                    {"X-Forwarded-Host", "evil.example"},
-                    {"X-Forwarded-Proto", "https"},
-                    {"X-Forwarded-Port", "8443"},
-                    {"X-Forwarded-Prefix", "/evil"},
-                    {"X-Forwarded-For", "10.0.0.5"}};
+    vo_public_url_options o =
+        trusting(VO_PUBLIC_URL_FORWARDED | XF_ALL | VO_PUBLIC_URL_X_FORWARDED_PREFIX);
+    vo_param h[] = {{"Host", "voice.example.com"},   {"X-Forwarded-Host", "evil.example"},
+                    {"X-Forwarded-Proto", "https"},  {"X-Forwarded-Port", "8443"},
+                    {"X-Forwarded-Prefix", "/evil"}, {"X-Forwarded-For", "10.0.0.5"}};
     EXPECT(&o, "203.0.113.50", "http", "/v", h, "http://voice.example.com/v");
     /* Malformed forwarded headers from an untrusted peer are not even parsed. */
     vo_param bad[] = {{"Host", "voice.example.com"},
@@ -330,8 +343,9 @@ START_TEST(untrusted_peer_spoofing_ignored)
                       {"X-Forwarded-Port", "banana"},
                       {"X-Forwarded-Host", "a b@c"}};
     EXPECT(&o, "203.0.113.50", "https", "/v", bad, "https://voice.example.com/v");
-    const char *peers[] = {NULL, "", "garbage", "unix:/run/app.sock", "10.0.0.5 ",
-                           "10.0.0.300", "fe80::1%eth0", "[fd00::1", "11.0.0.1"};
+    const char *peers[] = {NULL,        "",           "garbage",      "unix:/run/app.sock",
+                           "10.0.0.5 ", "10.0.0.300", "fe80::1%eth0", "[fd00::1",
+                           "11.0.0.1"};
     for (size_t i = 0; i < N(peers); i++)
         EXPECT(&o, peers[i], "http", "/v", h, "http://voice.example.com/v");
     /* The same request from the trusted proxy does use them. */
@@ -347,14 +361,23 @@ START_TEST(ipv6_peers_and_cidrs)
     o.trusted_proxy_count = N(nets);
     o.forwarded_headers = XF_ALL | VO_PUBLIC_URL_FORWARDED;
     vo_param h[] = {{"Host", "in"}, {"X-Forwarded-Host", "out.example"}};
-    const char *yes[] = {"2001:db8::1", "2001:DB8:ffff:1::5", "[2001:db8::2]", "::1", "[::1]",
-                         "0:0:0:0:0:0:0:1", "::ffff:10.1.2.3", "[::ffff:10.1.2.3]",
-                         "10.255.255.255", "172.16.0.0", "172.16.0.1", "10.0.0.1:5555",
+    const char *yes[] = {"2001:db8::1",
+                         "2001:DB8:ffff:1::5",
+                         "[2001:db8::2]",
+                         "::1",
+                         "[::1]",
+                         "0:0:0:0:0:0:0:1",
+                         "::ffff:10.1.2.3",
+                         "[::ffff:10.1.2.3]",
+                         "10.255.255.255",
+                         "172.16.0.0",
+                         "172.16.0.1",
+                         "10.0.0.1:5555",
                          "[2001:db8::1]:443"};
     for (size_t i = 0; i < N(yes); i++)
         EXPECT(&o, yes[i], "http", "/v", h, "http://out.example/v");
-    const char *no[] = {"2001:db9::1", "2001:db7:ffff::1", "::2", "11.0.0.1", "172.16.0.2",
-                        "::ffff:11.0.0.1", "::10.1.2.3", "fe80::1"};
+    const char *no[] = {"2001:db9::1", "2001:db7:ffff::1", "::2",        "11.0.0.1",
+                        "172.16.0.2",  "::ffff:11.0.0.1",  "::10.1.2.3", "fe80::1"};
     for (size_t i = 0; i < N(no); i++)
         EXPECT(&o, no[i], "http", "/v", h, "http://in/v");
 
@@ -390,8 +413,9 @@ END_TEST
 START_TEST(forwarded_quoting_and_case)
 {
     vo_public_url_options o = trusting(VO_PUBLIC_URL_FORWARDED);
-    vo_param h[] = {{"Host", "in"},
-                    {"FORWARDED", "For=\"[fd00::1]:4711\";PROTO=HTTPS;Host=\"Voice.Example.COM:8443\""}};
+    vo_param h[] = {
+        {"Host", "in"},
+        {"FORWARDED", "For=\"[fd00::1]:4711\";PROTO=HTTPS;Host=\"Voice.Example.COM:8443\""}};
     EXPECT(&o, "10.0.0.2", "http", "/v", h, "https://Voice.Example.COM:8443/v");
     /* Quoted-pairs, quoted tokens, white space around ';' and ',', unknown parameters,
      * empty elements and pairs. */
@@ -403,8 +427,9 @@ START_TEST(forwarded_quoting_and_case)
     vo_param h3[] = {{"Host", "voice.example.com"}, {"Forwarded", "proto=https"}};
     EXPECT(&o, "10.0.0.2", "http", "/v", h3, "https://voice.example.com/v");
     /* Inner hop gives the host, outer the proto: each from the outermost hop that has it. */
-    vo_param h4[] = {{"Host", "in"},
-                     {"Forwarded", "for=198.51.100.1;proto=https, for=10.0.0.8;host=public.example"}};
+    vo_param h4[] = {
+        {"Host", "in"},
+        {"Forwarded", "for=198.51.100.1;proto=https, for=10.0.0.8;host=public.example"}};
     EXPECT(&o, "10.0.0.2", "http", "/v", h4, "https://public.example/v");
 }
 END_TEST
@@ -412,11 +437,23 @@ END_TEST
 START_TEST(malformed_network_input)
 {
     vo_public_url_options f = trusting(VO_PUBLIC_URL_FORWARDED);
-    const char *bad_fwd[] = {"for", "for=", "for=\"unterminated", "host=a;host=b",
-                             "for=[2001:db8::1]", "=x", "for=a b", "for=a;;host", "proto=ftp",
-                             "host=\"a b\"", "host=\"user@example.com\"", "for=\"a\x01\"",
-                             "host=\"example.com:0\"", "host=\"\"", "proto=\"\"",
-                             "proto=\"https\\\"\"", "for=a\"b\""};
+    const char *bad_fwd[] = {"for",
+                             "for=",
+                             "for=\"unterminated",
+                             "host=a;host=b",
+                             "for=[2001:db8::1]",
+                             "=x",
+                             "for=a b",
+                             "for=a;;host",
+                             "proto=ftp",
+                             "host=\"a b\"",
+                             "host=\"user@example.com\"",
+                             "for=\"a\x01\"",
+                             "host=\"example.com:0\"",
+                             "host=\"\"",
+                             "proto=\"\"",
+                             "proto=\"https\\\"\"",
+                             "for=a\"b\""};
     for (size_t i = 0; i < N(bad_fwd); i++) {
         vo_param h[] = {{"Host", "in"}, {"Forwarded", bad_fwd[i]}};
         EXPECT_RC(&f, "10.0.0.2", "http", "/v", h, VO_EPARSE);
@@ -445,11 +482,24 @@ START_TEST(malformed_network_input)
         expect_rc_(__LINE__, &x, "10.0.0.2", "http", "/v", bad_x[i], 2, VO_EPARSE);
 
     /* The Host header itself, from any peer. */
-    const char *bad_host[] = {"", "   ", "exa mple.com", "user@example.com", "example.com:",
-                              "example.com:0", "example.com:99999", "example.com:08",
-                              "example.com:80:80", "2001:db8::1", "[2001:db8::1", "[]",
-                              "[1.2.3.4]", "[2001:db8::1]x", "example.com/path", "ex\x01.com",
-                              "\xc3\xa9.example", "[fe80::1%25eth0]"};
+    const char *bad_host[] = {"",
+                              "   ",
+                              "exa mple.com",
+                              "user@example.com",
+                              "example.com:",
+                              "example.com:0",
+                              "example.com:99999",
+                              "example.com:08",
+                              "example.com:80:80",
+                              "2001:db8::1",
+                              "[2001:db8::1",
+                              "[]",
+                              "[1.2.3.4]",
+                              "[2001:db8::1]x",
+                              "example.com/path",
+                              "ex\x01.com",
+                              "\xc3\xa9.example",
+                              "[fe80::1%25eth0]"};
     for (size_t i = 0; i < N(bad_host); i++) {
         vo_param h[] = {{"Host", bad_host[i]}};
         EXPECT_RC(NULL, "203.0.113.1", "http", "/v", h, VO_EPARSE);
@@ -463,8 +513,16 @@ START_TEST(malformed_network_input)
 
     /* The request target must be origin form. */
     vo_param ok[] = {{"Host", "a.example"}};
-    const char *bad_target[] = {"", "http://a.example/v", "*", "v", "/a b", "/a#frag",
-                                "/a\tb", "/\x7f", "/caf\xc3\xa9", "/a\r\nX-Injected: 1"};
+    const char *bad_target[] = {"",
+                                "http://a.example/v",
+                                "*",
+                                "v",
+                                "/a b",
+                                "/a#frag",
+                                "/a\tb",
+                                "/\x7f",
+                                "/caf\xc3\xa9",
+                                "/a\r\nX-Injected: 1"};
     for (size_t i = 0; i < N(bad_target); i++) {
         EXPECT_RC(NULL, NULL, "http", bad_target[i], ok, VO_EPARSE);
         ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "origin form"));
@@ -481,16 +539,31 @@ START_TEST(caller_errors)
     EXPECT_RC(NULL, NULL, NULL, "/v", h, VO_EINVAL);
     EXPECT_RC(NULL, NULL, "ftp", "/v", h, VO_EINVAL);
     EXPECT_RC(NULL, NULL, "https ", "/v", h, VO_EINVAL);
-    ck_assert_vo_rc(vo_public_url_build(out, sizeof(out), NULL, NULL, NULL, "http", "/v", NULL, 2),
-                    VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_public_url_build(out, sizeof(out), NULL, NULL, NULL, "http", "/v", NULL, 2),
+        VO_EINVAL);
     /* No headers at all: no Host, a network problem (HTTP/1.0 client). */
-    ck_assert_vo_rc(vo_public_url_build(out, sizeof(out), NULL, NULL, NULL, "http", "/v", NULL, 0),
-                    VO_EPARSE);
+    ck_assert_vo_rc(
+        vo_public_url_build(out, sizeof(out), NULL, NULL, NULL, "http", "/v", NULL, 0),
+        VO_EPARSE);
 
-    const char *bad[] = {"10.0.0.1/8", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/08", "10.0.0.0/-1",
-                         "::/129", "2001:db8::1/32", "banana", "", "[::1]", "10.0.0.0/8 ",
-                         " 10.0.0.1", "10.0.0.1:80", "fe80::1%eth0", "::ffff:10.0.0.0/95",
-                         "::ffff:10.0.0.0/104x", "1.2.3"};
+    const char *bad[] = {"10.0.0.1/8",
+                         "10.0.0.0/33",
+                         "10.0.0.0/",
+                         "10.0.0.0/08",
+                         "10.0.0.0/-1",
+                         "::/129",
+                         "2001:db8::1/32",
+                         "banana",
+                         "",
+                         "[::1]",
+                         "10.0.0.0/8 ",
+                         " 10.0.0.1",
+                         "10.0.0.1:80",
+                         "fe80::1%eth0",
+                         "::ffff:10.0.0.0/95",
+                         "::ffff:10.0.0.0/104x",
+                         "1.2.3"};
     for (size_t i = 0; i < N(bad); i++) {
         const char *const list[] = {"10.0.0.0/8", bad[i]};
         vo_public_url_options o = VO_PUBLIC_URL_OPTIONS_INIT;
@@ -527,26 +600,29 @@ START_TEST(buffer_too_small)
     char out[128];
     size_t len = 0;
     /* Exactly enough. */
-    ck_assert_vo_ok(vo_public_url_build(out, wl + 1, &len, NULL, NULL, "https",
-                                        "/twilio/voice?x=1", h, 1));
+    ck_assert_vo_ok(
+        vo_public_url_build(out, wl + 1, &len, NULL, NULL, "https", "/twilio/voice?x=1", h, 1));
     ck_assert_str_eq(out, want);
     ck_assert_uint_eq(len, wl);
     /* One short: VO_ERANGE, empty output, the length needed, nothing written past it. */
     memset(out, 'Z', sizeof(out));
     len = 0;
-    ck_assert_vo_rc(vo_public_url_build(out, wl, &len, NULL, NULL, "https",
-                                        "/twilio/voice?x=1", h, 1), VO_ERANGE);
+    ck_assert_vo_rc(
+        vo_public_url_build(out, wl, &len, NULL, NULL, "https", "/twilio/voice?x=1", h, 1),
+        VO_ERANGE);
     ck_assert_str_eq(out, "");
     ck_assert_uint_eq(len, wl);
     for (size_t i = 1; i < sizeof(out); i++)
         ck_assert_int_eq(out[i], 'Z');
     /* Length query with no buffer. */
     len = 0;
-    ck_assert_vo_rc(vo_public_url_build(NULL, 0, &len, NULL, NULL, "https",
-                                        "/twilio/voice?x=1", h, 1), VO_ERANGE);
+    ck_assert_vo_rc(
+        vo_public_url_build(NULL, 0, &len, NULL, NULL, "https", "/twilio/voice?x=1", h, 1),
+        VO_ERANGE);
     ck_assert_uint_eq(len, wl);
-    ck_assert_vo_rc(vo_public_url_build(out, 0, NULL, NULL, NULL, "https",
-                                        "/twilio/voice?x=1", h, 1), VO_ERANGE);
+    ck_assert_vo_rc(
+        vo_public_url_build(out, 0, NULL, NULL, NULL, "https", "/twilio/voice?x=1", h, 1),
+        VO_ERANGE);
     ck_assert_vo_rc(vo_public_url_build(NULL, 10, &len, NULL, NULL, "https", "/", h, 1),
                     VO_EINVAL);
     /* Other failures report length 0. */
@@ -559,8 +635,8 @@ END_TEST
 
 START_TEST(forwarded_prefix)
 {
-    vo_public_url_options o = trusting(VO_PUBLIC_URL_X_FORWARDED_PROTO |
-                                       VO_PUBLIC_URL_X_FORWARDED_PREFIX);
+    vo_public_url_options o =
+        trusting(VO_PUBLIC_URL_X_FORWARDED_PROTO | VO_PUBLIC_URL_X_FORWARDED_PREFIX);
     vo_param h[] = {{"Host", "voice.example.com"},
                     {"X-Forwarded-Proto", "https"},
                     {"X-Forwarded-Prefix", "/tenant-api/"}};
@@ -568,15 +644,18 @@ START_TEST(forwarded_prefix)
            "https://voice.example.com/tenant-api/twilio/voice");
     /* Not enabled: ignored. */
     vo_public_url_options p = trusting(VO_PUBLIC_URL_X_FORWARDED_PROTO);
-    EXPECT(&p, "10.0.0.2", "http", "/twilio/voice", h, "https://voice.example.com/twilio/voice");
+    EXPECT(&p, "10.0.0.2", "http", "/twilio/voice", h,
+           "https://voice.example.com/twilio/voice");
     /* "/" adds nothing. */
     vo_param h2[] = {{"Host", "voice.example.com"}, {"X-Forwarded-Prefix", "/"}};
     EXPECT(&o, "10.0.0.2", "http", "/v", h2, "http://voice.example.com/v");
     /* Also next to Forwarded, one entry per trusted hop. */
-    vo_public_url_options f = trusting(VO_PUBLIC_URL_FORWARDED | VO_PUBLIC_URL_X_FORWARDED_PREFIX);
-    vo_param h3[] = {{"Host", "in"},
-                     {"Forwarded", "for=198.51.100.1;host=public.example;proto=https,for=10.0.0.7"},
-                     {"X-Forwarded-Prefix", "/evil, /outer, /inner"}};
+    vo_public_url_options f =
+        trusting(VO_PUBLIC_URL_FORWARDED | VO_PUBLIC_URL_X_FORWARDED_PREFIX);
+    vo_param h3[] = {
+        {"Host", "in"},
+        {"Forwarded", "for=198.51.100.1;host=public.example;proto=https,for=10.0.0.7"},
+        {"X-Forwarded-Prefix", "/evil, /outer, /inner"}};
     EXPECT(&f, "10.0.0.2", "http", "/v", h3, "https://public.example/outer/v");
 }
 END_TEST
