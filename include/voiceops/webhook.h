@@ -470,6 +470,111 @@ VO_EXTERN VO_NODISCARD int vo_webhook_std_verify_request(vo_verify_result *resul
  */
 VO_EXTERN int vo_webhook_std_secret_new(char *out, size_t out_size);
 
+/* ------------------------------------------------------------------------------------ */
+/* The public URL of a request behind proxies                                          */
+/* ------------------------------------------------------------------------------------ */
+
+/**
+ * @name Forwarded headers read from trusted proxies
+ * Bits of vo_public_url_options.forwarded_headers. A header is read only when its bit is
+ * set AND the immediate peer is a trusted proxy. Set only the headers your proxies
+ * themselves set or overwrite: a proxy that passes a header through untouched lets any
+ * client choose its value.
+ * @{
+ */
+#define VO_PUBLIC_URL_FORWARDED 0x01u          /**< RFC 7239 `Forwarded` (proto, host, for) */
+#define VO_PUBLIC_URL_X_FORWARDED_PROTO 0x02u  /**< `X-Forwarded-Proto` */
+#define VO_PUBLIC_URL_X_FORWARDED_HOST 0x04u   /**< `X-Forwarded-Host` */
+#define VO_PUBLIC_URL_X_FORWARDED_PORT 0x08u   /**< `X-Forwarded-Port` */
+#define VO_PUBLIC_URL_X_FORWARDED_PREFIX 0x10u /**< `X-Forwarded-Prefix`: stripped path */
+/** @} */
+
+/**
+ * How vo_public_url_build() finds the URL a client (Twilio, Vapi) called.
+ *
+ * All zero apart from the version (and NULL options) is the safe default: no proxy is
+ * trusted, so no forwarded header is ever read; the URL is the app's own scheme, the `Host`
+ * header and the request target. Version 0 is refused (VO_EINVAL). The strings are read
+ * during the call only.
+ */
+typedef struct vo_public_url_options {
+    unsigned int version; /**< VO_PUBLIC_URL_OPTIONS_VERSION */
+    /** The public base URL `scheme://host[:port][/prefix]` (http or https, no user info, query
+     *  or fragment). When set, the URL is this base joined with the request target, and no
+     *  header is read (neither forwarded headers nor `Host`). NULL or "" = not set. */
+    const char *base_url;
+    /** Peers whose forwarded headers are believed: IPv4 / IPv6 addresses ("10.0.0.7", "::1")
+     *  and CIDR ranges ("10.0.0.0/8", "fd00::/8"), without brackets. Host bits set in a
+     *  range ("10.0.0.1/8") are refused. May be NULL when trusted_proxy_count is 0. */
+    const char *const *trusted_proxies;
+    size_t trusted_proxy_count;
+    /** Which forwarded headers to read from trusted proxies (VO_PUBLIC_URL_* bits). Must not
+     *  be 0 when trusted_proxy_count > 0 (VO_EINVAL: say what your proxies set). */
+    unsigned int forwarded_headers;
+} vo_public_url_options;
+
+#define VO_PUBLIC_URL_OPTIONS_VERSION 1
+#define VO_PUBLIC_URL_OPTIONS_INIT { VO_PUBLIC_URL_OPTIONS_VERSION, NULL, NULL, 0, 0u }
+
+/**
+ * Fill `opts` with the defaults of VO_PUBLIC_URL_OPTIONS_INIT for struct version `version`
+ * (1 to VO_PUBLIC_URL_OPTIONS_VERSION), for bindings that cannot see the macro.
+ * @return VO_OK, or VO_EINVAL (NULL opts, unknown version).
+ */
+VO_EXTERN int vo_public_url_options_init(vo_public_url_options *opts, unsigned int version);
+
+/**
+ * Rebuild the public URL of an incoming request: the URL the provider signed, as opposed to
+ * the URL the app sees behind a TLS-terminating balancer or a chain of proxies.
+ *
+ * 1. With `opts->base_url`: base (trailing `/` dropped) + target, e.g. base
+ *    `https://example.com/api` and target `/twilio/voice?x=1` give
+ *    `https://example.com/api/twilio/voice?x=1`. Headers and the peer are not read.
+ * 2. Otherwise, when `peer_address` is a trusted proxy: scheme and host come from the
+ *    forwarded headers enabled in `opts->forwarded_headers`. The chain is walked right to
+ *    left: the last hop was added by the peer; each further hop is believed only while the
+ *    address that hop reports (`for=` / `X-Forwarded-For`) is itself trusted, so values a
+ *    client put in front of the chain are ignored. When a `Forwarded` header is present and
+ *    enabled, it alone gives scheme and host; otherwise X-Forwarded-Proto/-Host/-Port do.
+ *    Missing values fall back to `scheme` and the `Host` header.
+ * 3. Otherwise (untrusted, unparseable or NULL peer): `scheme` + `Host` header + target.
+ *    Forwarded headers from an untrusted peer are never read, not even to validate them.
+ *
+ * Normalisation: the scheme is lowercased; host, port, path and query are kept byte for
+ * byte. A port present in the (forwarded) host is kept even when it is the scheme's
+ * default, since the provider signed what it sent. `X-Forwarded-Port` replaces the host's
+ * port, except that its value is not added when it is the scheme's default (balancers send
+ * it on every request; the signed URL had no port). Twilio verification tries the URL with
+ * the default port toggled anyway.
+ *
+ * @param out       receives the NUL-terminated URL; "" on failure when out_size > 0.
+ * @param out_size  size of out; may be 0 (with out NULL) to learn the length.
+ * @param out_len   may be NULL; receives the URL length without the NUL on VO_OK and on
+ *                  VO_ERANGE (then allocate *out_len + 1 and call again).
+ * @param opts      NULL for the defaults (no base URL, no trusted proxy).
+ * @param peer_address the immediate peer's IP address ("10.0.0.7", "2001:db8::1", "[::1]",
+ *                  "::ffff:10.0.0.7" counts as 10.0.0.7; a port after it is ignored);
+ *                  NULL or not an address (a Unix socket) = untrusted.
+ * @param scheme    "http" or "https" as the app itself was reached (either case); may be
+ *                  NULL only with a base URL.
+ * @param target    the request target as received, in origin form (`/path?query`, not
+ *                  decoded: Python ASGI `raw_path` + `?` + `query_string`, Node `req.url`).
+ * @param headers   the request headers (names case-insensitive; a header given several
+ *                  times is read as one comma-separated list); may be NULL when
+ *                  header_count is 0.
+ * @return VO_OK; VO_ERANGE (buffer too small); VO_EINVAL for the caller's arguments or
+ *         configuration (NULL target, bad scheme, bad base URL or trusted proxy entry,
+ *         unknown version or flag) - a server bug, answer 500; VO_EPARSE for a request
+ *         the network sent that cannot give a URL (target not in origin form, missing,
+ *         repeated or malformed `Host`, malformed `Forwarded` or enabled `X-Forwarded-*`
+ *         value from a trusted proxy) - answer 400. vo_error_last() says which.
+ *         Thread-safe; keeps no state; needs no vo_init().
+ */
+VO_EXTERN int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
+                                  const vo_public_url_options *opts, const char *peer_address,
+                                  const char *scheme, const char *target,
+                                  const vo_param *headers, size_t header_count);
+
 #ifdef __cplusplus
 }
 #endif
