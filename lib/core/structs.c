@@ -136,6 +136,8 @@ VO__STRUCT_DEFINE(vo_vapi_assistant_params, VO_VAPI_ASSISTANT_PARAMS_VERSION,
 VO__STRUCT_DEFINE(vo_vapi_call_params, VO_VAPI_CALL_PARAMS_VERSION, sizeof(vo_vapi_call_params))
 VO__STRUCT_DEFINE(vo_vapi_number_params, VO_VAPI_NUMBER_PARAMS_VERSION,
                   sizeof(vo_vapi_number_params))
+VO__STRUCT_DEFINE(vo_public_url_options, VO_PUBLIC_URL_OPTIONS_VERSION,
+                  sizeof(vo_public_url_options))
 VO__STRUCT_DEFINE(vo_services_options, VO_SERVICES_OPTIONS_VERSION, sizeof(vo_services_options))
 VO__STRUCT_DEFINE(vo_number_import_options, VO_NUMBER_IMPORT_OPTIONS_VERSION,
                   sizeof(vo_number_import_options))

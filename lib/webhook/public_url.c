@@ -501,21 +501,6 @@ static bool fwd_unquote(const fwd_value *v, char *buf, size_t size, size_t *len)
    VO_PUBLIC_URL_X_FORWARDED_HOST | VO_PUBLIC_URL_X_FORWARDED_PORT | \
    VO_PUBLIC_URL_X_FORWARDED_PREFIX)
 
-int vo_public_url_options_init(vo_public_url_options *opts, unsigned int version)
-{
-    if (!opts)
-        return vo__error_set(VO_EINVAL, "vo_public_url_options_init: opts is NULL");
-    if (version == 0 || version > VO_PUBLIC_URL_OPTIONS_VERSION)
-        return vo__error_set(VO_EINVAL,
-                             "vo_public_url_options_init: unknown vo_public_url_options "
-                             "version %u (this library knows 1 to %u)",
-                             version, VO_PUBLIC_URL_OPTIONS_VERSION);
-    vo_public_url_options d = VO_PUBLIC_URL_OPTIONS_INIT;
-    d.version = version;
-    *opts = d;
-    return VO_OK;
-}
-
 typedef struct base_parts {
     const char *scheme;
     span authority;
@@ -701,14 +686,11 @@ int vo_public_url_build(char *out, size_t out_size, size_t *out_len,
         out[0] = '\0';
     if (out_len)
         *out_len = 0;
-    vo_public_url_options defaults = VO_PUBLIC_URL_OPTIONS_INIT;
-    if (!opts)
-        opts = &defaults;
-    if (opts->version == 0 || opts->version > VO_PUBLIC_URL_OPTIONS_VERSION)
-        return vo__error_set(VO_EINVAL,
-                             FN ": unknown vo_public_url_options version %u (this library "
-                                "knows 1 to %u)",
-                             opts->version, VO_PUBLIC_URL_OPTIONS_VERSION);
+    vo_public_url_options copy; /* only the caller's version is read; NULL = defaults */
+    int vrc = vo__struct_copy(&vo_public_url_options_info_, FN, &copy, opts);
+    if (vrc != VO_OK)
+        return vrc;
+    opts = &copy;
     if (!out && out_size)
         return vo__error_set(VO_EINVAL, FN ": out is NULL but out_size is not 0");
     if (!target)

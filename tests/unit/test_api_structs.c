@@ -28,6 +28,7 @@
     X(vo_webhook_twilio_options, VO_WEBHOOK_TWILIO_OPTIONS)                                 \
     X(vo_webhook_vapi_options, VO_WEBHOOK_VAPI_OPTIONS)                                     \
     X(vo_vault_options, VO_VAULT_OPTIONS)                                                 \
+    X(vo_public_url_options, VO_PUBLIC_URL_OPTIONS)                                       \
     X(vo_twilio_options, VO_TWILIO_OPTIONS)                                               \
     X(vo_vapi_options, VO_VAPI_OPTIONS)                                                   \
     X(vo_vapi_list_options, VO_VAPI_LIST_OPTIONS)                                         \
@@ -73,7 +74,7 @@ START_TEST(init_macros_are_version_and_zeros)
         n++;                                                                              \
     }
     VO_ALL_STRUCTS(CHECK_INIT)
-    ck_assert_int_eq(n, 15);
+    ck_assert_int_eq(n, 16);
 }
 END_TEST
 
@@ -353,6 +354,15 @@ static int call_with_version(const char *which, unsigned version)
             ck_assert_int_eq(rc, VO_ENOTFOUND); /* got as far as reading the vault */
         vo_number_import_report_free(rep);
         vo_vault_close(v);
+    } else if (strcmp(which, "vo_public_url_options") == 0) {
+        vo_public_url_options o = VO_PUBLIC_URL_OPTIONS_INIT;
+        o.version = version;
+        vo_param host = {"Host", "hooks.example.com"};
+        char url[128];
+        rc = vo_public_url_build(url, sizeof(url), NULL, &o, "203.0.113.9", "https", "/h?a=1",
+                                 &host, 1);
+        if (rc == VO_OK)
+            ck_assert_str_eq(url, "https://hooks.example.com/h?a=1");
     } else {
         ck_abort_msg("no call for %s", which);
     }
@@ -380,7 +390,7 @@ START_TEST(versions_through_real_calls)
         n++;                                                                               \
     }
     VO_ALL_STRUCTS(CHECK_CALL_VERSIONS)
-    ck_assert_int_eq(n, 15);
+    ck_assert_int_eq(n, 16);
 }
 END_TEST
 

@@ -151,13 +151,13 @@ START_TEST(tls_terminated_at_balancer)
         sig, sizeof(sig), token, "https://voice.example.com/twilio/voice", params, 2));
     const char *body = "CallSid=CA123&From=%2B15551230000";
     const char *tokens[] = {token};
-    vo_verify_result r;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, tokens, 1, url, sig,
                                              "application/x-www-form-urlencoded",
                                              (const unsigned char *)body, strlen(body)));
     ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* The app's own view (http, internal) would not have verified. */
-    vo_verify_result r2;
+    vo_verify_result r2 = VO_VERIFY_RESULT_INIT;
     int rc = vo_webhook_twilio_verify(&r2, tokens, 1, "http://voice.example.com/twilio/voice",
                                       sig, "application/x-www-form-urlencoded",
                                       (const unsigned char *)body, strlen(body));
