@@ -33,6 +33,20 @@ extern "C" {
 #  define VO_EXTERN
 #endif
 
+/**
+ * @def VO_NODISCARD
+ * Marks a function whose result must not be ignored (a verify function: ignoring its
+ * result accepts a forged request). Expands to `__attribute__((warn_unused_result))` with
+ * GCC and Clang, and to nothing elsewhere. Place it after the declaration's parameter list.
+ */
+#if defined(__GNUC__) && (__GNUC__ > 3 || (__GNUC__ == 3 && __GNUC_MINOR__ >= 4))
+#  define VO_NODISCARD __attribute__((warn_unused_result))
+#elif defined(__clang__)
+#  define VO_NODISCARD __attribute__((warn_unused_result))
+#else
+#  define VO_NODISCARD
+#endif
+
 /** Compile-time version of the headers. Compare with vo_version() at run time. */
 #define VO_VERSION_MAJOR 0
 #define VO_VERSION_MINOR 1
@@ -86,8 +100,14 @@ VO_EXTERN int vo_is_initialized(void);
 
 /**
  * Free memory that the library allocated and handed to the caller (strings returned through
- * `char **` out-parameters). Accepts NULL. Do not use it for handles: each handle type has
- * its own *_free / *_close function.
+ * `char **` out-parameters). Accepts NULL.
+ *
+ * Such memory carries a hidden tag, so misuse is reported instead of corrupting the heap:
+ * a handle (use its own *_free / *_close function), a string freed twice, or a pointer the
+ * library never handed out is left alone, and the call records VO_EHANDLE in
+ * vo_error_last() and logs it at error level. Detection of a double free lasts while the
+ * block is in the library's quarantine of the last 1024 freed blocks (see docs/handles.md).
+ * Thread-safe.
  */
 VO_EXTERN void vo_free(void *ptr);
 

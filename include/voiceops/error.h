@@ -44,7 +44,9 @@ typedef enum vo_error_code {
     VO_EEXPIRED = -21,    /**< a timestamp is outside the allowed tolerance */
     VO_ENOTINIT = -22,    /**< vo_init() has not been called */
     VO_EUNSUPPORTED = -23,/**< the operation or option is not supported */
-    VO_EINTERNAL = -24    /**< a bug in libvoiceops: please report it */
+    VO_EINTERNAL = -24,   /**< a bug in libvoiceops: please report it */
+    VO_EHANDLE = -25      /**< invalid handle: closed, freed or of another type (or a
+                               vo_free() string given to a handle's free function) */
 } vo_error_code;
 
 /** Maximum length (including the NUL) of the strings held in a vo_error. */

@@ -11,6 +11,8 @@ int vo__svc_begin(vo__svc *s, const vo_services_options *o, const char *fn)
         return rc;
     if (o && (o->version == 0 || o->version > VO_SERVICES_OPTIONS_VERSION))
         return vo__error_set(VO_EINVAL, "%s: unsupported services options version", fn);
+    if (o)
+        VO__HANDLE_CHECK(o->http_client, VO__H_HTTP_CLIENT, fn);
     s->opts = o;
     vo__strlcpy(s->saved, vo_correlation_id_get(), sizeof(s->saved));
     if (o && o->correlation_id) {

@@ -65,6 +65,7 @@ static bool token_ok(const char *t)
 
 int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault, const char *tenant)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_webhook_token_mint");
     if (!out || !vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_webhook_token_mint: NULL argument");
     if (out_size < VO_WEBHOOK_TOKEN_SIZE)
@@ -117,6 +118,7 @@ int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
 
 int vo_webhook_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault, const char *token)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_webhook_token_resolve");
     if (!tenant_out || !vault)
         return vo__error_set(VO_EINVAL, "vo_webhook_token_resolve: NULL argument");
     if (tenant_size < VO_VAULT_TENANT_MAX + 1)
@@ -159,6 +161,7 @@ int vo_webhook_route_verify(char *tenant_out, size_t tenant_size, vo_vault *vaul
                             vo_webhook_provider provider, const vo_webhook_request *request, int64_t now,
                             vo_verify_result *result)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_webhook_route_verify");
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
     if (provider != VO_WEBHOOK_TWILIO && provider != VO_WEBHOOK_VAPI)

@@ -14,6 +14,7 @@
 #define MAX_INT 10
 
 typedef struct cred {
+    vo__handle h;                /* first: type tag, state, references */
     const char *type;            /* "twilio", "vapi", "smtp" */
     char *s[MAX_STR];            /* sodium_malloc'd or NULL */
     int64_t i[MAX_INT];
@@ -56,27 +57,25 @@ static const field smtp_fields[] = {
 
 /* ---- generic ------------------------------------------------------------------------ */
 
-static int cred_new(cred **out, size_t size, const char *type)
+static void cred_destroy(void *p)
+{
+    cred *c = p;
+    for (int i = 0; i < MAX_STR; i++)
+        if (c->s[i])
+            vo__secure_free(c->s[i]);
+}
+
+static int cred_new(cred **out, size_t size, const char *type, vo__htype htype)
 {
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
-    cred *c = calloc(1, size);
+    cred *c = vo__handle_new(size, htype, cred_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
     c->type = type;
     *out = c;
     return VO_OK;
-}
-
-static void cred_free(cred *c)
-{
-    if (!c)
-        return;
-    for (int i = 0; i < MAX_STR; i++)
-        if (c->s[i])
-            vo__secure_free(c->s[i]);
-    free(c);
 }
 
 static int cred_set(cred *c, int idx, const char *value)
@@ -137,8 +136,21 @@ static bool is_token_header(const char *s)
     return s && all_chars(s, 1, 128, "!#$%&'*+-.^_`|~", true, true, true, false);
 }
 
-#define NEED(c) \
-    do { if (!(c)) return vo__error_set(VO_EINVAL, "credentials object is NULL"); } while (0)
+/* The handle type of a credentials pointer. */
+#define HTYPE_OF(c)                                                                     \
+    _Generic((c), vo_twilio_credentials *: VO__H_TWILIO_CREDENTIALS,                    \
+             const vo_twilio_credentials *: VO__H_TWILIO_CREDENTIALS,                   \
+             vo_vapi_credentials *: VO__H_VAPI_CREDENTIALS,                             \
+             const vo_vapi_credentials *: VO__H_VAPI_CREDENTIALS,                       \
+             vo_smtp_credentials *: VO__H_SMTP_CREDENTIALS,                             \
+             const vo_smtp_credentials *: VO__H_SMTP_CREDENTIALS)
+
+#define NEED(c)                                                                         \
+    do {                                                                                \
+        VO__HANDLE_CHECK(c, HTYPE_OF(c), __func__);                                     \
+        if (!(c))                                                                       \
+            return vo__error_set(VO_EINVAL, "credentials object is NULL");              \
+    } while (0)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
@@ -291,12 +303,13 @@ int vo_twilio_credentials_new(vo_twilio_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
-    return cred_new((cred **)out, sizeof(vo_twilio_credentials), "twilio");
+    return cred_new((cred **)out, sizeof(vo_twilio_credentials), "twilio",
+                  VO__H_TWILIO_CREDENTIALS);
 }
 
 void vo_twilio_credentials_free(vo_twilio_credentials *c)
 {
-    cred_free(c ? &c->c : NULL);
+    vo__handle_close(c, VO__H_TWILIO_CREDENTIALS, "vo_twilio_credentials_free");
 }
 
 int vo_twilio_credentials_set_account_sid(vo_twilio_credentials *c, const char *sid)
@@ -344,7 +357,11 @@ int vo_twilio_credentials_set_edge(vo_twilio_credentials *c, const char *edge)
 }
 
 #define STR_GETTER(fn, type, idx) \
-    const char *fn(const type *c) { return c ? c->c.s[idx] : NULL; }
+    const char *fn(const type *c)                                                       \
+    {                                                                                   \
+        c = vo__handle_or_null(c, HTYPE_OF(c), #fn);                                    \
+        return c ? c->c.s[idx] : NULL;                                                  \
+    }
 
 STR_GETTER(vo_twilio_credentials_account_sid, vo_twilio_credentials, TW_SID)
 STR_GETTER(vo_twilio_credentials_auth_token, vo_twilio_credentials, TW_TOKEN)
@@ -371,6 +388,7 @@ int vo_twilio_credentials_validate(const vo_twilio_credentials *c)
 int vo_vault_twilio_put(int64_t *out_version, vo_vault *v, const char *tenant,
                         const vo_twilio_credentials *c, int64_t expected_version)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_twilio_put");
     int rc = vo_twilio_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -386,6 +404,7 @@ int vo_vault_twilio_get(vo_twilio_credentials **out, vo_vault *v, const char *te
 int vo_vault_twilio_get_versioned(vo_twilio_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_twilio_get_versioned");
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -449,12 +468,13 @@ int vo_vapi_credentials_new(vo_vapi_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
-    return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi");
+    return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi",
+                  VO__H_VAPI_CREDENTIALS);
 }
 
 void vo_vapi_credentials_free(vo_vapi_credentials *c)
 {
-    cred_free(c ? &c->c : NULL);
+    vo__handle_close(c, VO__H_VAPI_CREDENTIALS, "vo_vapi_credentials_free");
 }
 
 int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key)
@@ -532,11 +552,13 @@ STR_GETTER(vo_vapi_credentials_api_key, vo_vapi_credentials, VP_KEY)
 
 const char *vo_vapi_credentials_webhook_secret(const vo_vapi_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_VAPI_CREDENTIALS, "vo_vapi_credentials_webhook_secret");
     return c && c->c.has_webhook ? c->c.s[VP_SECRET] : NULL;
 }
 
 int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_VAPI_CREDENTIALS, "vo_vapi_credentials_webhook_type");
     return c && c->c.has_webhook ? (int)c->c.i[VPI_TYPE] : -1;
 }
 
@@ -581,6 +603,7 @@ int vo_vapi_credentials_validate(const vo_vapi_credentials *c)
 int vo_vault_vapi_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_vapi_credentials *c, int64_t expected_version)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_vapi_put");
     int rc = vo_vapi_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -598,6 +621,7 @@ int vo_vault_vapi_get(vo_vapi_credentials **out, vo_vault *v, const char *tenant
 int vo_vault_vapi_get_versioned(vo_vapi_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_vapi_get_versioned");
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -654,7 +678,8 @@ int vo_smtp_credentials_new(vo_smtp_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
-    int rc = cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp");
+    int rc = cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp",
+                  VO__H_SMTP_CREDENTIALS);
     if (rc == VO_OK) {
         (*out)->c.i[SMI_PORT] = 587;
         (*out)->c.i[SMI_TLS] = VO_SMTP_TLS_STARTTLS;
@@ -664,7 +689,7 @@ int vo_smtp_credentials_new(vo_smtp_credentials **out)
 
 void vo_smtp_credentials_free(vo_smtp_credentials *c)
 {
-    cred_free(c ? &c->c : NULL);
+    vo__handle_close(c, VO__H_SMTP_CREDENTIALS, "vo_smtp_credentials_free");
 }
 
 int vo_smtp_credentials_set_host(vo_smtp_credentials *c, const char *host)
@@ -711,11 +736,13 @@ STR_GETTER(vo_smtp_credentials_password, vo_smtp_credentials, SM_PASSWORD)
 
 int vo_smtp_credentials_port(const vo_smtp_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_SMTP_CREDENTIALS, "vo_smtp_credentials_port");
     return c ? (int)c->c.i[SMI_PORT] : 0;
 }
 
 int vo_smtp_credentials_tls(const vo_smtp_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_SMTP_CREDENTIALS, "vo_smtp_credentials_tls");
     return c ? (int)c->c.i[SMI_TLS] : -1;
 }
 
@@ -736,6 +763,7 @@ int vo_smtp_credentials_validate(const vo_smtp_credentials *c)
 int vo_vault_smtp_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_smtp_credentials *c, int64_t expected_version)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_smtp_put");
     int rc = vo_smtp_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -751,6 +779,7 @@ int vo_vault_smtp_get(vo_smtp_credentials **out, vo_vault *v, const char *tenant
 int vo_vault_smtp_get_versioned(vo_smtp_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_smtp_get_versioned");
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
