@@ -102,7 +102,12 @@ typedef int (*vo_kek_unwrap_fn)(unsigned char *out, size_t out_size, size_t *out
  */
 VO_EXTERN int vo_keyring_new(vo_keyring **out);
 
-/** Wipe and free a keyring. Accepts NULL. */
+/**
+ * Wipe and free a keyring. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_keyring_free(vo_keyring *keyring);
 
 /**
@@ -233,6 +238,10 @@ VO_EXTERN int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_opti
 /**
  * Flush queued audit rows, wipe the DEK cache and key material, close the storage and free
  * the handle. Accepts NULL. No other thread may use the handle during or after the call.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md). Clients made from the vault keep no pointer to it: it
+ * may be closed before them.
  */
 VO_EXTERN void vo_vault_close(vo_vault *vault);
 
@@ -283,7 +292,12 @@ VO_EXTERN const char *vo_tenant_list_kek_id(const vo_tenant_list *list, size_t i
 VO_EXTERN int64_t vo_tenant_list_dek_generation(const vo_tenant_list *list, size_t i);
 /** Number of (non-deleted) secrets of entry i; -1 when out of range. */
 VO_EXTERN int64_t vo_tenant_list_secret_count(const vo_tenant_list *list, size_t i);
-/** Free a tenant list. Accepts NULL. */
+/**
+ * Free a tenant list. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_tenant_list_free(vo_tenant_list *list);
 
 /* ------------------------------------------------------------------------------------ */
@@ -363,7 +377,12 @@ VO_EXTERN int64_t vo_secret_list_versions_kept(const vo_secret_list *list, size_
 VO_EXTERN int64_t vo_secret_list_created_at(const vo_secret_list *list, size_t i);
 /** Time of the latest write (Unix ms); 0 when out of range. */
 VO_EXTERN int64_t vo_secret_list_updated_at(const vo_secret_list *list, size_t i);
-/** Free a secret list. Accepts NULL. */
+/**
+ * Free a secret list. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_secret_list_free(vo_secret_list *list);
 
 /* ------------------------------------------------------------------------------------ */
@@ -388,7 +407,12 @@ typedef struct vo_twilio_credentials vo_twilio_credentials;
 
 /** Create empty Twilio credentials (free with vo_twilio_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_twilio_credentials_new(vo_twilio_credentials **out);
-/** Wipe and free. Accepts NULL. */
+/**
+ * Wipe and free. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_twilio_credentials_free(vo_twilio_credentials *c);
 /** `AC` + 32 hex digits. */
 VO_EXTERN int vo_twilio_credentials_set_account_sid(vo_twilio_credentials *c, const char *sid);
@@ -435,7 +459,12 @@ typedef struct vo_vapi_credentials vo_vapi_credentials;
 
 /** Create empty Vapi credentials (free with vo_vapi_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_vapi_credentials_new(vo_vapi_credentials **out);
-/** Wipe and free. Accepts NULL. */
+/**
+ * Wipe and free. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_vapi_credentials_free(vo_vapi_credentials *c);
 /** Vapi private API key (8-256 printable ASCII characters, no spaces). */
 VO_EXTERN int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key);
@@ -485,7 +514,12 @@ typedef struct vo_smtp_credentials vo_smtp_credentials;
 
 /** Create SMTP credentials (port 587, STARTTLS; free with vo_smtp_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_smtp_credentials_new(vo_smtp_credentials **out);
-/** Wipe and free. Accepts NULL. */
+/**
+ * Wipe and free. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_smtp_credentials_free(vo_smtp_credentials *c);
 /** Host name or IP literal (1-253 of `A-Z a-z 0-9 . - : [ ]`). */
 VO_EXTERN int vo_smtp_credentials_set_host(vo_smtp_credentials *c, const char *host);
@@ -613,6 +647,12 @@ VO_EXTERN size_t vo_import_report_rejection_count(const vo_import_report *r);
 VO_EXTERN int64_t vo_import_report_rejection_row(const vo_import_report *r, size_t i);
 /** Reason of rejection i (never contains the value); NULL when out of range. */
 VO_EXTERN const char *vo_import_report_rejection_reason(const vo_import_report *r, size_t i);
+/**
+ * Free an import report. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_import_report_free(vo_import_report *r);
 
 /**
@@ -698,7 +738,12 @@ VO_EXTERN const char *vo_audit_list_action(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_actor(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_correlation_id(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
-/** Free an audit list. Accepts NULL. */
+/**
+ * Free an audit list. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_audit_list_free(vo_audit_list *l);
 
 #ifdef __cplusplus
