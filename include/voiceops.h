@@ -13,6 +13,7 @@
 #include "voiceops/webhook.h"
 #include "voiceops/vapi_message.h"
 #include "voiceops/vault.h"
+#include "voiceops/credentials.h"
 #include "voiceops/http.h"
 #include "voiceops/twilio.h"
 #include "voiceops/vapi.h"

@@ -35,7 +35,7 @@
 
 static const char *sandbox;
 static vo_vault *vault;
-static char hook_token[VO_WEBHOOK_TOKEN_SIZE];
+static char hook_token[VO_ROUTING_TOKEN_SIZE];
 
 static void die(const char *what)
 {
@@ -145,24 +145,24 @@ static void *serve(void *arg)
 
         /* The token in the path names the tenant; the tenant's keys come from the vault. */
         vo_param headers[2];
-        size_t n_headers = 0;
+        size_t header_count = 0;
         if (sig)
-            headers[n_headers++] = (vo_param){"X-Twilio-Signature", sig_copy};
+            headers[header_count++] = (vo_param){"X-Twilio-Signature", sig_copy};
         if (type)
-            headers[n_headers++] = (vo_param){"Content-Type", type_copy};
+            headers[header_count++] = (vo_param){"Content-Type", type_copy};
         vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
         req.method = method;
         req.url = url;
         req.headers = headers;
-        req.n_headers = n_headers;
+        req.header_count = header_count;
         req.body = (const unsigned char *)body;
         req.body_len = body_len;
-        char token[VO_WEBHOOK_TOKEN_SIZE] = "", tenant[VO_VAULT_TENANT_MAX + 1] = "?";
+        char token[VO_ROUTING_TOKEN_SIZE] = "", tenant[VO_VAULT_TENANT_MAX + 1] = "?";
         sscanf(path, "/hooks/%47[^/]", token);
         vo_verify_result res;
         memset(&res, 0, sizeof(res));
-        int rc = vo_webhook_route_verify(tenant, sizeof(tenant), vault, token,
-                                         VO_WEBHOOK_TWILIO, &req, (int64_t)time(NULL), &res);
+        int rc = vo_routing_verify(tenant, sizeof(tenant), &res, vault, token,
+                                         VO_WEBHOOK_TWILIO, &req, (int64_t)time(NULL));
         printf("   receiver: %s /hooks/whk_.../status -> tenant %s, %s (%s)\n", method, tenant,
                rc == VO_OK ? "200" : "403", vo_verify_reason_name(res.reason));
         r->handled++; /* before the reply: the sender returns to main() once it has it */
@@ -257,12 +257,12 @@ int main(int argc, char **argv)
     so.vapi_base_url = sandbox;
     so.http_client = http;
     /* A wrong auth token: Twilio (the sandbox) refuses it, and nothing is stored. */
-    int rc = vo_tenant_onboard(vault, TENANT, creds, vapi, &so);
+    int rc = vo_onboarding_run(vault, TENANT, creds, vapi, &so);
     printf("2. onboarding '%s' with a wrong Twilio token: %s (%s)\n", TENANT, vo_error_name(rc),
            rc == VO_OK ? "stored" : "nothing stored");
     int refused = rc == VO_EAUTH;
     CHECK(vo_twilio_credentials_set_auth_token(creds, token), "auth token");
-    CHECK(vo_tenant_onboard(vault, TENANT, creds, vapi, &so), "vo_tenant_onboard");
+    CHECK(vo_onboarding_run(vault, TENANT, creds, vapi, &so), "vo_onboarding_run");
     vo_twilio_credentials_free(creds);
     vo_vapi_credentials_free(vapi);
     memset(token, 0, sizeof(token));
@@ -276,7 +276,7 @@ int main(int argc, char **argv)
     vo_twilio_client *twilio = NULL;
     CHECK(vo_twilio_client_for_tenant(&twilio, vault, TENANT, &to), "client for tenant");
     vo_twilio_resource *account = NULL;
-    CHECK(vo_twilio_account_fetch(&account, twilio), "account fetch");
+    CHECK(vo_twilio_account_get(&account, twilio), "account fetch");
     printf("3. Twilio account %s (%s), numbers:\n", vo_twilio_resource_sid(account),
            vo_twilio_resource_friendly_name(account));
     vo_twilio_resource_free(account);
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
     /* 4. Twilio -> Vapi number import, twice. */
     for (int run = 1; run <= 2; run++) {
         vo_number_import_report *rep = NULL;
-        CHECK(vo_numbers_import_twilio_to_vapi(&rep, vault, TENANT, NULL, &so), "number import");
+        CHECK(vo_number_import_run(&rep, vault, TENANT, NULL, &so), "number import");
         printf("4. number import, run %d: %zu imported, %zu already in Vapi, %zu failed\n", run,
                vo_number_import_report_imported(rep), vo_number_import_report_present(rep),
                vo_number_import_report_failed(rep));
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
     }
 
     /* 5. Signed status callbacks from the sandbox to the tenant's webhook URL. */
-    CHECK(vo_webhook_token_mint(hook_token, sizeof(hook_token), vault, TENANT), "token mint");
+    CHECK(vo_routing_token_mint(hook_token, sizeof(hook_token), vault, TENANT), "token mint");
     receiver r = {.fd = -1};
     start_receiver(&r);
     printf("5. webhooks to http://127.0.0.1:%d/hooks/<tenant token>/status:\n", r.port);

@@ -43,49 +43,50 @@ int main(void)
                                {"CallStatus", "ringing"}};
     const char *body = "CallSid=CA5f7a9e3c1b2d4e6f8091a2b3c4d5e6f7&From=%2B14155550123"
                        "&To=%2B14155550100&CallStatus=ringing";
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    if (vo_twilio_signature(sig, sizeof(sig), tokens[1], url, params, 4) != VO_OK)
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    if (vo_webhook_twilio_sign(sig, sizeof(sig), tokens[1], url, params, 4) != VO_OK)
         return 1;
     const char *form = "application/x-www-form-urlencoded";
-    int rc = vo_twilio_verify(tokens, 2, url, sig, form, (const unsigned char *)body,
-                              strlen(body), &r);
+    int rc = vo_webhook_twilio_verify(&r, tokens, 2, url, sig, form, (const unsigned char *)body,
+                              strlen(body));
     report("Twilio voice webhook, secondary token", rc, &r, 1);
-    rc = vo_twilio_verify(tokens, 2, "https://voice.example.com:443/twilio/voice?tenant=t-42",
-                          sig, form, (const unsigned char *)body, strlen(body), &r);
+    rc = vo_webhook_twilio_verify(&r, tokens, 2,
+                          "https://voice.example.com:443/twilio/voice?tenant=t-42", sig,
+                          form, (const unsigned char *)body, strlen(body));
     report("Twilio voice webhook, URL seen with :443", rc, &r, 1);
     const char *forged = "CallSid=CA5f7a9e3c1b2d4e6f8091a2b3c4d5e6f7&From=%2B19005550199"
                          "&To=%2B14155550100&CallStatus=ringing";
-    rc = vo_twilio_verify(tokens, 2, url, sig, form, (const unsigned char *)forged,
-                          strlen(forged), &r);
+    rc = vo_webhook_twilio_verify(&r, tokens, 2, url, sig, form, (const unsigned char *)forged,
+                          strlen(forged));
     report("Twilio voice webhook, From changed", rc, &r, 0);
-    rc = vo_twilio_verify(tokens, 2, url, NULL, form, (const unsigned char *)body,
-                          strlen(body), &r);
+    rc = vo_webhook_twilio_verify(&r, tokens, 2, url, NULL, form, (const unsigned char *)body,
+                          strlen(body));
     report("Twilio voice webhook, no X-Twilio-Signature", rc, &r, 0);
 
     /* 2. Twilio JSON callback: the body hash travels in the signed URL. */
     const char *json = "{\"CallSid\":\"CA5f7a\",\"Status\":\"completed\"}";
     char hash[65], json_url[256];
-    vo_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)json, strlen(json));
+    vo_webhook_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)json, strlen(json));
     snprintf(json_url, sizeof(json_url), "%s&bodySHA256=%s", url, hash);
-    vo_twilio_signature(sig, sizeof(sig), tokens[0], json_url, NULL, 0);
-    rc = vo_twilio_verify(tokens, 2, json_url, sig, "application/json",
-                          (const unsigned char *)json, strlen(json), &r);
+    vo_webhook_twilio_sign(sig, sizeof(sig), tokens[0], json_url, NULL, 0);
+    rc = vo_webhook_twilio_verify(&r, tokens, 2, json_url, sig, "application/json",
+                          (const unsigned char *)json, strlen(json));
     report("Twilio JSON callback", rc, &r, 1);
-    rc = vo_twilio_verify(tokens, 2, json_url, sig, "application/json",
+    rc = vo_webhook_twilio_verify(&r, tokens, 2, json_url, sig, "application/json",
                           (const unsigned char *)"{\"CallSid\":\"CA5f7a\",\"Status\":\"failed\"}",
-                          strlen(json) - 3, &r);
+                          strlen(json) - 3);
     report("Twilio JSON callback, body changed", rc, &r, 0);
 
     /* 3. Vapi server message with an HMAC credential (sha256, hex, timestamped). */
-    vo_vapi_verify_options vo = VO_VAPI_VERIFY_OPTIONS_INIT;
-    vo.type = VO_VAPI_AUTH_HMAC;
+    vo_webhook_vapi_options vo = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    vo.type = VO_WEBHOOK_VAPI_HMAC;
     vo.signature_prefix = "sha256=";
     const char *vapi_secrets[] = {"vapi-hmac-secret-for-tenant-42"};
     const char *msg = "{\"message\":{\"type\":\"end-of-call-report\",\"call\":{\"id\":\"c1\"}}}";
     char ts[24], vsig[256];
     time_t now = time(NULL);
     snprintf(ts, sizeof(ts), "%lld", (long long)now);
-    vo_vapi_hmac_signature(vsig, sizeof(vsig), &vo, vapi_secrets[0], "POST", NULL, ts, NULL,
+    vo_webhook_vapi_sign(vsig, sizeof(vsig), &vo, vapi_secrets[0], "POST", NULL, ts, NULL,
                            (const unsigned char *)msg, strlen(msg));
     vo_param headers[] = {{"x-signature", vsig}, {"x-timestamp", ts},
                           {"content-type", "application/json"}};
@@ -93,26 +94,26 @@ int main(void)
     req.method = "POST";
     req.url = "https://api.example.com/vapi/t-42";
     req.headers = headers;
-    req.n_headers = 3;
+    req.header_count = 3;
     req.body = (const unsigned char *)msg;
     req.body_len = strlen(msg);
-    rc = vo_vapi_verify(&vo, vapi_secrets, 1, &req, (int64_t)now, &r);
+    rc = vo_webhook_vapi_verify(&r, &vo, vapi_secrets, 1, &req, (int64_t)now);
     report("Vapi end-of-call-report, HMAC", rc, &r, 1);
-    rc = vo_vapi_verify(&vo, vapi_secrets, 1, &req, (int64_t)now + 3600, &r);
+    rc = vo_webhook_vapi_verify(&r, &vo, vapi_secrets, 1, &req, (int64_t)now + 3600);
     report("Vapi end-of-call-report, replayed an hour later", rc, &r, 0);
 
     /* 4. Standard Webhooks: sign an outbound event, verify it as a receiver would. */
-    char secret[64], ssig[VO_STDWEBHOOK_SIGNATURE_SIZE];
-    vo_stdwebhook_secret_new(secret, sizeof(secret));
+    char secret[64], ssig[VO_WEBHOOK_STD_SIGNATURE_SIZE];
+    vo_webhook_std_secret_new(secret, sizeof(secret));
     const char *event = "{\"type\":\"number.imported\",\"number\":\"+14155550100\"}";
-    vo_stdwebhook_sign(ssig, sizeof(ssig), secret, "evt_01", (int64_t)now,
+    vo_webhook_std_sign(ssig, sizeof(ssig), secret, "evt_01", (int64_t)now,
                        (const unsigned char *)event, strlen(event));
     const char *std_secrets[] = {secret};
-    rc = vo_stdwebhook_verify(std_secrets, 1, "evt_01", ts, ssig, (const unsigned char *)event,
-                              strlen(event), (int64_t)now, &r);
+    rc = vo_webhook_std_verify(&r, std_secrets, 1, "evt_01", ts, ssig,
+                              (const unsigned char *)event, strlen(event), (int64_t)now);
     report("Standard Webhooks event", rc, &r, 1);
-    rc = vo_stdwebhook_verify(std_secrets, 1, "evt_02", ts, ssig, (const unsigned char *)event,
-                              strlen(event), (int64_t)now, &r);
+    rc = vo_webhook_std_verify(&r, std_secrets, 1, "evt_02", ts, ssig,
+                              (const unsigned char *)event, strlen(event), (int64_t)now);
     report("Standard Webhooks event, other id", rc, &r, 0);
 
     vo_shutdown();

@@ -49,9 +49,9 @@ extern "C" {
 
 /** Compile-time version of the headers. Compare with vo_version() at run time. */
 #define VO_VERSION_MAJOR 0
-#define VO_VERSION_MINOR 1
+#define VO_VERSION_MINOR 2
 #define VO_VERSION_PATCH 0
-#define VO_VERSION_STRING "0.1.0"
+#define VO_VERSION_STRING "0.2.0"
 /** Version as one number: major * 10000 + minor * 100 + patch. */
 #define VO_VERSION_NUMBER (VO_VERSION_MAJOR * 10000 + VO_VERSION_MINOR * 100 + VO_VERSION_PATCH)
 
@@ -65,7 +65,7 @@ typedef struct vo_param {
 } vo_param;
 
 /**
- * Version of the library that is linked at run time, e.g. "0.1.0".
+ * Version of the library that is linked at run time, e.g. "0.2.0".
  *
  * @param major, minor, patch  may each be NULL; receive the version components.
  * @return a static string; never NULL. Thread-safe; callable before vo_init().

@@ -155,7 +155,7 @@ VO_EXTERN const char *vo_http_client_user_agent(const vo_http_client *client);
  * Copy the client's counters. Thread-safe.
  * @return VO_OK or VO_EINVAL.
  */
-VO_EXTERN int vo_http_client_stats(const vo_http_client *client, vo_http_stats *out);
+VO_EXTERN int vo_http_client_stats(vo_http_stats *out, const vo_http_client *client);
 
 /**
  * Send a request, retrying per the client's policy, and return the final response.
@@ -212,8 +212,7 @@ VO_EXTERN size_t vo_http_response_header_count(const vo_http_response *resp);
  * The i-th response header (in arrival order).
  * @return VO_OK, or VO_ERANGE when i is out of range, VO_EINVAL on NULL arguments.
  */
-VO_EXTERN int vo_http_response_header_at(const vo_http_response *resp, size_t i,
-                                         const char **name, const char **value);
+VO_EXTERN int vo_http_response_header_at(const char **name, const char **value, const vo_http_response *resp, size_t i);
 
 /**
  * The provider's request id: the `Twilio-Request-Id`, `X-Request-Id` or `Request-Id`

@@ -62,7 +62,7 @@ VO_EXTERN const char *vo_log_level_name(vo_log_level level);
  * @param text      the text to redact.
  * @return VO_OK, VO_ERANGE when the result was truncated, VO_EINVAL on NULL arguments.
  */
-VO_EXTERN int vo_redact(char *out, size_t out_size, const char *text);
+VO_EXTERN int vo_log_redact(char *out, size_t out_size, const char *text);
 
 /** Size of a buffer that holds any correlation id, including the NUL. */
 #define VO_CORRELATION_ID_SIZE 65

@@ -23,6 +23,7 @@
 #include "common.h"
 #include "http.h"
 #include "vault.h"
+#include "credentials.h"
 #include "webhook.h"
 
 #ifdef __cplusplus
@@ -64,7 +65,7 @@ typedef struct vo_services_options {
  *         account not active); remote errors of the validation (VO_ENETWORK,
  *         VO_EUNAVAILABLE, ...); vault errors.
  */
-VO_EXTERN int vo_tenant_onboard(vo_vault *vault, const char *tenant,
+VO_EXTERN int vo_onboarding_run(vo_vault *vault, const char *tenant,
                                 const vo_twilio_credentials *twilio,
                                 const vo_vapi_credentials *vapi,
                                 const vo_services_options *opts);
@@ -115,7 +116,7 @@ typedef struct vo_number_import_report vo_number_import_report;
  *         VO_EINVAL; VO_ENOTFOUND (tenant without Twilio or Vapi credentials); the error of
  *         a failed listing (nothing imported then); vault errors.
  */
-VO_EXTERN int vo_numbers_import_twilio_to_vapi(vo_number_import_report **out, vo_vault *vault,
+VO_EXTERN int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
                                                const char *tenant,
                                                const vo_number_import_options *opts,
                                                const vo_services_options *sopts);
@@ -153,9 +154,9 @@ VO_EXTERN void vo_number_import_report_free(vo_number_import_report *r);
 /* ------------------------------------------------------------------------------------ */
 
 /** Vault tenant that holds the routing index (created on first use). */
-#define VO_WEBHOOK_ROUTING_TENANT "voiceops-routing"
+#define VO_ROUTING_TENANT "voiceops-routing"
 /** Buffer size for a webhook token: "whk_" + 43 base64url characters + NUL. */
-#define VO_WEBHOOK_TOKEN_SIZE 48
+#define VO_ROUTING_TOKEN_SIZE 48
 
 /** The provider whose signature a routed webhook carries. */
 typedef enum vo_webhook_provider {
@@ -170,10 +171,10 @@ typedef enum vo_webhook_provider {
  * the token itself is returned once and never stored. Minting again replaces the tenant's
  * previous token (the old one stops resolving). Audited (`webhook.token.mint`).
  *
- * @param out       receives the NUL-terminated token; at least VO_WEBHOOK_TOKEN_SIZE bytes.
+ * @param out       receives the NUL-terminated token; at least VO_ROUTING_TOKEN_SIZE bytes.
  * @return VO_OK, VO_EINVAL, VO_ERANGE, VO_ENOTFOUND (no such tenant), vault errors.
  */
-VO_EXTERN int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault,
+VO_EXTERN int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault,
                                     const char *tenant);
 
 /**
@@ -185,14 +186,14 @@ VO_EXTERN int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault,
  * @return VO_OK, VO_ENOTFOUND (unknown or replaced token), VO_EINVAL (malformed token or
  *         arguments), VO_ERANGE, vault errors.
  */
-VO_EXTERN int vo_webhook_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault,
+VO_EXTERN int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault,
                                        const char *token);
 
 /**
  * Resolve a token and verify the request with that tenant's keys, in one call: Twilio
  * webhooks with the tenant's auth token and, during a rotation, its secondary token
- * (vo_twilio_verify_request()); Vapi webhooks with the tenant's Vapi webhook settings
- * (vo_vapi_verify()). There is no pass without a key: a tenant without the needed
+ * (vo_webhook_twilio_verify_request()); Vapi webhooks with the tenant's Vapi webhook settings
+ * (vo_webhook_vapi_verify()). There is no pass without a key: a tenant without the needed
  * credentials gives VO_EINVAL (reason VO_VERIFY_NO_KEY).
  *
  * @param tenant_out  may be NULL; receives the resolved tenant id (also when the signature
@@ -202,10 +203,10 @@ VO_EXTERN int vo_webhook_token_resolve(char *tenant_out, size_t tenant_size, vo_
  * @return VO_OK (authentic), VO_ENOTFOUND (unknown token), VO_EAUTH / VO_EEXPIRED /
  *         VO_EPARSE / VO_ETOOBIG as the verify functions, VO_EINVAL, vault errors.
  */
-VO_EXTERN int vo_webhook_route_verify(char *tenant_out, size_t tenant_size, vo_vault *vault,
+VO_EXTERN int vo_routing_verify(char *tenant_out, size_t tenant_size,
+                                      vo_verify_result *result, vo_vault *vault,
                                       const char *token, vo_webhook_provider provider,
-                                      const vo_webhook_request *request, int64_t now,
-                                      vo_verify_result *result);
+                                      const vo_webhook_request *request, int64_t now);
 
 /* ------------------------------------------------------------------------------------ */
 /* Twilio auth token rotation                                                           */
@@ -221,7 +222,7 @@ typedef enum vo_token_rotation_state {
 
 /**
  * Step 1: create the Twilio secondary auth token and store it in the tenant's credentials
- * (`secondary_auth_token`): from then on vo_webhook_route_verify() accepts webhooks signed
+ * (`secondary_auth_token`): from then on vo_routing_verify() accepts webhooks signed
  * with either token. The state is persisted (`rotation/twilio`) before and after the
  * Twilio call, so a crashed run is resumed by calling this again (a secondary token whose
  * value was lost is deleted and created anew). Calling it in the window does nothing.
@@ -229,7 +230,7 @@ typedef enum vo_token_rotation_state {
  * @return VO_OK, VO_EINVAL (credentials without an auth token), VO_ECONFLICT (promotion
  *         in progress: finish it first), VO_ENOTFOUND, remote and vault errors.
  */
-VO_EXTERN int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant,
+VO_EXTERN int vo_token_rotation_begin(vo_vault *vault, const char *tenant,
                                              const vo_services_options *opts);
 
 /**
@@ -240,7 +241,7 @@ VO_EXTERN int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant
  * second promotion. Audited (`rotation.promote`).
  * @return VO_OK, VO_ECONFLICT (no rotation window open), remote and vault errors.
  */
-VO_EXTERN int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tenant,
+VO_EXTERN int vo_token_rotation_promote(vo_vault *vault, const char *tenant,
                                                const vo_services_options *opts);
 
 /**
@@ -248,14 +249,14 @@ VO_EXTERN int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tena
  * stored credentials. Audited (`rotation.abort`).
  * @return VO_OK, VO_ECONFLICT (not in the window), remote and vault errors.
  */
-VO_EXTERN int vo_twilio_token_rotation_abort(vo_vault *vault, const char *tenant,
+VO_EXTERN int vo_token_rotation_abort(vo_vault *vault, const char *tenant,
                                              const vo_services_options *opts);
 
 /**
  * The tenant's rotation state (a vo_token_rotation_state) into *out.
  * @return VO_OK, VO_EINVAL, vault errors.
  */
-VO_EXTERN int vo_twilio_token_rotation_state(int *out, vo_vault *vault, const char *tenant);
+VO_EXTERN int vo_token_rotation_get(int *out, vo_vault *vault, const char *tenant);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,7 @@
 #include "http.h"
 #include "secret.h"
 #include "vault.h"
+#include "credentials.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,10 +45,10 @@ typedef struct vo_twilio_resource vo_twilio_resource;
 typedef struct vo_twilio_iter vo_twilio_iter;
 
 /*
- * Credentials are the vault's typed `vo_twilio_credentials` (voiceops/vault.h): build them
+ * Credentials are the typed `vo_twilio_credentials` of voiceops/credentials.h: build them
  * with vo_twilio_credentials_new() and its setters (account SID, then an auth token or an
  * API key SID + secret, optionally region and edge), or read a tenant's with
- * vo_vault_twilio_get(). When both an API key and an auth token are set the client uses the
+ * vo_twilio_credentials_get(). When both an API key and an auth token are set the client uses the
  * API key (keys can be revoked one by one).
  */
 
@@ -71,7 +72,7 @@ typedef struct vo_twilio_options {
 
 /**
  * Create a client from explicit credentials. No request is made; call
- * vo_twilio_account_fetch() to validate the credentials.
+ * vo_twilio_account_get() to validate the credentials.
  *
  * @param out    receives the client; free with vo_twilio_client_free().
  * @param creds  credentials (copied; the caller keeps and frees them).
@@ -84,7 +85,7 @@ VO_EXTERN int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_crede
 
 /**
  * Create a client for a tenant from the credentials stored in the vault
- * (`credentials/twilio`, see vo_vault_twilio_put()). This is the normal constructor: every
+ * (`credentials/twilio`, see vo_twilio_credentials_put()). This is the normal constructor: every
  * request of the client is scoped to that tenant's Twilio account.
  *
  * When the tenant has no Twilio credentials the call fails with VO_ENOTFOUND, unless
@@ -149,14 +150,13 @@ VO_EXTERN const char *vo_twilio_resource_str(const vo_twilio_resource *res, cons
  * "15").
  * @return VO_OK, VO_ENOTFOUND (absent or null), VO_EPARSE (not an integer), VO_EINVAL.
  */
-VO_EXTERN int vo_twilio_resource_int(const vo_twilio_resource *res, const char *field,
-                                     long long *out);
+VO_EXTERN int vo_twilio_resource_int(long long *out, const vo_twilio_resource *res, const char *field);
 
 /**
  * A top-level boolean field (also capabilities' nested `voice`/`sms` via "capabilities.voice").
  * @return VO_OK, VO_ENOTFOUND, VO_EPARSE (not a boolean), VO_EINVAL.
  */
-VO_EXTERN int vo_twilio_resource_bool(const vo_twilio_resource *res, const char *field, int *out);
+VO_EXTERN int vo_twilio_resource_bool(int *out, const vo_twilio_resource *res, const char *field);
 
 /** Shortcuts for vo_twilio_resource_str(res, "sid" / "status" / "phone_number" / "friendly_name" / "account_sid"). */
 VO_EXTERN const char *vo_twilio_resource_sid(const vo_twilio_resource *res);
@@ -204,7 +204,7 @@ VO_EXTERN void vo_twilio_iter_free(vo_twilio_iter *it);
 /* ---- account ------------------------------------------------------------------------- */
 
 /** Fetch the client's account (validates the credentials). GET /Accounts/{Sid}.json */
-VO_EXTERN int vo_twilio_account_fetch(vo_twilio_resource **out, vo_twilio_client *client);
+VO_EXTERN int vo_twilio_account_get(vo_twilio_resource **out, vo_twilio_client *client);
 
 /** List subaccounts (filters: FriendlyName, Status, PageSize). GET /Accounts.json */
 VO_EXTERN int vo_twilio_subaccounts_list(vo_twilio_iter **out, vo_twilio_client *client,
@@ -227,7 +227,7 @@ VO_EXTERN int vo_twilio_numbers_list(vo_twilio_iter **out, vo_twilio_client *cli
                                      const vo_param *filters, size_t filter_count);
 
 /** Fetch one number by its SID ("PN..."). */
-VO_EXTERN int vo_twilio_numbers_fetch(vo_twilio_resource **out, vo_twilio_client *client,
+VO_EXTERN int vo_twilio_numbers_get(vo_twilio_resource **out, vo_twilio_client *client,
                                       const char *number_sid);
 
 /**
@@ -279,7 +279,7 @@ VO_EXTERN int vo_twilio_calls_create(vo_twilio_resource **out, vo_twilio_client 
                                      size_t param_count);
 
 /** Fetch a call ("CA..."). */
-VO_EXTERN int vo_twilio_calls_fetch(vo_twilio_resource **out, vo_twilio_client *client,
+VO_EXTERN int vo_twilio_calls_get(vo_twilio_resource **out, vo_twilio_client *client,
                                     const char *call_sid);
 
 /** List calls (filters: To, From, Status, ParentCallSid, StartTime, StartTime>, EndTime<, PageSize). */
@@ -305,7 +305,7 @@ VO_EXTERN int vo_twilio_messages_create(vo_twilio_resource **out, vo_twilio_clie
                                         size_t param_count);
 
 /** Fetch a message ("SM..." or "MM..."). */
-VO_EXTERN int vo_twilio_messages_fetch(vo_twilio_resource **out, vo_twilio_client *client,
+VO_EXTERN int vo_twilio_messages_get(vo_twilio_resource **out, vo_twilio_client *client,
                                        const char *message_sid);
 
 /** List messages (filters: To, From, DateSent, DateSent<, DateSent>, PageSize). */
@@ -336,7 +336,7 @@ VO_EXTERN int vo_twilio_keys_create(vo_twilio_resource **out, vo_secret **secret
  * @param out  receives the key resource (sid, friendly_name; no secret).
  * @return VO_OK; VO_ENOTFOUND (no such tenant), VO_EINVAL (the tenant's credentials belong
  *         to another account), VO_ECONFLICT (the credentials changed meanwhile), the errors
- *         of vo_twilio_keys_create() and vo_vault_twilio_put().
+ *         of vo_twilio_keys_create() and vo_twilio_credentials_put().
  */
 VO_EXTERN int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *client,
                                              vo_vault *vault, const char *tenant,

@@ -38,6 +38,7 @@
 #include "common.h"
 #include "http.h"
 #include "vault.h"
+#include "credentials.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,7 +78,7 @@ VO_EXTERN int vo_vapi_client_new(vo_vapi_client **out, const char *api_key,
 
 /**
  * Create a client for a tenant from the API key stored in the vault (`credentials/vapi`,
- * see vo_vault_vapi_put()). This is the normal constructor: every request of the client is
+ * see vo_vapi_credentials_put()). This is the normal constructor: every request of the client is
  * scoped to that tenant's Vapi org. The client remembers the tenant id
  * (vo_vapi_client_tenant()).
  *
@@ -125,11 +126,10 @@ VO_EXTERN const char *vo_vapi_resource_json(const vo_vapi_resource *res);
 VO_EXTERN const char *vo_vapi_resource_str(const vo_vapi_resource *res, const char *field);
 
 /** A number field (dotted as above). @return VO_OK, VO_ENOTFOUND, VO_EPARSE, VO_EINVAL. */
-VO_EXTERN int vo_vapi_resource_int(const vo_vapi_resource *res, const char *field,
-                                   long long *out);
+VO_EXTERN int vo_vapi_resource_int(long long *out, const vo_vapi_resource *res, const char *field);
 
 /** A boolean field (dotted as above). @return VO_OK, VO_ENOTFOUND, VO_EPARSE, VO_EINVAL. */
-VO_EXTERN int vo_vapi_resource_bool(const vo_vapi_resource *res, const char *field, int *out);
+VO_EXTERN int vo_vapi_resource_bool(int *out, const vo_vapi_resource *res, const char *field);
 
 /** Shortcuts for the "id", "status", "number" and "createdAt" string fields. */
 VO_EXTERN const char *vo_vapi_resource_id(const vo_vapi_resource *res);

@@ -3,7 +3,7 @@
  * @brief Vapi server messages: parse what Vapi posts to a server URL, build the replies.
  *
  * Vapi posts `{"message": {"type": "...", ...}}` to your server URL. Verify the request
- * first (vo_vapi_verify() in voiceops/webhook.h), then parse the body here and branch on the
+ * first (vo_webhook_vapi_verify() in voiceops/webhook.h), then parse the body here and branch on the
  * type. Replies that Vapi waits for (`assistant-request`, `tool-calls`) are built as JSON
  * text with the helpers below, so every language produces the same shapes.
  *
@@ -103,7 +103,7 @@ VO_EXTERN const char *vo_vapi_message_tool_call_arguments(const vo_vapi_message 
  * @return VO_OK, VO_EINVAL (none or several given, or assistant_json is not a JSON object),
  *         VO_ENOMEM.
  */
-VO_EXTERN int vo_vapi_assistant_response(char **out, const char *assistant_id,
+VO_EXTERN int vo_vapi_message_assistant_reply(char **out, const char *assistant_id,
                                          const char *assistant_json, const char *error);
 
 /** Results for a `tool-calls` reply, built up one tool call at a time. */
@@ -126,7 +126,7 @@ VO_EXTERN int vo_vapi_tool_results_add(vo_vapi_tool_results *results, const char
  * The reply as JSON text: `{"results":[{"toolCallId":..., "name":..., "result"|"error":...}]}`.
  * @param out  receives NUL-terminated JSON; free it with vo_free().
  */
-VO_EXTERN int vo_vapi_tool_results_json(const vo_vapi_tool_results *results, char **out);
+VO_EXTERN int vo_vapi_tool_results_json(char **out, const vo_vapi_tool_results *results);
 
 /**
  * Release a result list. Accepts NULL.

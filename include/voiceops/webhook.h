@@ -61,18 +61,18 @@ typedef enum vo_verify_reason {
 } vo_verify_reason;
 
 /** The URL forms tried by Twilio verification, in order. */
-typedef enum vo_twilio_url_form {
-    VO_TWILIO_URL_AS_GIVEN = 0,                /**< the URL exactly as given */
-    VO_TWILIO_URL_PORT_TOGGLED = 1,            /**< default port added, or port removed */
-    VO_TWILIO_URL_LEGACY_QUERY = 2,            /**< as given, query re-encoded the legacy way */
-    VO_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED = 3/**< port toggled and legacy query */
-} vo_twilio_url_form;
+typedef enum vo_webhook_twilio_url_form {
+    VO_WEBHOOK_TWILIO_URL_AS_GIVEN = 0,                /**< the URL exactly as given */
+    VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED = 1,            /**< default port added, or port removed */
+    VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY = 2,            /**< as given, query re-encoded the legacy way */
+    VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED = 3/**< port toggled and legacy query */
+} vo_webhook_twilio_url_form;
 
 /** Outcome details of a verification. Filled on success and on failure. */
 typedef struct vo_verify_result {
     vo_verify_reason reason;  /**< VO_VERIFY_OK on success */
     int key_index;            /**< index of the token/secret that matched, else -1 */
-    int url_form;             /**< Twilio: the vo_twilio_url_form that matched, else -1 */
+    int url_form;             /**< Twilio: the vo_webhook_twilio_url_form that matched, else -1 */
     int signature_index;      /**< index of the matching signature in a list, else -1 */
     int forms_tried;          /**< Twilio: distinct URL forms computed (0 if none) */
     int64_t timestamp;        /**< timestamped schemes: the timestamp in seconds, else 0 */
@@ -90,7 +90,7 @@ typedef struct vo_webhook_request {
     const char *method;          /**< "POST", "GET", ... (needed by templates using {method}) */
     const char *url;             /**< the full public URL the provider called */
     const vo_param *headers;     /**< request headers */
-    size_t n_headers;
+    size_t header_count;
     const unsigned char *body;   /**< raw body bytes; may be NULL when body_len is 0 */
     size_t body_len;
 } vo_webhook_request;
@@ -137,22 +137,22 @@ VO_EXTERN void vo_form_free(vo_form *form);
 /* ------------------------------------------------------------------------------------ */
 
 /** Size of a buffer for a Twilio signature: 28 base64 characters and the NUL. */
-#define VO_TWILIO_SIGNATURE_SIZE 29
+#define VO_WEBHOOK_TWILIO_SIGNATURE_SIZE 29
 
 /**
  * Compute Twilio's signature: base64(HMAC-SHA1(auth_token, url + sorted params)).
  * Parameters are sorted by name in byte order; a repeated name contributes each of its
  * distinct values in byte order. The URL is used byte for byte as given. For a JSON body,
- * put `bodySHA256=<hex>` (see vo_twilio_body_sha256()) in the URL and pass no params.
+ * put `bodySHA256=<hex>` (see vo_webhook_twilio_body_sha256()) in the URL and pass no params.
  *
  * @param out        receives the NUL-terminated 28-character signature.
- * @param out_size   at least VO_TWILIO_SIGNATURE_SIZE.
- * @param params     may be NULL when n_params is 0; every name and value must be non-NULL.
- * @return VO_OK, VO_EINVAL (also for a URL that is not absolute, see vo_twilio_verify()),
+ * @param out_size   at least VO_WEBHOOK_TWILIO_SIGNATURE_SIZE.
+ * @param params     may be NULL when param_count is 0; every name and value must be non-NULL.
+ * @return VO_OK, VO_EINVAL (also for a URL that is not absolute, see vo_webhook_twilio_verify()),
  *         VO_ERANGE, VO_ENOTINIT, VO_ENOMEM, VO_ECRYPTO.
  */
-VO_EXTERN int vo_twilio_signature(char *out, size_t out_size, const char *auth_token,
-                                  const char *url, const vo_param *params, size_t n_params);
+VO_EXTERN int vo_webhook_twilio_sign(char *out, size_t out_size, const char *auth_token,
+                                  const char *url, const vo_param *params, size_t param_count);
 
 /**
  * Verify an X-Twilio-Signature.
@@ -170,27 +170,27 @@ VO_EXTERN int vo_twilio_signature(char *out, size_t out_size, const char *auth_t
  * the query re-encoded the legacy way. User info is kept in every form; nothing is
  * case-folded. Each token is tried in order (primary, then secondary during rotation).
  *
- * @param auth_tokens  array of n_tokens auth tokens (NULL or empty entries are invalid).
+ * @param auth_tokens  array of token_count auth tokens (NULL or empty entries are invalid).
  * @param signature    the X-Twilio-Signature header value, or NULL when absent.
  * @param content_type the Content-Type header value, or NULL when absent.
  * @param body         raw body bytes (NULL allowed when body_len is 0).
  * @param result       may be NULL.
  * @return VO_OK when valid, VO_EAUTH when no token matches; other codes as listed above.
  */
-VO_EXTERN int vo_twilio_verify(const char *const *auth_tokens, size_t n_tokens,
-                               const char *url, const char *signature,
+VO_EXTERN int vo_webhook_twilio_verify(vo_verify_result *result, const char *const *auth_tokens,
+                               size_t token_count, const char *url, const char *signature,
                                const char *content_type, const unsigned char *body,
-                               size_t body_len, vo_verify_result *result);
+                               size_t body_len);
 
-/** Options for vo_twilio_verify_request(). */
-typedef struct vo_twilio_verify_options {
-    unsigned int version;   /**< VO_TWILIO_VERIFY_OPTIONS_VERSION */
+/** Options for vo_webhook_twilio_verify_request(). */
+typedef struct vo_webhook_twilio_options {
+    unsigned int version;   /**< VO_WEBHOOK_TWILIO_OPTIONS_VERSION */
     size_t max_body;        /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY; larger values are capped */
     int url_variants;       /**< 1 (default): try port/legacy forms; 0: the URL as given only */
-} vo_twilio_verify_options;
+} vo_webhook_twilio_options;
 
-#define VO_TWILIO_VERIFY_OPTIONS_VERSION 1
-#define VO_TWILIO_VERIFY_OPTIONS_INIT { VO_TWILIO_VERIFY_OPTIONS_VERSION, 0, 1 }
+#define VO_WEBHOOK_TWILIO_OPTIONS_VERSION 1
+#define VO_WEBHOOK_TWILIO_OPTIONS_INIT { VO_WEBHOOK_TWILIO_OPTIONS_VERSION, 0, 1 }
 
 /**
  * Verify a Twilio webhook from a whole request: the signature comes from the
@@ -198,27 +198,27 @@ typedef struct vo_twilio_verify_options {
  * twice with different values makes the signature malformed.
  * @param opts  NULL for defaults.
  */
-VO_EXTERN int vo_twilio_verify_request(const vo_twilio_verify_options *opts,
-                                       const char *const *auth_tokens, size_t n_tokens,
-                                       const vo_webhook_request *request,
-                                       vo_verify_result *result);
+VO_EXTERN int vo_webhook_twilio_verify_request(vo_verify_result *result,
+                                       const vo_webhook_twilio_options *opts,
+                                       const char *const *auth_tokens, size_t token_count,
+                                       const vo_webhook_request *request);
 
 /**
  * Lowercase hex SHA-256 of a body, as Twilio puts it in the `bodySHA256` query parameter.
  * @param out  at least 65 bytes.
  */
-VO_EXTERN int vo_twilio_body_sha256(char *out, size_t out_size, const unsigned char *body,
+VO_EXTERN int vo_webhook_twilio_body_sha256(char *out, size_t out_size, const unsigned char *body,
                                     size_t body_len);
 
 /* ------------------------------------------------------------------------------------ */
 /* Vapi server messages                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
-typedef enum vo_vapi_auth_type {
-    VO_VAPI_AUTH_SECRET = 0,  /**< shared secret in a header (default `x-vapi-secret`) */
-    VO_VAPI_AUTH_BEARER = 1,  /**< token in a header (default `Authorization`), `Bearer ` prefix */
-    VO_VAPI_AUTH_HMAC = 2     /**< HMAC credential: signature + timestamp headers */
-} vo_vapi_auth_type;
+typedef enum vo_webhook_vapi_auth {
+    VO_WEBHOOK_VAPI_SECRET = 0,  /**< shared secret in a header (default `x-vapi-secret`) */
+    VO_WEBHOOK_VAPI_BEARER = 1,  /**< token in a header (default `Authorization`), `Bearer ` prefix */
+    VO_WEBHOOK_VAPI_HMAC = 2     /**< HMAC credential: signature + timestamp headers */
+} vo_webhook_vapi_auth;
 
 typedef enum vo_hmac_algorithm {
     VO_HMAC_SHA256 = 0,
@@ -235,9 +235,9 @@ typedef enum vo_signature_encoding {
  * How a Vapi server URL is protected, mirroring Vapi's credential settings. NULL string
  * fields take the documented default.
  */
-typedef struct vo_vapi_verify_options {
-    unsigned int version;            /**< VO_VAPI_VERIFY_OPTIONS_VERSION */
-    vo_vapi_auth_type type;          /**< default VO_VAPI_AUTH_SECRET */
+typedef struct vo_webhook_vapi_options {
+    unsigned int version;            /**< VO_WEBHOOK_VAPI_OPTIONS_VERSION */
+    vo_webhook_vapi_auth type;          /**< default VO_WEBHOOK_VAPI_SECRET */
     const char *header_name;         /**< SECRET: "x-vapi-secret"; BEARER: "Authorization" */
     int bearer_prefix;               /**< BEARER: 1 (default) = value is "Bearer <token>" */
     vo_hmac_algorithm algorithm;     /**< HMAC: default SHA-256 */
@@ -253,11 +253,11 @@ typedef struct vo_vapi_verify_options {
     int secret_is_base64;            /**< HMAC: decode the secret from base64 first */
     int64_t tolerance_seconds;       /**< HMAC with {timestamp}: default 300, both ways */
     size_t max_body;                 /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY */
-} vo_vapi_verify_options;
+} vo_webhook_vapi_options;
 
-#define VO_VAPI_VERIFY_OPTIONS_VERSION 1
-#define VO_VAPI_VERIFY_OPTIONS_INIT \
-    { VO_VAPI_VERIFY_OPTIONS_VERSION, VO_VAPI_AUTH_SECRET, NULL, 1, VO_HMAC_SHA256, NULL, \
+#define VO_WEBHOOK_VAPI_OPTIONS_VERSION 1
+#define VO_WEBHOOK_VAPI_OPTIONS_INIT \
+    { VO_WEBHOOK_VAPI_OPTIONS_VERSION, VO_WEBHOOK_VAPI_SECRET, NULL, 1, VO_HMAC_SHA256, NULL, \
       NULL, NULL, NULL, 1, VO_SIGNATURE_HEX, NULL, 0, 300, 0 }
 
 /**
@@ -270,15 +270,14 @@ typedef struct vo_vapi_verify_options {
  * only, is read as milliseconds when it has 13 or more digits (seconds otherwise) and must
  * lie within tolerance_seconds of `now`.
  *
- * @param opts     NULL = VO_VAPI_VERIFY_OPTIONS_INIT.
- * @param secrets  n_secrets secrets; none is an error (VO_VERIFY_NO_KEY).
+ * @param opts     NULL = VO_WEBHOOK_VAPI_OPTIONS_INIT.
+ * @param secrets  secret_count secrets; none is an error (VO_VERIFY_NO_KEY).
  * @param now      current Unix time in seconds (pass time(NULL)); a parameter for tests.
  * @param result   may be NULL.
  */
-VO_EXTERN int vo_vapi_verify(const vo_vapi_verify_options *opts,
-                             const char *const *secrets, size_t n_secrets,
-                             const vo_webhook_request *request, int64_t now,
-                             vo_verify_result *result);
+VO_EXTERN int vo_webhook_vapi_verify(vo_verify_result *result, const vo_webhook_vapi_options *opts,
+                             const char *const *secrets, size_t secret_count,
+                             const vo_webhook_request *request, int64_t now);
 
 /**
  * Compute the HMAC signature header value Vapi would send for an HMAC credential (prefix
@@ -289,8 +288,8 @@ VO_EXTERN int vo_vapi_verify(const vo_vapi_verify_options *opts,
  * @param method, url used when the template contains {method} / {url}.
  * @param out        receives the NUL-terminated header value; 256 bytes always suffice.
  */
-VO_EXTERN int vo_vapi_hmac_signature(char *out, size_t out_size,
-                                     const vo_vapi_verify_options *opts, const char *secret,
+VO_EXTERN int vo_webhook_vapi_sign(char *out, size_t out_size,
+                                     const vo_webhook_vapi_options *opts, const char *secret,
                                      const char *method, const char *url,
                                      const char *timestamp, const char *message_id,
                                      const unsigned char *body, size_t body_len);
@@ -300,9 +299,9 @@ VO_EXTERN int vo_vapi_hmac_signature(char *out, size_t out_size,
 /* ------------------------------------------------------------------------------------ */
 
 /** Size of a buffer for one `v1,<base64>` signature, with the NUL. */
-#define VO_STDWEBHOOK_SIGNATURE_SIZE 48
+#define VO_WEBHOOK_STD_SIGNATURE_SIZE 48
 /** Default timestamp tolerance in seconds, applied both ways. */
-#define VO_STDWEBHOOK_TOLERANCE 300
+#define VO_WEBHOOK_STD_TOLERANCE 300
 
 /**
  * Sign a message: `v1,` + base64(HMAC-SHA256(key, id + "." + timestamp + "." + body)).
@@ -312,7 +311,7 @@ VO_EXTERN int vo_vapi_hmac_signature(char *out, size_t out_size,
  * @param timestamp Unix seconds (>= 0).
  * @return VO_OK, VO_EINVAL (bad secret, id, timestamp), VO_ERANGE, VO_ENOTINIT.
  */
-VO_EXTERN int vo_stdwebhook_sign(char *out, size_t out_size, const char *secret,
+VO_EXTERN int vo_webhook_std_sign(char *out, size_t out_size, const char *secret,
                                  const char *msg_id, int64_t timestamp,
                                  const unsigned char *body, size_t body_len);
 
@@ -323,24 +322,24 @@ VO_EXTERN int vo_stdwebhook_sign(char *out, size_t out_size, const char *secret,
  * @param timestamp  webhook-timestamp header: digits only, seconds.
  * @param signatures webhook-signature header: space-separated `v1,<base64>` entries;
  *                   entries of other versions are ignored; base64 must be canonical.
- * @param now        current Unix time in seconds; tolerance VO_STDWEBHOOK_TOLERANCE.
+ * @param now        current Unix time in seconds; tolerance VO_WEBHOOK_STD_TOLERANCE.
  * @param result     may be NULL; signature_index says which entry matched.
  */
-VO_EXTERN int vo_stdwebhook_verify(const char *const *secrets, size_t n_secrets,
-                                   const char *msg_id, const char *timestamp,
-                                   const char *signatures, const unsigned char *body,
-                                   size_t body_len, int64_t now, vo_verify_result *result);
+VO_EXTERN int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
+                                   size_t secret_count, const char *msg_id,
+                                   const char *timestamp, const char *signatures,
+                                   const unsigned char *body, size_t body_len, int64_t now);
 
-/** vo_stdwebhook_verify() reading the three `webhook-*` headers from a request. */
-VO_EXTERN int vo_stdwebhook_verify_request(const char *const *secrets, size_t n_secrets,
-                                           const vo_webhook_request *request, int64_t now,
-                                           vo_verify_result *result);
+/** vo_webhook_std_verify() reading the three `webhook-*` headers from a request. */
+VO_EXTERN int vo_webhook_std_verify_request(vo_verify_result *result,
+                                           const char *const *secrets, size_t secret_count,
+                                           const vo_webhook_request *request, int64_t now);
 
 /**
  * Generate a new random secret `whsec_<base64 of 32 bytes>` for signing outbound events.
  * @param out  at least 51 bytes.
  */
-VO_EXTERN int vo_stdwebhook_secret_new(char *out, size_t out_size);
+VO_EXTERN int vo_webhook_std_secret_new(char *out, size_t out_size);
 
 #ifdef __cplusplus
 }

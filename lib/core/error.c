@@ -64,7 +64,7 @@ int vo__error_setv(int code, const char *fmt, va_list ap)
     char raw[VO_ERROR_MESSAGE_SIZE];
     vsnprintf(raw, sizeof(raw), fmt, ap);
     /* Defence in depth: messages are built without secrets, and redacted anyway. */
-    vo_redact(s->message, sizeof(s->message), raw);
+    vo_log_redact(s->message, sizeof(s->message), raw);
     return finish(s, code);
 }
 

@@ -56,7 +56,7 @@ void vo__log(vo_log_level level, const char *module, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    vo_redact(clean, sizeof(clean), raw);
+    vo_log_redact(clean, sizeof(clean), raw);
     vo_log_record rec = {level, module ? module : "core", clean, vo_correlation_id_get()};
     pthread_rwlock_rdlock(&log_lock);
     if (log_fn)
@@ -168,10 +168,10 @@ static size_t redact_value(rout *o, const char *text, size_t i)
     return i;
 }
 
-int vo_redact(char *out, size_t out_size, const char *text)
+int vo_log_redact(char *out, size_t out_size, const char *text)
 {
     if (!out || out_size == 0 || !text)
-        return vo__error_set(VO_EINVAL, "vo_redact: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_log_redact: NULL argument");
     rout o = {out, out_size, 0, false};
     size_t i = 0;
     while (text[i]) {

@@ -238,7 +238,7 @@ const char *vo_http_client_user_agent(const vo_http_client *c)
     return c ? c->user_agent : NULL;
 }
 
-int vo_http_client_stats(const vo_http_client *c, vo_http_stats *out)
+int vo_http_client_stats(vo_http_stats *out, const vo_http_client *c)
 {
     VO__HANDLE_CHECK(c, VO__H_HTTP_CLIENT, "vo_http_client_stats");
     if (!c || !out)
@@ -388,7 +388,7 @@ struct vo_http_response {
     int status;
     vo__buf body;
     header *headers;
-    size_t n_headers, cap_headers;
+    size_t header_count, cap_headers;
     char correlation_id[VO_CORRELATION_ID_SIZE];
     int attempts;
     long duration_ms;
@@ -403,11 +403,11 @@ struct vo_http_response {
 
 static void response_reset(vo_http_response *r)
 {
-    for (size_t i = 0; i < r->n_headers; i++) {
+    for (size_t i = 0; i < r->header_count; i++) {
         free(r->headers[i].name);
         free(r->headers[i].value);
     }
-    r->n_headers = 0;
+    r->header_count = 0;
     r->body.len = 0;
     r->body.failed = false;
     r->too_big = false;
@@ -447,11 +447,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     size_t n = size * nmemb;
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         /* A new response (after 100 Continue, or a new attempt): start over. */
-        for (size_t i = 0; i < r->n_headers; i++) {
+        for (size_t i = 0; i < r->header_count; i++) {
             free(r->headers[i].name);
             free(r->headers[i].value);
         }
-        r->n_headers = 0;
+        r->header_count = 0;
         return n;
     }
     const char *colon = memchr(data, ':', n);
@@ -463,7 +463,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         v++;
     while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
-    if (r->n_headers == r->cap_headers) {
+    if (r->header_count == r->cap_headers) {
         size_t cap = r->cap_headers ? r->cap_headers * 2 : 16;
         if (cap > 512)
             return n; /* ignore absurd header counts */
@@ -473,7 +473,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         r->headers = h;
         r->cap_headers = cap;
     }
-    header *h = &r->headers[r->n_headers];
+    header *h = &r->headers[r->header_count];
     h->name = malloc(nl + 1);
     h->value = malloc((size_t)(end - v) + 1);
     if (!h->name || !h->value) {
@@ -485,7 +485,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     h->name[nl] = '\0';
     memcpy(h->value, v, (size_t)(end - v));
     h->value[end - v] = '\0';
-    r->n_headers++;
+    r->header_count++;
     return n;
 }
 
@@ -510,7 +510,7 @@ const char *vo_http_response_header(const vo_http_response *r, const char *name)
     r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_header");
     if (!r || !name)
         return NULL;
-    for (size_t i = r->n_headers; i > 0; i--)
+    for (size_t i = r->header_count; i > 0; i--)
         if (vo__str_ieq(r->headers[i - 1].name, name))
             return r->headers[i - 1].value;
     return NULL;
@@ -519,16 +519,16 @@ const char *vo_http_response_header(const vo_http_response *r, const char *name)
 size_t vo_http_response_header_count(const vo_http_response *r)
 {
     r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_header_count");
-    return r ? r->n_headers : 0;
+    return r ? r->header_count : 0;
 }
 
-int vo_http_response_header_at(const vo_http_response *r, size_t i, const char **name,
-                               const char **value)
+int vo_http_response_header_at(const char **name, const char **value,
+                               const vo_http_response *r, size_t i)
 {
     VO__HANDLE_CHECK(r, VO__H_HTTP_RESPONSE, "vo_http_response_header_at");
     if (!r || !name || !value)
         return vo__error_set(VO_EINVAL, "vo_http_response_header_at: NULL argument");
-    if (i >= r->n_headers)
+    if (i >= r->header_count)
         return vo__error_set(VO_ERANGE, "vo_http_response_header_at: index out of range");
     *name = r->headers[i].name;
     *value = r->headers[i].value;

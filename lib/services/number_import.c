@@ -231,16 +231,16 @@ static int import_one(vo_number_import_report *r, entry *e, vo_vapi_client *vc, 
     return rc;
 }
 
-int vo_numbers_import_twilio_to_vapi(vo_number_import_report **out, vo_vault *vault,
+int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
                                      const char *tenant, const vo_number_import_options *opts,
                                      const vo_services_options *sopts)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_numbers_import_twilio_to_vapi");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_number_import_run");
     if (!out)
-        return vo__error_set(VO_EINVAL, "vo_numbers_import_twilio_to_vapi: out is NULL");
+        return vo__error_set(VO_EINVAL, "vo_number_import_run: out is NULL");
     *out = NULL;
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_numbers_import_twilio_to_vapi: vault and tenant are required");
+        return vo__error_set(VO_EINVAL, "vo_number_import_run: vault and tenant are required");
     vo_number_import_options o = VO_NUMBER_IMPORT_OPTIONS_INIT;
     if (opts) {
         if (opts->version == 0 || opts->version > VO_NUMBER_IMPORT_OPTIONS_VERSION)
@@ -250,7 +250,7 @@ int vo_numbers_import_twilio_to_vapi(vo_number_import_report **out, vo_vault *va
         o = *opts;
     }
     vo__svc s;
-    int rc = vo__svc_begin(&s, sopts, "vo_numbers_import_twilio_to_vapi");
+    int rc = vo__svc_begin(&s, sopts, "vo_number_import_run");
     if (rc != VO_OK)
         return rc;
     vo_number_import_report *r =

@@ -9,7 +9,7 @@ static int validate_twilio(vo__svc *s, const vo_twilio_credentials *creds)
     int rc = vo__svc_twilio_with(&c, s, creds);
     vo_twilio_resource *acct = NULL;
     if (rc == VO_OK)
-        rc = vo_twilio_account_fetch(&acct, c);
+        rc = vo_twilio_account_get(&acct, c);
     if (rc == VO_OK) {
         const char *st = vo_twilio_resource_status(acct);
         if (st && strcmp(st, "active") != 0)
@@ -49,33 +49,33 @@ static int validate_vapi(vo__svc *s, const vo_vapi_credentials *creds)
     return rc;
 }
 
-int vo_tenant_onboard(vo_vault *vault, const char *tenant, const vo_twilio_credentials *twilio,
+int vo_onboarding_run(vo_vault *vault, const char *tenant, const vo_twilio_credentials *twilio,
                       const vo_vapi_credentials *vapi, const vo_services_options *opts)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_tenant_onboard");
-    VO__HANDLE_CHECK(twilio, VO__H_TWILIO_CREDENTIALS, "vo_tenant_onboard");
-    VO__HANDLE_CHECK(vapi, VO__H_VAPI_CREDENTIALS, "vo_tenant_onboard");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_onboarding_run");
+    VO__HANDLE_CHECK(twilio, VO__H_TWILIO_CREDENTIALS, "vo_onboarding_run");
+    VO__HANDLE_CHECK(vapi, VO__H_VAPI_CREDENTIALS, "vo_onboarding_run");
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_tenant_onboard: vault and tenant are required");
+        return vo__error_set(VO_EINVAL, "vo_onboarding_run: vault and tenant are required");
     if (!twilio && !vapi)
-        return vo__error_set(VO_EINVAL, "vo_tenant_onboard: give Twilio and/or Vapi credentials");
+        return vo__error_set(VO_EINVAL, "vo_onboarding_run: give Twilio and/or Vapi credentials");
     int rc;
     if (twilio && (rc = vo_twilio_credentials_validate(twilio)) != VO_OK)
         return rc;
     if (vapi && (rc = vo_vapi_credentials_validate(vapi)) != VO_OK)
         return rc;
     vo__svc s;
-    if ((rc = vo__svc_begin(&s, opts, "vo_tenant_onboard")) != VO_OK)
+    if ((rc = vo__svc_begin(&s, opts, "vo_onboarding_run")) != VO_OK)
         return rc;
     int arc = VO_OK;
     /* 1. validate everything first: nothing is stored unless all of it is good */
     if (twilio) {
         rc = validate_twilio(&s, twilio);
-        arc = vo__svc_audit(vault, tenant, VO_VAULT_TWILIO_NAME, "onboard.validate", rc);
+        arc = vo__svc_audit(vault, tenant, VO_CREDENTIALS_TWILIO_NAME, "onboard.validate", rc);
     }
     if (rc == VO_OK && arc == VO_OK && vapi) {
         rc = validate_vapi(&s, vapi);
-        arc = vo__svc_audit(vault, tenant, VO_VAULT_VAPI_NAME, "onboard.validate", rc);
+        arc = vo__svc_audit(vault, tenant, VO_CREDENTIALS_VAPI_NAME, "onboard.validate", rc);
     }
     /* 2. store */
     if (rc == VO_OK && arc == VO_OK) {
@@ -85,9 +85,9 @@ int vo_tenant_onboard(vo_vault *vault, const char *tenant, const vo_twilio_crede
             rc = VO_OK;
         }
         if (rc == VO_OK && twilio)
-            rc = vo_vault_twilio_put(NULL, vault, tenant, twilio, VO_VAULT_ANY_VERSION);
+            rc = vo_twilio_credentials_put(NULL, vault, tenant, twilio, VO_VAULT_ANY_VERSION);
         if (rc == VO_OK && vapi)
-            rc = vo_vault_vapi_put(NULL, vault, tenant, vapi, VO_VAULT_ANY_VERSION);
+            rc = vo_vapi_credentials_put(NULL, vault, tenant, vapi, VO_VAULT_ANY_VERSION);
     }
     if (arc == VO_OK)
         arc = vo__svc_audit(vault, tenant, NULL, "onboard", rc);

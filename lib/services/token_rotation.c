@@ -37,11 +37,11 @@ static int state_set(vo_vault *vault, const char *tenant, int st)
     return vo_vault_secret_put(NULL, vault, tenant, STATE_NAME, v, strlen(v), VO_VAULT_ANY_VERSION);
 }
 
-int vo_twilio_token_rotation_state(int *out, vo_vault *vault, const char *tenant)
+int vo_token_rotation_get(int *out, vo_vault *vault, const char *tenant)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_twilio_token_rotation_state");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_get");
     if (!out || !vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_twilio_token_rotation_state: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_token_rotation_get: NULL argument");
     return state_get(out, vault, tenant);
 }
 
@@ -51,7 +51,7 @@ int vo_twilio_token_rotation_state(int *out, vo_vault *vault, const char *tenant
  * other's tokens; the loser gets VO_ECONFLICT and can simply run its step again. */
 static int load(vo_twilio_credentials **c, int64_t *version, vo_vault *vault, const char *tenant)
 {
-    int rc = vo_vault_twilio_get_versioned(c, version, vault, tenant);
+    int rc = vo_twilio_credentials_get(c, version, vault, tenant);
     if (rc == VO_ENOTFOUND)
         return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Twilio credentials", tenant);
     if (rc == VO_OK && !vo_twilio_credentials_auth_token(*c)) {
@@ -84,18 +84,18 @@ static int client_with_token(vo_twilio_client **out, vo__svc *s, const vo_twilio
 
 static int finish(vo_vault *vault, const char *tenant, const char *action, int rc, vo__svc *s)
 {
-    int arc = vo__svc_audit(vault, tenant, VO_VAULT_TWILIO_NAME, action, rc);
+    int arc = vo__svc_audit(vault, tenant, VO_CREDENTIALS_TWILIO_NAME, action, rc);
     vo__svc_end(s);
     return rc != VO_OK ? rc : arc;
 }
 
-int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant, const vo_services_options *opts)
+int vo_token_rotation_begin(vo_vault *vault, const char *tenant, const vo_services_options *opts)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_twilio_token_rotation_begin");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_begin");
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_twilio_token_rotation_begin: vault and tenant are required");
+        return vo__error_set(VO_EINVAL, "vo_token_rotation_begin: vault and tenant are required");
     vo__svc s;
-    int rc = vo__svc_begin(&s, opts, "vo_twilio_token_rotation_begin");
+    int rc = vo__svc_begin(&s, opts, "vo_token_rotation_begin");
     if (rc != VO_OK)
         return rc;
     int st = 0;
@@ -107,7 +107,7 @@ int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant, const vo
     if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, &version, vault, tenant)) != VO_OK)
         goto out;
     if (st == VO_ROTATION_PROMOTING) {
-        rc = vo__error_set(VO_ECONFLICT, "tenant '%s': a promotion is in progress; finish it with vo_twilio_token_rotation_promote()", tenant);
+        rc = vo__error_set(VO_ECONFLICT, "tenant '%s': a promotion is in progress; finish it with vo_token_rotation_promote()", tenant);
         goto out;
     }
     if (st == VO_ROTATION_WINDOW)
@@ -133,7 +133,7 @@ int vo_twilio_token_rotation_begin(vo_vault *vault, const char *tenant, const vo
         goto out;
     rc = vo_twilio_credentials_set_secondary_auth_token(c, vo_secret_str(secondary));
     if (rc == VO_OK)
-        rc = vo_vault_twilio_put(NULL, vault, tenant, c, version);
+        rc = vo_twilio_credentials_put(NULL, vault, tenant, c, version);
     if (rc == VO_OK)
         rc = state_set(vault, tenant, VO_ROTATION_WINDOW);
 out:
@@ -144,13 +144,13 @@ out:
     return finish(vault, tenant, "rotation.begin", rc, &s);
 }
 
-int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tenant, const vo_services_options *opts)
+int vo_token_rotation_promote(vo_vault *vault, const char *tenant, const vo_services_options *opts)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_twilio_token_rotation_promote");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_promote");
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_twilio_token_rotation_promote: vault and tenant are required");
+        return vo__error_set(VO_EINVAL, "vo_token_rotation_promote: vault and tenant are required");
     vo__svc s;
-    int rc = vo__svc_begin(&s, opts, "vo_twilio_token_rotation_promote");
+    int rc = vo__svc_begin(&s, opts, "vo_token_rotation_promote");
     if (rc != VO_OK)
         return rc;
     int st = 0;
@@ -175,7 +175,7 @@ int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tenant, const 
         /* resumed: did Twilio already promote? then the old primary no longer authenticates */
         rc = client_with_token(&tc, &s, c, vo_twilio_credentials_auth_token(c));
         if (rc == VO_OK)
-            rc = vo_twilio_account_fetch(&res, tc);
+            rc = vo_twilio_account_get(&res, tc);
         vo_twilio_resource_free(res);
         res = NULL;
         vo_twilio_client_free(tc);
@@ -201,7 +201,7 @@ int vo_twilio_token_rotation_promote(vo_vault *vault, const char *tenant, const 
     if (rc == VO_OK)
         rc = vo_twilio_credentials_set_secondary_auth_token(c, NULL);
     if (rc == VO_OK)
-        rc = vo_vault_twilio_put(NULL, vault, tenant, c, version);
+        rc = vo_twilio_credentials_put(NULL, vault, tenant, c, version);
     if (rc == VO_OK)
         rc = state_set(vault, tenant, VO_ROTATION_IDLE);
 out:
@@ -211,13 +211,13 @@ out:
     return finish(vault, tenant, "rotation.promote", rc, &s);
 }
 
-int vo_twilio_token_rotation_abort(vo_vault *vault, const char *tenant, const vo_services_options *opts)
+int vo_token_rotation_abort(vo_vault *vault, const char *tenant, const vo_services_options *opts)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_twilio_token_rotation_abort");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_abort");
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_twilio_token_rotation_abort: vault and tenant are required");
+        return vo__error_set(VO_EINVAL, "vo_token_rotation_abort: vault and tenant are required");
     vo__svc s;
-    int rc = vo__svc_begin(&s, opts, "vo_twilio_token_rotation_abort");
+    int rc = vo__svc_begin(&s, opts, "vo_token_rotation_abort");
     if (rc != VO_OK)
         return rc;
     int st = 0;
@@ -239,7 +239,7 @@ int vo_twilio_token_rotation_abort(vo_vault *vault, const char *tenant, const vo
     if (rc == VO_OK && vo_twilio_credentials_secondary_auth_token(c)) {
         rc = vo_twilio_credentials_set_secondary_auth_token(c, NULL);
         if (rc == VO_OK)
-            rc = vo_vault_twilio_put(NULL, vault, tenant, c, version);
+            rc = vo_twilio_credentials_put(NULL, vault, tenant, c, version);
     }
     if (rc == VO_OK)
         rc = state_set(vault, tenant, VO_ROTATION_IDLE);

@@ -8,7 +8,7 @@
 #include "services_internal.h"
 #include "voiceops/encoding.h"
 
-#define ROUTING VO_WEBHOOK_ROUTING_TENANT
+#define ROUTING VO_ROUTING_TENANT
 #define KEY_NAME "routing/key"
 #define TENANT_ROUTE "webhook/route"
 #define PREFIX "whk_"
@@ -63,16 +63,16 @@ static bool token_ok(const char *t)
     return true;
 }
 
-int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault, const char *tenant)
+int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const char *tenant)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_webhook_token_mint");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_token_mint");
     if (!out || !vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_webhook_token_mint: NULL argument");
-    if (out_size < VO_WEBHOOK_TOKEN_SIZE)
-        return vo__error_set(VO_ERANGE, "vo_webhook_token_mint: the buffer needs %d bytes", VO_WEBHOOK_TOKEN_SIZE);
+        return vo__error_set(VO_EINVAL, "vo_routing_token_mint: NULL argument");
+    if (out_size < VO_ROUTING_TOKEN_SIZE)
+        return vo__error_set(VO_ERANGE, "vo_routing_token_mint: the buffer needs %d bytes", VO_ROUTING_TOKEN_SIZE);
     out[0] = '\0';
     if (strcmp(tenant, ROUTING) == 0)
-        return vo__error_set(VO_EINVAL, "vo_webhook_token_mint: '%s' is the routing index, not a tenant", ROUTING);
+        return vo__error_set(VO_EINVAL, "vo_routing_token_mint: '%s' is the routing index, not a tenant", ROUTING);
     vo_tenant_list *tl = NULL;
     int rc = vo_vault_tenant_get(&tl, vault, tenant);
     vo_tenant_list_free(tl);
@@ -80,7 +80,7 @@ int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
         return rc;
     unsigned char raw[TOKEN_BYTES];
     randombytes_buf(raw, sizeof(raw));
-    char token[VO_WEBHOOK_TOKEN_SIZE];
+    char token[VO_ROUTING_TOKEN_SIZE];
     memcpy(token, PREFIX, strlen(PREFIX));
     rc = vo_base64_encode(token + strlen(PREFIX), sizeof(token) - strlen(PREFIX), raw, sizeof(raw),
                           VO_BASE64_URLSAFE_NOPAD);
@@ -116,13 +116,13 @@ int vo_webhook_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
     return rc != VO_OK ? rc : arc;
 }
 
-int vo_webhook_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault, const char *token)
+int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault, const char *token)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_webhook_token_resolve");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_token_resolve");
     if (!tenant_out || !vault)
-        return vo__error_set(VO_EINVAL, "vo_webhook_token_resolve: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_routing_token_resolve: NULL argument");
     if (tenant_size < VO_VAULT_TENANT_MAX + 1)
-        return vo__error_set(VO_ERANGE, "vo_webhook_token_resolve: the buffer needs %d bytes", VO_VAULT_TENANT_MAX + 1);
+        return vo__error_set(VO_ERANGE, "vo_routing_token_resolve: the buffer needs %d bytes", VO_VAULT_TENANT_MAX + 1);
     tenant_out[0] = '\0';
     if (!token_ok(token))
         return vo__error_set(VO_EINVAL, "malformed webhook token");
@@ -157,28 +157,29 @@ static void no_key(vo_verify_result *res)
     }
 }
 
-int vo_webhook_route_verify(char *tenant_out, size_t tenant_size, vo_vault *vault, const char *token,
-                            vo_webhook_provider provider, const vo_webhook_request *request, int64_t now,
-                            vo_verify_result *result)
+int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *result,
+                            vo_vault *vault, const char *token,
+                            vo_webhook_provider provider, const vo_webhook_request *request,
+                            int64_t now)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_webhook_route_verify");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_verify");
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
     if (provider != VO_WEBHOOK_TWILIO && provider != VO_WEBHOOK_VAPI)
-        return vo__error_set(VO_EINVAL, "vo_webhook_route_verify: unknown provider");
+        return vo__error_set(VO_EINVAL, "vo_routing_verify: unknown provider");
     if (!request)
-        return vo__error_set(VO_EINVAL, "vo_webhook_route_verify: request is NULL");
+        return vo__error_set(VO_EINVAL, "vo_routing_verify: request is NULL");
     if (tenant_out && tenant_size < VO_VAULT_TENANT_MAX + 1)
-        return vo__error_set(VO_ERANGE, "vo_webhook_route_verify: the tenant buffer needs %d bytes", VO_VAULT_TENANT_MAX + 1);
+        return vo__error_set(VO_ERANGE, "vo_routing_verify: the tenant buffer needs %d bytes", VO_VAULT_TENANT_MAX + 1);
     char tenant[VO_VAULT_TENANT_MAX + 1];
-    int rc = vo_webhook_token_resolve(tenant, sizeof(tenant), vault, token);
+    int rc = vo_routing_token_resolve(tenant, sizeof(tenant), vault, token);
     if (rc != VO_OK)
         return rc;
     if (tenant_out)
         memcpy(tenant_out, tenant, strlen(tenant) + 1);
     if (provider == VO_WEBHOOK_TWILIO) {
         vo_twilio_credentials *c = NULL;
-        rc = vo_vault_twilio_get(&c, vault, tenant);
+        rc = vo_twilio_credentials_get(&c, NULL, vault, tenant);
         if (rc == VO_ENOTFOUND) {
             no_key(result);
             return vo__error_set(VO_EINVAL, "tenant '%s' has no Twilio credentials to verify webhooks with", tenant);
@@ -196,14 +197,14 @@ int vo_webhook_route_verify(char *tenant_out, size_t tenant_size, vo_vault *vaul
             no_key(result);
             return vo__error_set(VO_EINVAL, "tenant '%s' has no Twilio auth token (an API key cannot verify webhooks)", tenant);
         }
-        rc = vo_twilio_verify_request(NULL, tokens, n, request, result);
+        rc = vo_webhook_twilio_verify_request(result, NULL, tokens, n, request);
         vo_twilio_credentials_free(c);
         return rc;
     }
     vo_vapi_credentials *c = NULL;
-    rc = vo_vault_vapi_get(&c, vault, tenant);
-    vo_vapi_verify_options o;
-    if (rc == VO_OK && vo_vapi_credentials_webhook_options(c, &o) != VO_OK)
+    rc = vo_vapi_credentials_get(&c, NULL, vault, tenant);
+    vo_webhook_vapi_options o;
+    if (rc == VO_OK && vo_vapi_credentials_webhook_options(&o, c) != VO_OK)
         rc = VO_ENOTFOUND;
     if (rc == VO_ENOTFOUND) {
         vo_vapi_credentials_free(c);
@@ -213,7 +214,7 @@ int vo_webhook_route_verify(char *tenant_out, size_t tenant_size, vo_vault *vaul
     if (rc != VO_OK)
         return rc;
     const char *secret = vo_vapi_credentials_webhook_secret(c);
-    rc = vo_vapi_verify(&o, &secret, 1, request, now, result);
+    rc = vo_webhook_vapi_verify(result, &o, &secret, 1, request, now);
     vo_vapi_credentials_free(c);
     return rc;
 }

@@ -4,11 +4,11 @@
 
 #include "twilio_internal.h"
 
-int vo_twilio_account_fetch(vo_twilio_resource **out, vo_twilio_client *c)
+int vo_twilio_account_get(vo_twilio_resource **out, vo_twilio_client *c)
 {
-    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_account_fetch");
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_account_get");
     if (!out || !c)
-        return vo__error_set(VO_EINVAL, "vo_twilio_account_fetch: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_twilio_account_get: NULL argument");
     *out = NULL;
     char path[128];
     int rc = vo__twilio_account_path(path, sizeof(path), c, ".json");
@@ -112,7 +112,7 @@ int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c
      * region and edge are kept), written back check-and-set on the version read. */
     vo_twilio_credentials *creds = NULL;
     int64_t version = 0;
-    int rc = vo_vault_twilio_get_versioned(&creds, &version, vault, tenant);
+    int rc = vo_twilio_credentials_get(&creds, &version, vault, tenant);
     if (rc == VO_ENOTFOUND) {
         vo_tenant_list *t = NULL;
         rc = vo_vault_tenant_get(&t, vault, tenant); /* VO_ENOTFOUND: no such tenant */
@@ -139,7 +139,7 @@ int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c
         rc = vo_twilio_credentials_set_api_key(creds, vo_twilio_resource_sid(key),
                                                vo_secret_str(secret));
     if (rc == VO_OK)
-        rc = vo_vault_twilio_put(NULL, vault, tenant, creds, version);
+        rc = vo_twilio_credentials_put(NULL, vault, tenant, creds, version);
     vo_secret_free(secret);
     vo_twilio_credentials_free(creds);
     if (rc != VO_OK && key) {

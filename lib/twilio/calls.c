@@ -66,11 +66,11 @@ int vo_twilio_calls_create(vo_twilio_resource **out, vo_twilio_client *c, const 
     return rc;
 }
 
-int vo_twilio_calls_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
+int vo_twilio_calls_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
-    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_calls_fetch");
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_calls_get");
     if (!out || !c)
-        return vo__error_set(VO_EINVAL, "vo_twilio_calls_fetch: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_twilio_calls_get: NULL argument");
     *out = NULL;
     char path[160];
     int rc = sid_path(path, sizeof(path), c, "Calls", sid, "CA", NULL);
@@ -126,11 +126,11 @@ int vo_twilio_messages_create(vo_twilio_resource **out, vo_twilio_client *c, con
     return rc;
 }
 
-int vo_twilio_messages_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
+int vo_twilio_messages_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
-    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_messages_fetch");
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_messages_get");
     if (!out || !c)
-        return vo__error_set(VO_EINVAL, "vo_twilio_messages_fetch: NULL argument");
+        return vo__error_set(VO_EINVAL, "vo_twilio_messages_get: NULL argument");
     *out = NULL;
     char path[160];
     int rc = sid_path(path, sizeof(path), c, "Messages", sid, "SM", "MM");

@@ -165,7 +165,7 @@ int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const c
         return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: vault and tenant are required");
     vo_twilio_credentials *cr = NULL;
     bool fallback = false;
-    int rc = vo_vault_twilio_get(&cr, vault, tenant);
+    int rc = vo_twilio_credentials_get(&cr, NULL, vault, tenant);
     if (rc == VO_ENOTFOUND) {
         if (!opts || !opts->allow_service_account_fallback)
             return vo__error_set(VO_ENOTFOUND,
@@ -174,9 +174,9 @@ int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const c
         const char *sa = opts->service_account_tenant;
         if (!sa || !*sa || strcmp(sa, tenant) == 0)
             return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: fallback needs service_account_tenant (another vault tenant)");
-        rc = vo_vault_twilio_get(&cr, vault, sa);
+        rc = vo_twilio_credentials_get(&cr, NULL, vault, sa);
         /* every fallback is audited, and an unaudited fallback does not happen */
-        int arc = vo_vault_audit_append(vault, tenant, VO_VAULT_TWILIO_NAME, "twilio.fallback",
+        int arc = vo_vault_audit_append(vault, tenant, VO_CREDENTIALS_TWILIO_NAME, "twilio.fallback",
                                         rc == VO_OK ? "ok" : vo_error_name(rc));
         if (arc != VO_OK) {
             vo_twilio_credentials_free(cr);

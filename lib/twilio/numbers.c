@@ -42,10 +42,10 @@ static int number_path(char *path, size_t size, const vo_twilio_client *c, const
     return vo__twilio_account_path(path, size, c, suffix);
 }
 
-int vo_twilio_numbers_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
+int vo_twilio_numbers_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
-    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_numbers_fetch");
-    int rc = check(out, c, "vo_twilio_numbers_fetch");
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_numbers_get");
+    int rc = check(out, c, "vo_twilio_numbers_get");
     if (rc != VO_OK)
         return rc;
     *out = NULL;

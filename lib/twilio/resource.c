@@ -95,7 +95,7 @@ const char *vo_twilio_resource_str(const vo_twilio_resource *r, const char *name
     return r ? vo__json_str(r->obj, name) : NULL;
 }
 
-int vo_twilio_resource_int(const vo_twilio_resource *r, const char *name, long long *out)
+int vo_twilio_resource_int(long long *out, const vo_twilio_resource *r, const char *name)
 {
     VO__HANDLE_CHECK(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_int");
     if (!r || !name || !out)
@@ -103,7 +103,7 @@ int vo_twilio_resource_int(const vo_twilio_resource *r, const char *name, long l
     return vo__json_int(r->obj, name, out, true);
 }
 
-int vo_twilio_resource_bool(const vo_twilio_resource *r, const char *name, int *out)
+int vo_twilio_resource_bool(int *out, const vo_twilio_resource *r, const char *name)
 {
     VO__HANDLE_CHECK(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_bool");
     if (!r || !name || !out)

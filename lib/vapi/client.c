@@ -122,7 +122,7 @@ int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char 
     if (strlen(tenant) > VO_VAULT_TENANT_MAX)
         return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: tenant id too long");
     vo_vapi_credentials *cr = NULL;
-    int rc = vo_vault_vapi_get(&cr, vault, tenant);
+    int rc = vo_vapi_credentials_get(&cr, NULL, vault, tenant);
     if (rc == VO_ENOTFOUND)
         return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Vapi credentials in the vault", tenant);
     if (rc != VO_OK)

@@ -74,7 +74,7 @@ int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_
     if (rc != VO_OK)
         return rc;
     vo_twilio_credentials *cr = NULL;
-    rc = vo_vault_twilio_get(&cr, vault, tenant);
+    rc = vo_twilio_credentials_get(&cr, NULL, vault, tenant);
     if (rc != VO_OK) {
         cJSON_Delete(b);
         if (rc == VO_ENOTFOUND)

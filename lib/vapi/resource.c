@@ -92,7 +92,7 @@ const char *vo_vapi_resource_str(const vo_vapi_resource *r, const char *name)
     return r ? vo__json_str(r->obj, name) : NULL;
 }
 
-int vo_vapi_resource_int(const vo_vapi_resource *r, const char *name, long long *out)
+int vo_vapi_resource_int(long long *out, const vo_vapi_resource *r, const char *name)
 {
     VO__HANDLE_CHECK(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_int");
     if (!r || !name || !out)
@@ -100,7 +100,7 @@ int vo_vapi_resource_int(const vo_vapi_resource *r, const char *name, long long 
     return vo__json_int(r->obj, name, out, false);
 }
 
-int vo_vapi_resource_bool(const vo_vapi_resource *r, const char *name, int *out)
+int vo_vapi_resource_bool(int *out, const vo_vapi_resource *r, const char *name)
 {
     VO__HANDLE_CHECK(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_bool");
     if (!r || !name || !out)

@@ -54,7 +54,7 @@ static void reject(vo_import_report *r, int64_t rowno, const char *fmt, const ch
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     snprintf(raw, sizeof(raw), fmt, detail ? detail : "");
 #pragma GCC diagnostic pop
-    vo_redact(x->reason, sizeof(x->reason), raw);
+    vo_log_redact(x->reason, sizeof(x->reason), raw);
 }
 
 /* ---- CSV (RFC 4180) in place -------------------------------------------------------- */

@@ -44,7 +44,7 @@ bool vo__header_get(const vo_webhook_request *req, const char *name, const char 
     *value = NULL;
     if (!req->headers)
         return true;
-    for (size_t i = 0; i < req->n_headers; i++) {
+    for (size_t i = 0; i < req->header_count; i++) {
         const vo_param *h = &req->headers[i];
         if (!h->name || !h->value || !vo__str_ieq(h->name, name))
             continue;

@@ -69,16 +69,16 @@ static int compute(unsigned char mac[crypto_auth_hmacsha256_BYTES], const unsign
     return VO_OK;
 }
 
-int vo_stdwebhook_sign(char *out, size_t out_size, const char *secret, const char *msg_id,
+int vo_webhook_std_sign(char *out, size_t out_size, const char *secret, const char *msg_id,
                        int64_t timestamp, const unsigned char *body, size_t body_len)
 {
     if (!out || !msg_id || !valid_id(msg_id) || timestamp < 0 || (!body && body_len))
-        return vo__error_set(VO_EINVAL, "vo_stdwebhook_sign: out, a valid message id "
+        return vo__error_set(VO_EINVAL, "vo_webhook_std_sign: out, a valid message id "
                                         "(1-255 printable characters, no comma) and a "
                                         "non-negative timestamp are required");
-    if (out_size < VO_STDWEBHOOK_SIGNATURE_SIZE)
-        return vo__error_set(VO_ERANGE, "vo_stdwebhook_sign: out needs %d bytes",
-                             VO_STDWEBHOOK_SIGNATURE_SIZE);
+    if (out_size < VO_WEBHOOK_STD_SIGNATURE_SIZE)
+        return vo__error_set(VO_ERANGE, "vo_webhook_std_sign: out needs %d bytes",
+                             VO_WEBHOOK_STD_SIGNATURE_SIZE);
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
@@ -98,10 +98,10 @@ int vo_stdwebhook_sign(char *out, size_t out_size, const char *secret, const cha
     return rc;
 }
 
-int vo_stdwebhook_verify(const char *const *secrets, size_t n_secrets, const char *msg_id,
-                         const char *timestamp, const char *signatures,
-                         const unsigned char *body, size_t body_len, int64_t now,
-                         vo_verify_result *result)
+int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
+                         size_t secret_count, const char *msg_id, const char *timestamp,
+                         const char *signatures, const unsigned char *body, size_t body_len,
+                         int64_t now)
 {
     vo__verify_result_reset(result);
     int rc = vo__require_init();
@@ -109,7 +109,7 @@ int vo_stdwebhook_verify(const char *const *secrets, size_t n_secrets, const cha
         return vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
     if (!body && body_len)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
-    if (!secrets || n_secrets == 0)
+    if (!secrets || secret_count == 0)
         return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
     if (body_len > VO_WEBHOOK_DEFAULT_MAX_BODY)
         return vo__verify_fail(result, VO_VERIFY_BODY_TOO_LARGE, VO_ETOOBIG, what);
@@ -134,16 +134,16 @@ int vo_stdwebhook_verify(const char *const *secrets, size_t n_secrets, const cha
     /* Decode every key first, so a bad configuration is reported as such. */
     unsigned char keys[8][KEY_MAX];
     size_t key_lens[8];
-    if (n_secrets > 8)
+    if (secret_count > 8)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
-    for (size_t i = 0; i < n_secrets; i++) {
+    for (size_t i = 0; i < secret_count; i++) {
         if (decode_secret(keys[i], &key_lens[i], secrets[i]) != VO_OK) {
             sodium_memzero(keys, sizeof(keys));
             return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
         }
     }
     unsigned char macs[8][crypto_auth_hmacsha256_BYTES];
-    for (size_t i = 0; i < n_secrets; i++)
+    for (size_t i = 0; i < secret_count; i++)
         compute(macs[i], keys[i], key_lens[i], msg_id, timestamp, ts_len,
                 body ? body : (const unsigned char *)"", body_len);
     sodium_memzero(keys, sizeof(keys));
@@ -168,7 +168,7 @@ int vo_stdwebhook_verify(const char *const *secrets, size_t n_secrets, const cha
                     VO_OK &&
                 got == sizeof(sig)) {
                 well_formed++;
-                for (size_t k = 0; k < n_secrets; k++) {
+                for (size_t k = 0; k < secret_count; k++) {
                     if (sodium_memcmp(sig, macs[k], sizeof(sig)) == 0 && match_key < 0) {
                         match_key = (int)k;
                         match_sig = index;
@@ -185,7 +185,7 @@ int vo_stdwebhook_verify(const char *const *secrets, size_t n_secrets, const cha
         return vo__verify_fail(result, well_formed ? VO_VERIFY_MISMATCH
                                                    : VO_VERIFY_MALFORMED_SIGNATURE,
                                VO_EAUTH, what);
-    vo_verify_reason why = vo__check_tolerance(ts, now, VO_STDWEBHOOK_TOLERANCE);
+    vo_verify_reason why = vo__check_tolerance(ts, now, VO_WEBHOOK_STD_TOLERANCE);
     if (why != VO_VERIFY_OK)
         return vo__verify_fail(result, why, VO_EEXPIRED, what);
     if (result) {
@@ -195,9 +195,9 @@ int vo_stdwebhook_verify(const char *const *secrets, size_t n_secrets, const cha
     return vo__verify_fail(result, VO_VERIFY_OK, VO_OK, what);
 }
 
-int vo_stdwebhook_verify_request(const char *const *secrets, size_t n_secrets,
-                                 const vo_webhook_request *request, int64_t now,
-                                 vo_verify_result *result)
+int vo_webhook_std_verify_request(vo_verify_result *result, const char *const *secrets,
+                                 size_t secret_count, const vo_webhook_request *request,
+                                 int64_t now)
 {
     vo__verify_result_reset(result);
     if (!request || request->version != VO_WEBHOOK_REQUEST_VERSION)
@@ -209,17 +209,17 @@ int vo_stdwebhook_verify_request(const char *const *secrets, size_t n_secrets,
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_TIMESTAMP, VO_EAUTH, what);
     if (!vo__header_get(request, "webhook-signature", &sig))
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
-    return vo_stdwebhook_verify(secrets, n_secrets, id, ts, sig, request->body,
-                                request->body_len, now, result);
+    return vo_webhook_std_verify(result, secrets, secret_count, id, ts, sig, request->body,
+                                request->body_len, now);
 }
 
-int vo_stdwebhook_secret_new(char *out, size_t out_size)
+int vo_webhook_std_secret_new(char *out, size_t out_size)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "vo_stdwebhook_secret_new: out is NULL");
+        return vo__error_set(VO_EINVAL, "vo_webhook_std_secret_new: out is NULL");
     size_t need = 6 + vo_base64_encoded_size(32, VO_BASE64_STANDARD);
     if (out_size < need)
-        return vo__error_set(VO_ERANGE, "vo_stdwebhook_secret_new: out needs %zu bytes", need);
+        return vo__error_set(VO_ERANGE, "vo_webhook_std_secret_new: out needs %zu bytes", need);
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;

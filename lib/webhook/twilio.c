@@ -67,17 +67,17 @@ static int sign_raw(unsigned char mac[SHA1_LEN], vo__mac *m, const char *url, si
     return rc;
 }
 
-int vo_twilio_signature(char *out, size_t out_size, const char *auth_token, const char *url,
-                        const vo_param *params, size_t n_params)
+int vo_webhook_twilio_sign(char *out, size_t out_size, const char *auth_token, const char *url,
+                        const vo_param *params, size_t param_count)
 {
-    if (!out || !auth_token || !*auth_token || !url || !*url || (!params && n_params))
-        return vo__error_set(VO_EINVAL, "vo_twilio_signature: out, auth_token and url are "
+    if (!out || !auth_token || !*auth_token || !url || !*url || (!params && param_count))
+        return vo__error_set(VO_EINVAL, "vo_webhook_twilio_sign: out, auth_token and url are "
                                         "required; params may be NULL only when empty");
-    if (out_size < VO_TWILIO_SIGNATURE_SIZE)
-        return vo__error_set(VO_ERANGE, "vo_twilio_signature: out needs %d bytes",
-                             VO_TWILIO_SIGNATURE_SIZE);
-    if (n_params > VO_FORM_MAX_PARAMS)
-        return vo__error_set(VO_ETOOBIG, "vo_twilio_signature: more than %d parameters",
+    if (out_size < VO_WEBHOOK_TWILIO_SIGNATURE_SIZE)
+        return vo__error_set(VO_ERANGE, "vo_webhook_twilio_sign: out needs %d bytes",
+                             VO_WEBHOOK_TWILIO_SIGNATURE_SIZE);
+    if (param_count > VO_FORM_MAX_PARAMS)
+        return vo__error_set(VO_ETOOBIG, "vo_webhook_twilio_sign: more than %d parameters",
                              VO_FORM_MAX_PARAMS);
     int rc = vo__require_init();
     if (rc != VO_OK)
@@ -86,13 +86,13 @@ int vo_twilio_signature(char *out, size_t out_size, const char *auth_token, cons
     rc = vo__twilio_url_check(url);
     if (rc != VO_OK)
         return rc;
-    vo__pair *pairs = malloc((n_params ? n_params : 1) * sizeof(*pairs));
+    vo__pair *pairs = malloc((param_count ? param_count : 1) * sizeof(*pairs));
     if (!pairs)
         return vo__error_set(VO_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n_params; i++) {
+    for (size_t i = 0; i < param_count; i++) {
         if (!params[i].name || !params[i].value) {
             free(pairs);
-            return vo__error_set(VO_EINVAL, "vo_twilio_signature: parameter %zu has a NULL "
+            return vo__error_set(VO_EINVAL, "vo_webhook_twilio_sign: parameter %zu has a NULL "
                                             "name or value", i);
         }
         pairs[i] = (vo__pair){params[i].name, params[i].value, strlen(params[i].name),
@@ -101,7 +101,7 @@ int vo_twilio_signature(char *out, size_t out_size, const char *auth_token, cons
     vo__buf b = VO__BUF_INIT;
     vo__mac *m = NULL;
     unsigned char mac[SHA1_LEN];
-    if (!append_params(&b, pairs, n_params)) {
+    if (!append_params(&b, pairs, param_count)) {
         rc = vo__error_set(VO_ENOMEM, "out of memory");
         goto done;
     }
@@ -118,13 +118,13 @@ done:
     return rc;
 }
 
-int vo_twilio_body_sha256(char *out, size_t out_size, const unsigned char *body,
+int vo_webhook_twilio_body_sha256(char *out, size_t out_size, const unsigned char *body,
                           size_t body_len)
 {
     if (!out || (!body && body_len))
-        return vo__error_set(VO_EINVAL, "vo_twilio_body_sha256: invalid argument");
+        return vo__error_set(VO_EINVAL, "vo_webhook_twilio_body_sha256: invalid argument");
     if (out_size < crypto_hash_sha256_BYTES * 2 + 1)
-        return vo__error_set(VO_ERANGE, "vo_twilio_body_sha256: out needs 65 bytes");
+        return vo__error_set(VO_ERANGE, "vo_webhook_twilio_body_sha256: out needs 65 bytes");
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
@@ -174,7 +174,7 @@ static bool find_body_hash(const char *url, const char **value, size_t *value_le
     return found == 1;
 }
 
-static int verify_impl(const char *const *tokens, size_t n_tokens, const char *url,
+static int verify_impl(const char *const *tokens, size_t token_count, const char *url,
                        const char *signature, const char *content_type,
                        const unsigned char *body, size_t body_len, size_t max_body,
                        bool variants, vo_verify_result *result)
@@ -184,9 +184,9 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
     int rc = vo__require_init();
     if (rc != VO_OK)
         return vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
-    if (!tokens || n_tokens == 0)
+    if (!tokens || token_count == 0)
         return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
-    for (size_t i = 0; i < n_tokens; i++)
+    for (size_t i = 0; i < token_count; i++)
         if (!tokens[i] || !*tokens[i])
             return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
     if (!url || vo__twilio_url_check(url) != VO_OK)
@@ -262,7 +262,7 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
     size_t url_len = strlen(url);
     int matched_token = -1, matched_form = -1, tried = 0;
     bool expanded = false;
-    for (size_t t = 0; t < n_tokens && matched_token < 0; t++) {
+    for (size_t t = 0; t < token_count && matched_token < 0; t++) {
         vo__mac *m;
         rc = vo__mac_cached(&m, VO__MAC_SHA1, tokens[t], strlen(tokens[t]));
         if (rc != VO_OK) {
@@ -298,7 +298,7 @@ static int verify_impl(const char *const *tokens, size_t n_tokens, const char *u
             sodium_memzero(mac, sizeof(mac));
             if (equal) {
                 matched_token = (int)t;
-                matched_form = f == 0 ? VO_TWILIO_URL_AS_GIVEN : forms.form[f];
+                matched_form = f == 0 ? VO_WEBHOOK_TWILIO_URL_AS_GIVEN : forms.form[f];
             }
         }
     }
@@ -333,24 +333,25 @@ done:
     return rc;
 }
 
-int vo_twilio_verify(const char *const *auth_tokens, size_t n_tokens, const char *url,
-                     const char *signature, const char *content_type,
-                     const unsigned char *body, size_t body_len, vo_verify_result *result)
+int vo_webhook_twilio_verify(vo_verify_result *result, const char *const *auth_tokens,
+                     size_t token_count, const char *url, const char *signature,
+                     const char *content_type, const unsigned char *body, size_t body_len)
 {
-    return verify_impl(auth_tokens, n_tokens, url, signature, content_type, body, body_len,
+    return verify_impl(auth_tokens, token_count, url, signature, content_type, body, body_len,
                        VO_WEBHOOK_DEFAULT_MAX_BODY, true, result);
 }
 
-int vo_twilio_verify_request(const vo_twilio_verify_options *opts,
-                             const char *const *auth_tokens, size_t n_tokens,
-                             const vo_webhook_request *request, vo_verify_result *result)
+int vo_webhook_twilio_verify_request(vo_verify_result *result,
+                             const vo_webhook_twilio_options *opts,
+                             const char *const *auth_tokens, size_t token_count,
+                             const vo_webhook_request *request)
 {
     static const char what[] = "Twilio signature verification failed";
-    vo_twilio_verify_options defaults = VO_TWILIO_VERIFY_OPTIONS_INIT;
+    vo_webhook_twilio_options defaults = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
     if (!opts)
         opts = &defaults;
     vo__verify_result_reset(result);
-    if (!request || opts->version != VO_TWILIO_VERIFY_OPTIONS_VERSION ||
+    if (!request || opts->version != VO_WEBHOOK_TWILIO_OPTIONS_VERSION ||
         request->version != VO_WEBHOOK_REQUEST_VERSION)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
     const char *signature, *content_type;
@@ -358,7 +359,7 @@ int vo_twilio_verify_request(const vo_twilio_verify_options *opts,
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
     if (!vo__header_get(request, "Content-Type", &content_type))
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_BODY, VO_EPARSE, what);
-    return verify_impl(auth_tokens, n_tokens, request->url, signature, content_type,
+    return verify_impl(auth_tokens, token_count, request->url, signature, content_type,
                        request->body, request->body_len, opts->max_body,
                        opts->url_variants != 0, result);
 }

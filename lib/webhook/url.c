@@ -189,7 +189,7 @@ int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants)
         return rc;
     vo__buf b = VO__BUF_INIT;
     vo__buf_append(&b, url, len);
-    add_form(out, &b, VO_TWILIO_URL_AS_GIVEN);
+    add_form(out, &b, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     if (b.failed)
         goto oom;
     if (!variants)
@@ -214,7 +214,7 @@ int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants)
             goto oom_toggled;
         vo__buf copy = VO__BUF_INIT;
         vo__buf_append(&copy, toggled.data, toggled.len);
-        add_form(out, &copy, VO_TWILIO_URL_PORT_TOGGLED);
+        add_form(out, &copy, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
         if (copy.failed)
             goto oom_toggled;
     }
@@ -227,7 +227,7 @@ int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants)
          * query as the original, moved by the port change. */
         size_t auth_end[2] = {p.auth_end,
                               p.host_end + (default_port ? strlen(default_port) : 0)};
-        int kinds[2] = {VO_TWILIO_URL_LEGACY_QUERY, VO_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED};
+        int kinds[2] = {VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY, VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED};
         for (int k = 0; k < (have_toggled ? 2 : 1); k++) {
             size_t shift_q = p.query_start - p.auth_end + auth_end[k];
             size_t shift_e = p.query_end - p.auth_end + auth_end[k];

@@ -135,24 +135,24 @@ static int secret_mac(vo__mac **out, vo__mac_alg alg, const char *secret, bool i
 }
 
 typedef struct resolved {
-    vo_vapi_verify_options o;
+    vo_webhook_vapi_options o;
     payload_template t;
     vo__mac_alg alg;
 } resolved;
 
-static bool resolve(resolved *r, const vo_vapi_verify_options *opts)
+static bool resolve(resolved *r, const vo_webhook_vapi_options *opts)
 {
-    static const vo_vapi_verify_options defaults = VO_VAPI_VERIFY_OPTIONS_INIT;
+    static const vo_webhook_vapi_options defaults = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     r->o = opts ? *opts : defaults;
-    if (r->o.version != VO_VAPI_VERIFY_OPTIONS_VERSION)
+    if (r->o.version != VO_WEBHOOK_VAPI_OPTIONS_VERSION)
         return false;
     bool ok;
     r->alg = mac_alg(r->o.algorithm, &ok);
     if (!ok || (r->o.encoding != VO_SIGNATURE_HEX && r->o.encoding != VO_SIGNATURE_BASE64))
         return false;
-    if (r->o.type == VO_VAPI_AUTH_SECRET && !r->o.header_name)
+    if (r->o.type == VO_WEBHOOK_VAPI_SECRET && !r->o.header_name)
         r->o.header_name = "x-vapi-secret";
-    if (r->o.type == VO_VAPI_AUTH_BEARER && !r->o.header_name)
+    if (r->o.type == VO_WEBHOOK_VAPI_BEARER && !r->o.header_name)
         r->o.header_name = "Authorization";
     if (!r->o.signature_header)
         r->o.signature_header = "x-signature";
@@ -166,10 +166,10 @@ static bool resolve(resolved *r, const vo_vapi_verify_options *opts)
         r->o.signature_prefix = "";
     if (r->o.max_body == 0 || r->o.max_body > VO_WEBHOOK_DEFAULT_MAX_BODY)
         r->o.max_body = VO_WEBHOOK_DEFAULT_MAX_BODY;
-    if (r->o.type == VO_VAPI_AUTH_HMAC && !parse_template(&r->t, r->o.payload_format))
+    if (r->o.type == VO_WEBHOOK_VAPI_HMAC && !parse_template(&r->t, r->o.payload_format))
         return false;
-    return r->o.type == VO_VAPI_AUTH_SECRET || r->o.type == VO_VAPI_AUTH_BEARER ||
-           r->o.type == VO_VAPI_AUTH_HMAC;
+    return r->o.type == VO_WEBHOOK_VAPI_SECRET || r->o.type == VO_WEBHOOK_VAPI_BEARER ||
+           r->o.type == VO_WEBHOOK_VAPI_HMAC;
 }
 
 static int verify_token(const resolved *r, const char *const *secrets, size_t n,
@@ -184,7 +184,7 @@ static int verify_token(const resolved *r, const char *const *secrets, size_t n,
     size_t len = vo__trim(value, &v);
     if (len == 0)
         return vo__verify_fail(result, VO_VERIFY_EMPTY_SIGNATURE, VO_EAUTH, what);
-    if (r->o.type == VO_VAPI_AUTH_BEARER && r->o.bearer_prefix) {
+    if (r->o.type == VO_WEBHOOK_VAPI_BEARER && r->o.bearer_prefix) {
         if (len < 7 || !vo__strn_ieq(v, 7, "bearer "))
             return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
         v += 7;
@@ -312,9 +312,9 @@ static int verify_hmac(const resolved *r, const char *const *secrets, size_t n,
     return vo__verify_fail(result, VO_VERIFY_OK, VO_OK, what);
 }
 
-int vo_vapi_verify(const vo_vapi_verify_options *opts, const char *const *secrets,
-                   size_t n_secrets, const vo_webhook_request *request, int64_t now,
-                   vo_verify_result *result)
+int vo_webhook_vapi_verify(vo_verify_result *result, const vo_webhook_vapi_options *opts,
+                   const char *const *secrets, size_t secret_count,
+                   const vo_webhook_request *request, int64_t now)
 {
     vo__verify_result_reset(result);
     int rc = vo__require_init();
@@ -324,19 +324,19 @@ int vo_vapi_verify(const vo_vapi_verify_options *opts, const char *const *secret
     if (!request || request->version != VO_WEBHOOK_REQUEST_VERSION || !resolve(&r, opts) ||
         (!request->body && request->body_len))
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
-    if (!secrets || n_secrets == 0)
+    if (!secrets || secret_count == 0)
         return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
-    for (size_t i = 0; i < n_secrets; i++)
+    for (size_t i = 0; i < secret_count; i++)
         if (!secrets[i] || !*secrets[i])
             return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
     if (request->body_len > r.o.max_body)
         return vo__verify_fail(result, VO_VERIFY_BODY_TOO_LARGE, VO_ETOOBIG, what);
-    if (r.o.type == VO_VAPI_AUTH_HMAC)
-        return verify_hmac(&r, secrets, n_secrets, request, now, result);
-    return verify_token(&r, secrets, n_secrets, request, result);
+    if (r.o.type == VO_WEBHOOK_VAPI_HMAC)
+        return verify_hmac(&r, secrets, secret_count, request, now, result);
+    return verify_token(&r, secrets, secret_count, request, result);
 }
 
-int vo_vapi_hmac_signature(char *out, size_t out_size, const vo_vapi_verify_options *opts,
+int vo_webhook_vapi_sign(char *out, size_t out_size, const vo_webhook_vapi_options *opts,
                            const char *secret, const char *method, const char *url,
                            const char *timestamp, const char *message_id,
                            const unsigned char *body, size_t body_len)
@@ -346,14 +346,14 @@ int vo_vapi_hmac_signature(char *out, size_t out_size, const vo_vapi_verify_opti
         return rc;
     resolved r;
     if (!out || !secret || !*secret || (!body && body_len) || !resolve(&r, opts) ||
-        r.o.type != VO_VAPI_AUTH_HMAC)
-        return vo__error_set(VO_EINVAL, "vo_vapi_hmac_signature: invalid argument or options "
-                                        "(type must be VO_VAPI_AUTH_HMAC)");
+        r.o.type != VO_WEBHOOK_VAPI_HMAC)
+        return vo__error_set(VO_EINVAL, "vo_webhook_vapi_sign: invalid argument or options "
+                                        "(type must be VO_WEBHOOK_VAPI_HMAC)");
     payload_values v = {timestamp, method, url, message_id,
                         body ? body : (const unsigned char *)"", body_len};
     if ((r.t.uses[SEG_TIMESTAMP] && !timestamp) || (r.t.uses[SEG_METHOD] && !method) ||
         (r.t.uses[SEG_URL] && !url) || (r.t.uses[SEG_ID] && !message_id))
-        return vo__error_set(VO_EINVAL, "vo_vapi_hmac_signature: the payload format needs a "
+        return vo__error_set(VO_EINVAL, "vo_webhook_vapi_sign: the payload format needs a "
                                         "value that was not given");
     unsigned char mac[VO__MAC_MAX_SIZE];
     size_t mac_len = vo__mac_size(r.alg);
@@ -371,7 +371,7 @@ int vo_vapi_hmac_signature(char *out, size_t out_size, const vo_vapi_verify_opti
                               ? mac_len * 2 + 1
                               : vo_base64_encoded_size(mac_len, VO_BASE64_STANDARD));
     if (out_size < need)
-        return vo__error_set(VO_ERANGE, "vo_vapi_hmac_signature: out needs %zu bytes", need);
+        return vo__error_set(VO_ERANGE, "vo_webhook_vapi_sign: out needs %zu bytes", need);
     memcpy(out, r.o.signature_prefix, plen);
     rc = r.o.encoding == VO_SIGNATURE_HEX
              ? vo_hex_encode(out + plen, out_size - plen, mac, mac_len)

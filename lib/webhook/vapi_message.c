@@ -254,15 +254,15 @@ static int print_owned(cJSON *root, char **out)
     return *out ? VO_OK : vo__error_set(VO_ENOMEM, "out of memory");
 }
 
-int vo_vapi_assistant_response(char **out, const char *assistant_id,
+int vo_vapi_message_assistant_reply(char **out, const char *assistant_id,
                                const char *assistant_json, const char *error)
 {
     if (!out)
-        return vo__error_set(VO_EINVAL, "vo_vapi_assistant_response: out is NULL");
+        return vo__error_set(VO_EINVAL, "vo_vapi_message_assistant_reply: out is NULL");
     *out = NULL;
     int given = (assistant_id != NULL) + (assistant_json != NULL) + (error != NULL);
     if (given != 1)
-        return vo__error_set(VO_EINVAL, "vo_vapi_assistant_response: give exactly one of "
+        return vo__error_set(VO_EINVAL, "vo_vapi_message_assistant_reply: give exactly one of "
                                         "assistant_id, assistant_json, error");
     cJSON *root = cJSON_CreateObject();
     if (!root)
@@ -270,7 +270,7 @@ int vo_vapi_assistant_response(char **out, const char *assistant_id,
     if (assistant_id) {
         if (!*assistant_id) {
             cJSON_Delete(root);
-            return vo__error_set(VO_EINVAL, "vo_vapi_assistant_response: empty assistant_id");
+            return vo__error_set(VO_EINVAL, "vo_vapi_message_assistant_reply: empty assistant_id");
         }
         cJSON_AddStringToObject(root, "assistantId", assistant_id);
     } else if (assistant_json) {
@@ -278,7 +278,7 @@ int vo_vapi_assistant_response(char **out, const char *assistant_id,
         if (!cJSON_IsObject(a)) {
             cJSON_Delete(a);
             cJSON_Delete(root);
-            return vo__error_set(VO_EINVAL, "vo_vapi_assistant_response: assistant_json is "
+            return vo__error_set(VO_EINVAL, "vo_vapi_message_assistant_reply: assistant_json is "
                                             "not a JSON object");
         }
         cJSON_AddItemToObject(root, "assistant", a);
@@ -324,7 +324,7 @@ int vo_vapi_tool_results_add(vo_vapi_tool_results *r, const char *tool_call_id,
     return VO_OK;
 }
 
-int vo_vapi_tool_results_json(const vo_vapi_tool_results *r, char **out)
+int vo_vapi_tool_results_json(char **out, const vo_vapi_tool_results *r)
 {
     VO__HANDLE_CHECK(r, VO__H_VAPI_TOOL_RESULTS, "vo_vapi_tool_results_json");
     if (!r || !out)

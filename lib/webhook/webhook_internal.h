@@ -43,7 +43,7 @@ typedef struct vo__url_forms {
     size_t n;                      /* distinct forms, 1..4 */
     char *url[VO__URL_FORMS];      /* NUL-terminated, distinct */
     size_t len[VO__URL_FORMS];
-    int form[VO__URL_FORMS];       /* the vo_twilio_url_form of each entry */
+    int form[VO__URL_FORMS];       /* the vo_webhook_twilio_url_form of each entry */
 } vo__url_forms;
 
 /**

@@ -10,8 +10,15 @@ trap 'rm -rf "$dest"' EXIT
 DESTDIR="$dest" meson install -C "$build" --quiet --no-rebuild >/dev/null
 pc=$(find "$dest" -name voiceops.pc | head -1)
 [ -n "$pc" ] || { echo "no voiceops.pc installed"; exit 1; }
-for f in voiceops.h voiceops/common.h voiceops/webhook.h; do
+for h in "$root"/include/voiceops.h "$root"/include/voiceops/*.h; do
+  f=${h#"$root/include/"}
   [ -n "$(find "$dest" -path "*/include/$f")" ] || { echo "missing header $f"; exit 1; }
+done
+doc=$(find "$dest" -type d -path '*/share/doc/libvoiceops' | head -1)
+[ -n "$doc" ] || { echo "no share/doc/libvoiceops"; exit 1; }
+for f in LICENSE README.md CHANGELOG.md CONTRIBUTING.md docs/architecture.md docs/conventions.md \
+         examples/c/demo.c examples/c/verify_webhooks.c; do
+  [ -f "$doc/$f" ] || { echo "missing $f in $doc"; exit 1; }
 done
 so=$(find "$dest" -name 'libvoiceops.so.*.*.*' | head -1)
 [ -n "$so" ] || { echo "no versioned shared library"; exit 1; }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The shared library exports exactly the functions the public headers declare VO_EXTERN.
+"""The shared library exports exactly the functions the public headers declare VO_EXTERN,
+each with a VOICEOPS_* symbol version (lib/gen_version_script.py).
 
 Usage: check_symbols.py LIBVOICEOPS_SO INCLUDE_DIR
 """
@@ -22,24 +23,34 @@ def declared(include_dir: pathlib.Path) -> set[str]:
     return names
 
 
-def exported(lib: str) -> tuple[set[str], set[str]]:
-    out = subprocess.run(["nm", "-D", "--defined-only", lib], check=True,
-                         capture_output=True, text=True).stdout
-    funcs, other = set(), set()
+def exported(lib: str) -> tuple[set[str], set[str], dict[str, str]]:
+    """Exported functions, other exported symbols, and each function's version node."""
+    out = subprocess.run(["nm", "-D", "--defined-only", "--with-symbol-versions", lib],
+                         check=True, capture_output=True, text=True).stdout
+    funcs, other, versions = set(), set(), {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) != 3:
             continue
         kind, name = parts[1], parts[2]
+        name, _, node = name.partition("@")
+        node = node.lstrip("@")
+        if kind == "A" and (name == node or not node):  # a version node (VOICEOPS_n)
+            continue
         (funcs if kind in "TtWiI" else other).add(name)
-    return funcs, other
+        versions[name] = node
+    return funcs, other, versions
 
 
 def main() -> int:
     lib, include_dir = sys.argv[1], pathlib.Path(sys.argv[2])
     want = declared(include_dir)
-    funcs, other = exported(lib)
+    funcs, other, versions = exported(lib)
     ok = True
+    for name in sorted(funcs):
+        if not versions.get(name, "").startswith("VOICEOPS_"):
+            print(f"exported without a VOICEOPS_* symbol version: {name}")
+            ok = False
     for name in sorted(funcs - want):
         print(f"exported but not declared VO_EXTERN in a public header: {name}")
         ok = False

@@ -205,7 +205,7 @@ int main(int argc, char **argv)
         }
     }
     vo_http_stats st;
-    vo_http_client_stats(vo_twilio_client_http(shared_twilio), &st);
+    vo_http_client_stats(&st, vo_twilio_client_http(shared_twilio));
     printf("\nvo_twilio client: %llu requests over %llu new connections; failures: %d\n",
            (unsigned long long)st.requests, (unsigned long long)st.connects, failures);
     vo_twilio_client_free(shared_twilio);

@@ -118,8 +118,8 @@ int main(int argc, char **argv)
     char body[4096];
     form_encode(body, sizeof(body));
     size_t body_len = strlen(body);
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    if (vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, PARAMS, N_PARAMS) != VO_OK)
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    if (vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, PARAMS, N_PARAMS) != VO_OK)
         return 1;
     const char *bad_sig = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
     const char *tokens[] = {TOKEN};
@@ -136,10 +136,9 @@ int main(int argc, char **argv)
                                sorted[i].value);
 
     vo_verify_result res;
-    if (vo_twilio_verify(tokens, 1, URL, sig, ctype, (const unsigned char *)body, body_len,
-                         &res) != VO_OK)
+    if (vo_webhook_twilio_verify(&res, tokens, 1, URL, sig, ctype, (const unsigned char *)body, body_len) != VO_OK)
         return 1;
-    vo_twilio_verify(tokens, 1, URL, bad_sig, ctype, (const unsigned char *)body, body_len, &res);
+    vo_webhook_twilio_verify(&res, tokens, 1, URL, bad_sig, ctype, (const unsigned char *)body, body_len);
     int forms = res.forms_tried;
 
     /* The four measurements are interleaved over several rounds (best of all), so that a
@@ -171,13 +170,13 @@ int main(int argc, char **argv)
     });
     t_keyed = t < t_keyed ? t : t_keyed;
     TIME_BEST(t, reps, iters, {
-        sink += vo_twilio_verify(tokens, 1, URL, sig, ctype, (const unsigned char *)body,
-                                 body_len, NULL);
+        sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, sig, ctype,
+                                 (const unsigned char *)body, body_len);
     });
     t_valid = t < t_valid ? t : t_valid;
     TIME_BEST(t, reps, iters, {
-        sink += vo_twilio_verify(tokens, 1, URL, bad_sig, ctype, (const unsigned char *)body,
-                                 body_len, NULL);
+        sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, bad_sig, ctype,
+                                 (const unsigned char *)body, body_len);
     });
     t_invalid = t < t_invalid ? t : t_invalid;
     }
@@ -198,9 +197,9 @@ int main(int argc, char **argv)
            t_oneshot * 1e9, 1 / t_oneshot, t_oneshot / t_keyed);
     printf("| bound: HMAC-SHA1, keyed EVP_MAC context reused | %.0f | %.0f | %.2f | 1.00 |\n",
            t_keyed * 1e9, 1 / t_keyed, t_keyed / floor);
-    printf("| vo_twilio_verify, valid signature (target <= 1.5 x floor) | %.0f | %.0f | %.2f | %.2f |\n",
+    printf("| vo_webhook_twilio_verify, valid signature (target <= 1.5 x floor) | %.0f | %.0f | %.2f | %.2f |\n",
            t_valid * 1e9, 1 / t_valid, t_valid / floor, t_valid / t_keyed);
-    printf("| vo_twilio_verify, invalid signature (target <= 1.5 x floor x %d forms) | %.0f | %.0f "
+    printf("| vo_webhook_twilio_verify, invalid signature (target <= 1.5 x floor x %d forms) | %.0f | %.0f "
            "| %.2f | %.2f |\n",
            forms, t_invalid * 1e9, 1 / t_invalid, t_invalid / (floor * forms),
            t_invalid / (t_keyed * forms));

@@ -164,8 +164,8 @@ int main(void)
     vo_twilio_iter *it = NULL;
     vo_secret *s = NULL;
 
-    RES("account fetch", vo_twilio_account_fetch(&r, c));
-    RES("account fetch with an API key", vo_twilio_account_fetch(&r, kc));
+    RES("account fetch", vo_twilio_account_get(&r, c));
+    RES("account fetch with an API key", vo_twilio_account_get(&r, kc));
     vo_param sub_f[] = {{"FriendlyName", "tenant-42"}, {"Status", "active"}, {"PageSize", "20"}};
     ITER("subaccounts list", vo_twilio_subaccounts_list(&it, c, sub_f, 3));
     RES("subaccounts create", vo_twilio_subaccounts_create(&r, &s, c, "tenant-43"));
@@ -174,7 +174,7 @@ int main(void)
 
     vo_param num_f[] = {{"PhoneNumber", "+14155550100"}, {"FriendlyName", "front desk"}, {"PageSize", "50"}};
     ITER("numbers list", vo_twilio_numbers_list(&it, c, num_f, 3));
-    RES("numbers fetch", vo_twilio_numbers_fetch(&r, c, PN));
+    RES("numbers fetch", vo_twilio_numbers_get(&r, c, PN));
     vo_param upd[] = {{"VoiceUrl", "https://example.com/voice"}, {"VoiceMethod", "POST"},
                       {"SmsUrl", "https://example.com/sms"}, {"SmsMethod", "GET"},
                       {"StatusCallback", "https://example.com/status"}, {"StatusCallbackMethod", "POST"},
@@ -207,7 +207,7 @@ int main(void)
     RES("calls create (Twiml)", vo_twilio_calls_create(&r, c, "+14155550123", "+14155550100", twiml, 1));
     vo_param app[] = {{"ApplicationSid", "AP0123456789abcdef0123456789abcdef"}};
     RES("calls create (ApplicationSid)", vo_twilio_calls_create(&r, c, "+14155550123", "+14155550100", app, 1));
-    RES("calls fetch", vo_twilio_calls_fetch(&r, c, CA));
+    RES("calls fetch", vo_twilio_calls_get(&r, c, CA));
     vo_param call_f[] = {{"To", "+14155550123"}, {"From", "+14155550100"}, {"Status", "completed"},
                          {"StartTime>", "2024-01-01T00:00:00Z"}, {"PageSize", "20"}};
     ITER("calls list", vo_twilio_calls_list(&it, c, call_f, 5));
@@ -225,7 +225,7 @@ int main(void)
     RES_ARRAYS("messages create (service, repeated MediaUrl)",
                vo_twilio_messages_create(&r, c, "+14155550123", mms, 3),
                "/2010-04-01/Accounts/" ACCT "/Messages.json", mms_form, 4);
-    RES("messages fetch", vo_twilio_messages_fetch(&r, c, SM));
+    RES("messages fetch", vo_twilio_messages_get(&r, c, SM));
     vo_param msg_f[] = {{"To", "+14155550123"}, {"From", "+14155550100"}, {"DateSent>", "2024-01-01T00:00:00Z"}, {"PageSize", "20"}};
     ITER("messages list", vo_twilio_messages_list(&it, c, msg_f, 4));
 

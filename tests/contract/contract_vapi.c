@@ -82,7 +82,7 @@ int main(void)
     vo_twilio_credentials_new(&tw);
     vo_twilio_credentials_set_account_sid(tw, "AC0123456789abcdef0123456789abcdef");
     vo_twilio_credentials_set_auth_token(tw, "0f1e2d3c4b5a69780f1e2d3c4b5a6978");
-    vo_vault_twilio_put(NULL, v, "t1", tw, VO_VAULT_ANY_VERSION);
+    vo_twilio_credentials_put(NULL, v, "t1", tw, VO_VAULT_ANY_VERSION);
     vo_twilio_credentials_free(tw);
 
     vo_vapi_resource *r;

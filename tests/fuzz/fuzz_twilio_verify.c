@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *tokens[] = {"fuzz-token-primary", "fuzz-token-secondary"};
     const char *sig = (sel & 8) ? NULL : ff.f[2];
     vo_verify_result r;
-    int rc = vo_twilio_verify(tokens, 2, ff.f[1], sig, ctype, (const unsigned char *)ff.f[3],
-                              ff.len[3], &r);
+    int rc = vo_webhook_twilio_verify(&r, tokens, 2, ff.f[1], sig, ctype,
+                              (const unsigned char *)ff.f[3], ff.len[3]);
     if (rc == VO_OK && r.reason != VO_VERIFY_OK)
         abort();
     if (rc != VO_OK && r.reason == VO_VERIFY_OK)
@@ -36,11 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 p[i].name = vo_form_name(f, i);
                 p[i].value = vo_form_value(f, i);
             }
-            char good[VO_TWILIO_SIGNATURE_SIZE];
-            if (vo_twilio_signature(good, sizeof(good), tokens[1], ff.f[1], p, n) == VO_OK) {
-                rc = vo_twilio_verify(tokens, 2, ff.f[1], good, ctype,
-                                      (const unsigned char *)ff.f[3], ff.len[3], &r);
-                if (rc != VO_OK || r.key_index != 1 || r.url_form != VO_TWILIO_URL_AS_GIVEN)
+            char good[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+            if (vo_webhook_twilio_sign(good, sizeof(good), tokens[1], ff.f[1], p, n) == VO_OK) {
+                rc = vo_webhook_twilio_verify(&r, tokens, 2, ff.f[1], good, ctype,
+                                      (const unsigned char *)ff.f[3], ff.len[3]);
+                if (rc != VO_OK || r.key_index != 1 || r.url_form != VO_WEBHOOK_TWILIO_URL_AS_GIVEN)
                     abort();
             }
             free(p);

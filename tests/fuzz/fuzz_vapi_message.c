@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 vo_vapi_tool_results_add(r, id, vo_vapi_message_tool_call_name(m, i), "ok", NULL);
         }
         char *out = NULL;
-        if (vo_vapi_tool_results_json(r, &out) != VO_OK)
+        if (vo_vapi_tool_results_json(&out, r) != VO_OK)
             abort();
         vo_free(out);
         vo_vapi_tool_results_free(r);

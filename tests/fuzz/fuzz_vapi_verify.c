@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     unsigned sel = ff.len[0] ? (unsigned char)ff.f[0][0] : 0;
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = (vo_vapi_auth_type)(sel % 3);
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = (vo_webhook_vapi_auth)(sel % 3);
     o.algorithm = (vo_hmac_algorithm)((sel >> 2) % 3);
     o.encoding = (vo_signature_encoding)((sel >> 4) & 1);
     o.signature_prefix = (sel & 0x20) ? "sha256=" : NULL;
@@ -29,20 +29,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.method = "POST";
     req.url = ff.f[1];
     req.headers = h;
-    req.n_headers = 5;
+    req.header_count = 5;
     req.body = (const unsigned char *)ff.f[5];
     req.body_len = ff.len[5];
     const char *secrets[] = {"c2VjcmV0LWtleQ==", "secret"};
     vo_verify_result r;
-    int rc = vo_vapi_verify(&o, secrets, 2, &req, 1764000000, &r);
+    int rc = vo_webhook_vapi_verify(&r, &o, secrets, 2, &req, 1764000000);
     if ((rc == VO_OK) != (r.reason == VO_VERIFY_OK))
         abort();
-    if (o.type == VO_VAPI_AUTH_HMAC && rc != VO_EINVAL) {
+    if (o.type == VO_WEBHOOK_VAPI_HMAC && rc != VO_EINVAL) {
         char sig[256];
-        if (vo_vapi_hmac_signature(sig, sizeof(sig), &o, secrets[0], req.method, req.url,
+        if (vo_webhook_vapi_sign(sig, sizeof(sig), &o, secrets[0], req.method, req.url,
                                    ff.f[3], ff.f[4], req.body, req.body_len) == VO_OK) {
             h[2].value = sig;
-            rc = vo_vapi_verify(&o, secrets, 2, &req, 1764000000, &r);
+            rc = vo_webhook_vapi_verify(&r, &o, secrets, 2, &req, 1764000000);
             /* A correct signature can only fail on the timestamp. */
             if (rc != VO_OK && rc != VO_EEXPIRED && r.reason != VO_VERIFY_MALFORMED_TIMESTAMP &&
                 r.reason != VO_VERIFY_MISSING_TIMESTAMP && r.reason != VO_VERIFY_MISSING_ID)

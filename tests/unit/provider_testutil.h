@@ -60,7 +60,7 @@ static inline void pt_store_twilio(vo_vault *v, const char *tenant, const char *
     ck_assert_vo_ok(vo_twilio_credentials_new(&c));
     ck_assert_vo_ok(vo_twilio_credentials_set_account_sid(c, sid));
     ck_assert_vo_ok(vo_twilio_credentials_set_auth_token(c, token));
-    ck_assert_vo_ok(vo_vault_twilio_put(NULL, v, tenant, c, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, v, tenant, c, VO_VAULT_ANY_VERSION));
     vo_twilio_credentials_free(c);
 }
 
@@ -71,7 +71,7 @@ static inline void pt_store_vapi(vo_vapi_credentials *extra, vo_vault *v, const 
     if (!c)
         ck_assert_vo_ok(vo_vapi_credentials_new(&c));
     ck_assert_vo_ok(vo_vapi_credentials_set_api_key(c, key));
-    ck_assert_vo_ok(vo_vault_vapi_put(NULL, v, tenant, c, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(vo_vapi_credentials_put(NULL, v, tenant, c, VO_VAULT_ANY_VERSION));
     if (!extra)
         vo_vapi_credentials_free(c);
 }

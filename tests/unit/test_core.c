@@ -35,13 +35,13 @@ START_TEST(init_is_reference_counted)
     ck_assert_vo_rc(vo_correlation_id_new(id, sizeof(id)), VO_ENOTINIT);
     const char *tokens[] = {"t"};
     vo_verify_result r;
-    ck_assert_vo_rc(vo_twilio_verify(tokens, 1, "https://a/", "x", NULL, NULL, 0, &r), VO_ENOTINIT);
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), "t", "https://a/", NULL, 0), VO_ENOTINIT);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, "https://a/", "x", NULL, NULL, 0), VO_ENOTINIT);
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), "t", "https://a/", NULL, 0), VO_ENOTINIT);
     /* Extra shutdowns are ignored. */
     ck_assert_int_eq(vo_shutdown(), 0);
     ck_assert_vo_ok(vo_init());
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), "t", "https://a/", NULL, 0));
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), "t", "https://a/", NULL, 0));
 }
 END_TEST
 
@@ -130,7 +130,7 @@ static void capture(const vo_log_record *rec, void *payload)
 static void check_redacted(const char *in, const char *secret)
 {
     char out[512];
-    ck_assert_vo_ok(vo_redact(out, sizeof(out), in));
+    ck_assert_vo_ok(vo_log_redact(out, sizeof(out), in));
     ck_assert_msg(strstr(out, secret) == NULL, "'%s' still contains the secret: '%s'", in, out);
     ck_assert_msg(strstr(out, "[REDACTED]") != NULL, "'%s' -> '%s'", in, out);
 }
@@ -149,13 +149,13 @@ START_TEST(redaction_patterns)
     check_redacted("token 0123456789abcdef0123456789ABCDEF here", "0123456789abcdef0123456789ABCDEF");
     /* Not secrets: account SIDs (AC + 32 hex), sha256 hex, plain words. */
     char out[256];
-    ck_assert_vo_ok(vo_redact(out, sizeof(out),
+    ck_assert_vo_ok(vo_log_redact(out, sizeof(out),
                               "GET /Accounts/AC0123456789abcdef0123456789abcdef/Calls status=200"));
     ck_assert_str_eq(out, "GET /Accounts/AC0123456789abcdef0123456789abcdef/Calls status=200");
-    ck_assert_vo_rc(vo_redact(out, 8, "a long message"), VO_ERANGE);
+    ck_assert_vo_rc(vo_log_redact(out, 8, "a long message"), VO_ERANGE);
     ck_assert_str_eq(out, "a long ");
-    ck_assert_vo_rc(vo_redact(NULL, 8, "x"), VO_EINVAL);
-    ck_assert_vo_rc(vo_redact(out, 0, "x"), VO_EINVAL);
+    ck_assert_vo_rc(vo_log_redact(NULL, 8, "x"), VO_EINVAL);
+    ck_assert_vo_rc(vo_log_redact(out, 0, "x"), VO_EINVAL);
 }
 END_TEST
 

@@ -162,7 +162,7 @@ static void *make_http(void)
 static int use_http(void *h)
 {
     vo_http_stats st;
-    return vo_http_client_stats(h, &st);
+    return vo_http_client_stats(&st, h);
 }
 static void free_http(void *h) { vo_http_client_free(h); }
 
@@ -209,7 +209,7 @@ static void *make_twilio_client(void)
 static int use_twilio_client(void *h)
 {
     vo_twilio_resource *r = NULL;
-    return vo_twilio_account_fetch(&r, h);
+    return vo_twilio_account_get(&r, h);
 }
 static void free_twilio_client(void *h) { vo_twilio_client_free(h); }
 
@@ -348,7 +348,7 @@ static const kind kinds[] = {
 static char *out_string(void)
 {
     char *s = NULL;
-    ck_assert_vo_ok(vo_vapi_assistant_response(&s, UUID0, NULL, NULL));
+    ck_assert_vo_ok(vo_vapi_message_assistant_reply(&s, UUID0, NULL, NULL));
     ck_assert_ptr_nonnull(strstr(s, UUID0));
     return s;
 }
@@ -466,7 +466,7 @@ START_TEST(vo_free_strings)
     vo_vapi_tool_results *r = make_tool_results();
     ck_assert_vo_ok(vo_vapi_tool_results_add(r, "call-1", "lookup", "found", NULL));
     char *j = NULL;
-    ck_assert_vo_ok(vo_vapi_tool_results_json(r, &j));
+    ck_assert_vo_ok(vo_vapi_tool_results_json(&j, r));
     ck_assert_ptr_nonnull(strstr(j, "call-1"));
     vo_vapi_tool_results_free(r);
     vo_error_clear();
@@ -511,7 +511,7 @@ START_TEST(vault_closed_before_its_clients)
     vo_vault_close(v);
     /* the clients do not depend on the vault */
     vo_twilio_resource *acct = NULL;
-    ck_assert_vo_ok(vo_twilio_account_fetch(&acct, tc));
+    ck_assert_vo_ok(vo_twilio_account_get(&acct, tc));
     ck_assert_str_eq(vo_twilio_resource_sid(acct), ACCT);
     vo_twilio_resource_free(acct);
     vo_vapi_iter *it = NULL;
@@ -548,7 +548,7 @@ START_TEST(shared_http_client_freed_first)
     vo_http_client_free(http);
     /* for the owner it is closed */
     vo_http_stats st;
-    ck_assert_vo_rc(vo_http_client_stats(http, &st), VO_EHANDLE);
+    ck_assert_vo_rc(vo_http_client_stats(&st, http), VO_EHANDLE);
     ck_assert_ehandle("vo_http_client_stats", "closed");
     vo_http_request rq = VO_HTTP_REQUEST_INIT;
     rq.base_url = sandbox.url;
@@ -583,7 +583,7 @@ START_TEST(client_freed_before_its_iterator)
     vo_twilio_client_free(tc);
     /* a closed client is refused for new calls ... */
     vo_twilio_resource *r = NULL;
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, tc), VO_EHANDLE);
+    ck_assert_vo_rc(vo_twilio_account_get(&r, tc), VO_EHANDLE);
     /* ... while the iterator, holding a reference, fetches its next pages with it */
     int before = sandbox_count("GET", "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers.json");
     ck_assert_uint_eq(count_twilio(it), 5);
@@ -668,12 +668,12 @@ START_TEST(network_handles)
     vo_http_response_free(resp);
     ck_assert_ehandle("vo_http_response_free", "already");
     const char *n = NULL, *val = NULL;
-    ck_assert_vo_rc(vo_http_response_header_at(resp, 0, &n, &val), VO_EHANDLE);
+    ck_assert_vo_rc(vo_http_response_header_at(&n, &val, resp, 0), VO_EHANDLE);
     vo_http_client_free(http);
 
     vo_twilio_client *tc = twilio_client(v, NULL);
     vo_twilio_resource *acct = NULL;
-    ck_assert_vo_ok(vo_twilio_account_fetch(&acct, tc));
+    ck_assert_vo_ok(vo_twilio_account_get(&acct, tc));
     vo_error_clear();
     vo_vapi_resource_free((vo_vapi_resource *)acct);
     ck_assert_ehandle("vo_vapi_resource_free", "vo_twilio_resource");
@@ -683,7 +683,7 @@ START_TEST(network_handles)
     ck_assert_ptr_null(vo_twilio_resource_json(acct));
     ck_assert_ehandle("vo_twilio_resource_json", "already freed");
     long long x = 0;
-    ck_assert_vo_rc(vo_twilio_resource_int(acct, "x", &x), VO_EHANDLE);
+    ck_assert_vo_rc(vo_twilio_resource_int(&x, acct, "x"), VO_EHANDLE);
     vo_twilio_resource_free(acct);
     ck_assert_ehandle("vo_twilio_resource_free", "already");
     /* a Twilio client given to a Vapi call */
@@ -715,7 +715,7 @@ START_TEST(network_handles)
     so.vapi_base_url = sandbox.url;
     so.http = &h;
     vo_number_import_report *rep = NULL;
-    ck_assert_vo_ok(vo_numbers_import_twilio_to_vapi(&rep, v, TENANT, NULL, &so));
+    ck_assert_vo_ok(vo_number_import_run(&rep, v, TENANT, NULL, &so));
     ck_assert_uint_eq(vo_number_import_report_imported(rep), 5);
     vo_error_clear();
     vo_import_report_free((vo_import_report *)rep);
@@ -816,7 +816,7 @@ static void *use_and_free_client(void *arg)
 {
     vo_twilio_client *c = thread_clients[(intptr_t)arg];
     vo_twilio_resource *r = NULL;
-    int rc = vo_twilio_account_fetch(&r, c);
+    int rc = vo_twilio_account_get(&r, c);
     vo_twilio_resource_free(r);
     vo_twilio_client_free(c);
     return (void *)(intptr_t)rc;

@@ -135,8 +135,8 @@ START_TEST(get_echo_query_headers)
     ck_assert_uint_eq(strlen(vo_http_response_request_id(resp)), 34);
     ck_assert_uint_gt(vo_http_response_header_count(resp), 2);
     const char *n, *v;
-    ck_assert_vo_ok(vo_http_response_header_at(resp, 0, &n, &v));
-    ck_assert_vo_rc(vo_http_response_header_at(resp, 999, &n, &v), VO_ERANGE);
+    ck_assert_vo_ok(vo_http_response_header_at(&n, &v, resp, 0));
+    ck_assert_vo_rc(vo_http_response_header_at(&n, &v, resp, 999), VO_ERANGE);
     cJSON_Delete(j);
     vo_http_response_free(resp);
     vo_http_client_free(c);
@@ -304,7 +304,7 @@ START_TEST(get_retried_on_5xx)
     ck_assert_int_eq(vo_http_response_attempts(resp), 3);
     ck_assert_int_eq(hits(key), 3);
     vo_http_stats st;
-    ck_assert_vo_ok(vo_http_client_stats(c, &st));
+    ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.retries, 2);
     vo_http_response_free(resp);
     vo_http_client_free(c);
@@ -441,7 +441,7 @@ START_TEST(post_retried_when_connect_fails)
     vo_http_response *resp = NULL;
     ck_assert_vo_rc(vo_http_send(&resp, c, &r), VO_ENETWORK);
     vo_http_stats st;
-    ck_assert_vo_ok(vo_http_client_stats(c, &st));
+    ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.attempts, 3);
     ck_assert_uint_eq(st.retries, 2);
     ck_assert_str_ne(vo_error_last()->correlation_id, "");
@@ -543,7 +543,7 @@ START_TEST(circuit_breaker_opens_and_recovers)
     ck_assert_vo_ok(do_req(c, "GET", "/echo", &resp));
     vo_http_response_free(resp);
     vo_http_stats st;
-    ck_assert_vo_ok(vo_http_client_stats(c, &st));
+    ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.breaker_rejections, 3);
     vo_http_client_free(c);
 }
@@ -601,7 +601,7 @@ START_TEST(sixteen_threads_share_one_client)
     int opened = fixture_connections() - before - 1; /* minus the counting request itself */
     ck_assert_int_eq(atomic_load(&thread_failures), 0);
     vo_http_stats st;
-    ck_assert_vo_ok(vo_http_client_stats(c, &st));
+    ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.requests, THREADS * PER_THREAD);
     ck_assert_msg(st.connects <= 2 * THREADS, "connections reused: %llu opened for %d requests",
                   (unsigned long long)st.connects, THREADS * PER_THREAD);

@@ -82,7 +82,7 @@ static void onboard(vo_vault *v, const char *tenant, const char *sid, const char
     vo_twilio_credentials *t = tw_creds(sid, token);
     vo_vapi_credentials *a = va_creds(key, secret);
     vo_services_options o = sopts();
-    ck_assert_vo_ok(vo_tenant_onboard(v, tenant, t, a, &o));
+    ck_assert_vo_ok(vo_onboarding_run(v, tenant, t, a, &o));
     vo_twilio_credentials_free(t);
     vo_vapi_credentials_free(a);
 }
@@ -125,33 +125,33 @@ START_TEST(onboarding_refuses_bad_credentials_and_stores_nothing)
     vo_services_options o = sopts();
     vo_twilio_credentials *bad = tw_creds(ACCT, BADTOKEN), *good = tw_creds(ACCT, TOKEN);
     vo_vapi_credentials *badv = va_creds("wrong-vapi-key-123", NULL), *goodv = va_creds(VKEY, VSECRET);
-    ck_assert_vo_rc(vo_tenant_onboard(v, "t-bad", bad, goodv, &o), VO_EAUTH);
+    ck_assert_vo_rc(vo_onboarding_run(v, "t-bad", bad, goodv, &o), VO_EAUTH);
     ck_assert_int_eq(vo_error_last()->http_status, 401);
     ck_assert_ptr_null(strstr(vo_error_last()->message, BADTOKEN));
-    ck_assert_vo_rc(vo_tenant_onboard(v, "t-bad", good, badv, &o), VO_EAUTH);
+    ck_assert_vo_rc(vo_onboarding_run(v, "t-bad", good, badv, &o), VO_EAUTH);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "Vapi"));
     /* nothing stored: not even the tenant */
     vo_tenant_list *tl = NULL;
     ck_assert_vo_rc(vo_vault_tenant_get(&tl, v, "t-bad"), VO_ENOTFOUND);
     /* bad input gets typed errors */
-    ck_assert_vo_rc(vo_tenant_onboard(v, "t-bad", NULL, NULL, &o), VO_EINVAL);
-    ck_assert_vo_rc(vo_tenant_onboard(NULL, "t-bad", good, NULL, &o), VO_EINVAL);
-    ck_assert_vo_rc(vo_tenant_onboard(v, "", good, NULL, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_onboarding_run(v, "t-bad", NULL, NULL, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_onboarding_run(NULL, "t-bad", good, NULL, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_onboarding_run(v, "", good, NULL, &o), VO_EINVAL);
     vo_twilio_credentials *incomplete = NULL;
     ck_assert_vo_ok(vo_twilio_credentials_new(&incomplete));
-    ck_assert_vo_rc(vo_tenant_onboard(v, "t-bad", incomplete, NULL, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_onboarding_run(v, "t-bad", incomplete, NULL, &o), VO_EINVAL);
     vo_twilio_credentials_free(incomplete);
     vo_services_options bo = o;
     bo.version = 42;
-    ck_assert_vo_rc(vo_tenant_onboard(v, "t-bad", good, NULL, &bo), VO_EINVAL);
+    ck_assert_vo_rc(vo_onboarding_run(v, "t-bad", good, NULL, &bo), VO_EINVAL);
     /* good credentials are stored */
-    ck_assert_vo_ok(vo_tenant_onboard(v, "t-good", good, goodv, &o));
+    ck_assert_vo_ok(vo_onboarding_run(v, "t-good", good, goodv, &o));
     vo_twilio_credentials *got = NULL;
-    ck_assert_vo_ok(vo_vault_twilio_get(&got, v, "t-good"));
+    ck_assert_vo_ok(vo_twilio_credentials_get(&got, NULL, v, "t-good"));
     ck_assert_str_eq(vo_twilio_credentials_auth_token(got), TOKEN);
     vo_twilio_credentials_free(got);
     vo_vapi_credentials *gotv = NULL;
-    ck_assert_vo_ok(vo_vault_vapi_get(&gotv, v, "t-good"));
+    ck_assert_vo_ok(vo_vapi_credentials_get(&gotv, NULL, v, "t-good"));
     ck_assert_str_eq(vo_vapi_credentials_api_key(gotv), VKEY);
     vo_vapi_credentials_free(gotv);
     ck_assert_uint_eq(audit_count(v, "t-bad", "onboard.validate", NULL), 3);
@@ -197,7 +197,7 @@ static vo_number_import_report *run_import(vo_vault *v)
 {
     vo_services_options o = sopts();
     vo_number_import_report *r = NULL;
-    ck_assert_vo_ok(vo_numbers_import_twilio_to_vapi(&r, v, "tenant-a", NULL, &o));
+    ck_assert_vo_ok(vo_number_import_run(&r, v, "tenant-a", NULL, &o));
     return r;
 }
 
@@ -211,11 +211,11 @@ START_TEST(number_import_end_to_end)
     onboard(v, "tenant-a", ACCT, TOKEN, VKEY, VSECRET);
     vo_services_options o = sopts();
     vo_number_import_report *r = NULL;
-    ck_assert_vo_rc(vo_numbers_import_twilio_to_vapi(NULL, v, "tenant-a", NULL, &o), VO_EINVAL);
-    ck_assert_vo_rc(vo_numbers_import_twilio_to_vapi(&r, v, "nobody", NULL, &o), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_number_import_run(NULL, v, "tenant-a", NULL, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_number_import_run(&r, v, "nobody", NULL, &o), VO_ENOTFOUND);
     vo_number_import_options bad = VO_NUMBER_IMPORT_OPTIONS_INIT;
     bad.sms_enabled = 5;
-    ck_assert_vo_rc(vo_numbers_import_twilio_to_vapi(&r, v, "tenant-a", &bad, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_number_import_run(&r, v, "tenant-a", &bad, &o), VO_EINVAL);
 
     /* a fault on the third import: reported by name, the others imported */
     sandbox_fault("POST", "/phone-number", "500", 1, "\"skip\":2");
@@ -246,7 +246,7 @@ START_TEST(number_import_end_to_end)
     while (vo_vapi_iter_next(&item, it) == VO_OK && item) {
         ck_assert_str_ne(vo_vapi_resource_number(item), failed);
         int sms = 1;
-        ck_assert_vo_ok(vo_vapi_resource_bool(item, "smsEnabled", &sms));
+        ck_assert_vo_ok(vo_vapi_resource_bool(&sms, item, "smsEnabled"));
         ck_assert_int_eq(sms, 0);
         n++;
     }
@@ -319,7 +319,7 @@ typedef struct received {
     size_t body_len;
     char path[1024];
     vo_param headers[64];
-    size_t n_headers;
+    size_t header_count;
 } received;
 
 static int recv_fd;
@@ -353,9 +353,9 @@ static void *receiver_main(void *arg)
     size_t clen = 0;
     sscanf(got.head, "%*s %1023s", got.path);
     /* headers: split lines in place */
-    got.n_headers = 0;
+    got.header_count = 0;
     char *p = strstr(got.head, "\r\n");
-    while (p && got.n_headers < 64) {
+    while (p && got.header_count < 64) {
         *p = '\0';
         char *l = p + 2;
         char *next = strstr(l, "\r\n");
@@ -367,9 +367,9 @@ static void *receiver_main(void *arg)
             char *val = colon + 1;
             while (*val == ' ')
                 val++;
-            got.headers[got.n_headers].name = l;
-            got.headers[got.n_headers].value = val;
-            got.n_headers++;
+            got.headers[got.header_count].name = l;
+            got.headers[got.header_count].value = val;
+            got.header_count++;
             if (strcasecmp(l, "Content-Length") == 0)
                 clen = (size_t)strtoul(val, NULL, 10);
         }
@@ -427,7 +427,7 @@ static vo_webhook_request as_request(const char *url)
     r.method = "POST";
     r.url = url;
     r.headers = got.headers;
-    r.n_headers = got.n_headers;
+    r.header_count = got.header_count;
     r.body = (const unsigned char *)got.body;
     r.body_len = got.body_len;
     return r;
@@ -455,20 +455,20 @@ START_TEST(webhook_routing)
     vo_vault *v = pt_vault_open();
     onboard(v, "tenant-a", ACCT, TOKEN, VKEY, VSECRET);
     onboard(v, "tenant-b", ACCT2, TOKEN2, VKEY2, VSECRET2);
-    char ta[VO_WEBHOOK_TOKEN_SIZE], tb[VO_WEBHOOK_TOKEN_SIZE];
-    ck_assert_vo_ok(vo_webhook_token_mint(ta, sizeof(ta), v, "tenant-a"));
-    ck_assert_vo_ok(vo_webhook_token_mint(tb, sizeof(tb), v, "tenant-b"));
+    char ta[VO_ROUTING_TOKEN_SIZE], tb[VO_ROUTING_TOKEN_SIZE];
+    ck_assert_vo_ok(vo_routing_token_mint(ta, sizeof(ta), v, "tenant-a"));
+    ck_assert_vo_ok(vo_routing_token_mint(tb, sizeof(tb), v, "tenant-b"));
     ck_assert_str_ne(ta, tb);
-    ck_assert_int_eq((int)strlen(ta), VO_WEBHOOK_TOKEN_SIZE - 1);
+    ck_assert_int_eq((int)strlen(ta), VO_ROUTING_TOKEN_SIZE - 1);
     char small[8];
-    ck_assert_vo_rc(vo_webhook_token_mint(small, sizeof(small), v, "tenant-a"), VO_ERANGE);
-    char scratch[VO_WEBHOOK_TOKEN_SIZE];
-    ck_assert_vo_rc(vo_webhook_token_mint(scratch, sizeof(scratch), v, "nobody"), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_routing_token_mint(small, sizeof(small), v, "tenant-a"), VO_ERANGE);
+    char scratch[VO_ROUTING_TOKEN_SIZE];
+    ck_assert_vo_rc(vo_routing_token_mint(scratch, sizeof(scratch), v, "nobody"), VO_ENOTFOUND);
     ck_assert_str_eq(scratch, "");
-    ck_assert_vo_rc(vo_webhook_token_mint(scratch, sizeof(scratch), v, VO_WEBHOOK_ROUTING_TENANT), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_token_mint(scratch, sizeof(scratch), v, VO_ROUTING_TENANT), VO_EINVAL);
     /* the token is stored only as a keyed hash */
     vo_secret_list *sl = NULL;
-    ck_assert_vo_ok(vo_vault_secret_list(&sl, v, VO_WEBHOOK_ROUTING_TENANT));
+    ck_assert_vo_ok(vo_vault_secret_list(&sl, v, VO_ROUTING_TENANT));
     for (size_t i = 0; i < vo_secret_list_count(sl); i++)
         ck_assert_ptr_null(strstr(vo_secret_list_name(sl, i), ta + 4));
     vo_secret_list_free(sl);
@@ -479,49 +479,49 @@ START_TEST(webhook_routing)
     deliver(url, sizeof(url), ta, "voice", TW_SPEC(ACCT));
     token_from_path(tok, sizeof(tok));
     vo_webhook_request rq = as_request(url);
-    ck_assert_vo_ok(vo_webhook_route_verify(tenant, sizeof(tenant), v, tok, VO_WEBHOOK_TWILIO, &rq, time(NULL), &res));
+    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), &res, v, tok, VO_WEBHOOK_TWILIO, &rq, time(NULL)));
     ck_assert_str_eq(tenant, "tenant-a");
     ck_assert_int_eq(res.key_index, 0);
     /* a request to A's URL signed with B's token is rejected */
     deliver(url, sizeof(url), ta, "voice", TW_SPEC(ACCT2));
     rq = as_request(url);
-    ck_assert_vo_rc(vo_webhook_route_verify(tenant, sizeof(tenant), v, ta, VO_WEBHOOK_TWILIO, &rq, time(NULL), &res),
+    ck_assert_vo_rc(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta, VO_WEBHOOK_TWILIO, &rq, time(NULL)),
                     VO_EAUTH);
     ck_assert_str_eq(tenant, "tenant-a");
     ck_assert_int_eq(res.reason, VO_VERIFY_MISMATCH);
     /* and B's own webhook verifies under B's token */
     deliver(url, sizeof(url), tb, "voice", TW_SPEC(ACCT2));
     rq = as_request(url);
-    ck_assert_vo_ok(vo_webhook_route_verify(tenant, sizeof(tenant), v, tb, VO_WEBHOOK_TWILIO, &rq, time(NULL), NULL));
+    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), NULL, v, tb, VO_WEBHOOK_TWILIO, &rq, time(NULL)));
     ck_assert_str_eq(tenant, "tenant-b");
     /* Vapi: A's secret on A's URL passes, B's secret fails */
     deliver(url, sizeof(url), ta, "vapi", VA_SPEC(VSECRET));
     rq = as_request(url);
-    ck_assert_vo_ok(vo_webhook_route_verify(tenant, sizeof(tenant), v, ta, VO_WEBHOOK_VAPI, &rq, time(NULL), &res));
+    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta, VO_WEBHOOK_VAPI, &rq, time(NULL)));
     ck_assert_str_eq(tenant, "tenant-a");
     deliver(url, sizeof(url), ta, "vapi", VA_SPEC(VSECRET2));
     rq = as_request(url);
-    ck_assert_vo_rc(vo_webhook_route_verify(NULL, 0, v, ta, VO_WEBHOOK_VAPI, &rq, time(NULL), &res), VO_EAUTH);
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, &res, v, ta, VO_WEBHOOK_VAPI, &rq, time(NULL)), VO_EAUTH);
     /* unknown, malformed and replaced tokens */
-    char forged[VO_WEBHOOK_TOKEN_SIZE];
+    char forged[VO_ROUTING_TOKEN_SIZE];
     snprintf(forged, sizeof(forged), "%s", ta);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
-    ck_assert_vo_rc(vo_webhook_token_resolve(tenant, sizeof(tenant), v, forged), VO_ENOTFOUND);
-    ck_assert_vo_rc(vo_webhook_token_resolve(tenant, sizeof(tenant), v, "whk_short"), VO_EINVAL);
-    ck_assert_vo_rc(vo_webhook_token_resolve(tenant, sizeof(tenant), v, NULL), VO_EINVAL);
-    ck_assert_vo_rc(vo_webhook_token_resolve(tenant, 4, v, ta), VO_ERANGE);
-    ck_assert_vo_rc(vo_webhook_route_verify(NULL, 0, v, ta, (vo_webhook_provider)7, &rq, 0, NULL), VO_EINVAL);
-    ck_assert_vo_rc(vo_webhook_route_verify(NULL, 0, v, ta, VO_WEBHOOK_VAPI, NULL, 0, NULL), VO_EINVAL);
-    char ta2[VO_WEBHOOK_TOKEN_SIZE];
-    ck_assert_vo_ok(vo_webhook_token_mint(ta2, sizeof(ta2), v, "tenant-a"));
-    ck_assert_vo_rc(vo_webhook_token_resolve(tenant, sizeof(tenant), v, ta), VO_ENOTFOUND);
-    ck_assert_vo_ok(vo_webhook_token_resolve(tenant, sizeof(tenant), v, ta2));
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, forged), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, "whk_short"), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, 4, v, ta), VO_ERANGE);
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, (vo_webhook_provider)7, &rq, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, VO_WEBHOOK_VAPI, NULL, 0), VO_EINVAL);
+    char ta2[VO_ROUTING_TOKEN_SIZE];
+    ck_assert_vo_ok(vo_routing_token_mint(ta2, sizeof(ta2), v, "tenant-a"));
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, ta), VO_ENOTFOUND);
+    ck_assert_vo_ok(vo_routing_token_resolve(tenant, sizeof(tenant), v, ta2));
     ck_assert_str_eq(tenant, "tenant-a");
     /* a tenant without Vapi webhook settings: no key is an error, never a pass */
     pt_store_twilio(v, "tenant-c", ACCT, TOKEN);
-    char tc[VO_WEBHOOK_TOKEN_SIZE];
-    ck_assert_vo_ok(vo_webhook_token_mint(tc, sizeof(tc), v, "tenant-c"));
-    ck_assert_vo_rc(vo_webhook_route_verify(NULL, 0, v, tc, VO_WEBHOOK_VAPI, &rq, time(NULL), &res), VO_EINVAL);
+    char tc[VO_ROUTING_TOKEN_SIZE];
+    ck_assert_vo_ok(vo_routing_token_mint(tc, sizeof(tc), v, "tenant-c"));
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, &res, v, tc, VO_WEBHOOK_VAPI, &rq, time(NULL)), VO_EINVAL);
     ck_assert_int_eq(res.reason, VO_VERIFY_NO_KEY);
     ck_assert_uint_eq(audit_count(v, "tenant-a", "webhook.token.mint", NULL), 2);
     const char *secrets[] = {TOKEN, TOKEN2, VSECRET, VSECRET2, ta + 4, tb + 4, ta2 + 4};
@@ -549,7 +549,7 @@ static int verify_signed_with(vo_vault *v, const char *wtok, const char *auth_to
     deliver(url, sizeof(url), wtok, "status", tmpl);
     vo_webhook_request rq = as_request(url);
     vo_verify_result res;
-    int rc = vo_webhook_route_verify(NULL, 0, v, wtok, VO_WEBHOOK_TWILIO, &rq, time(NULL), &res);
+    int rc = vo_routing_verify(NULL, 0, &res, v, wtok, VO_WEBHOOK_TWILIO, &rq, time(NULL));
     if (key_index)
         *key_index = res.key_index;
     return rc;
@@ -561,20 +561,20 @@ START_TEST(token_rotation)
     receiver_up();
     vo_vault *v = pt_vault_open();
     onboard(v, "tenant-a", ACCT, TOKEN, VKEY, VSECRET);
-    char wt[VO_WEBHOOK_TOKEN_SIZE];
-    ck_assert_vo_ok(vo_webhook_token_mint(wt, sizeof(wt), v, "tenant-a"));
+    char wt[VO_ROUTING_TOKEN_SIZE];
+    ck_assert_vo_ok(vo_routing_token_mint(wt, sizeof(wt), v, "tenant-a"));
     vo_services_options o = sopts();
     int st = -1;
-    ck_assert_vo_ok(vo_twilio_token_rotation_state(&st, v, "tenant-a"));
+    ck_assert_vo_ok(vo_token_rotation_get(&st, v, "tenant-a"));
     ck_assert_int_eq(st, VO_ROTATION_IDLE);
-    ck_assert_vo_rc(vo_twilio_token_rotation_promote(v, "tenant-a", &o), VO_ECONFLICT);
-    ck_assert_vo_rc(vo_twilio_token_rotation_begin(v, NULL, &o), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_token_rotation_state(NULL, v, "tenant-a"), VO_EINVAL);
+    ck_assert_vo_rc(vo_token_rotation_promote(v, "tenant-a", &o), VO_ECONFLICT);
+    ck_assert_vo_rc(vo_token_rotation_begin(v, NULL, &o), VO_EINVAL);
+    ck_assert_vo_rc(vo_token_rotation_get(NULL, v, "tenant-a"), VO_EINVAL);
 
-    ck_assert_vo_ok(vo_twilio_token_rotation_begin(v, "tenant-a", &o));
-    ck_assert_vo_ok(vo_twilio_token_rotation_state(&st, v, "tenant-a"));
+    ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-a", &o));
+    ck_assert_vo_ok(vo_token_rotation_get(&st, v, "tenant-a"));
     ck_assert_int_eq(st, VO_ROTATION_WINDOW);
-    ck_assert_vo_ok(vo_twilio_token_rotation_begin(v, "tenant-a", &o)); /* no-op in the window */
+    ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-a", &o)); /* no-op in the window */
     ck_assert_int_eq(sandbox_count("POST", "/v1/AuthTokens/Secondary"), 1);
     char primary[40], secondary[40];
     sandbox_tokens(primary, secondary);
@@ -588,8 +588,8 @@ START_TEST(token_rotation)
     ck_assert_int_eq(ki, 1);
     ck_assert_vo_rc(verify_signed_with(v, wt, BADTOKEN, NULL), VO_EAUTH);
 
-    ck_assert_vo_ok(vo_twilio_token_rotation_promote(v, "tenant-a", &o));
-    ck_assert_vo_ok(vo_twilio_token_rotation_state(&st, v, "tenant-a"));
+    ck_assert_vo_ok(vo_token_rotation_promote(v, "tenant-a", &o));
+    ck_assert_vo_ok(vo_token_rotation_get(&st, v, "tenant-a"));
     ck_assert_int_eq(st, VO_ROTATION_IDLE);
     char p2[40], s2[40];
     sandbox_tokens(p2, s2);
@@ -599,13 +599,13 @@ START_TEST(token_rotation)
     ck_assert_vo_ok(verify_signed_with(v, wt, secondary, &ki));
     ck_assert_int_eq(ki, 0);
     vo_twilio_credentials *c = NULL;
-    ck_assert_vo_ok(vo_vault_twilio_get(&c, v, "tenant-a"));
+    ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "tenant-a"));
     ck_assert_str_eq(vo_twilio_credentials_auth_token(c), secondary);
     ck_assert_ptr_null(vo_twilio_credentials_secondary_auth_token(c));
     vo_twilio_credentials_free(c);
 
     /* resumable: a run that stopped after Twilio promoted but before the vault was updated */
-    ck_assert_vo_ok(vo_twilio_token_rotation_begin(v, "tenant-a", &o));
+    ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-a", &o));
     char p3[40], s3[40];
     sandbox_tokens(p3, s3);
     ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-a", "rotation/twilio", "promoting", 9, VO_VAULT_ANY_VERSION));
@@ -621,21 +621,21 @@ START_TEST(token_rotation)
     vo_twilio_client_free(tc);
     vo_twilio_credentials_free(direct);
     sandbox_ctl_ok("DELETE", "/__sandbox/requests", NULL, 200);
-    ck_assert_vo_ok(vo_twilio_token_rotation_promote(v, "tenant-a", &o));
+    ck_assert_vo_ok(vo_token_rotation_promote(v, "tenant-a", &o));
     ck_assert_int_eq(sandbox_count("POST", "/v1/AuthTokens/Promote"), 0); /* not promoted twice */
-    ck_assert_vo_ok(vo_vault_twilio_get(&c, v, "tenant-a"));
+    ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "tenant-a"));
     ck_assert_str_eq(vo_twilio_credentials_auth_token(c), s3);
     vo_twilio_credentials_free(c);
     /* resumable: a run that stopped after creating a secondary it never stored */
     ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-a", "rotation/twilio", "creating", 8, VO_VAULT_ANY_VERSION));
-    ck_assert_vo_ok(vo_twilio_token_rotation_begin(v, "tenant-a", &o));
-    ck_assert_vo_ok(vo_twilio_token_rotation_state(&st, v, "tenant-a"));
+    ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-a", &o));
+    ck_assert_vo_ok(vo_token_rotation_get(&st, v, "tenant-a"));
     ck_assert_int_eq(st, VO_ROTATION_WINDOW);
     /* abort closes the window */
-    ck_assert_vo_ok(vo_twilio_token_rotation_abort(v, "tenant-a", &o));
-    ck_assert_vo_ok(vo_twilio_token_rotation_state(&st, v, "tenant-a"));
+    ck_assert_vo_ok(vo_token_rotation_abort(v, "tenant-a", &o));
+    ck_assert_vo_ok(vo_token_rotation_get(&st, v, "tenant-a"));
     ck_assert_int_eq(st, VO_ROTATION_IDLE);
-    ck_assert_vo_rc(vo_twilio_token_rotation_abort(v, "tenant-a", &o), VO_ECONFLICT);
+    ck_assert_vo_rc(vo_token_rotation_abort(v, "tenant-a", &o), VO_ECONFLICT);
     ck_assert_uint_ge(audit_count(v, "tenant-a", "rotation.begin", NULL), 3);
     ck_assert_uint_ge(audit_count(v, "tenant-a", "rotation.promote", NULL), 2);
     const char *secrets[] = {TOKEN, secondary, s3};

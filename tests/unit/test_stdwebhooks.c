@@ -12,14 +12,14 @@ static const char *const SECRETS[] = {SECRET};
 static int verify(const char *const *secrets, size_t n, const char *id, const char *ts,
                   const char *sig, const char *body, int64_t now, vo_verify_result *r)
 {
-    return vo_stdwebhook_verify(secrets, n, id, ts, sig, (const unsigned char *)body,
-                                body ? strlen(body) : 0, now, r);
+    return vo_webhook_std_verify(r, secrets, n, id, ts, sig, (const unsigned char *)body,
+                                body ? strlen(body) : 0, now);
 }
 
 START_TEST(published_vector)
 {
-    char sig[VO_STDWEBHOOK_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_stdwebhook_sign(sig, sizeof(sig), SECRET, ID, 1614265330,
+    char sig[VO_WEBHOOK_STD_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_std_sign(sig, sizeof(sig), SECRET, ID, 1614265330,
                                        (const unsigned char *)BODY, strlen(BODY)));
     ck_assert_str_eq(sig, SIG);
     vo_verify_result r;
@@ -104,7 +104,7 @@ END_TEST
 START_TEST(secrets_validated)
 {
     vo_verify_result r;
-    char sig[VO_STDWEBHOOK_SIGNATURE_SIZE];
+    char sig[VO_WEBHOOK_STD_SIGNATURE_SIZE];
     /* 23-byte and 65-byte keys are outside 24..64; invalid base64 too. */
     const char *bad[] = {"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "whsec_", "whsec_!!!!",
                          "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
@@ -112,47 +112,47 @@ START_TEST(secrets_validated)
         const char *s[] = {bad[i]};
         ck_assert_vo_rc(verify(s, 1, ID, TS, SIG, BODY, NOW, &r), VO_EINVAL);
         ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
-        ck_assert_vo_rc(vo_stdwebhook_sign(sig, sizeof(sig), bad[i], ID, 1, NULL, 0), VO_EINVAL);
+        ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), bad[i], ID, 1, NULL, 0), VO_EINVAL);
     }
     /* 64-byte key works (needs the any-length HMAC form). */
     char big[100] = "whsec_";
     unsigned char key[64];
     memset(key, 7, sizeof(key));
     ck_assert_vo_ok(vo_base64_encode(big + 6, sizeof(big) - 6, key, 64, VO_BASE64_STANDARD));
-    ck_assert_vo_ok(vo_stdwebhook_sign(sig, sizeof(sig), big, ID, NOW, NULL, 0));
+    ck_assert_vo_ok(vo_webhook_std_sign(sig, sizeof(sig), big, ID, NOW, NULL, 0));
     const char *s64[] = {big};
     ck_assert_vo_ok(verify(s64, 1, ID, TS, sig, "", NOW, &r));
     ck_assert_vo_rc(verify(NULL, 0, ID, TS, SIG, BODY, NOW, &r), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
-    ck_assert_vo_rc(vo_stdwebhook_sign(sig, sizeof(sig), SECRET, "has space", 1, NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_stdwebhook_sign(sig, sizeof(sig), SECRET, ID, -1, NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_stdwebhook_sign(sig, 10, SECRET, ID, 1, NULL, 0), VO_ERANGE);
+    ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), SECRET, "has space", 1, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), SECRET, ID, -1, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_std_sign(sig, 10, SECRET, ID, 1, NULL, 0), VO_ERANGE);
 }
 END_TEST
 
 START_TEST(generated_secret_round_trip)
 {
-    char secret[64], sig[VO_STDWEBHOOK_SIGNATURE_SIZE], other[64];
-    ck_assert_vo_ok(vo_stdwebhook_secret_new(secret, sizeof(secret)));
-    ck_assert_vo_ok(vo_stdwebhook_secret_new(other, sizeof(other)));
+    char secret[64], sig[VO_WEBHOOK_STD_SIGNATURE_SIZE], other[64];
+    ck_assert_vo_ok(vo_webhook_std_secret_new(secret, sizeof(secret)));
+    ck_assert_vo_ok(vo_webhook_std_secret_new(other, sizeof(other)));
     ck_assert_str_ne(secret, other);
     ck_assert_int_eq(strncmp(secret, "whsec_", 6), 0);
-    ck_assert_vo_ok(vo_stdwebhook_sign(sig, sizeof(sig), secret, "evt_1", 1700000000,
+    ck_assert_vo_ok(vo_webhook_std_sign(sig, sizeof(sig), secret, "evt_1", 1700000000,
                                        (const unsigned char *)"{}", 2));
     const char *s[] = {secret};
     vo_param h[] = {{"Webhook-Id", "evt_1"}, {"webhook-timestamp", "1700000000"},
                     {"WEBHOOK-SIGNATURE", sig}};
     vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
     req.headers = h;
-    req.n_headers = 3;
+    req.header_count = 3;
     req.body = (const unsigned char *)"{}";
     req.body_len = 2;
     vo_verify_result r;
-    ck_assert_vo_ok(vo_stdwebhook_verify_request(s, 1, &req, 1700000000, &r));
-    req.n_headers = 2;
-    ck_assert_vo_rc(vo_stdwebhook_verify_request(s, 1, &req, 1700000000, &r), VO_EAUTH);
+    ck_assert_vo_ok(vo_webhook_std_verify_request(&r, s, 1, &req, 1700000000));
+    req.header_count = 2;
+    ck_assert_vo_rc(vo_webhook_std_verify_request(&r, s, 1, &req, 1700000000), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
-    ck_assert_vo_rc(vo_stdwebhook_secret_new(secret, 20), VO_ERANGE);
+    ck_assert_vo_rc(vo_webhook_std_secret_new(secret, 20), VO_ERANGE);
 }
 END_TEST
 

@@ -111,7 +111,7 @@ static void vault_store(vo_vault *v, const char *tenant, const char *sid, const 
     int rc = vo_vault_tenant_create(v, tenant);
     ck_assert_msg(rc == VO_OK || rc == VO_EEXISTS, "tenant_create: %s", vo_error_name(rc));
     vo_twilio_credentials *c = creds(sid, token);
-    ck_assert_vo_ok(vo_vault_twilio_put(NULL, v, tenant, c, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, v, tenant, c, VO_VAULT_ANY_VERSION));
     vo_twilio_credentials_free(c);
 }
 
@@ -284,7 +284,7 @@ START_TEST(tenant_without_credentials_and_fallback)
     ck_assert_str_eq(vo_twilio_client_account_sid(c), ACCT2);
     ck_assert_int_eq(fallback_rows(v, "tenant-empty"), 1);
     vo_twilio_resource *r = NULL;
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, c));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c));
     vo_twilio_resource_free(r);
     vo_twilio_client_free(c);
     /* a tenant with its own credentials never falls back */
@@ -305,7 +305,7 @@ START_TEST(account_fetch_and_auth_errors)
 {
     vo_twilio_client *c = client();
     vo_twilio_resource *a = NULL;
-    ck_assert_vo_ok(vo_twilio_account_fetch(&a, c));
+    ck_assert_vo_ok(vo_twilio_account_get(&a, c));
     ck_assert_str_eq(vo_twilio_resource_sid(a), ACCT);
     ck_assert_str_eq(vo_twilio_resource_status(a), "active");
     ck_assert_str_eq(vo_twilio_resource_friendly_name(a), "Tenant 42");
@@ -316,7 +316,7 @@ START_TEST(account_fetch_and_auth_errors)
     vo_twilio_client_free(c);
 
     c = client_opts(ACCT, "00000000000000000000000000000000", NULL);
-    ck_assert_vo_rc(vo_twilio_account_fetch(&a, c), VO_EAUTH);
+    ck_assert_vo_rc(vo_twilio_account_get(&a, c), VO_EAUTH);
     ck_assert_ptr_null(a);
     const vo_error *e = vo_error_last();
     ck_assert_int_eq(e->http_status, 401);
@@ -345,7 +345,7 @@ START_TEST(numbers_list_pages_and_filters)
         ck_assert_ptr_nonnull(vo_twilio_resource_phone_number(item));
         ck_assert_ptr_nonnull(strstr(vo_twilio_resource_json(item), "\"sid\":\"PN"));
         int voice = 0;
-        ck_assert_vo_ok(vo_twilio_resource_bool(item, "capabilities.voice", &voice));
+        ck_assert_vo_ok(vo_twilio_resource_bool(&voice, item, "capabilities.voice"));
     }
     ck_assert_int_ge(n, 7);
     ck_assert_int_ge(vo_twilio_iter_pages(it), 3);
@@ -377,17 +377,17 @@ START_TEST(numbers_fetch_update_not_found)
     ck_assert_vo_ok(vo_twilio_numbers_update(&r, c, sid, upd, 5));
     ck_assert_str_eq(vo_twilio_resource_str(r, "voice_url"), "https://example.com/voice");
     vo_twilio_resource_free(r);
-    ck_assert_vo_ok(vo_twilio_numbers_fetch(&r, c, sid));
+    ck_assert_vo_ok(vo_twilio_numbers_get(&r, c, sid));
     ck_assert_str_eq(vo_twilio_resource_friendly_name(r), "support line");
     ck_assert_str_eq(vo_twilio_resource_str(r, "sms_url"), "https://example.com/sms");
     ck_assert_str_eq(vo_twilio_resource_str(r, "status_callback"), "https://example.com/status");
     vo_twilio_resource_free(r);
 
-    ck_assert_vo_rc(vo_twilio_numbers_fetch(&r, c, "PN00000000000000000000000000000000"), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_twilio_numbers_get(&r, c, "PN00000000000000000000000000000000"), VO_ENOTFOUND);
     ck_assert_int_eq(vo_error_last()->provider_code, 20404);
     ck_assert_int_eq(vo_error_last()->http_status, 404);
     /* SIDs are validated: nothing can be smuggled into the path */
-    ck_assert_vo_rc(vo_twilio_numbers_fetch(&r, c, "PN../../../Accounts.json?x=1234567890"), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_numbers_get(&r, c, "PN../../../Accounts.json?x=1234567890"), VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_numbers_update(&r, c, sid, NULL, 0), VO_EINVAL);
     vo_twilio_client_free(c);
 }
@@ -423,7 +423,7 @@ START_TEST(available_search_purchase_release)
     ck_assert_vo_rc(vo_twilio_numbers_purchase(&r, c, buy + 1, 1), VO_EINVAL);
 
     ck_assert_vo_ok(vo_twilio_numbers_release(c, sid));
-    ck_assert_vo_rc(vo_twilio_numbers_fetch(&r, c, sid), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_twilio_numbers_get(&r, c, sid), VO_ENOTFOUND);
     ck_assert_vo_rc(vo_twilio_numbers_release(c, sid), VO_ENOTFOUND);
     vo_twilio_client_free(c);
 }
@@ -443,7 +443,7 @@ START_TEST(calls_create_fetch_list_update)
     ck_assert_ptr_nonnull(vo_twilio_resource_status(r));
     vo_twilio_resource_free(r);
 
-    ck_assert_vo_ok(vo_twilio_calls_fetch(&r, c, sid));
+    ck_assert_vo_ok(vo_twilio_calls_get(&r, c, sid));
     ck_assert_str_eq(vo_twilio_resource_str(r, "to"), "+14155550123");
     vo_twilio_resource_free(r);
 
@@ -466,7 +466,7 @@ START_TEST(calls_create_fetch_list_update)
     ck_assert_vo_rc(vo_twilio_calls_create(&r, c, "not-a-number", "+15005550001", p, 1), VO_EVALIDATION);
     ck_assert_int_eq(vo_error_last()->provider_code, 21211);
     ck_assert_int_eq(vo_error_last()->http_status, 400);
-    ck_assert_vo_rc(vo_twilio_calls_fetch(&r, c, "CA00000000000000000000000000000000"), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_twilio_calls_get(&r, c, "CA00000000000000000000000000000000"), VO_ENOTFOUND);
     vo_twilio_client_free(c);
 }
 END_TEST
@@ -481,7 +481,7 @@ START_TEST(messages_create_fetch_list)
     snprintf(sid, sizeof(sid), "%s", vo_twilio_resource_sid(r));
     ck_assert_str_eq(vo_twilio_resource_str(r, "body"), "Your code is 1234");
     vo_twilio_resource_free(r);
-    ck_assert_vo_ok(vo_twilio_messages_fetch(&r, c, sid));
+    ck_assert_vo_ok(vo_twilio_messages_get(&r, c, sid));
     ck_assert_str_eq(vo_twilio_resource_str(r, "to"), "+14155550199");
     vo_twilio_resource_free(r);
     vo_param f[] = {{"To", "+14155550199"}, {"PageSize", "1"}};
@@ -521,7 +521,7 @@ START_TEST(subaccounts_and_api_keys)
     vo_twilio_iter_free(it);
     /* the subaccount's own credentials work */
     vo_twilio_client *sc = client_opts(sub_sid, vo_secret_str(sub_token), NULL);
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, sc));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, sc));
     vo_twilio_resource_free(r);
     vo_twilio_client_free(sc);
     vo_secret_free(sub_token);
@@ -547,14 +547,14 @@ START_TEST(subaccounts_and_api_keys)
     ck_assert_int_ge(vo_vault_tenant_create(v, "tenant-keyed"), VO_EEXISTS);
     vo_twilio_credentials *kc = creds(ACCT, NULL);
     ck_assert_vo_ok(vo_twilio_credentials_set_api_key(kc, SEEDED_KEY, SEEDED_SECRET));
-    ck_assert_vo_ok(vo_vault_twilio_put(NULL, v, "tenant-keyed", kc, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, v, "tenant-keyed", kc, VO_VAULT_ANY_VERSION));
     vo_twilio_credentials_free(kc);
     vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
     o.api_base_url = sandbox.url;
     vo_twilio_client *kcl = NULL;
     ck_assert_vo_ok(vo_twilio_client_for_tenant(&kcl, v, "tenant-keyed", &o));
     vo_vault_close(v);
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, kcl));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, kcl));
     vo_twilio_resource_free(r);
 
     ck_assert_vo_ok(vo_twilio_keys_list(&it, c, NULL, 0));
@@ -567,7 +567,7 @@ START_TEST(subaccounts_and_api_keys)
     vo_twilio_iter_free(it);
     ck_assert_vo_ok(vo_twilio_keys_delete(c, key_sid));
     ck_assert_vo_ok(vo_twilio_keys_delete(c, SEEDED_KEY));
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, kcl), VO_EAUTH);
+    ck_assert_vo_rc(vo_twilio_account_get(&r, kcl), VO_EAUTH);
     vo_twilio_client_free(kcl);
     vo_secret_free(secret);
     vo_twilio_client_free(c);
@@ -588,7 +588,7 @@ START_TEST(api_key_created_into_vault)
     vo_twilio_resource_free(key);
     vo_twilio_credentials *got = NULL;
     int64_t version = 0;
-    ck_assert_vo_ok(vo_vault_twilio_get_versioned(&got, &version, v, "tenant-vaulted"));
+    ck_assert_vo_ok(vo_twilio_credentials_get(&got, &version, v, "tenant-vaulted"));
     ck_assert_int_ge(version, 2);
     ck_assert_str_eq(vo_twilio_credentials_api_key_sid(got), key_sid);
     ck_assert_uint_eq(strlen(vo_twilio_credentials_api_key_secret(got)), 32);
@@ -602,7 +602,7 @@ START_TEST(api_key_created_into_vault)
     vo_twilio_client *kc = NULL;
     ck_assert_vo_ok(vo_twilio_client_new(&kc, only_key, &o));
     vo_twilio_resource *r = NULL;
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, kc));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, kc));
     vo_twilio_resource_free(r);
     vo_twilio_client_free(kc);
     vo_twilio_credentials_free(only_key);
@@ -612,7 +612,7 @@ START_TEST(api_key_created_into_vault)
     ck_assert_vo_ok(vo_vault_tenant_create(v, "tenant-fresh"));
     ck_assert_vo_ok(vo_twilio_keys_create_in_vault(&key, c, v, "tenant-fresh", NULL));
     vo_twilio_resource_free(key);
-    ck_assert_vo_ok(vo_vault_twilio_get(&got, v, "tenant-fresh"));
+    ck_assert_vo_ok(vo_twilio_credentials_get(&got, NULL, v, "tenant-fresh"));
     ck_assert_str_eq(vo_twilio_credentials_account_sid(got), ACCT);
     ck_assert_ptr_nonnull(vo_twilio_credentials_api_key_sid(got));
     vo_twilio_credentials_free(got);
@@ -645,7 +645,7 @@ static void interloper(const vo_log_record *rec, void *payload)
     interloper_fired = 1;
     vo_vault *other = vault_open(); /* another handle: another writer */
     vo_twilio_credentials *c = creds(ACCT, "ffffffffffffffffffffffffffffffff");
-    ck_assert_vo_ok(vo_vault_twilio_put(NULL, other, "tenant-raced", c, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, other, "tenant-raced", c, VO_VAULT_ANY_VERSION));
     vo_twilio_credentials_free(c);
     vo_vault_close(other);
 }
@@ -675,7 +675,7 @@ START_TEST(api_key_not_left_behind_when_storing_fails)
     vo_twilio_iter_free(it);
     /* The other writer's credentials stand, without a key. */
     vo_twilio_credentials *got = NULL;
-    ck_assert_vo_ok(vo_vault_twilio_get(&got, v, "tenant-raced"));
+    ck_assert_vo_ok(vo_twilio_credentials_get(&got, NULL, v, "tenant-raced"));
     ck_assert_str_eq(vo_twilio_credentials_auth_token(got), "ffffffffffffffffffffffffffffffff");
     ck_assert_ptr_null(vo_twilio_credentials_api_key_sid(got));
     vo_twilio_credentials_free(got);
@@ -703,9 +703,9 @@ START_TEST(auth_token_rotation)
     ck_assert_ptr_null(strstr(vo_twilio_resource_json(r), vo_secret_str(primary)));
     vo_twilio_resource_free(r);
     /* the old token no longer works; the promoted one does */
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, c), VO_EAUTH);
+    ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_EAUTH);
     vo_twilio_client *nc = client_opts(ACCT2, vo_secret_str(primary), NULL);
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, nc));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, nc));
     vo_twilio_resource_free(r);
     vo_twilio_client_free(nc);
     vo_secret_free(second);
@@ -748,7 +748,7 @@ START_TEST(post_dropped_after_read_not_sent_twice)
     /* once on a fresh connection, once on a reused keep-alive connection */
     for (int reuse = 0; reuse < 2; reuse++) {
         if (reuse) {
-            ck_assert_vo_ok(vo_twilio_account_fetch(&r, c));
+            ck_assert_vo_ok(vo_twilio_account_get(&r, c));
             vo_twilio_resource_free(r);
         }
         sandbox_fault("POST", MESSAGES_PATH, "drop_after_read", 1, NULL);
@@ -792,11 +792,11 @@ START_TEST(get_retried_on_503_and_drop)
     vo_twilio_client *c = client();
     sandbox_fault("GET", ACCOUNT_PATH, "503", 2, "\"retry_after\":\"0\"");
     vo_twilio_resource *r = NULL;
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, c));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c));
     vo_twilio_resource_free(r);
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 3);
     sandbox_fault("GET", ACCOUNT_PATH, "drop", 1, NULL);
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, c));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c));
     vo_twilio_resource_free(r);
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 5);
     /* a DELETE whose answer was lost, retried, finds the resource gone: success */
@@ -826,7 +826,7 @@ START_TEST(deadline_stops_retries)
     sandbox_fault("GET", ACCOUNT_PATH, "503", 1000, NULL);
     vo_twilio_resource *r = NULL;
     long t0 = now_ms();
-    int rc = vo_twilio_account_fetch(&r, c);
+    int rc = vo_twilio_account_get(&r, c);
     long took = now_ms() - t0;
     ck_assert_msg(rc == VO_EUNAVAILABLE || rc == VO_ETIMEOUT, "rc %s", vo_error_name(rc));
     ck_assert_msg(took < 1200, "deadline respected (%ld ms)", took);
@@ -847,7 +847,7 @@ START_TEST(timeout_against_slow_endpoint)
     sandbox_fault("GET", ACCOUNT_PATH, "delay", 1, "\"delay_ms\":2000");
     vo_twilio_resource *r = NULL;
     long t0 = now_ms();
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, c), VO_ETIMEOUT);
+    ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_ETIMEOUT);
     ck_assert_int_lt(now_ms() - t0, 1500);
     ck_assert_str_ne(vo_error_last()->correlation_id, "");
     vo_twilio_client_free(c);
@@ -860,7 +860,7 @@ START_TEST(malformed_body_is_protocol_error)
     vo_twilio_client *c = client();
     sandbox_fault("GET", ACCOUNT_PATH, "malformed", 1, NULL);
     vo_twilio_resource *r = NULL;
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, c), VO_EPROTOCOL);
+    ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_EPROTOCOL);
     ck_assert_int_eq(vo_error_last()->http_status, 200);
     vo_twilio_client_free(c);
 }
@@ -877,18 +877,18 @@ START_TEST(circuit_breaker_opens_and_recovers)
     sandbox_fault("GET", ACCOUNT_PATH, "500", 4, NULL);
     vo_twilio_resource *r = NULL;
     for (int i = 0; i < 3; i++)
-        ck_assert_vo_rc(vo_twilio_account_fetch(&r, c), VO_EUNAVAILABLE);
+        ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_EUNAVAILABLE);
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 3);
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, c), VO_EUNAVAILABLE);
+    ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_EUNAVAILABLE);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "circuit"));
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 3); /* not sent */
     usleep(500 * 1000);
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, c), VO_EUNAVAILABLE); /* probe hits the 4th fault */
+    ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_EUNAVAILABLE); /* probe hits the 4th fault */
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 4);
     usleep(500 * 1000);
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, c)); /* probe succeeds: closed */
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c)); /* probe succeeds: closed */
     vo_twilio_resource_free(r);
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, c));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c));
     vo_twilio_resource_free(r);
     vo_twilio_client_free(c);
 }
@@ -930,7 +930,7 @@ START_TEST(sixteen_threads_share_one_client)
     long opened = sandbox_stat("api_connections") - before;
     ck_assert_int_eq(atomic_load(&failures), 0);
     vo_http_stats st;
-    ck_assert_vo_ok(vo_http_client_stats(vo_twilio_client_http(c), &st));
+    ck_assert_vo_ok(vo_http_client_stats(&st, vo_twilio_client_http(c)));
     ck_assert_uint_eq(st.requests, THREADS * PER_THREAD);
     ck_assert_msg(opened <= 2 * THREADS, "connections reused: %ld opened for %d requests", opened,
                   THREADS * PER_THREAD);
@@ -970,10 +970,10 @@ START_TEST(logs_never_carry_tokens_or_secrets)
     ck_assert_vo_ok(vo_twilio_subaccounts_create(&r, &sub_token, c, "log sub"));
     vo_twilio_resource_free(r);
     sandbox_fault("GET", ACCOUNT_PATH, "503", 1, "\"retry_after\":\"0\"");
-    ck_assert_vo_ok(vo_twilio_account_fetch(&r, c));
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c));
     vo_twilio_resource_free(r);
     vo_twilio_client *bad = client_opts(ACCT, "11111111111111111111111111111111", NULL);
-    ck_assert_vo_rc(vo_twilio_account_fetch(&r, bad), VO_EAUTH);
+    ck_assert_vo_rc(vo_twilio_account_get(&r, bad), VO_EAUTH);
     vo_twilio_client_free(bad);
     vo_correlation_id_set(NULL);
     vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
@@ -1023,7 +1023,7 @@ static int fetch_shape(const char *shape)
     ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
     vo_twilio_credentials_free(cr);
     vo_twilio_resource *r = NULL;
-    int rc = vo_twilio_numbers_fetch(&r, c, "PN0123456789abcdef0123456789abcdef");
+    int rc = vo_twilio_numbers_get(&r, c, "PN0123456789abcdef0123456789abcdef");
     ck_assert_ptr_null(r);
     vo_twilio_client_free(c);
     return rc;

@@ -17,14 +17,14 @@ static const char *const TOKENS[] = {TOKEN};
 
 static int verify_form(const char *url, const char *sig, vo_verify_result *r)
 {
-    return vo_twilio_verify(TOKENS, 1, url, sig, FORM_CT, (const unsigned char *)FORM_BODY,
-                            strlen(FORM_BODY), r);
+    return vo_webhook_twilio_verify(r, TOKENS, 1, url, sig, FORM_CT,
+                            (const unsigned char *)FORM_BODY, strlen(FORM_BODY));
 }
 
 START_TEST(vector_signature)
 {
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, PARAMS, 5));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, PARAMS, 5));
     ck_assert_str_eq(sig, EXPECTED);
     ck_assert_uint_eq(strlen(sig), 28);
 }
@@ -35,8 +35,8 @@ START_TEST(vector_signature_param_order_irrelevant)
     vo_param reversed[5];
     for (int i = 0; i < 5; i++)
         reversed[i] = PARAMS[4 - i];
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, reversed, 5));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, reversed, 5));
     ck_assert_str_eq(sig, EXPECTED);
 }
 END_TEST
@@ -47,7 +47,7 @@ START_TEST(vector_verify_form_body)
     ck_assert_vo_ok(verify_form(URL, EXPECTED, &r));
     ck_assert_int_eq(r.reason, VO_VERIFY_OK);
     ck_assert_int_eq(r.key_index, 0);
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     ck_assert_int_eq(r.forms_tried, 1);
 }
 END_TEST
@@ -56,7 +56,7 @@ START_TEST(vector_port_removed)
 {
     vo_verify_result r;
     ck_assert_vo_ok(verify_form("https://mycompany.com:1234/myapp.php?foo=1&bar=2", EXPECTED, &r));
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_PORT_TOGGLED);
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     ck_assert_int_eq(r.forms_tried, 2);
 }
 END_TEST
@@ -64,27 +64,27 @@ END_TEST
 START_TEST(vector_port_kept)
 {
     const char *url = "http://mycompany.com:1234/myapp.php?foo=1&bar=2";
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
     ck_assert_str_eq(sig, "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=");
     vo_verify_result r;
     ck_assert_vo_ok(verify_form(url, sig, &r));
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
 }
 END_TEST
 
 START_TEST(vector_userinfo)
 {
     const char *url = "https://user:pass@mycompany.com/myapp.php?foo=1&bar=2";
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, PARAMS, 5));
     ck_assert_str_eq(sig, "CukzLTc1tT5dXEDIHm/tKBanW10=");
     vo_verify_result r;
     ck_assert_vo_ok(verify_form(url, sig, &r));
     /* The port-added form keeps the user info. */
     ck_assert_vo_ok(verify_form("https://user:pass@mycompany.com:443/myapp.php?foo=1&bar=2",
                                 sig, &r));
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_PORT_TOGGLED);
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* Signed with user info: the URL without it does not verify. */
     ck_assert_vo_rc(verify_form(URL, sig, &r), VO_EAUTH);
 }
@@ -94,13 +94,13 @@ START_TEST(vector_repeated_keys)
 {
     const vo_param p[] = {{"Sid", "CA123"}, {"SidAccount", "AC123"}, {"Digits", "5678"},
                           {"Digits", "1234"}, {"Digits", "1234"}};
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, p, 5));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, p, 5));
     ck_assert_str_eq(sig, "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
     const char *body = "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234";
     vo_verify_result r;
-    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, URL, sig, FORM_CT, (const unsigned char *)body,
-                                     strlen(body), &r));
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT,
+                                     (const unsigned char *)body, strlen(body)));
 }
 END_TEST
 
@@ -112,15 +112,15 @@ static const char JSON_URL[] =
 START_TEST(vector_json_body)
 {
     char hash[65];
-    ck_assert_vo_ok(vo_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)JSON_BODY,
+    ck_assert_vo_ok(vo_webhook_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)JSON_BODY,
                                           strlen(JSON_BODY)));
     ck_assert_str_eq(hash, "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620");
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, JSON_URL, NULL, 0));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, JSON_URL, NULL, 0));
     ck_assert_str_eq(sig, "a9nBmqA0ju/hNViExpshrM61xv4=");
     vo_verify_result r;
-    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, JSON_URL, sig, "application/json",
-                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY), &r));
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, JSON_URL, sig, "application/json",
+                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY)));
     ck_assert_int_eq(r.reason, VO_VERIFY_OK);
 }
 END_TEST
@@ -132,9 +132,9 @@ START_TEST(json_body_one_byte_changed)
     for (size_t i = 0; i < strlen(body); i++) {
         body[i] ^= 0x01;
         vo_verify_result r;
-        ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, JSON_URL, "a9nBmqA0ju/hNViExpshrM61xv4=",
-                                         "application/json", (const unsigned char *)body,
-                                         strlen(body), &r),
+        ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, JSON_URL,
+                                         "a9nBmqA0ju/hNViExpshrM61xv4=", "application/json",
+                                         (const unsigned char *)body, strlen(body)),
                         VO_EAUTH);
         ck_assert_int_eq(r.reason, VO_VERIFY_BODY_HASH_MISMATCH);
         body[i] ^= 0x01;
@@ -144,21 +144,21 @@ END_TEST
 
 START_TEST(json_body_without_hash_rejected)
 {
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, NULL, 0));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, NULL, 0));
     vo_verify_result r;
     /* A valid URL-only signature must not let an unhashed JSON body through. */
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, sig, "application/json",
-                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY), &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, "application/json",
+                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY)),
                     VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
     /* "{}" is a body too: it is not silently skipped. */
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, sig, "application/json",
-                                     (const unsigned char *)"{}", 2, &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, "application/json",
+                                     (const unsigned char *)"{}", 2),
                     VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
     /* A body without any content type is not treated as "no body". */
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, sig, NULL, (const unsigned char *)"{}", 2, &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, NULL, (const unsigned char *)"{}", 2),
                     VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
 }
@@ -203,18 +203,18 @@ END_TEST
 START_TEST(no_token_is_error)
 {
     vo_verify_result r;
-    ck_assert_vo_rc(vo_twilio_verify(NULL, 0, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, NULL, 0, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
                     VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
     const char *empty[] = {""};
-    ck_assert_vo_rc(vo_twilio_verify(empty, 1, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, empty, 1, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
                     VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
     const char *with_null[] = {TOKEN, NULL};
-    ck_assert_vo_rc(vo_twilio_verify(with_null, 2, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, with_null, 2, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
                     VO_EINVAL);
 }
 END_TEST
@@ -223,15 +223,15 @@ START_TEST(several_tokens)
 {
     const char *tokens[] = {"old-primary-token", TOKEN};
     vo_verify_result r;
-    ck_assert_vo_ok(vo_twilio_verify(tokens, 2, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r));
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, tokens, 2, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)));
     ck_assert_int_eq(r.key_index, 1);
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* The first token was tried on both distinct forms before the second matched. */
     ck_assert_int_eq(r.forms_tried, 2);
     const char *wrong[] = {"a", "b", "c"};
-    ck_assert_vo_rc(vo_twilio_verify(wrong, 3, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY), &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, wrong, 3, URL, EXPECTED, FORM_CT,
+                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
                     VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
 }
@@ -240,28 +240,28 @@ END_TEST
 START_TEST(null_arguments)
 {
     vo_verify_result r;
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, NULL, EXPECTED, FORM_CT, NULL, 0, &r), VO_EINVAL);
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, NULL, EXPECTED, FORM_CT, NULL, 0), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_URL);
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, NULL, 5, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, NULL, 5), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
     /* result may be NULL */
     ck_assert_vo_rc(verify_form(URL, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL), VO_EAUTH);
     ck_assert_vo_ok(verify_form(URL, EXPECTED, NULL));
-    ck_assert_vo_rc(vo_twilio_signature(NULL, 29, TOKEN, URL, NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), NULL, URL, NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), "", URL, NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, NULL, NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, NULL, 1), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_signature(sig, 28, TOKEN, URL, NULL, 0), VO_ERANGE);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(NULL, 29, TOKEN, URL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), NULL, URL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), "", URL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, NULL, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, NULL, 1), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, 28, TOKEN, URL, NULL, 0), VO_ERANGE);
     /* What cannot be verified is not signed either. */
-    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, "/myapp.php", NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, "/myapp.php", NULL, 0), VO_EINVAL);
     /* A configuration error is reported before anything about the request. */
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, "/myapp.php", NULL, FORM_CT,
-                                     (const unsigned char *)"a=%zz", 5, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, "/myapp.php", NULL, FORM_CT,
+                                     (const unsigned char *)"a=%zz", 5), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_URL);
     const vo_param bad[] = {{"a", NULL}};
-    ck_assert_vo_rc(vo_twilio_signature(sig, sizeof(sig), TOKEN, URL, bad, 1), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, bad, 1), VO_EINVAL);
 }
 END_TEST
 
@@ -282,8 +282,8 @@ END_TEST
 /* Sign `signed_url` and check that verification at `seen_url` finds form `form`. */
 static void check_form(const char *signed_url, const char *seen_url, int form)
 {
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, signed_url, PARAMS, 5));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, signed_url, PARAMS, 5));
     vo_verify_result r;
     int rc = verify_form(seen_url, sig, &r);
     ck_assert_msg(rc == VO_OK, "signed '%s', seen '%s': %s", signed_url, seen_url,
@@ -295,44 +295,44 @@ static void check_form(const char *signed_url, const char *seen_url, int form)
 START_TEST(url_forms_ports)
 {
     check_form("https://example.com:443/hook", "https://example.com/hook",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     check_form("http://example.com:80/hook", "http://example.com/hook",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     check_form("https://example.com/hook", "https://example.com:8443/hook",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* Empty path, with and without the default port. */
-    check_form("https://example.com:443", "https://example.com", VO_TWILIO_URL_PORT_TOGGLED);
-    check_form("https://example.com", "https://example.com:443", VO_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com:443", "https://example.com", VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com", "https://example.com:443", VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     check_form("https://example.com?x=1", "https://example.com:443?x=1",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* IPv6 hosts: the port is after the bracket, the colons inside are not ports. */
     check_form("https://[2001:db8::1]:443/hook", "https://[2001:db8::1]/hook",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     check_form("https://[2001:db8::1]/hook", "https://[2001:db8::1]:9000/hook",
-               VO_TWILIO_URL_PORT_TOGGLED);
-    check_form("http://[::1]:8080/hook", "http://[::1]:8080/hook", VO_TWILIO_URL_AS_GIVEN);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
+    check_form("http://[::1]:8080/hook", "http://[::1]:8080/hook", VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* User info without password, and with a colon in the password. */
     check_form("https://user@example.com:443/hook", "https://user@example.com/hook",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     check_form("https://us%40er:p:a@ss@example.com/hook", "https://us%40er:p:a@ss@example.com:443/hook",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* An @ in the query is not user info. */
     check_form("https://example.com:443/hook?email=a@b.c", "https://example.com/hook?email=a@b.c",
-               VO_TWILIO_URL_PORT_TOGGLED);
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
 }
 END_TEST
 
 START_TEST(url_forms_no_case_folding)
 {
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, "HTTPS://Example.COM/Hook",
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, "HTTPS://Example.COM/Hook",
                                         PARAMS, 5));
     vo_verify_result r;
     ck_assert_vo_ok(verify_form("HTTPS://Example.COM/Hook", sig, &r));
     ck_assert_vo_rc(verify_form("https://example.com/Hook", sig, &r), VO_EAUTH);
     /* The default port is still known for an upper-case scheme. */
     ck_assert_vo_ok(verify_form("HTTPS://Example.COM:443/Hook", sig, &r));
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_PORT_TOGGLED);
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
 }
 END_TEST
 
@@ -341,15 +341,15 @@ START_TEST(url_forms_legacy_query)
     /* The URL Twilio signed had the query encoded the legacy way (quote raw, %20). */
     check_form("https://example.com/hook?name=O'hara&city=San%20Jose",
                "https://example.com/hook?name=O%27hara&city=San+Jose",
-               VO_TWILIO_URL_LEGACY_QUERY);
+               VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY);
     check_form("https://example.com:443/hook?name=O'hara",
-               "https://example.com/hook?name=O%27hara", VO_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED);
+               "https://example.com/hook?name=O%27hara", VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED);
     /* And the plain O'hara URL as given verifies as given. */
     check_form("https://example.com/hook?name=O'hara", "https://example.com/hook?name=O'hara",
-               VO_TWILIO_URL_AS_GIVEN);
+               VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* UTF-8 in the query is percent-encoded by the legacy form. */
     check_form("https://example.com/hook?q=%C3%A9t%C3%A9", "https://example.com/hook?q=\xC3\xA9t\xC3\xA9",
-               VO_TWILIO_URL_LEGACY_QUERY);
+               VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY);
 }
 END_TEST
 
@@ -376,16 +376,17 @@ START_TEST(percent_encoded_and_utf8_values)
                           {"Path", "/a b/%41"}};
     const char *body = "Body=caf%C3%A9+%26+cr%c3%a8me+%2B1&Empty=&Path=%2Fa%20b%2F%2541";
     const char *url = "https://example.com/caf%C3%A9/\xE2\x98\x83?x=%20";
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, p, 3));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, p, 3));
     vo_verify_result r;
-    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
-                                     (const unsigned char *)body, strlen(body), &r));
-    ck_assert_int_eq(r.url_form, VO_TWILIO_URL_AS_GIVEN);
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig,
+                                     "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+                                     (const unsigned char *)body, strlen(body)));
+    ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* A key without '=' is a key with an empty value. */
     const char *body2 = "Body=caf%C3%A9+%26+cr%c3%a8me+%2B1&Empty&Path=%2Fa%20b%2F%2541";
-    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, FORM_CT, (const unsigned char *)body2,
-                                     strlen(body2), &r));
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig, FORM_CT,
+                                     (const unsigned char *)body2, strlen(body2)));
 }
 END_TEST
 
@@ -394,14 +395,14 @@ START_TEST(malformed_form_body)
     const char *bodies[] = {"a=%", "a=%4", "a=%zz", "a=%00", "%G0=1"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         vo_verify_result r;
-        ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT,
-                                         (const unsigned char *)bodies[i], strlen(bodies[i]), &r),
+        ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT,
+                                         (const unsigned char *)bodies[i], strlen(bodies[i])),
                         VO_EPARSE);
         ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_BODY);
     }
     const unsigned char nul_body[] = {'a', '=', 0, 'b'};
     vo_verify_result r;
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, nul_body, 4, &r),
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, nul_body, 4),
                     VO_EPARSE);
 }
 END_TEST
@@ -413,22 +414,22 @@ START_TEST(huge_body)
     ck_assert_ptr_nonnull(body);
     memset(body, 'a', n);
     vo_verify_result r;
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, body, n, &r), VO_ETOOBIG);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, body, n), VO_ETOOBIG);
     ck_assert_int_eq(r.reason, VO_VERIFY_BODY_TOO_LARGE);
     /* Just under the limit: parsed, and simply not matching. */
-    ck_assert_vo_rc(vo_twilio_verify(TOKENS, 1, URL, EXPECTED, FORM_CT, body, n - 1, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, body, n - 1), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
     /* A smaller limit through the request API. */
-    vo_twilio_verify_options o = VO_TWILIO_VERIFY_OPTIONS_INIT;
+    vo_webhook_twilio_options o = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
     o.max_body = 10;
     vo_param h[] = {{"Content-Type", FORM_CT}, {"X-Twilio-Signature", EXPECTED}};
     vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
     req.url = URL;
     req.headers = h;
-    req.n_headers = 2;
+    req.header_count = 2;
     req.body = body;
     req.body_len = 11;
-    ck_assert_vo_rc(vo_twilio_verify_request(&o, TOKENS, 1, &req, &r), VO_ETOOBIG);
+    ck_assert_vo_rc(vo_webhook_twilio_verify_request(&r, &o, TOKENS, 1, &req), VO_ETOOBIG);
     free(body);
 }
 END_TEST
@@ -436,12 +437,12 @@ END_TEST
 START_TEST(get_request_without_body)
 {
     const char *url = "https://example.com/status?CallSid=CA1&CallStatus=completed";
-    char sig[VO_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_twilio_signature(sig, sizeof(sig), TOKEN, url, NULL, 0));
+    char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, NULL, 0));
     vo_verify_result r;
-    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, NULL, NULL, 0, &r));
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig, NULL, NULL, 0));
     /* An empty form body is the same as no parameters. */
-    ck_assert_vo_ok(vo_twilio_verify(TOKENS, 1, url, sig, FORM_CT, NULL, 0, &r));
+    ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig, FORM_CT, NULL, 0));
 }
 END_TEST
 
@@ -452,31 +453,31 @@ START_TEST(request_api_headers)
     req.method = "POST";
     req.url = URL;
     req.headers = h;
-    req.n_headers = 3;
+    req.header_count = 3;
     req.body = (const unsigned char *)FORM_BODY;
     req.body_len = strlen(FORM_BODY);
     vo_verify_result r;
-    ck_assert_vo_ok(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r));
+    ck_assert_vo_ok(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &req));
     /* Two different signature headers are ambiguous. */
     vo_param h2[] = {{"Content-Type", FORM_CT}, {"X-Twilio-Signature", EXPECTED},
                      {"X-Twilio-Signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}};
     req.headers = h2;
-    ck_assert_vo_rc(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &req), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
     /* Without the header. */
     req.headers = h;
-    req.n_headers = 1;
-    ck_assert_vo_rc(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r), VO_EAUTH);
+    req.header_count = 1;
+    ck_assert_vo_rc(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &req), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
     /* Variants switched off: the port-removed form is not tried. */
-    vo_twilio_verify_options o = VO_TWILIO_VERIFY_OPTIONS_INIT;
+    vo_webhook_twilio_options o = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
     o.url_variants = 0;
-    req.n_headers = 3;
+    req.header_count = 3;
     req.url = "https://mycompany.com:1234/myapp.php?foo=1&bar=2";
-    ck_assert_vo_rc(vo_twilio_verify_request(&o, TOKENS, 1, &req, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_twilio_verify_request(&r, &o, TOKENS, 1, &req), VO_EAUTH);
     ck_assert_int_eq(r.forms_tried, 1);
-    ck_assert_vo_ok(vo_twilio_verify_request(NULL, TOKENS, 1, &req, &r));
-    ck_assert_vo_rc(vo_twilio_verify_request(NULL, TOKENS, 1, NULL, &r), VO_EINVAL);
+    ck_assert_vo_ok(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &req));
+    ck_assert_vo_rc(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, NULL), VO_EINVAL);
 }
 END_TEST
 
@@ -484,8 +485,8 @@ START_TEST(error_message_has_no_secret)
 {
     const char *tokens[] = {"0123456789abcdef0123456789abcdef"};
     vo_verify_result r;
-    vo_twilio_verify(tokens, 1, URL, EXPECTED, FORM_CT, (const unsigned char *)FORM_BODY,
-                     strlen(FORM_BODY), &r);
+    vo_webhook_twilio_verify(&r, tokens, 1, URL, EXPECTED, FORM_CT,
+                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY));
     ck_assert_ptr_null(strstr(vo_error_last()->message, tokens[0]));
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "mismatch"));
 }

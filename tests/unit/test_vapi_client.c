@@ -219,10 +219,10 @@ START_TEST(assistants_crud)
     ck_assert_str_eq(vo_vapi_resource_str(r, "name"), "Front desk");
     ck_assert_str_eq(vo_vapi_resource_str(r, "model.model"), "gpt-4o");
     long long n = 0;
-    ck_assert_vo_ok(vo_vapi_resource_int(r, "maxDurationSeconds", &n));
+    ck_assert_vo_ok(vo_vapi_resource_int(&n, r, "maxDurationSeconds"));
     ck_assert_int_eq(n, 600);
-    ck_assert_vo_rc(vo_vapi_resource_int(r, "name", &n), VO_EPARSE);
-    ck_assert_vo_rc(vo_vapi_resource_int(r, "nope", &n), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_vapi_resource_int(&n, r, "name"), VO_EPARSE);
+    ck_assert_vo_rc(vo_vapi_resource_int(&n, r, "nope"), VO_ENOTFOUND);
     ck_assert_ptr_nonnull(vo_vapi_resource_created_at(r));
     ck_assert_ptr_nonnull(strstr(vo_vapi_resource_json(r), "\"orgId\""));
     vo_vapi_resource_free(r);
@@ -351,7 +351,7 @@ START_TEST(phone_numbers)
     ck_assert_str_eq(vo_vapi_resource_str(r, "assistantId"), asst);
     ck_assert_str_eq(vo_vapi_resource_str(r, "twilioAccountSid"), ACCT);
     int b = -1;
-    ck_assert_vo_ok(vo_vapi_resource_bool(r, "smsEnabled", &b));
+    ck_assert_vo_ok(vo_vapi_resource_bool(&b, r, "smsEnabled"));
     ck_assert_int_eq(b, 0);
     ck_assert_ptr_null(strstr(vo_vapi_resource_json(r), TOKEN));
     vo_vapi_resource_free(r);
@@ -420,7 +420,7 @@ START_TEST(phone_numbers)
     ck_assert_vo_ok(vo_vapi_numbers_update(&r, c, id2, &u));
     ck_assert_str_eq(vo_vapi_resource_str(r, "assistantId"), asst);
     ck_assert_str_eq(vo_vapi_resource_str(r, "server.url"), "https://tenant.example/pn");
-    ck_assert_vo_ok(vo_vapi_resource_bool(r, "smsEnabled", &b));
+    ck_assert_vo_ok(vo_vapi_resource_bool(&b, r, "smsEnabled"));
     ck_assert_int_eq(b, 0);
     vo_vapi_resource_free(r);
     ck_assert_vo_ok(vo_vapi_numbers_delete(NULL, c, id3));

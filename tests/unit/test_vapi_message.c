@@ -122,22 +122,22 @@ END_TEST
 START_TEST(assistant_replies)
 {
     char *out = NULL;
-    ck_assert_vo_ok(vo_vapi_assistant_response(&out, "asst-1", NULL, NULL));
+    ck_assert_vo_ok(vo_vapi_message_assistant_reply(&out, "asst-1", NULL, NULL));
     ck_assert_str_eq(out, "{\"assistantId\":\"asst-1\"}");
     vo_free(out);
-    ck_assert_vo_ok(vo_vapi_assistant_response(&out, NULL, "{\"firstMessage\":\"Hi \\\"there\\\"\"}", NULL));
+    ck_assert_vo_ok(vo_vapi_message_assistant_reply(&out, NULL, "{\"firstMessage\":\"Hi \\\"there\\\"\"}", NULL));
     ck_assert_str_eq(out, "{\"assistant\":{\"firstMessage\":\"Hi \\\"there\\\"\"}}");
     vo_free(out);
-    ck_assert_vo_ok(vo_vapi_assistant_response(&out, NULL, NULL, "Sorry, \"we\" are closed"));
+    ck_assert_vo_ok(vo_vapi_message_assistant_reply(&out, NULL, NULL, "Sorry, \"we\" are closed"));
     ck_assert_str_eq(out, "{\"error\":\"Sorry, \\\"we\\\" are closed\"}");
     vo_free(out);
-    ck_assert_vo_rc(vo_vapi_assistant_response(&out, NULL, NULL, NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_vapi_message_assistant_reply(&out, NULL, NULL, NULL), VO_EINVAL);
     ck_assert_ptr_null(out);
-    ck_assert_vo_rc(vo_vapi_assistant_response(&out, "a", NULL, "e"), VO_EINVAL);
-    ck_assert_vo_rc(vo_vapi_assistant_response(&out, "", NULL, NULL), VO_EINVAL);
-    ck_assert_vo_rc(vo_vapi_assistant_response(&out, NULL, "[1]", NULL), VO_EINVAL);
-    ck_assert_vo_rc(vo_vapi_assistant_response(&out, NULL, "{bad", NULL), VO_EINVAL);
-    ck_assert_vo_rc(vo_vapi_assistant_response(NULL, "a", NULL, NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_vapi_message_assistant_reply(&out, "a", NULL, "e"), VO_EINVAL);
+    ck_assert_vo_rc(vo_vapi_message_assistant_reply(&out, "", NULL, NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_vapi_message_assistant_reply(&out, NULL, "[1]", NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_vapi_message_assistant_reply(&out, NULL, "{bad", NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_vapi_message_assistant_reply(NULL, "a", NULL, NULL), VO_EINVAL);
 }
 END_TEST
 
@@ -146,7 +146,7 @@ START_TEST(tool_replies)
     vo_vapi_tool_results *r = NULL;
     ck_assert_vo_ok(vo_vapi_tool_results_new(&r));
     char *out = NULL;
-    ck_assert_vo_ok(vo_vapi_tool_results_json(r, &out));
+    ck_assert_vo_ok(vo_vapi_tool_results_json(&out, r));
     ck_assert_str_eq(out, "{\"results\":[]}");
     vo_free(out);
     ck_assert_vo_ok(vo_vapi_tool_results_add(r, "tc-1", "book", "booked for 2", NULL));
@@ -155,13 +155,13 @@ START_TEST(tool_replies)
     ck_assert_vo_rc(vo_vapi_tool_results_add(r, "tc-3", NULL, "a", "b"), VO_EINVAL);
     ck_assert_vo_rc(vo_vapi_tool_results_add(r, "", NULL, "a", NULL), VO_EINVAL);
     ck_assert_vo_rc(vo_vapi_tool_results_add(NULL, "x", NULL, "a", NULL), VO_EINVAL);
-    ck_assert_vo_ok(vo_vapi_tool_results_json(r, &out));
+    ck_assert_vo_ok(vo_vapi_tool_results_json(&out, r));
     ck_assert_str_eq(out, "{\"results\":[{\"toolCallId\":\"tc-1\",\"name\":\"book\",\"result\":"
                           "\"booked for 2\"},{\"toolCallId\":\"tc-2\",\"error\":\"no \\\"seats\\\" left\"}]}");
     vo_free(out);
     vo_vapi_tool_results_free(r);
     vo_vapi_tool_results_free(NULL);
-    ck_assert_vo_rc(vo_vapi_tool_results_json(NULL, &out), VO_EINVAL);
+    ck_assert_vo_rc(vo_vapi_tool_results_json(&out, NULL), VO_EINVAL);
 }
 END_TEST
 

@@ -15,7 +15,7 @@ static vo_webhook_request request(vo_param *h, size_t n)
     req.method = "POST";
     req.url = "https://api.example.com/vapi/events?tenant=t1";
     req.headers = h;
-    req.n_headers = n;
+    req.header_count = n;
     req.body = (const unsigned char *)BODY;
     req.body_len = strlen(BODY);
     return req;
@@ -40,74 +40,74 @@ START_TEST(shared_secret)
     vo_param h[] = {{"X-Vapi-Secret", "s3cret-value"}};
     vo_webhook_request req = request(h, 1);
     vo_verify_result r;
-    ck_assert_vo_ok(vo_vapi_verify(NULL, secrets, 2, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, NULL, secrets, 2, &req, NOW));
     ck_assert_int_eq(r.key_index, 1);
     h[0].value = "s3cret-valuf";
-    ck_assert_vo_rc(vo_vapi_verify(NULL, secrets, 2, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, NULL, secrets, 2, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
     h[0].value = "s3cret-value-longer";
-    ck_assert_vo_rc(vo_vapi_verify(NULL, secrets, 2, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, NULL, secrets, 2, &req, NOW), VO_EAUTH);
     h[0].value = "";
-    ck_assert_vo_rc(vo_vapi_verify(NULL, secrets, 2, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, NULL, secrets, 2, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_EMPTY_SIGNATURE);
-    req.n_headers = 0;
-    ck_assert_vo_rc(vo_vapi_verify(NULL, secrets, 2, &req, NOW, &r), VO_EAUTH);
+    req.header_count = 0;
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, NULL, secrets, 2, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
     /* No secret configured is an error, never a pass. */
-    ck_assert_vo_rc(vo_vapi_verify(NULL, NULL, 0, &req, NOW, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, NULL, NULL, 0, &req, NOW), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
     const char *empty[] = {""};
-    ck_assert_vo_rc(vo_vapi_verify(NULL, empty, 1, &req, NOW, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, NULL, empty, 1, &req, NOW), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
 }
 END_TEST
 
 START_TEST(custom_header_name)
 {
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     o.header_name = "X-My-Secret";
     const char *secrets[] = {"abc"};
     vo_param h[] = {{"x-vapi-secret", "abc"}};
     vo_webhook_request req = request(h, 1);
     vo_verify_result r;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
     h[0].name = "x-my-secret";
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
 }
 END_TEST
 
 START_TEST(bearer)
 {
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = VO_VAPI_AUTH_BEARER;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_BEARER;
     const char *secrets[] = {"tok-123"};
     vo_param h[] = {{"Authorization", "Bearer tok-123"}};
     vo_webhook_request req = request(h, 1);
     vo_verify_result r;
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     h[0].value = "bearer   tok-123 ";
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     h[0].value = "tok-123";
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
     h[0].value = "Bearer ";
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     h[0].value = "Basic tok-123";
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     /* Without the prefix, in a custom header. */
     o.bearer_prefix = 0;
     o.header_name = "X-Token";
     vo_param h2[] = {{"x-token", "tok-123"}};
     req = request(h2, 1);
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
 }
 END_TEST
 
 START_TEST(hmac_default_sha256_hex)
 {
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = VO_VAPI_AUTH_HMAC;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
     const char *secrets[] = {"hmac-key"};
     char ts[32], payload[512], sig[200];
     snprintf(ts, sizeof(ts), "%lld", (long long)NOW);
@@ -116,37 +116,37 @@ START_TEST(hmac_default_sha256_hex)
     vo_param h[] = {{"x-signature", sig}, {"x-timestamp", ts}};
     vo_webhook_request req = request(h, 2);
     vo_verify_result r;
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     ck_assert_int_eq(r.timestamp, NOW);
     /* Our signer agrees with OpenSSL. */
     char mine[200];
-    ck_assert_vo_ok(vo_vapi_hmac_signature(mine, sizeof(mine), &o, "hmac-key", NULL, NULL, ts,
+    ck_assert_vo_ok(vo_webhook_vapi_sign(mine, sizeof(mine), &o, "hmac-key", NULL, NULL, ts,
                                            NULL, (const unsigned char *)BODY, strlen(BODY)));
     ck_assert_str_eq(mine, sig);
     /* Upper-case hex is the same signature. */
     for (char *p = sig; *p; p++)
         if (*p >= 'a' && *p <= 'f')
             *p = (char)(*p - 32);
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     /* Body changed. */
     req.body_len--;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
     req.body_len++;
     /* Replayed later than the tolerance; signature fine. */
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW + 301, &r), VO_EEXPIRED);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW + 301), VO_EEXPIRED);
     ck_assert_int_eq(r.reason, VO_VERIFY_TIMESTAMP_TOO_OLD);
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW - 301, &r), VO_EEXPIRED);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW - 301), VO_EEXPIRED);
     ck_assert_int_eq(r.reason, VO_VERIFY_TIMESTAMP_TOO_NEW);
     o.tolerance_seconds = 1000;
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW + 999, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW + 999));
 }
 END_TEST
 
 START_TEST(hmac_milliseconds_and_missing_timestamp)
 {
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = VO_VAPI_AUTH_HMAC;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
     const char *secrets[] = {"k"};
     char ts[32], payload[512], sig[200];
     snprintf(ts, sizeof(ts), "%lld", (long long)NOW * 1000 + 123);
@@ -155,14 +155,14 @@ START_TEST(hmac_milliseconds_and_missing_timestamp)
     vo_param h[] = {{"x-signature", sig}, {"x-timestamp", ts}};
     vo_webhook_request req = request(h, 2);
     vo_verify_result r;
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW + 10, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW + 10));
     ck_assert_int_eq(r.timestamp, NOW);
-    req.n_headers = 1;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    req.header_count = 1;
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_TIMESTAMP);
     h[1].value = "17640000x0";
-    req.n_headers = 2;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    req.header_count = 2;
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_TIMESTAMP);
 }
 END_TEST
@@ -184,8 +184,8 @@ START_TEST(hmac_variants)
         {VO_HMAC_SHA256, 0, NULL, "{unknown}{body}", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-        o.type = VO_VAPI_AUTH_HMAC;
+        vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+        o.type = VO_WEBHOOK_VAPI_HMAC;
         o.algorithm = cases[i].alg;
         o.encoding = cases[i].base64 ? VO_SIGNATURE_BASE64 : VO_SIGNATURE_HEX;
         o.signature_prefix = cases[i].prefix;
@@ -213,17 +213,17 @@ START_TEST(hmac_variants)
         vo_webhook_request req = request(h, 3);
         const char *secrets[] = {"wrong", "key-1"};
         vo_verify_result r;
-        int rc = vo_vapi_verify(&o, secrets, 2, &req, NOW, &r);
+        int rc = vo_webhook_vapi_verify(&r, &o, secrets, 2, &req, NOW);
         ck_assert_msg(rc == VO_OK, "case %zu: %s", i, vo_verify_reason_name(r.reason));
         ck_assert_int_eq(r.key_index, 1);
         char mine[220];
-        ck_assert_vo_ok(vo_vapi_hmac_signature(mine, sizeof(mine), &o, "key-1", "POST", req.url,
+        ck_assert_vo_ok(vo_webhook_vapi_sign(mine, sizeof(mine), &o, "key-1", "POST", req.url,
                                                ts, "msg_1", req.body, req.body_len));
         ck_assert_str_eq(mine, sig);
         /* Prefix missing when one is configured. */
         if (cases[i].prefix) {
             h[0].value = mac;
-            ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 2, &req, NOW, &r), VO_EAUTH);
+            ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 2, &req, NOW), VO_EAUTH);
             ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
         }
     }
@@ -232,8 +232,8 @@ END_TEST
 
 START_TEST(hmac_base64_secret)
 {
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = VO_VAPI_AUTH_HMAC;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
     o.secret_is_base64 = 1;
     const unsigned char raw[] = {0x00, 0xff, 0x10, 0x20, 0x30};
     char b64[16];
@@ -245,31 +245,31 @@ START_TEST(hmac_base64_secret)
     vo_webhook_request req = request(h, 2);
     const char *secrets[] = {b64};
     vo_verify_result r;
-    ck_assert_vo_ok(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW));
     const char *bad[] = {"not base64!"};
-    ck_assert_vo_rc(vo_vapi_verify(&o, bad, 1, &req, NOW, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, bad, 1, &req, NOW), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
 }
 END_TEST
 
 START_TEST(hmac_malformed_signatures)
 {
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = VO_VAPI_AUTH_HMAC;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
     const char *secrets[] = {"k"};
     const char *bad[] = {"zz", "abcd", "not hex at all", ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         vo_param h[] = {{"x-signature", bad[i]}, {"x-timestamp", "1764000000"}};
         vo_webhook_request req = request(h, 2);
         vo_verify_result r;
-        ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+        ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
         ck_assert(r.reason == VO_VERIFY_MALFORMED_SIGNATURE || r.reason == VO_VERIFY_EMPTY_SIGNATURE);
     }
     /* Two different signature headers are ambiguous. */
     vo_param h[] = {{"x-signature", "aa"}, {"X-Signature", "bb"}, {"x-timestamp", "1764000000"}};
     vo_webhook_request req = request(h, 3);
     vo_verify_result r;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
 }
 END_TEST
@@ -280,46 +280,46 @@ START_TEST(invalid_options)
     vo_param h[] = {{"x-vapi-secret", "k"}};
     vo_webhook_request req = request(h, 1);
     vo_verify_result r;
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     o.version = 99;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EINVAL);
-    o = (vo_vapi_verify_options)VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = (vo_vapi_auth_type)7;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EINVAL);
-    o = (vo_vapi_verify_options)VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = VO_VAPI_AUTH_HMAC;
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EINVAL);
+    o = (vo_webhook_vapi_options)VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = (vo_webhook_vapi_auth)7;
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EINVAL);
+    o = (vo_webhook_vapi_options)VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
     o.algorithm = (vo_hmac_algorithm)9;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EINVAL);
     o.algorithm = VO_HMAC_SHA256;
     o.payload_format = "";
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EINVAL);
-    ck_assert_vo_rc(vo_vapi_verify(NULL, secrets, 1, NULL, NOW, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, NULL, secrets, 1, NULL, NOW), VO_EINVAL);
     /* {method} used but the request has none. */
     o.payload_format = "{method}{body}";
     req.method = NULL;
     vo_param h2[] = {{"x-signature", "00"}};
     req.headers = h2;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EINVAL);
     char out[8];
     o.payload_format = NULL;
-    ck_assert_vo_rc(vo_vapi_hmac_signature(out, sizeof(out), &o, "k", NULL, NULL, "1", NULL,
+    ck_assert_vo_rc(vo_webhook_vapi_sign(out, sizeof(out), &o, "k", NULL, NULL, "1", NULL,
                                            NULL, 0), VO_ERANGE);
-    ck_assert_vo_rc(vo_vapi_hmac_signature(out, sizeof(out), &o, "k", NULL, NULL, NULL, NULL,
+    ck_assert_vo_rc(vo_webhook_vapi_sign(out, sizeof(out), &o, "k", NULL, NULL, NULL, NULL,
                                            NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_vapi_hmac_signature(out, sizeof(out), NULL, "k", NULL, NULL, "1", NULL,
+    ck_assert_vo_rc(vo_webhook_vapi_sign(out, sizeof(out), NULL, "k", NULL, NULL, "1", NULL,
                                            NULL, 0), VO_EINVAL);
 }
 END_TEST
 
 START_TEST(body_limit)
 {
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     o.max_body = 10;
     const char *secrets[] = {"k"};
     vo_param h[] = {{"x-vapi-secret", "k"}};
     vo_webhook_request req = request(h, 1);
     vo_verify_result r;
-    ck_assert_vo_rc(vo_vapi_verify(&o, secrets, 1, &req, NOW, &r), VO_ETOOBIG);
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_ETOOBIG);
     ck_assert_int_eq(r.reason, VO_VERIFY_BODY_TOO_LARGE);
 }
 END_TEST

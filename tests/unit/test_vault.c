@@ -741,7 +741,7 @@ START_TEST(twilio_credentials)
                     VO_EINVAL);
     ck_assert_vo_ok(vo_twilio_credentials_set_account_sid(c, SID));
     ck_assert_vo_rc(vo_twilio_credentials_validate(c), VO_EINVAL);
-    ck_assert_vo_rc(vo_vault_twilio_put(NULL, v, "t", c, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_credentials_put(NULL, v, "t", c, 0), VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_credentials_set_auth_token(c, "short"), VO_EINVAL);
     ck_assert_vo_ok(vo_twilio_credentials_set_auth_token(c, TOKEN));
     ck_assert_vo_rc(vo_twilio_credentials_set_api_key(c, "SK0123456789abcdef0123456789abcdef", NULL),
@@ -757,11 +757,11 @@ START_TEST(twilio_credentials)
     ck_assert_vo_ok(vo_twilio_credentials_set_edge(c, "dublin"));
     ck_assert_vo_ok(vo_twilio_credentials_validate(c));
     int64_t ver = 0;
-    ck_assert_vo_ok(vo_vault_twilio_put(&ver, v, "t", c, 0));
+    ck_assert_vo_ok(vo_twilio_credentials_put(&ver, v, "t", c, 0));
     ck_assert_int_eq(ver, 1);
-    ck_assert_vo_rc(vo_vault_twilio_put(&ver, v, "t", c, 0), VO_ECONFLICT);
+    ck_assert_vo_rc(vo_twilio_credentials_put(&ver, v, "t", c, 0), VO_ECONFLICT);
     vo_twilio_credentials_free(c);
-    ck_assert_vo_ok(vo_vault_twilio_get(&c, v, "t"));
+    ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "t"));
     ck_assert_str_eq(vo_twilio_credentials_account_sid(c), SID);
     ck_assert_str_eq(vo_twilio_credentials_auth_token(c), TOKEN);
     ck_assert_str_eq(vo_twilio_credentials_api_key_sid(c), "SK0123456789abcdef0123456789abcdef");
@@ -774,14 +774,14 @@ START_TEST(twilio_credentials)
     ck_assert_vo_ok(vo_twilio_credentials_set_edge(c, NULL));
     ck_assert_ptr_null(vo_twilio_credentials_edge(c));
     vo_twilio_credentials_free(c);
-    ck_assert_vo_rc(vo_vault_twilio_get(&c, v, "none"), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_twilio_credentials_get(&c, NULL, v, "none"), VO_ENOTFOUND);
     ck_assert_vo_ok(vo_vault_tenant_create(v, "u"));
-    ck_assert_vo_rc(vo_vault_twilio_get(&c, v, "u"), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_twilio_credentials_get(&c, NULL, v, "u"), VO_ENOTFOUND);
     /* A stored document that is not credentials. */
-    tv_put(v, "u", VO_VAULT_TWILIO_NAME, "{\"type\":\"twilio\",\"account_sid\":\"nope\"}");
-    ck_assert_vo_rc(vo_vault_twilio_get(&c, v, "u"), VO_EPARSE);
-    tv_put(v, "u", VO_VAULT_TWILIO_NAME, "not json");
-    ck_assert_vo_rc(vo_vault_twilio_get(&c, v, "u"), VO_EPARSE);
+    tv_put(v, "u", VO_CREDENTIALS_TWILIO_NAME, "{\"type\":\"twilio\",\"account_sid\":\"nope\"}");
+    ck_assert_vo_rc(vo_twilio_credentials_get(&c, NULL, v, "u"), VO_EPARSE);
+    tv_put(v, "u", VO_CREDENTIALS_TWILIO_NAME, "not json");
+    ck_assert_vo_rc(vo_twilio_credentials_get(&c, NULL, v, "u"), VO_EPARSE);
     ck_assert_ptr_null(c);
     vo_twilio_credentials_free(NULL);
     vo_vault_close(v);
@@ -797,8 +797,8 @@ START_TEST(vapi_and_smtp_credentials)
     ck_assert_vo_rc(vo_vapi_credentials_validate(c), VO_EINVAL);
     ck_assert_vo_rc(vo_vapi_credentials_set_api_key(c, "short"), VO_EINVAL);
     ck_assert_vo_ok(vo_vapi_credentials_set_api_key(c, "3f4e5d6c-1111-2222-3333-444455556666"));
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = VO_VAPI_AUTH_HMAC;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
     o.signature_header = "x-sig";
     o.signature_prefix = "sha256=";
     o.tolerance_seconds = 120;
@@ -806,24 +806,24 @@ START_TEST(vapi_and_smtp_credentials)
     o.signature_header = "bad header";
     ck_assert_vo_rc(vo_vapi_credentials_set_webhook(c, &o, "hmac-key"), VO_EINVAL);
     o.signature_header = "x-sig";
-    o.type = (vo_vapi_auth_type)7;
+    o.type = (vo_webhook_vapi_auth)7;
     ck_assert_vo_rc(vo_vapi_credentials_set_webhook(c, &o, "hmac-key"), VO_EINVAL);
-    o.type = VO_VAPI_AUTH_HMAC;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
     ck_assert_vo_ok(vo_vapi_credentials_set_webhook(c, &o, "hmac-key"));
-    ck_assert_vo_ok(vo_vault_vapi_put(NULL, v, "t", c, -1));
+    ck_assert_vo_ok(vo_vapi_credentials_put(NULL, v, "t", c, -1));
     vo_vapi_credentials_free(c);
-    ck_assert_vo_ok(vo_vault_vapi_get(&c, v, "t"));
+    ck_assert_vo_ok(vo_vapi_credentials_get(&c, NULL, v, "t"));
     ck_assert_str_eq(vo_vapi_credentials_api_key(c), "3f4e5d6c-1111-2222-3333-444455556666");
     ck_assert_str_eq(vo_vapi_credentials_webhook_secret(c), "hmac-key");
-    ck_assert_int_eq(vo_vapi_credentials_webhook_type(c), VO_VAPI_AUTH_HMAC);
-    vo_vapi_verify_options got;
-    ck_assert_vo_ok(vo_vapi_credentials_webhook_options(c, &got));
+    ck_assert_int_eq(vo_vapi_credentials_webhook_type(c), VO_WEBHOOK_VAPI_HMAC);
+    vo_webhook_vapi_options got;
+    ck_assert_vo_ok(vo_vapi_credentials_webhook_options(&got, c));
     ck_assert_int_eq(got.tolerance_seconds, 120);
     ck_assert_str_eq(got.signature_prefix, "sha256=");
     /* The stored settings verify a request signed with them. */
     const char *body = "{\"message\":{}}";
     char sig[256];
-    ck_assert_vo_ok(vo_vapi_hmac_signature(sig, sizeof(sig), &got, "hmac-key", "POST",
+    ck_assert_vo_ok(vo_webhook_vapi_sign(sig, sizeof(sig), &got, "hmac-key", "POST",
                                            "https://x/hook", "1700000000", NULL,
                                            (const unsigned char *)body, strlen(body)));
     vo_param h[] = {{"x-sig", sig}, {"x-timestamp", "1700000000"}};
@@ -831,20 +831,20 @@ START_TEST(vapi_and_smtp_credentials)
     req.method = "POST";
     req.url = "https://x/hook";
     req.headers = h;
-    req.n_headers = 2;
+    req.header_count = 2;
     req.body = (const unsigned char *)body;
     req.body_len = strlen(body);
     const char *secrets[] = {vo_vapi_credentials_webhook_secret(c)};
-    ck_assert_vo_ok(vo_vapi_verify(&got, secrets, 1, &req, 1700000010, NULL));
+    ck_assert_vo_ok(vo_webhook_vapi_verify(NULL, &got, secrets, 1, &req, 1700000010));
     vo_vapi_credentials_free(c);
     /* Key only. */
     ck_assert_vo_ok(vo_vapi_credentials_new(&c));
     ck_assert_vo_ok(vo_vapi_credentials_set_api_key(c, "private-key-123"));
-    ck_assert_vo_ok(vo_vault_vapi_put(NULL, v, "t", c, -1));
+    ck_assert_vo_ok(vo_vapi_credentials_put(NULL, v, "t", c, -1));
     vo_vapi_credentials_free(c);
-    ck_assert_vo_ok(vo_vault_vapi_get(&c, v, "t"));
+    ck_assert_vo_ok(vo_vapi_credentials_get(&c, NULL, v, "t"));
     ck_assert_int_eq(vo_vapi_credentials_webhook_type(c), -1);
-    ck_assert_vo_rc(vo_vapi_credentials_webhook_options(c, &got), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_vapi_credentials_webhook_options(&got, c), VO_ENOTFOUND);
     vo_vapi_credentials_free(c);
 
     vo_smtp_credentials *m = NULL;
@@ -860,9 +860,9 @@ START_TEST(vapi_and_smtp_credentials)
     ck_assert_vo_ok(vo_smtp_credentials_set_username(m, "mailer@example.com"));
     ck_assert_vo_rc(vo_smtp_credentials_validate(m), VO_EINVAL); /* password missing */
     ck_assert_vo_ok(vo_smtp_credentials_set_password(m, "p\"w\\d with spaces"));
-    ck_assert_vo_ok(vo_vault_smtp_put(NULL, v, "t", m, 0));
+    ck_assert_vo_ok(vo_smtp_credentials_put(NULL, v, "t", m, 0));
     vo_smtp_credentials_free(m);
-    ck_assert_vo_ok(vo_vault_smtp_get(&m, v, "t"));
+    ck_assert_vo_ok(vo_smtp_credentials_get(&m, NULL, v, "t"));
     ck_assert_str_eq(vo_smtp_credentials_host(m), "smtp.example.com");
     ck_assert_int_eq(vo_smtp_credentials_port(m), 465);
     ck_assert_int_eq(vo_smtp_credentials_tls(m), VO_SMTP_TLS_IMPLICIT);

@@ -8,7 +8,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "vault_internal.h"
+#include <sodium.h>
+
+#include "../core/internal.h"
+#include "voiceops/credentials.h"
 
 #define MAX_STR 12
 #define MAX_INT 10
@@ -385,26 +388,21 @@ int vo_twilio_credentials_validate(const vo_twilio_credentials *c)
     return VO_OK;
 }
 
-int vo_vault_twilio_put(int64_t *out_version, vo_vault *v, const char *tenant,
+int vo_twilio_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                         const vo_twilio_credentials *c, int64_t expected_version)
 {
-    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_twilio_put");
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_twilio_credentials_put");
     int rc = vo_twilio_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
-    return cred_put(out_version, v, tenant, &c->c, twilio_fields, VO_VAULT_TWILIO_NAME,
+    return cred_put(out_version, v, tenant, &c->c, twilio_fields, VO_CREDENTIALS_TWILIO_NAME,
                     expected_version);
 }
 
-int vo_vault_twilio_get(vo_twilio_credentials **out, vo_vault *v, const char *tenant)
-{
-    return vo_vault_twilio_get_versioned(out, NULL, v, tenant);
-}
-
-int vo_vault_twilio_get_versioned(vo_twilio_credentials **out, int64_t *out_version, vo_vault *v,
+int vo_twilio_credentials_get(vo_twilio_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
-    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_twilio_get_versioned");
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_twilio_credentials_get");
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -412,7 +410,7 @@ int vo_vault_twilio_get_versioned(vo_twilio_credentials **out, int64_t *out_vers
     int rc = vo_twilio_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
-    rc = cred_get(&c->c, out_version, v, tenant, twilio_fields, VO_VAULT_TWILIO_NAME, tw_set);
+    rc = cred_get(&c->c, out_version, v, tenant, twilio_fields, VO_CREDENTIALS_TWILIO_NAME, tw_set);
     if (rc == VO_OK && vo_twilio_credentials_validate(c) != VO_OK)
         rc = vo__error_set(VO_EPARSE, "stored Twilio credentials of tenant '%s' are incomplete",
                            tenant);
@@ -485,7 +483,7 @@ int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key)
 
 static int webhook_ints_valid(const int64_t *i)
 {
-    if (i[VPI_TYPE] < VO_VAPI_AUTH_SECRET || i[VPI_TYPE] > VO_VAPI_AUTH_HMAC)
+    if (i[VPI_TYPE] < VO_WEBHOOK_VAPI_SECRET || i[VPI_TYPE] > VO_WEBHOOK_VAPI_HMAC)
         return vo__error_set(VO_EINVAL, "Vapi: unknown webhook auth type");
     if (i[VPI_ALG] < VO_HMAC_SHA256 || i[VPI_ALG] > VO_HMAC_SHA512)
         return vo__error_set(VO_EINVAL, "Vapi: unknown HMAC algorithm");
@@ -498,14 +496,14 @@ static int webhook_ints_valid(const int64_t *i)
     return VO_OK;
 }
 
-int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c, const vo_vapi_verify_options *opts,
+int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c, const vo_webhook_vapi_options *opts,
                                     const char *secret)
 {
     NEED(c);
-    vo_vapi_verify_options d = VO_VAPI_VERIFY_OPTIONS_INIT;
+    vo_webhook_vapi_options d = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     if (!opts)
         opts = &d;
-    if (opts->version != VO_VAPI_VERIFY_OPTIONS_VERSION)
+    if (opts->version != VO_WEBHOOK_VAPI_OPTIONS_VERSION)
         return vo__error_set(VO_EINVAL, "Vapi: unknown options version");
     if (!secret || !*secret)
         return vo__error_set(VO_EINVAL, "Vapi: webhook secret is required");
@@ -562,16 +560,15 @@ int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c)
     return c && c->c.has_webhook ? (int)c->c.i[VPI_TYPE] : -1;
 }
 
-int vo_vapi_credentials_webhook_options(const vo_vapi_credentials *c,
-                                        vo_vapi_verify_options *out)
+int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out, const vo_vapi_credentials *c)
 {
     NEED(c);
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     if (!c->c.has_webhook)
         return vo__error_set(VO_ENOTFOUND, "Vapi credentials have no webhook settings");
-    vo_vapi_verify_options o = VO_VAPI_VERIFY_OPTIONS_INIT;
-    o.type = (vo_vapi_auth_type)c->c.i[VPI_TYPE];
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = (vo_webhook_vapi_auth)c->c.i[VPI_TYPE];
     o.header_name = c->c.s[VP_HEADER];
     o.bearer_prefix = (int)c->c.i[VPI_BEARER_PREFIX];
     o.algorithm = (vo_hmac_algorithm)c->c.i[VPI_ALG];
@@ -600,28 +597,23 @@ int vo_vapi_credentials_validate(const vo_vapi_credentials *c)
     return VO_OK;
 }
 
-int vo_vault_vapi_put(int64_t *out_version, vo_vault *v, const char *tenant,
+int vo_vapi_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_vapi_credentials *c, int64_t expected_version)
 {
-    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_vapi_put");
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vapi_credentials_put");
     int rc = vo_vapi_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
     /* Without webhook settings, the webhook fields are left out of the document. */
     static const field key_only[] = {{"api_key", VP_KEY, false}, {NULL, 0, false}};
     return cred_put(out_version, v, tenant, &c->c, c->c.has_webhook ? vapi_fields : key_only,
-                    VO_VAULT_VAPI_NAME, expected_version);
+                    VO_CREDENTIALS_VAPI_NAME, expected_version);
 }
 
-int vo_vault_vapi_get(vo_vapi_credentials **out, vo_vault *v, const char *tenant)
-{
-    return vo_vault_vapi_get_versioned(out, NULL, v, tenant);
-}
-
-int vo_vault_vapi_get_versioned(vo_vapi_credentials **out, int64_t *out_version, vo_vault *v,
+int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
-    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_vapi_get_versioned");
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vapi_credentials_get");
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -629,7 +621,7 @@ int vo_vault_vapi_get_versioned(vo_vapi_credentials **out, int64_t *out_version,
     int rc = vo_vapi_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
-    rc = cred_get(&c->c, out_version, v, tenant, vapi_fields, VO_VAULT_VAPI_NAME, vp_set);
+    rc = cred_get(&c->c, out_version, v, tenant, vapi_fields, VO_CREDENTIALS_VAPI_NAME, vp_set);
     if (rc == VO_OK) {
         c->c.has_webhook = c->c.s[VP_SECRET] != NULL;
         if (vo_vapi_credentials_validate(c) != VO_OK)
@@ -760,26 +752,21 @@ int vo_smtp_credentials_validate(const vo_smtp_credentials *c)
     return VO_OK;
 }
 
-int vo_vault_smtp_put(int64_t *out_version, vo_vault *v, const char *tenant,
+int vo_smtp_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
                       const vo_smtp_credentials *c, int64_t expected_version)
 {
-    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_smtp_put");
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_smtp_credentials_put");
     int rc = vo_smtp_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
-    return cred_put(out_version, v, tenant, &c->c, smtp_fields, VO_VAULT_SMTP_NAME,
+    return cred_put(out_version, v, tenant, &c->c, smtp_fields, VO_CREDENTIALS_SMTP_NAME,
                     expected_version);
 }
 
-int vo_vault_smtp_get(vo_smtp_credentials **out, vo_vault *v, const char *tenant)
-{
-    return vo_vault_smtp_get_versioned(out, NULL, v, tenant);
-}
-
-int vo_vault_smtp_get_versioned(vo_smtp_credentials **out, int64_t *out_version, vo_vault *v,
+int vo_smtp_credentials_get(vo_smtp_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
-    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_smtp_get_versioned");
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_smtp_credentials_get");
     if (!out)
         return vo__error_set(VO_EINVAL, "out is NULL");
     *out = NULL;
@@ -787,7 +774,7 @@ int vo_vault_smtp_get_versioned(vo_smtp_credentials **out, int64_t *out_version,
     int rc = vo_smtp_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
-    rc = cred_get(&c->c, out_version, v, tenant, smtp_fields, VO_VAULT_SMTP_NAME, sm_set);
+    rc = cred_get(&c->c, out_version, v, tenant, smtp_fields, VO_CREDENTIALS_SMTP_NAME, sm_set);
     if (rc == VO_OK && vo_smtp_credentials_validate(c) != VO_OK)
         rc = vo__error_set(VO_EPARSE, "stored SMTP credentials of tenant '%s' are invalid",
                            tenant);
