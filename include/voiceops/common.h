@@ -56,6 +56,14 @@ extern "C" {
 #define VO_VERSION_NUMBER (VO_VERSION_MAJOR * 10000 + VO_VERSION_MINOR * 100 + VO_VERSION_PATCH)
 
 /**
+ * ABI number of these headers: the shared library's soname is `libvoiceops.so.<VO_ABI_VERSION>`.
+ * It changes whenever a compiled caller could break (a struct's layout or a function's
+ * signature changes incompatibly). Compare with vo_abi_version() at run time; a binding
+ * refuses a library whose ABI number differs from the one it was written for.
+ */
+#define VO_ABI_VERSION 1
+
+/**
  * A name/value pair of NUL-terminated strings: a form parameter, a query parameter or an
  * HTTP header. The library never takes ownership of the strings.
  */
@@ -71,6 +79,25 @@ typedef struct vo_param {
  * @return a static string; never NULL. Thread-safe; callable before vo_init().
  */
 VO_EXTERN const char *vo_version(int *major, int *minor, int *patch);
+
+/**
+ * ABI number of the library linked at run time (VO_ABI_VERSION of the headers it was built
+ * with). Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_abi_version(void);
+
+/**
+ * Whether an optional part was compiled into the library linked at run time. Names:
+ * - "sqlite": the SQLite vault backend (always 1 today);
+ * - "postgres": a PostgreSQL vault backend (not available yet: 0);
+ * - "fuzz": a fuzzing build (libFuzzer instrumentation; never use it in production);
+ * - "http2": the libcurl in use can speak HTTP/2 (a run-time property of libcurl).
+ *
+ * @param name  a feature name (case-sensitive).
+ * @return 1 when compiled in, 0 when not, also for NULL or an unknown name.
+ * Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_feature_enabled(const char *name);
 
 /**
  * Initialise the library: libsodium (sodium_init), libcurl (curl_global_init) and the

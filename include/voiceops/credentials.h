@@ -103,10 +103,11 @@ VO_EXTERN void vo_vapi_credentials_free(vo_vapi_credentials *c);
 VO_EXTERN int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key);
 /**
  * Webhook verification settings: how the tenant's server URL is protected and the secret
- * (shared secret, bearer token or HMAC key). Copies every field of opts (NULL = defaults);
+ * (shared secret, bearer token or HMAC key). Copies every field of opts (NULL = defaults;
+ * zero fields mean the defaults as in vo_webhook_vapi_verify(): tolerance 0 is stored as 300);
  * the secret is required (1-512 bytes, no NUL).
- * @return VO_OK or VO_EINVAL (bad type/algorithm/encoding, header names not tokens,
- *         tolerance <= 0).
+ * @return VO_OK or VO_EINVAL (options version 0 or unknown, bad type/algorithm/encoding,
+ *         header names not tokens, tolerance < 0).
  */
 VO_EXTERN int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c,
                                               const vo_webhook_vapi_options *opts,
@@ -119,7 +120,12 @@ VO_EXTERN const char *vo_vapi_credentials_webhook_secret(const vo_vapi_credentia
 VO_EXTERN int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c);
 /**
  * Fill *out with the webhook verification options (string fields point into c) for
- * vo_webhook_vapi_verify(). @return VO_OK, VO_EINVAL, VO_ENOTFOUND when no webhook settings.
+ * vo_webhook_vapi_verify(). *out is an output struct: set its version first
+ * (VO_WEBHOOK_VAPI_OPTIONS_INIT or vo_webhook_vapi_options_init()); only the fields of that
+ * version are written. A document stored without the bearer-prefix or timestamp setting
+ * reads as the secure choice (prefix required, timestamp signed).
+ * @return VO_OK, VO_EINVAL (NULL, version 0 or unknown), VO_ENOTFOUND when no webhook
+ *         settings.
  */
 VO_EXTERN int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out, const vo_vapi_credentials *c);
 /** At least an API key or webhook settings. */

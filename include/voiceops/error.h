@@ -53,6 +53,11 @@ typedef enum vo_error_code {
 #define VO_ERROR_MESSAGE_SIZE 512
 #define VO_ERROR_ID_SIZE 72
 
+/** VO_ERROR_MESSAGE_SIZE at run time (for bindings). Thread-safe; callable before vo_init(). */
+VO_EXTERN size_t vo_error_message_size(void);
+/** VO_ERROR_ID_SIZE at run time (for bindings). Thread-safe; callable before vo_init(). */
+VO_EXTERN size_t vo_error_id_size(void);
+
 /**
  * Details of the last failure on the calling thread.
  *

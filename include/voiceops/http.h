@@ -42,32 +42,45 @@ typedef struct vo_http_response vo_http_response;
 #define VO_HTTP_OPTIONS_VERSION 1
 
 /**
- * Options of an HTTP client. Initialise with VO_HTTP_OPTIONS_INIT and change what you need.
- * A field left at 0 (or NULL) takes the documented default, so a zero-filled struct with
- * only `version` set is valid too (handy from ctypes).
+ * Options of an HTTP client. Initialise with VO_HTTP_OPTIONS_INIT or vo_http_options_init()
+ * and change what you need. Every field left at 0 (or NULL) takes the documented default,
+ * so a zero-filled struct with only `version` set is the same as VO_HTTP_OPTIONS_INIT
+ * (ctypes `Structure()`, `= {0}`). Negative values are refused (VO_EINVAL), except
+ * `breaker_threshold` = -1.
  */
 typedef struct vo_http_options {
-    unsigned int version;        /**< VO_HTTP_OPTIONS_VERSION */
-    long connect_timeout_ms;     /**< TCP + TLS connect timeout per attempt; default 5000 */
-    long timeout_ms;             /**< whole-attempt timeout (connect to last byte); default 30000 */
-    long deadline_ms;            /**< total time for all attempts and backoff; default 60000 */
-    int max_attempts;            /**< attempts per request including the first; default 4; 1 disables retries */
-    long backoff_base_ms;        /**< first backoff ceiling; doubles each retry; default 250 */
-    long backoff_max_ms;         /**< backoff ceiling cap; default 8000 */
-    long retry_after_max_ms;     /**< longest Retry-After honoured; default 30000. A longer one ends the retries */
-    int breaker_threshold;       /**< consecutive failures that open a host's circuit; default 5; -1 disables */
-    long breaker_cooldown_ms;    /**< time an open circuit waits before one probe (half-open); default 30000 */
-    size_t max_response_bytes;   /**< larger responses fail with VO_ETOOBIG; default 16 MiB */
-    int max_idle_handles;        /**< easy handles (and their connections) kept in the pool; default 32 */
+    unsigned int version;        /**< VO_HTTP_OPTIONS_VERSION (1..current accepted) */
+    long connect_timeout_ms;     /**< TCP + TLS connect timeout per attempt; 0 = 5000 */
+    long timeout_ms;             /**< whole-attempt timeout (connect to last byte); 0 = 30000 */
+    long deadline_ms;            /**< total time for all attempts and backoff; 0 = 60000 */
+    int max_attempts;            /**< attempts per request including the first; 0 = 4; 1 disables retries */
+    long backoff_base_ms;        /**< first backoff ceiling; doubles each retry; 0 = 250 */
+    long backoff_max_ms;         /**< backoff ceiling cap; 0 = 8000 */
+    long retry_after_max_ms;     /**< longest Retry-After honoured; 0 = 30000. A longer one ends the retries */
+    int breaker_threshold;       /**< consecutive failures that open a host's circuit; 0 = 5;
+                                      -1 (VO_HTTP_BREAKER_OFF) disables the breaker */
+    long breaker_cooldown_ms;    /**< time an open circuit waits before one probe (half-open); 0 = 30000 */
+    size_t max_response_bytes;   /**< larger responses fail with VO_ETOOBIG; 0 = 16 MiB */
+    int max_idle_handles;        /**< easy handles (and their connections) kept in the pool; 0 = 32 */
     const char *ca_bundle_path;  /**< CA bundle file (PEM); NULL = libcurl's built-in default */
     const char *user_agent_suffix; /**< appended to the User-Agent, e.g. "python/3.11"; NULL = none */
-    int disable_http2;           /**< non-zero: HTTP/1.1 only. Default 0: HTTP/2 when the server offers it over TLS */
+    int disable_http2;           /**< non-zero: HTTP/1.1 only. 0: HTTP/2 when the server offers it over TLS */
 } vo_http_options;
 
-/** Default options (every field at its documented default). */
+/** breaker_threshold value that turns the circuit breaker off. */
+#define VO_HTTP_BREAKER_OFF (-1)
+
+/** Default options: the version and every other field 0 (= its documented default). */
 #define VO_HTTP_OPTIONS_INIT \
-    { VO_HTTP_OPTIONS_VERSION, 5000, 30000, 60000, 4, 250, 8000, 30000, 5, 30000, \
-      (size_t)16 * 1024 * 1024, 32, NULL, NULL, 0 }
+    { VO_HTTP_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+
+/**
+ * Fill *opts with the defaults of struct version `version` (what VO_HTTP_OPTIONS_INIT gives
+ * for the current one): for bindings, which cannot see macros.
+ * @return VO_OK, or VO_EINVAL for NULL or a version outside 1..VO_HTTP_OPTIONS_VERSION.
+ * Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_http_options_init(vo_http_options *opts, unsigned int version);
 
 /** Idempotency of a request, which decides what may be retried. */
 typedef enum vo_http_idempotency {
@@ -107,17 +120,33 @@ typedef struct vo_http_request {
     const char *password;          /**< HTTP basic password (never logged) */
     const char *bearer_token;      /**< sent as `Authorization: Bearer` (never logged) */
     const char *correlation_id;    /**< sent as X-Correlation-Id; NULL = the thread's id, else a new one */
-    long deadline_ms;              /**< total deadline for this call; 0 = the client's deadline_ms */
+    long deadline_ms;              /**< total deadline for this call; 0 = the client's deadline_ms;
+                                        negative: VO_EINVAL */
     vo_http_idempotency idempotency; /**< what may be retried; default from the method */
 } vo_http_request;
 
-/** A GET request with every other field empty. */
+/** A GET request with every other field empty (all zero: zero-filled is the same). */
 #define VO_HTTP_REQUEST_INIT \
     { VO_HTTP_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, \
       NULL, NULL, NULL, NULL, 0, VO_HTTP_IDEMPOTENT_AUTO }
 
-/** Counters of a client since it was created (all requests, all threads). */
+/**
+ * Fill *req with an empty request of struct version `version` (as VO_HTTP_REQUEST_INIT).
+ * @return VO_OK, or VO_EINVAL for NULL or a version outside 1..VO_HTTP_REQUEST_VERSION.
+ */
+VO_EXTERN int vo_http_request_init(vo_http_request *req, unsigned int version);
+
+/** Version of vo_http_stats understood by this header. */
+#define VO_HTTP_STATS_VERSION 1
+
+/**
+ * Counters of a client since it was created (all requests, all threads). An output struct
+ * that can grow: the caller sets `version` (VO_HTTP_STATS_INIT or vo_http_stats_init())
+ * and the library fills only the fields of that version. As for every caller-provided
+ * struct, version 0 or a version newer than the library is refused with VO_EINVAL.
+ */
 typedef struct vo_http_stats {
+    unsigned int version;    /**< set by the caller: VO_HTTP_STATS_VERSION */
     uint64_t requests;       /**< calls to vo_http_send() */
     uint64_t attempts;       /**< HTTP attempts made (requests + retries) */
     uint64_t retries;        /**< attempts after the first */
@@ -125,12 +154,21 @@ typedef struct vo_http_stats {
     uint64_t breaker_rejections; /**< requests refused because a host's circuit was open */
 } vo_http_stats;
 
+/** An output struct ready for vo_http_client_stats(): the version, counters 0. */
+#define VO_HTTP_STATS_INIT { VO_HTTP_STATS_VERSION, 0, 0, 0, 0, 0 }
+
+/**
+ * Prepare *stats for vo_http_client_stats() with struct version `version` (counters 0).
+ * @return VO_OK, or VO_EINVAL for NULL or a version outside 1..VO_HTTP_STATS_VERSION.
+ */
+VO_EXTERN int vo_http_stats_init(vo_http_stats *stats, unsigned int version);
+
 /**
  * Create an HTTP client.
  *
  * @param out   receives the client; free it with vo_http_client_free().
  * @param opts  options, or NULL for defaults. Strings are copied.
- * @return VO_OK, VO_EINVAL (NULL out, unknown options version, negative values),
+ * @return VO_OK, VO_EINVAL (NULL out, options version 0 or unknown, negative values),
  *         VO_ENOMEM, VO_ENOTINIT before vo_init(), VO_ENETWORK when libcurl lacks a feature.
  *
  * Thread-safety: the client may be used from any number of threads at once; each request
@@ -152,8 +190,9 @@ VO_EXTERN void vo_http_client_free(vo_http_client *client);
 VO_EXTERN const char *vo_http_client_user_agent(const vo_http_client *client);
 
 /**
- * Copy the client's counters. Thread-safe.
- * @return VO_OK or VO_EINVAL.
+ * Copy the client's counters into *out, whose `version` the caller has set (fields of
+ * later versions are not written). Thread-safe.
+ * @return VO_OK, or VO_EINVAL (NULL argument, out->version 0 or unknown).
  */
 VO_EXTERN int vo_http_client_stats(vo_http_stats *out, const vo_http_client *client);
 

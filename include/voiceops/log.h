@@ -66,6 +66,8 @@ VO_EXTERN int vo_log_redact(char *out, size_t out_size, const char *text);
 
 /** Size of a buffer that holds any correlation id, including the NUL. */
 #define VO_CORRELATION_ID_SIZE 65
+/** VO_CORRELATION_ID_SIZE at run time (for bindings). Thread-safe; callable before vo_init(). */
+VO_EXTERN size_t vo_correlation_id_size(void);
 
 /**
  * Generate a new random correlation id (a UUID version 4 string, 36 characters).

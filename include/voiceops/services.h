@@ -32,7 +32,8 @@ extern "C" {
 
 #define VO_SERVICES_OPTIONS_VERSION 1
 
-/** Where the providers are and how to reach them. NULL/0 fields take the defaults. */
+/** Where the providers are and how to reach them. NULL/0 fields take the defaults, so a
+ *  zero-filled struct with only `version` set is the same as VO_SERVICES_OPTIONS_INIT. */
 typedef struct vo_services_options {
     unsigned int version;               /**< VO_SERVICES_OPTIONS_VERSION */
     const char *twilio_api_base_url;    /**< default "https://api.twilio.com" (or the credentials' region/edge) */
@@ -45,6 +46,13 @@ typedef struct vo_services_options {
 
 #define VO_SERVICES_OPTIONS_INIT \
     { VO_SERVICES_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Fill *ptr with the defaults of struct version `version` (as VO_SERVICES_OPTIONS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_SERVICES_OPTIONS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_services_options_init(vo_services_options *ptr, unsigned int version);
 
 /* ------------------------------------------------------------------------------------ */
 /* Tenant onboarding                                                                    */
@@ -83,7 +91,8 @@ typedef enum vo_number_import_status {
 
 #define VO_NUMBER_IMPORT_OPTIONS_VERSION 1
 
-/** What to set on each imported number. */
+/** What to set on each imported number. Zero fields are the defaults, so a zero-filled
+ *  struct with only `version` set is the same as VO_NUMBER_IMPORT_OPTIONS_INIT. */
 typedef struct vo_number_import_options {
     unsigned int version;      /**< VO_NUMBER_IMPORT_OPTIONS_VERSION */
     const char *assistant_id;  /**< attach this Vapi assistant (UUID); NULL = none */
@@ -93,6 +102,13 @@ typedef struct vo_number_import_options {
 } vo_number_import_options;
 
 #define VO_NUMBER_IMPORT_OPTIONS_INIT { VO_NUMBER_IMPORT_OPTIONS_VERSION, NULL, NULL, 0 }
+
+/**
+ * Fill *ptr with the defaults of struct version `version` (as VO_NUMBER_IMPORT_OPTIONS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_NUMBER_IMPORT_OPTIONS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_number_import_options_init(vo_number_import_options *ptr, unsigned int version);
 
 typedef struct vo_number_import_report vo_number_import_report;
 
@@ -157,6 +173,8 @@ VO_EXTERN void vo_number_import_report_free(vo_number_import_report *r);
 #define VO_ROUTING_TENANT "voiceops-routing"
 /** Buffer size for a webhook token: "whk_" + 43 base64url characters + NUL. */
 #define VO_ROUTING_TOKEN_SIZE 48
+/** VO_ROUTING_TOKEN_SIZE at run time (for bindings). Thread-safe. */
+VO_EXTERN size_t vo_routing_token_size(void);
 
 /** The provider whose signature a routed webhook carries. */
 typedef enum vo_webhook_provider {

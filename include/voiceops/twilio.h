@@ -55,7 +55,8 @@ typedef struct vo_twilio_iter vo_twilio_iter;
 /** Version of vo_twilio_options understood by this header. */
 #define VO_TWILIO_OPTIONS_VERSION 1
 
-/** Client options. NULL (or a zero field) means the default. */
+/** Client options. NULL, or a zero field, means the default: a zero-filled struct with
+ *  only `version` set is the same as VO_TWILIO_OPTIONS_INIT. */
 typedef struct vo_twilio_options {
     unsigned int version;            /**< VO_TWILIO_OPTIONS_VERSION */
     const char *api_base_url;        /**< default "https://api.twilio.com" (or built from region/edge) */
@@ -69,6 +70,13 @@ typedef struct vo_twilio_options {
 } vo_twilio_options;
 
 #define VO_TWILIO_OPTIONS_INIT { VO_TWILIO_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL }
+
+/**
+ * Fill *ptr with the defaults of struct version `version` (as VO_TWILIO_OPTIONS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_TWILIO_OPTIONS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_twilio_options_init(vo_twilio_options *ptr, unsigned int version);
 
 /**
  * Create a client from explicit credentials. No request is made; call

@@ -53,7 +53,8 @@ typedef struct vo_vapi_iter vo_vapi_iter;
 /** Version of vo_vapi_options understood by this header. */
 #define VO_VAPI_OPTIONS_VERSION 1
 
-/** Client options. NULL (or a zero field) means the default. */
+/** Client options. NULL, or a zero field, means the default: a zero-filled struct with
+ *  only `version` set is the same as VO_VAPI_OPTIONS_INIT. */
 typedef struct vo_vapi_options {
     unsigned int version;        /**< VO_VAPI_OPTIONS_VERSION */
     const char *base_url;        /**< default "https://api.vapi.ai" (the sandbox or a mock in tests) */
@@ -62,6 +63,13 @@ typedef struct vo_vapi_options {
 } vo_vapi_options;
 
 #define VO_VAPI_OPTIONS_INIT { VO_VAPI_OPTIONS_VERSION, NULL, NULL, NULL }
+
+/**
+ * Fill *ptr with the defaults of struct version `version` (as VO_VAPI_OPTIONS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_VAPI_OPTIONS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_vapi_options_init(vo_vapi_options *ptr, unsigned int version);
 
 /**
  * Create a client from an explicit private API key. No request is made.
@@ -195,6 +203,13 @@ typedef struct vo_vapi_list_options {
     { VO_VAPI_LIST_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
       NULL, NULL, NULL }
 
+/**
+ * Fill *ptr with the defaults of struct version `version` (as VO_VAPI_LIST_OPTIONS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_VAPI_LIST_OPTIONS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_vapi_list_options_init(vo_vapi_list_options *ptr, unsigned int version);
+
 /* ---- assistants ---------------------------------------------------------------------- */
 
 #define VO_VAPI_ASSISTANT_PARAMS_VERSION 1
@@ -219,6 +234,13 @@ typedef struct vo_vapi_assistant_params {
 
 #define VO_VAPI_ASSISTANT_PARAMS_INIT \
     { VO_VAPI_ASSISTANT_PARAMS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL }
+
+/**
+ * Fill *ptr with empty parameters of struct version `version` (as VO_VAPI_ASSISTANT_PARAMS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_VAPI_ASSISTANT_PARAMS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_vapi_assistant_params_init(vo_vapi_assistant_params *ptr, unsigned int version);
 
 /**
  * Create an assistant (POST /assistant). Not retried once sent.
@@ -273,6 +295,13 @@ typedef struct vo_vapi_call_params {
     { VO_VAPI_CALL_PARAMS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
+ * Fill *ptr with empty parameters of struct version `version` (as VO_VAPI_CALL_PARAMS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_VAPI_CALL_PARAMS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_vapi_call_params_init(vo_vapi_call_params *ptr, unsigned int version);
+
+/**
  * Create an outbound phone call (POST /call). Never resent once it may have reached Vapi
  * (an HTTP 5xx, a timeout or a dropped connection after sending is reported, not retried:
  * the call may exist; look for it with vo_vapi_calls_list()).
@@ -302,7 +331,16 @@ VO_EXTERN int vo_vapi_calls_delete(vo_vapi_resource **out, vo_vapi_client *clien
 
 #define VO_VAPI_NUMBER_PARAMS_VERSION 1
 
-/** Fields of a phone number to import or update. NULL fields are not sent. */
+/** The `smsEnabled` setting of a phone number. 0 means: not sent. */
+typedef enum vo_vapi_sms {
+    VO_VAPI_SMS_UNSET = 0,    /**< not sent: Vapi's default applies (true on import: Vapi
+                                   takes over the Twilio messaging URL); unchanged on update */
+    VO_VAPI_SMS_ENABLED = 1,  /**< `smsEnabled: true` */
+    VO_VAPI_SMS_DISABLED = 2  /**< `smsEnabled: false` (the Twilio messaging URL stays) */
+} vo_vapi_sms;
+
+/** Fields of a phone number to import or update. NULL / 0 fields are not sent, so a
+ *  zero-filled struct with only `version` set is the same as VO_VAPI_NUMBER_PARAMS_INIT. */
 typedef struct vo_vapi_number_params {
     unsigned int version;             /**< VO_VAPI_NUMBER_PARAMS_VERSION */
     const char *number;               /**< import only: the E.164 number owned by the tenant's Twilio account */
@@ -310,14 +348,19 @@ typedef struct vo_vapi_number_params {
     const char *assistant_id;         /**< attach an assistant (UUID) */
     const char *server_url;           /**< `server.url` for this number */
     const char *server_credential_id; /**< `server.credentialId` */
-    int sms_enabled;                  /**< -1 = not sent (Vapi's default: true, Vapi takes
-                                           over the Twilio messaging URL); 0 = false (keep the
-                                           Twilio messaging URL); 1 = true */
+    vo_vapi_sms sms;                  /**< `smsEnabled`; 0 (VO_VAPI_SMS_UNSET) = not sent */
     const char *extra_json;           /**< optional object merged into the body */
 } vo_vapi_number_params;
 
 #define VO_VAPI_NUMBER_PARAMS_INIT \
-    { VO_VAPI_NUMBER_PARAMS_VERSION, NULL, NULL, NULL, NULL, NULL, -1, NULL }
+    { VO_VAPI_NUMBER_PARAMS_VERSION, NULL, NULL, NULL, NULL, NULL, VO_VAPI_SMS_UNSET, NULL }
+
+/**
+ * Fill *ptr with empty parameters of struct version `version` (as VO_VAPI_NUMBER_PARAMS_INIT), for bindings,
+ * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_VAPI_NUMBER_PARAMS_VERSION. Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_vapi_number_params_init(vo_vapi_number_params *ptr, unsigned int version);
 
 /**
  * Import one of the tenant's Twilio numbers into Vapi (POST /phone-number with

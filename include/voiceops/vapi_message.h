@@ -20,6 +20,8 @@ extern "C" {
 
 /** Largest server message body accepted by vo_vapi_message_parse() (bytes). */
 #define VO_VAPI_MESSAGE_MAX_SIZE (4u * 1024u * 1024u)
+/** VO_VAPI_MESSAGE_MAX_SIZE at run time (for bindings). Thread-safe. */
+VO_EXTERN size_t vo_vapi_message_max_size(void);
 
 /** The message types a handler usually branches on; others are VO_VAPI_MSG_OTHER. */
 typedef enum vo_vapi_message_kind {

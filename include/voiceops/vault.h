@@ -60,6 +60,15 @@ extern "C" {
 /** expected_version value meaning "write unconditionally". */
 #define VO_VAULT_ANY_VERSION (-1)
 
+/** The limits above at run time, one function per macro (for bindings, which cannot see
+ *  macros). Thread-safe; callable before vo_init(). */
+VO_EXTERN size_t vo_vault_tenant_max(void);   /**< VO_VAULT_TENANT_MAX */
+VO_EXTERN size_t vo_vault_name_max(void);     /**< VO_VAULT_NAME_MAX */
+VO_EXTERN size_t vo_vault_kek_id_max(void);   /**< VO_VAULT_KEK_ID_MAX */
+VO_EXTERN size_t vo_vault_value_max(void);    /**< VO_VAULT_VALUE_MAX */
+VO_EXTERN size_t vo_vault_key_size(void);     /**< VO_VAULT_KEY_SIZE */
+VO_EXTERN size_t vo_vault_wrapped_max(void);  /**< VO_VAULT_WRAPPED_MAX */
+
 typedef struct vo_vault vo_vault;
 typedef struct vo_keyring vo_keyring;
 
@@ -190,33 +199,45 @@ typedef enum vo_vault_audit_reads {
     VO_VAULT_AUDIT_READS_OFF = 2
 } vo_vault_audit_reads;
 
-/** Options of vo_vault_open(). Initialise with VO_VAULT_OPTIONS_INIT or
- *  vo_vault_options_init(). */
+/**
+ * Options of vo_vault_open(). Initialise with VO_VAULT_OPTIONS_INIT or
+ * vo_vault_options_init(), then set the keyring. Every field left at 0 (or NULL) takes its
+ * documented default, so a zero-filled struct with `version` and `keyring` set is the same
+ * as VO_VAULT_OPTIONS_INIT; out-of-range values are refused (VO_EINVAL).
+ */
 typedef struct vo_vault_options {
-    unsigned int version;     /**< VO_VAULT_OPTIONS_VERSION */
+    unsigned int version;     /**< VO_VAULT_OPTIONS_VERSION (1..current accepted) */
     const vo_keyring *keyring;/**< required: the KEKs; copied by vo_vault_open() */
     const char *actor;        /**< who acts, recorded in audit rows (1-64 printable ASCII);
                                    NULL = "unknown" */
-    int busy_timeout_ms;      /**< wait for locks held by other processes; default 5000 */
-    int dek_cache_size;       /**< unwrapped DEKs kept in guarded memory (LRU); default 1024,
-                                   0 disables the cache */
-    int kept_versions;        /**< versions kept per secret (>= 1); default 10 */
-    int create;               /**< 1 (default): create the vault file when missing */
-    int audit_reads;          /**< a vo_vault_audit_reads value; default BUFFERED */
-    int audit_buffer_rows;    /**< BUFFERED: flush threshold (1-65536); default 256 */
-    int rotation_batch;       /**< DEKs rewrapped per transaction by KEK rotation; default 256 */
+    int busy_timeout_ms;      /**< wait for locks held by other processes; 0 = 5000;
+                                   negative: do not wait (fail with VO_EBUSY at once) */
+    int dek_cache_size;       /**< unwrapped DEKs kept in guarded memory (LRU), at most
+                                   1000000; 0 = 1024; negative: no cache */
+    int kept_versions;        /**< versions kept per secret (1-1000000); 0 = 10 */
+    int no_create;            /**< 0 (default): create the vault file when missing;
+                                   non-zero: a missing file is VO_ENOTFOUND */
+    int audit_reads;          /**< a vo_vault_audit_reads value; 0 = BUFFERED */
+    int audit_buffer_rows;    /**< BUFFERED: flush threshold (1-65536); 0 = 256 */
+    int rotation_batch;       /**< DEKs rewrapped per transaction by KEK rotation (1-100000);
+                                   0 = 256 */
 } vo_vault_options;
 
 #define VO_VAULT_OPTIONS_VERSION 1
+/** Default options: the version and every other field 0 (= its documented default). */
 #define VO_VAULT_OPTIONS_INIT \
-    { VO_VAULT_OPTIONS_VERSION, NULL, NULL, 5000, 1024, 10, 1, \
-      VO_VAULT_AUDIT_READS_BUFFERED, 256, 256 }
-
-/** Fill *opts with the defaults (the same as VO_VAULT_OPTIONS_INIT), for bindings. */
-VO_EXTERN void vo_vault_options_init(vo_vault_options *opts);
+    { VO_VAULT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, VO_VAULT_AUDIT_READS_BUFFERED, 0, 0 }
 
 /**
- * Open (and, with opts->create, create) a vault.
+ * Fill *opts with the defaults of struct version `version` (as VO_VAULT_OPTIONS_INIT), for
+ * bindings, which cannot see macros.
+ * @return VO_OK, or VO_EINVAL for NULL or a version outside 1..VO_VAULT_OPTIONS_VERSION.
+ * Thread-safe; callable before vo_init().
+ */
+VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version);
+
+/**
+ * Open (and, unless opts->no_create, create) a vault.
  *
  * @param uri  `sqlite:/path/vault.db`, `sqlite:///path/vault.db` or a plain path. A new file
  *             is created with mode 0600; an existing file readable or writable by group or
@@ -228,7 +249,7 @@ VO_EXTERN void vo_vault_options_init(vo_vault_options *opts);
  * every known one: a KEK whose bytes differ from the key registered under its id gives
  * VO_ECRYPTO and nothing is opened. The audit key must be unwrappable by the keyring.
  *
- * @return VO_OK, VO_EINVAL, VO_EFORBIDDEN, VO_ENOTFOUND (file missing and create == 0),
+ * @return VO_OK, VO_EINVAL, VO_EFORBIDDEN, VO_ENOTFOUND (file missing and no_create set),
  *         VO_ECRYPTO (wrong KEK, or no KEK of the keyring can unwrap the audit key),
  *         VO_EUNSUPPORTED, VO_ESTORAGE, VO_EBUSY, VO_ENOMEM, VO_ENOTINIT.
  */

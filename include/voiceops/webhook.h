@@ -38,6 +38,11 @@ extern "C" {
 /** Maximum number of parameters accepted in a form body. */
 #define VO_FORM_MAX_PARAMS 4096
 
+/** VO_WEBHOOK_DEFAULT_MAX_BODY at run time (for bindings). Thread-safe. */
+VO_EXTERN size_t vo_webhook_max_body(void);
+/** VO_FORM_MAX_PARAMS at run time (for bindings). Thread-safe. */
+VO_EXTERN size_t vo_form_max_params(void);
+
 /** Why a verification failed (or VO_VERIFY_OK). Values are part of the ABI. */
 typedef enum vo_verify_reason {
     VO_VERIFY_OK = 0,
@@ -98,6 +103,12 @@ typedef struct vo_webhook_request {
 #define VO_WEBHOOK_REQUEST_VERSION 1
 #define VO_WEBHOOK_REQUEST_INIT { VO_WEBHOOK_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, 0 }
 
+/**
+ * Fill *req with an empty request of struct version `version` (as VO_WEBHOOK_REQUEST_INIT).
+ * @return VO_OK, or VO_EINVAL for NULL or a version outside 1..VO_WEBHOOK_REQUEST_VERSION.
+ */
+VO_EXTERN int vo_webhook_request_init(vo_webhook_request *req, unsigned int version);
+
 /* ------------------------------------------------------------------------------------ */
 /* Form bodies                                                                          */
 /* ------------------------------------------------------------------------------------ */
@@ -138,6 +149,8 @@ VO_EXTERN void vo_form_free(vo_form *form);
 
 /** Size of a buffer for a Twilio signature: 28 base64 characters and the NUL. */
 #define VO_WEBHOOK_TWILIO_SIGNATURE_SIZE 29
+/** VO_WEBHOOK_TWILIO_SIGNATURE_SIZE at run time (for bindings). */
+VO_EXTERN size_t vo_webhook_twilio_signature_size(void);
 
 /**
  * Compute Twilio's signature: base64(HMAC-SHA1(auth_token, url + sorted params)).
@@ -182,21 +195,35 @@ VO_EXTERN int vo_webhook_twilio_verify(vo_verify_result *result, const char *con
                                const char *content_type, const unsigned char *body,
                                size_t body_len);
 
-/** Options for vo_webhook_twilio_verify_request(). */
+/**
+ * Options for vo_webhook_twilio_verify_request(). Every field 0 means the default, so a zero-filled
+ * struct with only `version` set is the same as VO_WEBHOOK_TWILIO_OPTIONS_INIT.
+ */
 typedef struct vo_webhook_twilio_options {
-    unsigned int version;   /**< VO_WEBHOOK_TWILIO_OPTIONS_VERSION */
+    unsigned int version;   /**< VO_WEBHOOK_TWILIO_OPTIONS_VERSION (1..current accepted) */
     size_t max_body;        /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY; larger values are capped */
-    int url_variants;       /**< 1 (default): try port/legacy forms; 0: the URL as given only */
+    int exact_url_only;     /**< 0 (default): try the URL forms listed at vo_webhook_twilio_verify()
+                                 (port added/removed, legacy query); non-zero: the URL as
+                                 given only */
 } vo_webhook_twilio_options;
 
 #define VO_WEBHOOK_TWILIO_OPTIONS_VERSION 1
-#define VO_WEBHOOK_TWILIO_OPTIONS_INIT { VO_WEBHOOK_TWILIO_OPTIONS_VERSION, 0, 1 }
+#define VO_WEBHOOK_TWILIO_OPTIONS_INIT { VO_WEBHOOK_TWILIO_OPTIONS_VERSION, 0, 0 }
+
+/**
+ * Fill *opts with the defaults of struct version `version` (as
+ * VO_WEBHOOK_TWILIO_OPTIONS_INIT). @return VO_OK, or VO_EINVAL for NULL or a version outside
+ * 1..VO_WEBHOOK_TWILIO_OPTIONS_VERSION.
+ */
+VO_EXTERN int vo_webhook_twilio_options_init(vo_webhook_twilio_options *opts,
+                                            unsigned int version);
 
 /**
  * Verify a Twilio webhook from a whole request: the signature comes from the
  * `X-Twilio-Signature` header and the content type from `Content-Type`. A header given
  * twice with different values makes the signature malformed.
- * @param opts  NULL for defaults.
+ * @param opts  NULL for defaults; version 0 or unknown gives VO_EINVAL
+ *              (reason VO_VERIFY_INVALID_ARGUMENT).
  */
 VO_EXTERN int vo_webhook_twilio_verify_request(vo_verify_result *result,
                                        const vo_webhook_twilio_options *opts,
@@ -232,33 +259,51 @@ typedef enum vo_signature_encoding {
 } vo_signature_encoding;
 
 /**
- * How a Vapi server URL is protected, mirroring Vapi's credential settings. NULL string
- * fields take the documented default.
+ * How a Vapi server URL is protected, mirroring Vapi's credential settings. Zero means the
+ * secure default for every field: a zero-filled struct with only `version` set is the same
+ * as VO_WEBHOOK_VAPI_OPTIONS_INIT (a shared secret in `x-vapi-secret`; for BEARER the
+ * `Bearer ` prefix is required; for HMAC the timestamp is signed and checked within 300 s).
+ * Weaker choices are named flags.
  */
 typedef struct vo_webhook_vapi_options {
-    unsigned int version;            /**< VO_WEBHOOK_VAPI_OPTIONS_VERSION */
-    vo_webhook_vapi_auth type;          /**< default VO_WEBHOOK_VAPI_SECRET */
+    unsigned int version;            /**< VO_WEBHOOK_VAPI_OPTIONS_VERSION (1..current accepted) */
+    vo_webhook_vapi_auth type;          /**< default (0) VO_WEBHOOK_VAPI_SECRET */
     const char *header_name;         /**< SECRET: "x-vapi-secret"; BEARER: "Authorization" */
-    int bearer_prefix;               /**< BEARER: 1 (default) = value is "Bearer <token>" */
-    vo_hmac_algorithm algorithm;     /**< HMAC: default SHA-256 */
+    int bare_token;                  /**< BEARER: 0 (default): the value must be
+                                          "Bearer <token>"; non-zero: the bare token */
+    vo_hmac_algorithm algorithm;     /**< HMAC: default (0) SHA-256 */
     const char *signature_header;    /**< HMAC: default "x-signature" */
     const char *timestamp_header;    /**< HMAC: default "x-timestamp" */
     const char *message_id_header;   /**< HMAC: header for {svix-id}; default "svix-id" */
     const char *payload_format;      /**< HMAC: NULL = "{timestamp}.{body}", or "{body}"
-                                          when include_timestamp is 0. Placeholders:
+                                          when omit_timestamp is set. Placeholders:
                                           {timestamp} {body} {method} {url} {svix-id} */
-    int include_timestamp;           /**< HMAC: 1 (default) */
-    vo_signature_encoding encoding;  /**< HMAC: default hex (either case accepted) */
+    int omit_timestamp;              /**< HMAC: 0 (default): the default template signs the
+                                          timestamp (replay protection); non-zero: it signs
+                                          the body alone (no replay protection) */
+    vo_signature_encoding encoding;  /**< HMAC: default (0) hex (either case accepted) */
     const char *signature_prefix;    /**< HMAC: e.g. "sha256="; NULL = none */
     int secret_is_base64;            /**< HMAC: decode the secret from base64 first */
-    int64_t tolerance_seconds;       /**< HMAC with {timestamp}: default 300, both ways */
-    size_t max_body;                 /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY */
+    int64_t tolerance_seconds;       /**< HMAC with {timestamp}: 0 = VO_WEBHOOK_VAPI_TOLERANCE (300),
+                                          both ways; negative: VO_EINVAL */
+    size_t max_body;                 /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY; larger are capped */
 } vo_webhook_vapi_options;
 
 #define VO_WEBHOOK_VAPI_OPTIONS_VERSION 1
 #define VO_WEBHOOK_VAPI_OPTIONS_INIT \
-    { VO_WEBHOOK_VAPI_OPTIONS_VERSION, VO_WEBHOOK_VAPI_SECRET, NULL, 1, VO_HMAC_SHA256, NULL, \
-      NULL, NULL, NULL, 1, VO_SIGNATURE_HEX, NULL, 0, 300, 0 }
+    { VO_WEBHOOK_VAPI_OPTIONS_VERSION, VO_WEBHOOK_VAPI_SECRET, NULL, 0, VO_HMAC_SHA256, NULL, \
+      NULL, NULL, NULL, 0, VO_SIGNATURE_HEX, NULL, 0, 0, 0 }
+
+/** Default timestamp tolerance of Vapi HMAC verification (tolerance_seconds = 0), seconds. */
+#define VO_WEBHOOK_VAPI_TOLERANCE 300
+/** VO_WEBHOOK_VAPI_TOLERANCE at run time (for bindings), in seconds. */
+VO_EXTERN int64_t vo_webhook_vapi_tolerance(void);
+
+/**
+ * Fill *opts with the defaults of struct version `version` (as VO_WEBHOOK_VAPI_OPTIONS_INIT).
+ * @return VO_OK, or VO_EINVAL for NULL or a version outside 1..VO_WEBHOOK_VAPI_OPTIONS_VERSION.
+ */
+VO_EXTERN int vo_webhook_vapi_options_init(vo_webhook_vapi_options *opts, unsigned int version);
 
 /**
  * Verify a request to a Vapi server URL with one of several valid secrets (or tokens).
@@ -302,6 +347,10 @@ VO_EXTERN int vo_webhook_vapi_sign(char *out, size_t out_size,
 #define VO_WEBHOOK_STD_SIGNATURE_SIZE 48
 /** Default timestamp tolerance in seconds, applied both ways. */
 #define VO_WEBHOOK_STD_TOLERANCE 300
+/** VO_WEBHOOK_STD_SIGNATURE_SIZE at run time (for bindings). */
+VO_EXTERN size_t vo_webhook_std_signature_size(void);
+/** VO_WEBHOOK_STD_TOLERANCE at run time (for bindings), in seconds. */
+VO_EXTERN int64_t vo_webhook_std_tolerance(void);
 
 /**
  * Sign a message: `v1,` + base64(HMAC-SHA256(key, id + "." + timestamp + "." + body)).

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -20,6 +21,33 @@ const char *vo_version(int *major, int *minor, int *patch)
     if (minor) *minor = VO_VERSION_MINOR;
     if (patch) *patch = VO_VERSION_PATCH;
     return VO_VERSION_STRING;
+}
+
+int vo_abi_version(void)
+{
+    return VO_ABI_VERSION;
+}
+
+int vo_feature_enabled(const char *name)
+{
+    if (!name)
+        return 0;
+    if (strcmp(name, "sqlite") == 0)
+        return 1;
+    if (strcmp(name, "postgres") == 0)
+        return 0;
+    if (strcmp(name, "fuzz") == 0) {
+#ifdef VO_FUZZ_BUILD
+        return 1;
+#else
+        return 0;
+#endif
+    }
+    if (strcmp(name, "http2") == 0) {
+        const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+        return cv && (cv->features & CURL_VERSION_HTTP2) ? 1 : 0;
+    }
+    return 0;
 }
 
 int vo_init(void)

@@ -46,6 +46,44 @@ int vo__error_set_static(int code, const char *prefix, const char *detail);
 void vo__error_set_remote(int http_status, long provider_code, const char *request_id,
                           const char *more_info, long retry_after_ms);
 
+/* ---- versioned structs ---------------------------------------------------------------
+ * The one versioning rule (lib/core/structs.c) for every struct a caller passes: the first
+ * member is `unsigned int version`; 1..current is accepted, anything else is VO_EINVAL naming
+ * the struct; only the bytes of the caller's version are read or written.
+ */
+typedef struct vo__struct_info {
+    const char *name;        /* the public type name, e.g. "vo_http_options" */
+    unsigned int current;    /* the version of this library's headers */
+    const size_t *sizes;     /* sizes[v - 1]: the struct's size at version v; `current` entries.
+                                When a struct grows, the old entries become
+                                offsetof(type, first field added by the next version). */
+} vo__struct_info;
+
+/* The table of every versioned public struct (lib/core/structs.c), one per struct. */
+extern const vo__struct_info vo_http_options_info_, vo_http_request_info_, vo_http_stats_info_,
+    vo_webhook_request_info_, vo_webhook_twilio_options_info_, vo_webhook_vapi_options_info_,
+    vo_vault_options_info_, vo_twilio_options_info_, vo_vapi_options_info_,
+    vo_vapi_list_options_info_, vo_vapi_assistant_params_info_, vo_vapi_call_params_info_,
+    vo_vapi_number_params_info_, vo_services_options_info_, vo_number_import_options_info_;
+
+/** VO_OK when ptr is non-NULL and its version is 1..current; else VO_EINVAL naming the
+ *  struct (and `fn`, the public function, when not NULL). */
+int vo__struct_check(const vo__struct_info *info, const char *fn, const void *ptr);
+/** The body of every vo_<struct>_init(): VO_EINVAL for NULL or an unknown version, else the
+ *  caller's version's bytes zeroed (zero = the documented defaults) and the version set. */
+int vo__struct_init(const vo__struct_info *info, void *ptr, unsigned int version);
+/**
+ * Copy a caller's struct into `dst` (a struct of the current version): check its version,
+ * zero dst, copy the bytes of the caller's version. `src` NULL gives the defaults (all zero,
+ * version = current). Returns VO_OK or VO_EINVAL.
+ */
+int vo__struct_copy(const vo__struct_info *info, const char *fn, void *dst, const void *src);
+/**
+ * Fill a caller's output struct from `full` (current version): check the version the caller
+ * set in dst and copy only the bytes that exist in that version, keeping dst's version.
+ */
+int vo__struct_out(const vo__struct_info *info, const char *fn, void *dst, const void *full);
+
 /* ---- logging ------------------------------------------------------------------------- */
 bool vo__log_enabled(vo_log_level level);
 void vo__log(vo_log_level level, const char *module, const char *fmt, ...) VO__PRINTF(3, 4);

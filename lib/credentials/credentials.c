@@ -49,6 +49,9 @@ static const field vapi_fields[] = {
     {"webhook_timestamp_header", VP_TS_HEADER, false},
     {"webhook_message_id_header", VP_ID_HEADER, false},
     {"webhook_payload_format", VP_FORMAT, false}, {"webhook_signature_prefix", VP_PREFIX, false},
+    /* The stored document keeps the names and meanings it always had: bearer_prefix 1 = the
+     * "Bearer " prefix is required, include_timestamp 1 = the default template signs the
+     * timestamp (vo_webhook_vapi_options has bare_token / omit_timestamp, their negations). */
     {"webhook_type", VPI_TYPE, true}, {"webhook_bearer_prefix", VPI_BEARER_PREFIX, true},
     {"webhook_algorithm", VPI_ALG, true}, {"webhook_include_timestamp", VPI_INCLUDE_TS, true},
     {"webhook_encoding", VPI_ENCODING, true}, {"webhook_secret_is_base64", VPI_B64, true},
@@ -500,23 +503,26 @@ int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c, const vo_webhook_vap
                                     const char *secret)
 {
     NEED(c);
-    vo_webhook_vapi_options d = VO_WEBHOOK_VAPI_OPTIONS_INIT;
-    if (!opts)
-        opts = &d;
-    if (opts->version != VO_WEBHOOK_VAPI_OPTIONS_VERSION)
-        return vo__error_set(VO_EINVAL, "Vapi: unknown options version");
+    vo_webhook_vapi_options given;
+    int rc = vo__struct_copy(&vo_webhook_vapi_options_info_, "vo_vapi_credentials_set_webhook",
+                             &given, opts);
+    if (rc != VO_OK)
+        return rc;
+    opts = &given;
     if (!secret || !*secret)
         return vo__error_set(VO_EINVAL, "Vapi: webhook secret is required");
+    if (opts->tolerance_seconds < 0)
+        return vo__error_set(VO_EINVAL, "Vapi: tolerance must not be negative");
     int64_t ints[MAX_INT] = {0};
     ints[VPI_TYPE] = opts->type;
-    ints[VPI_BEARER_PREFIX] = opts->bearer_prefix ? 1 : 0;
+    ints[VPI_BEARER_PREFIX] = opts->bare_token ? 0 : 1;
     ints[VPI_ALG] = opts->algorithm;
-    ints[VPI_INCLUDE_TS] = opts->include_timestamp ? 1 : 0;
+    ints[VPI_INCLUDE_TS] = opts->omit_timestamp ? 0 : 1;
     ints[VPI_ENCODING] = opts->encoding;
     ints[VPI_B64] = opts->secret_is_base64 ? 1 : 0;
-    ints[VPI_TOLERANCE] = opts->tolerance_seconds;
+    ints[VPI_TOLERANCE] = opts->tolerance_seconds ? opts->tolerance_seconds : VO_WEBHOOK_VAPI_TOLERANCE;
     ints[VPI_MAX_BODY] = (int64_t)opts->max_body;
-    int rc = webhook_ints_valid(ints);
+    rc = webhook_ints_valid(ints);
     /* Validate every string before changing anything. */
     const char *strs[] = {opts->header_name, opts->signature_header, opts->timestamp_header,
                           opts->message_id_header};
@@ -563,27 +569,29 @@ int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c)
 int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out, const vo_vapi_credentials *c)
 {
     NEED(c);
-    if (!out)
-        return vo__error_set(VO_EINVAL, "out is NULL");
+    static const char fn[] = "vo_vapi_credentials_webhook_options";
+    int rc = vo__struct_check(&vo_webhook_vapi_options_info_, fn, out);
+    if (rc != VO_OK)
+        return rc;
     if (!c->c.has_webhook)
         return vo__error_set(VO_ENOTFOUND, "Vapi credentials have no webhook settings");
     vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     o.type = (vo_webhook_vapi_auth)c->c.i[VPI_TYPE];
     o.header_name = c->c.s[VP_HEADER];
-    o.bearer_prefix = (int)c->c.i[VPI_BEARER_PREFIX];
+    o.bare_token = c->c.i[VPI_BEARER_PREFIX] ? 0 : 1;
     o.algorithm = (vo_hmac_algorithm)c->c.i[VPI_ALG];
     o.signature_header = c->c.s[VP_SIG_HEADER];
     o.timestamp_header = c->c.s[VP_TS_HEADER];
     o.message_id_header = c->c.s[VP_ID_HEADER];
     o.payload_format = c->c.s[VP_FORMAT];
-    o.include_timestamp = (int)c->c.i[VPI_INCLUDE_TS];
+    o.omit_timestamp = c->c.i[VPI_INCLUDE_TS] ? 0 : 1;
     o.encoding = (vo_signature_encoding)c->c.i[VPI_ENCODING];
     o.signature_prefix = c->c.s[VP_PREFIX];
     o.secret_is_base64 = (int)c->c.i[VPI_B64];
     o.tolerance_seconds = c->c.i[VPI_TOLERANCE];
     o.max_body = (size_t)c->c.i[VPI_MAX_BODY];
-    *out = o;
-    return VO_OK;
+    /* Only the fields of the caller's version of the struct are written. */
+    return vo__struct_out(&vo_webhook_vapi_options_info_, fn, out, &o);
 }
 
 int vo_vapi_credentials_validate(const vo_vapi_credentials *c)
@@ -621,6 +629,10 @@ int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version, vo_
     int rc = vo_vapi_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
+    /* A document without these fields (the library always writes them) gets the secure
+     * value, never the weaker one. */
+    c->c.i[VPI_BEARER_PREFIX] = 1;
+    c->c.i[VPI_INCLUDE_TS] = 1;
     rc = cred_get(&c->c, out_version, v, tenant, vapi_fields, VO_CREDENTIALS_VAPI_NAME, vp_set);
     if (rc == VO_OK) {
         c->c.has_webhook = c->c.s[VP_SECRET] != NULL;

@@ -126,22 +126,20 @@ static int build_user_agent(vo_http_client *c, const char *suffix)
     return c->user_agent ? VO_OK : vo__error_set(VO_ENOMEM, "out of memory");
 }
 
-static void apply_defaults(vo_http_options *o, const vo_http_options *in)
+/* A zero field takes its default (voiceops/http.h documents them). */
+static void apply_defaults(vo_http_options *o)
 {
-    static const vo_http_options def = VO_HTTP_OPTIONS_INIT;
-    *o = in ? *in : def;
-    o->version = VO_HTTP_OPTIONS_VERSION;
-    if (o->connect_timeout_ms == 0) o->connect_timeout_ms = def.connect_timeout_ms;
-    if (o->timeout_ms == 0) o->timeout_ms = def.timeout_ms;
-    if (o->deadline_ms == 0) o->deadline_ms = def.deadline_ms;
-    if (o->max_attempts == 0) o->max_attempts = def.max_attempts;
-    if (o->backoff_base_ms == 0) o->backoff_base_ms = def.backoff_base_ms;
-    if (o->backoff_max_ms == 0) o->backoff_max_ms = def.backoff_max_ms;
-    if (o->retry_after_max_ms == 0) o->retry_after_max_ms = def.retry_after_max_ms;
-    if (o->breaker_threshold == 0) o->breaker_threshold = def.breaker_threshold;
-    if (o->breaker_cooldown_ms == 0) o->breaker_cooldown_ms = def.breaker_cooldown_ms;
-    if (o->max_response_bytes == 0) o->max_response_bytes = def.max_response_bytes;
-    if (o->max_idle_handles == 0) o->max_idle_handles = def.max_idle_handles;
+    if (o->connect_timeout_ms == 0) o->connect_timeout_ms = 5000;
+    if (o->timeout_ms == 0) o->timeout_ms = 30000;
+    if (o->deadline_ms == 0) o->deadline_ms = 60000;
+    if (o->max_attempts == 0) o->max_attempts = 4;
+    if (o->backoff_base_ms == 0) o->backoff_base_ms = 250;
+    if (o->backoff_max_ms == 0) o->backoff_max_ms = 8000;
+    if (o->retry_after_max_ms == 0) o->retry_after_max_ms = 30000;
+    if (o->breaker_threshold == 0) o->breaker_threshold = 5;
+    if (o->breaker_cooldown_ms == 0) o->breaker_cooldown_ms = 30000;
+    if (o->max_response_bytes == 0) o->max_response_bytes = (size_t)16 * 1024 * 1024;
+    if (o->max_idle_handles == 0) o->max_idle_handles = 32;
 }
 
 int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
@@ -152,17 +150,19 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
-    if (opts && (opts->version == 0 || opts->version > VO_HTTP_OPTIONS_VERSION))
-        return vo__error_set(VO_EINVAL, "vo_http_client_new: unsupported options version %u",
-                             opts->version);
+    vo_http_options given;
+    if ((rc = vo__struct_copy(&vo_http_options_info_, "vo_http_client_new", &given, opts)) != VO_OK)
+        return rc;
+    opts = &given;
     vo_http_client *c = vo__handle_new(sizeof(*c), VO__H_HTTP_CLIENT, http_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
-    apply_defaults(&c->opts, opts);
+    c->opts = given;
+    apply_defaults(&c->opts);
     const vo_http_options *o = &c->opts;
     if (o->connect_timeout_ms < 0 || o->timeout_ms < 0 || o->deadline_ms < 0 || o->max_attempts < 0 ||
         o->backoff_base_ms < 0 || o->backoff_max_ms < 0 || o->retry_after_max_ms < 0 ||
-        o->breaker_threshold < -1 || o->breaker_cooldown_ms < 0 || o->max_idle_handles < 0) {
+        o->breaker_threshold < VO_HTTP_BREAKER_OFF || o->breaker_cooldown_ms < 0 || o->max_idle_handles < 0) {
         c->h.destroy = NULL; /* nothing set up yet */
         vo__handle_release(c);
         return vo__error_set(VO_EINVAL, "vo_http_client_new: negative option value");
@@ -173,14 +173,14 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
     pthread_mutex_init(&c->breaker_lock, NULL);
     c->opts.ca_bundle_path = NULL;
     c->opts.user_agent_suffix = NULL;
-    if (opts && opts->ca_bundle_path) {
+    if (opts->ca_bundle_path) {
         c->ca_bundle = dupstr(opts->ca_bundle_path);
         if (!c->ca_bundle) {
             vo_http_client_free(c);
             return vo__error_set(VO_ENOMEM, "out of memory");
         }
     }
-    rc = build_user_agent(c, opts ? opts->user_agent_suffix : NULL);
+    rc = build_user_agent(c, opts->user_agent_suffix);
     if (rc != VO_OK) {
         vo_http_client_free(c);
         return rc;
@@ -243,12 +243,14 @@ int vo_http_client_stats(vo_http_stats *out, const vo_http_client *c)
     VO__HANDLE_CHECK(c, VO__H_HTTP_CLIENT, "vo_http_client_stats");
     if (!c || !out)
         return vo__error_set(VO_EINVAL, "vo_http_client_stats: NULL argument");
-    out->requests = atomic_load(&((vo_http_client *)c)->n_requests);
-    out->attempts = atomic_load(&((vo_http_client *)c)->n_attempts);
-    out->retries = atomic_load(&((vo_http_client *)c)->n_retries);
-    out->connects = atomic_load(&((vo_http_client *)c)->n_connects);
-    out->breaker_rejections = atomic_load(&((vo_http_client *)c)->n_rejected);
-    return VO_OK;
+    vo_http_stats all;
+    all.version = VO_HTTP_STATS_VERSION;
+    all.requests = atomic_load(&((vo_http_client *)c)->n_requests);
+    all.attempts = atomic_load(&((vo_http_client *)c)->n_attempts);
+    all.retries = atomic_load(&((vo_http_client *)c)->n_retries);
+    all.connects = atomic_load(&((vo_http_client *)c)->n_connects);
+    all.breaker_rejections = atomic_load(&((vo_http_client *)c)->n_rejected);
+    return vo__struct_out(&vo_http_stats_info_, "vo_http_client_stats", out, &all);
 }
 
 /* ---- pool ---------------------------------------------------------------------------- */
@@ -845,8 +847,11 @@ int vo__http_send(vo_http_response **out, vo_http_client *c, const vo_http_reque
     *out = NULL;
     if (!c || !req)
         return vo__error_set(VO_EINVAL, "vo_http_send: NULL argument");
-    if (req->version == 0 || req->version > VO_HTTP_REQUEST_VERSION)
-        return vo__error_set(VO_EINVAL, "vo_http_send: unsupported request version %u", req->version);
+    vo_http_request given;
+    int vrc = vo__struct_copy(&vo_http_request_info_, "vo_http_send", &given, req);
+    if (vrc != VO_OK)
+        return vrc;
+    req = &given;
     if (!req->base_url || !*req->base_url)
         return vo__error_set(VO_EINVAL, "vo_http_send: base_url is required");
     if (strncmp(req->base_url, "http://", 7) != 0 && strncmp(req->base_url, "https://", 8) != 0)
@@ -872,6 +877,11 @@ int vo__http_send(vo_http_response **out, vo_http_client *c, const vo_http_reque
     if (!valid_header_value(req->path) || !valid_header_value(req->content_type) ||
         (req->path && strchr(req->path, ' ')))
         return vo__error_set(VO_EINVAL, "vo_http_send: invalid path or content type");
+    if (req->deadline_ms < 0)
+        return vo__error_set(VO_EINVAL, "vo_http_send: deadline_ms is negative");
+    if (req->idempotency != VO_HTTP_IDEMPOTENT_AUTO && req->idempotency != VO_HTTP_IDEMPOTENT_YES &&
+        req->idempotency != VO_HTTP_IDEMPOTENT_NO)
+        return vo__error_set(VO_EINVAL, "vo_http_send: unknown idempotency value");
 
     /* Correlation id: caller-given, else the thread's, else a new one. It becomes the
      * thread's id for the duration of the call so that log records and errors carry it. */

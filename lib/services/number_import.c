@@ -203,7 +203,7 @@ static int import_one(vo_number_import_report *r, entry *e, vo_vapi_client *vc, 
     p.number = e->number;
     p.assistant_id = o->assistant_id;
     p.server_url = o->server_url;
-    p.sms_enabled = o->sms_enabled ? 1 : 0;
+    p.sms = o->sms_enabled ? VO_VAPI_SMS_ENABLED : VO_VAPI_SMS_DISABLED;
     vo_vapi_resource *res = NULL;
     int rc = vo_vapi_numbers_import_twilio(&res, vc, vault, tenant, &p);
     if (rc == VO_OK) {
@@ -241,14 +241,13 @@ int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
     *out = NULL;
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_number_import_run: vault and tenant are required");
-    vo_number_import_options o = VO_NUMBER_IMPORT_OPTIONS_INIT;
-    if (opts) {
-        if (opts->version == 0 || opts->version > VO_NUMBER_IMPORT_OPTIONS_VERSION)
-            return vo__error_set(VO_EINVAL, "unsupported number import options version");
-        if (opts->sms_enabled != 0 && opts->sms_enabled != 1)
-            return vo__error_set(VO_EINVAL, "sms_enabled must be 0 or 1");
-        o = *opts;
-    }
+    vo_number_import_options o;
+    int vrc = vo__struct_copy(&vo_number_import_options_info_, "vo_number_import_run",
+                              &o, opts);
+    if (vrc != VO_OK)
+        return vrc;
+    if (o.sms_enabled != 0 && o.sms_enabled != 1)
+        return vo__error_set(VO_EINVAL, "sms_enabled must be 0 or 1");
     vo__svc s;
     int rc = vo__svc_begin(&s, sopts, "vo_number_import_run");
     if (rc != VO_OK)

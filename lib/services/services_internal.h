@@ -11,7 +11,8 @@
 #include "voiceops/vapi.h"
 
 typedef struct vo__svc {
-    const vo_services_options *opts;
+    const vo_services_options *opts;  /* &given: never NULL after vo__svc_begin() */
+    vo_services_options given;        /* the caller's options (zero = defaults) */
     char cid[VO_CORRELATION_ID_SIZE];
     char saved[VO_CORRELATION_ID_SIZE];
     vo_http_client *http;

@@ -63,6 +63,11 @@ static bool token_ok(const char *t)
     return true;
 }
 
+size_t vo_routing_token_size(void)
+{
+    return VO_ROUTING_TOKEN_SIZE;
+}
+
 int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const char *tenant)
 {
     VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_token_mint");
@@ -203,7 +208,7 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
     }
     vo_vapi_credentials *c = NULL;
     rc = vo_vapi_credentials_get(&c, NULL, vault, tenant);
-    vo_webhook_vapi_options o;
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     if (rc == VO_OK && vo_vapi_credentials_webhook_options(&o, c) != VO_OK)
         rc = VO_ENOTFOUND;
     if (rc == VO_ENOTFOUND) {

@@ -65,11 +65,12 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
         return rc;
     if (!creds)
         return vo__error_set(VO_EINVAL, "vo_twilio_client_new: credentials are required");
-    if (opts && (opts->version == 0 || opts->version > VO_TWILIO_OPTIONS_VERSION))
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: unsupported options version");
+    vo_twilio_options given;
+    if ((rc = vo__struct_copy(&vo_twilio_options_info_, "vo_twilio_client_new", &given, opts)) != VO_OK)
+        return rc;
+    opts = &given;
     VO__HANDLE_CHECK(creds, VO__H_TWILIO_CREDENTIALS, "vo_twilio_client_new");
-    if (opts)
-        VO__HANDLE_CHECK(opts->http_client, VO__H_HTTP_CLIENT, "vo_twilio_client_new");
+    VO__HANDLE_CHECK(opts->http_client, VO__H_HTTP_CLIENT, "vo_twilio_client_new");
     rc = vo_twilio_credentials_validate(creds);
     if (rc != VO_OK)
         return rc;
@@ -81,12 +82,12 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     if (!vo__twilio_sid_ok(account_sid, "AC") || (key && !vo__twilio_sid_ok(key_sid, "SK")) ||
         (!key && !(token && *token)))
         return vo__error_set(VO_EINVAL, "vo_twilio_client_new: credentials need an account SID and an auth token or API key");
-    const char *region_in = opts && opts->region ? opts->region : vo_twilio_credentials_region(creds);
-    const char *edge_in = opts && opts->edge ? opts->edge : vo_twilio_credentials_edge(creds);
+    const char *region_in = opts->region ? opts->region : vo_twilio_credentials_region(creds);
+    const char *edge_in = opts->edge ? opts->edge : vo_twilio_credentials_edge(creds);
 
     char api_buf[256];
     const char *api = "https://api.twilio.com";
-    if (opts && opts->api_base_url) {
+    if (opts->api_base_url) {
         api = opts->api_base_url;
     } else if (region_in || edge_in) {
         const char *region = region_in ? region_in : "us1";
@@ -98,7 +99,7 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
             snprintf(api_buf, sizeof(api_buf), "https://api.%s.twilio.com", region);
         api = api_buf;
     }
-    const char *accounts = opts && opts->accounts_base_url ? opts->accounts_base_url
+    const char *accounts = opts->accounts_base_url ? opts->accounts_base_url
                                                            : "https://accounts.twilio.com";
     if (!vo__base_url_ok(api) || !vo__base_url_ok(accounts))
         return vo__error_set(VO_EINVAL, "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix]");
@@ -120,10 +121,10 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     }
     /* The client keeps a reference to its HTTP client, shared or its own, so that the
      * caller may free a shared one first. */
-    if (opts && opts->http_client) {
+    if (opts->http_client) {
         c->http = opts->http_client;
     } else {
-        rc = vo_http_client_new(&c->http, opts ? opts->http : NULL);
+        rc = vo_http_client_new(&c->http, opts->http);
         if (rc != VO_OK)
             goto fail;
         c->owns_http = true;
@@ -163,11 +164,16 @@ int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const c
     *out = NULL;
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: vault and tenant are required");
+    vo_twilio_options given;
+    int rc = vo__struct_copy(&vo_twilio_options_info_, "vo_twilio_client_for_tenant", &given, opts);
+    if (rc != VO_OK)
+        return rc;
+    opts = &given;
     vo_twilio_credentials *cr = NULL;
     bool fallback = false;
-    int rc = vo_twilio_credentials_get(&cr, NULL, vault, tenant);
+    rc = vo_twilio_credentials_get(&cr, NULL, vault, tenant);
     if (rc == VO_ENOTFOUND) {
-        if (!opts || !opts->allow_service_account_fallback)
+        if (!opts->allow_service_account_fallback)
             return vo__error_set(VO_ENOTFOUND,
                                  "tenant '%s' has no Twilio credentials in the vault (service-account fallback is off)",
                                  tenant);

@@ -11,11 +11,17 @@ static int check_client(const void *out, const vo_vapi_client *c, const char *fn
 }
 
 /* The JSON body of an assistant create/update; *empty says whether it has no field. */
-static int assistant_body(cJSON **out, const vo_vapi_assistant_params *p)
+static int assistant_body(cJSON **out, const vo_vapi_assistant_params *in, const char *fn)
 {
     *out = NULL;
-    if (p && (p->version == 0 || p->version > VO_VAPI_ASSISTANT_PARAMS_VERSION))
-        return vo__error_set(VO_EINVAL, "unsupported assistant params version");
+    vo_vapi_assistant_params given;
+    const vo_vapi_assistant_params *p = NULL;
+    if (in) {
+        int vrc = vo__struct_copy(&vo_vapi_assistant_params_info_, fn, &given, in);
+        if (vrc != VO_OK)
+            return vrc;
+        p = &given;
+    }
     if (p && p->server_timeout_seconds < 0)
         return vo__error_set(VO_EINVAL, "server_timeout_seconds must be >= 0");
     cJSON *b = cJSON_CreateObject();
@@ -70,7 +76,7 @@ int vo_vapi_assistants_create(vo_vapi_resource **out, vo_vapi_client *c,
         return rc;
     *out = NULL;
     cJSON *b = NULL;
-    if ((rc = assistant_body(&b, p)) != VO_OK)
+    if ((rc = assistant_body(&b, p, "vo_vapi_assistants_create")) != VO_OK)
         return rc;
     return vo__vapi_send_obj(out, c, "POST", "/assistant", b, VO_HTTP_IDEMPOTENT_NO);
 }
@@ -110,7 +116,7 @@ int vo_vapi_assistants_update(vo_vapi_resource **out, vo_vapi_client *c, const c
     if ((rc = vo__vapi_id_path(path, sizeof(path), "/assistant", id, "assistant")) != VO_OK)
         return rc;
     cJSON *b = NULL;
-    if ((rc = assistant_body(&b, p)) != VO_OK)
+    if ((rc = assistant_body(&b, p, "vo_vapi_assistants_update")) != VO_OK)
         return rc;
     if (!b->child) {
         cJSON_Delete(b);

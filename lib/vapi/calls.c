@@ -9,8 +9,11 @@ int vo_vapi_calls_create(vo_vapi_resource **out, vo_vapi_client *c, const vo_vap
     if (!out || !c || !p)
         return vo__error_set(VO_EINVAL, "vo_vapi_calls_create: NULL argument");
     *out = NULL;
-    if (p->version == 0 || p->version > VO_VAPI_CALL_PARAMS_VERSION)
-        return vo__error_set(VO_EINVAL, "unsupported call params version");
+    vo_vapi_call_params given;
+    int vrc = vo__struct_copy(&vo_vapi_call_params_info_, "vo_vapi_calls_create", &given, p);
+    if (vrc != VO_OK)
+        return vrc;
+    p = &given;
     if ((p->assistant_id == NULL) == (p->assistant_json == NULL))
         return vo__error_set(VO_EINVAL, "a call needs exactly one of assistant_id and assistant_json");
     if (p->assistant_id && !vo__vapi_uuid_ok(p->assistant_id))

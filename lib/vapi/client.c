@@ -69,13 +69,14 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
-    if (opts && (opts->version == 0 || opts->version > VO_VAPI_OPTIONS_VERSION))
-        return vo__error_set(VO_EINVAL, "vo_vapi_client_new: unsupported options version");
-    if (opts)
-        VO__HANDLE_CHECK(opts->http_client, VO__H_HTTP_CLIENT, "vo_vapi_client_new");
+    vo_vapi_options given;
+    if ((rc = vo__struct_copy(&vo_vapi_options_info_, "vo_vapi_client_new", &given, opts)) != VO_OK)
+        return rc;
+    opts = &given;
+    VO__HANDLE_CHECK(opts->http_client, VO__H_HTTP_CLIENT, "vo_vapi_client_new");
     if (!key_ok(api_key))
         return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the API key must be 8-256 printable ASCII characters without spaces");
-    const char *base = opts && opts->base_url ? opts->base_url : "https://api.vapi.ai";
+    const char *base = opts->base_url ? opts->base_url : "https://api.vapi.ai";
     if (!vo__base_url_ok(base))
         return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
     vo_vapi_client *c = vo__handle_new(sizeof(*c), VO__H_VAPI_CLIENT, vapi_client_destroy);
@@ -93,10 +94,10 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
         c->base[--n] = '\0';
     /* The client keeps a reference to its HTTP client, shared or its own, so that the
      * caller may free a shared one first. */
-    if (opts && opts->http_client) {
+    if (opts->http_client) {
         c->http = opts->http_client;
     } else {
-        rc = vo_http_client_new(&c->http, opts ? opts->http : NULL);
+        rc = vo_http_client_new(&c->http, opts->http);
         if (rc != VO_OK)
             goto fail;
         c->owns_http = true;
@@ -121,8 +122,13 @@ int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char 
         return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: vault and tenant are required");
     if (strlen(tenant) > VO_VAULT_TENANT_MAX)
         return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: tenant id too long");
+    vo_vapi_options given;
+    int rc = vo__struct_copy(&vo_vapi_options_info_, "vo_vapi_client_for_tenant", &given, opts);
+    if (rc != VO_OK)
+        return rc;
+    opts = &given;
     vo_vapi_credentials *cr = NULL;
-    int rc = vo_vapi_credentials_get(&cr, NULL, vault, tenant);
+    rc = vo_vapi_credentials_get(&cr, NULL, vault, tenant);
     if (rc == VO_ENOTFOUND)
         return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Vapi credentials in the vault", tenant);
     if (rc != VO_OK)

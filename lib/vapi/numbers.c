@@ -10,10 +10,8 @@
 static int number_body(cJSON **out, const vo_vapi_number_params *p)
 {
     *out = NULL;
-    if (p->version == 0 || p->version > VO_VAPI_NUMBER_PARAMS_VERSION)
-        return vo__error_set(VO_EINVAL, "unsupported number params version");
-    if (p->sms_enabled < -1 || p->sms_enabled > 1)
-        return vo__error_set(VO_EINVAL, "sms_enabled must be -1, 0 or 1");
+    if (p->sms < VO_VAPI_SMS_UNSET || p->sms > VO_VAPI_SMS_DISABLED)
+        return vo__error_set(VO_EINVAL, "sms must be VO_VAPI_SMS_UNSET, _ENABLED or _DISABLED");
     if (p->assistant_id && !vo__vapi_uuid_ok(p->assistant_id))
         return vo__error_set(VO_EINVAL, "assistant id must be a UUID");
     if (p->name && strlen(p->name) > 40)
@@ -33,9 +31,9 @@ static int number_body(cJSON **out, const vo_vapi_number_params *p)
         rc = vo__vapi_set_str(b, "name", p->name);
     if (rc == VO_OK)
         rc = vo__vapi_set_str(b, "assistantId", p->assistant_id);
-    if (rc == VO_OK && p->sms_enabled >= 0) {
+    if (rc == VO_OK && p->sms != VO_VAPI_SMS_UNSET) {
         cJSON_DeleteItemFromObjectCaseSensitive(b, "smsEnabled");
-        if (!cJSON_AddBoolToObject(b, "smsEnabled", p->sms_enabled == 1))
+        if (!cJSON_AddBoolToObject(b, "smsEnabled", p->sms == VO_VAPI_SMS_ENABLED))
             rc = vo__error_set(VO_ENOMEM, "out of memory");
     }
     if (rc == VO_OK && (p->server_url || p->server_credential_id)) {
@@ -64,6 +62,12 @@ int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_
     if (!out || !c || !vault || !tenant || !*tenant || !p)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_import_twilio: NULL argument");
     *out = NULL;
+    vo_vapi_number_params given;
+    int vrc = vo__struct_copy(&vo_vapi_number_params_info_, "vo_vapi_numbers_import_twilio",
+                              &given, p);
+    if (vrc != VO_OK)
+        return vrc;
+    p = &given;
     if (c->tenant[0] && strcmp(c->tenant, tenant) != 0)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_import_twilio: the client belongs to tenant '%s', not '%s'",
                              c->tenant, tenant);
@@ -151,6 +155,11 @@ int vo_vapi_numbers_update(vo_vapi_resource **out, vo_vapi_client *c, const char
     if (!out || !c || !p)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_update: NULL argument");
     *out = NULL;
+    vo_vapi_number_params given;
+    int vrc = vo__struct_copy(&vo_vapi_number_params_info_, "vo_vapi_numbers_update", &given, p);
+    if (vrc != VO_OK)
+        return vrc;
+    p = &given;
     if (p->number)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_update: the number itself cannot be changed");
     char path[96];

@@ -389,8 +389,11 @@ static int iter_new(vo_vapi_iter **out, vo_vapi_client *c, const char *path, vo_
 int vo__vapi_list_legacy(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
                          const vo_vapi_list_options *o, bool call_filters)
 {
-    if (o && (o->version == 0 || o->version > VO_VAPI_LIST_OPTIONS_VERSION))
-        return vo__error_set(VO_EINVAL, "unsupported list options version");
+    vo_vapi_list_options given;
+    int vrc = vo__struct_copy(&vo_vapi_list_options_info_, NULL, &given, o);
+    if (vrc != VO_OK)
+        return vrc;
+    o = &given;
     if (o && (o->limit < 0 || o->page_size < 0 || o->page_size > 1000))
         return vo__error_set(VO_EINVAL, "list limit must be >= 0 and page_size 0-1000");
     if (o && !call_filters && (o->id || o->assistant_id || o->phone_number_id))

@@ -162,13 +162,12 @@ static int need_vault(const vo_vault *v, const char *fn)
 
 /* ---- open / close ------------------------------------------------------------------- */
 
-void vo_vault_options_init(vo_vault_options *opts)
-{
-    if (opts) {
-        vo_vault_options d = VO_VAULT_OPTIONS_INIT;
-        *opts = d;
-    }
-}
+size_t vo_vault_tenant_max(void) { return VO_VAULT_TENANT_MAX; }
+size_t vo_vault_name_max(void) { return VO_VAULT_NAME_MAX; }
+size_t vo_vault_kek_id_max(void) { return VO_VAULT_KEK_ID_MAX; }
+size_t vo_vault_value_max(void) { return VO_VAULT_VALUE_MAX; }
+size_t vo_vault_key_size(void) { return VO_VAULT_KEY_SIZE; }
+size_t vo_vault_wrapped_max(void) { return VO_VAULT_WRAPPED_MAX; }
 
 static int check_blob_ad(const vo_vault *v, const char *kek_id, vo__ad *ad)
 {
@@ -383,19 +382,34 @@ static int parse_uri(const char *uri, const vo__backend_ops **ops, const char **
     return VO_OK;
 }
 
-static int check_options(const vo_vault_options *o)
+/* Copy the caller's options into *o with the defaults of the zero fields (voiceops/vault.h
+ * documents them) and check the ranges. */
+static int check_options(vo_vault_options *o, const vo_vault_options *in)
 {
-    if (o->version != VO_VAULT_OPTIONS_VERSION)
-        return vo__error_set(VO_EINVAL, "vault options: unknown version %u", o->version);
+    int rc = vo__struct_copy(&vo_vault_options_info_, "vo_vault_open", o, in);
+    if (rc != VO_OK)
+        return rc;
     if (!o->keyring || o->keyring->n == 0)
         return vo__error_set(VO_EINVAL, "vault options: a keyring with at least one KEK is "
                                         "required");
-    if (o->busy_timeout_ms < 0)
-        return vo__error_set(VO_EINVAL, "vault options: busy_timeout_ms < 0");
-    if (o->dek_cache_size < 0 || o->dek_cache_size > 1000000)
-        return vo__error_set(VO_EINVAL, "vault options: dek_cache_size out of range (0-1000000)");
+    if (o->busy_timeout_ms == 0)
+        o->busy_timeout_ms = 5000;
+    else if (o->busy_timeout_ms < 0)
+        o->busy_timeout_ms = 0;  /* do not wait */
+    if (o->dek_cache_size == 0)
+        o->dek_cache_size = 1024;
+    else if (o->dek_cache_size < 0)
+        o->dek_cache_size = 0;   /* no cache */
+    if (o->kept_versions == 0)
+        o->kept_versions = 10;
+    if (o->audit_buffer_rows == 0)
+        o->audit_buffer_rows = 256;
+    if (o->rotation_batch == 0)
+        o->rotation_batch = 256;
+    if (o->dek_cache_size > 1000000)
+        return vo__error_set(VO_EINVAL, "vault options: dek_cache_size out of range (at most 1000000)");
     if (o->kept_versions < 1 || o->kept_versions > 1000000)
-        return vo__error_set(VO_EINVAL, "vault options: kept_versions must be >= 1");
+        return vo__error_set(VO_EINVAL, "vault options: kept_versions out of range (1-1000000)");
     if (o->audit_reads < VO_VAULT_AUDIT_READS_BUFFERED || o->audit_reads > VO_VAULT_AUDIT_READS_OFF)
         return vo__error_set(VO_EINVAL, "vault options: unknown audit_reads mode");
     if (o->audit_buffer_rows < 1 || o->audit_buffer_rows > 65536)
@@ -427,8 +441,10 @@ int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
-    if ((rc = check_options(opts)) != VO_OK)
+    vo_vault_options resolved;
+    if ((rc = check_options(&resolved, opts)) != VO_OK)
         return rc;
+    opts = &resolved;
     const vo__backend_ops *ops = NULL;
     const char *location = NULL;
     if ((rc = parse_uri(uri, &ops, &location)) != VO_OK)
@@ -457,7 +473,7 @@ int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
         rc = vo__error_set(VO_ENOMEM, "out of secure memory");
         goto fail;
     }
-    vo__backend_config cfg = {opts->busy_timeout_ms, opts->create};
+    vo__backend_config cfg = {opts->busy_timeout_ms, opts->no_create == 0};
     if ((rc = ops->open(&v->be, location, &cfg)) != VO_OK)
         goto fail;
     if ((rc = setup_keys(v)) != VO_OK)

@@ -1,6 +1,7 @@
 /* Helpers shared by the Twilio, Vapi and Standard Webhooks verifiers. */
 #include <string.h>
 
+#include "voiceops/vapi_message.h"
 #include "webhook_internal.h"
 
 static const char *const reason_names[] = {
@@ -16,6 +17,50 @@ const char *vo_verify_reason_name(vo_verify_reason reason)
     if ((int)reason < 0 || (size_t)reason >= sizeof(reason_names) / sizeof(reason_names[0]))
         return "unknown";
     return reason_names[reason];
+}
+
+size_t vo_webhook_max_body(void)
+{
+    return VO_WEBHOOK_DEFAULT_MAX_BODY;
+}
+
+size_t vo_form_max_params(void)
+{
+    return VO_FORM_MAX_PARAMS;
+}
+
+size_t vo_webhook_twilio_signature_size(void)
+{
+    return VO_WEBHOOK_TWILIO_SIGNATURE_SIZE;
+}
+
+size_t vo_webhook_std_signature_size(void)
+{
+    return VO_WEBHOOK_STD_SIGNATURE_SIZE;
+}
+
+int64_t vo_webhook_std_tolerance(void)
+{
+    return VO_WEBHOOK_STD_TOLERANCE;
+}
+
+size_t vo_vapi_message_max_size(void)
+{
+    return VO_VAPI_MESSAGE_MAX_SIZE;
+}
+
+int64_t vo_webhook_vapi_tolerance(void)
+{
+    return VO_WEBHOOK_VAPI_TOLERANCE;
+}
+
+int vo__verify_struct(vo_verify_result *r, const vo__struct_info *info, const char *fn,
+                      void *dst, const void *src)
+{
+    int rc = vo__struct_copy(info, fn, dst, src);
+    if (rc != VO_OK && r)
+        r->reason = VO_VERIFY_INVALID_ARGUMENT;
+    return rc;
 }
 
 void vo__verify_result_reset(vo_verify_result *r)

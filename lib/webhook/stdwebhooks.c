@@ -200,8 +200,14 @@ int vo_webhook_std_verify_request(vo_verify_result *result, const char *const *s
                                  int64_t now)
 {
     vo__verify_result_reset(result);
-    if (!request || request->version != VO_WEBHOOK_REQUEST_VERSION)
+    if (!request)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
+    vo_webhook_request rq;
+    int rc = vo__verify_struct(result, &vo_webhook_request_info_, "vo_webhook_std_verify_request",
+                               &rq, request);
+    if (rc != VO_OK)
+        return rc;
+    request = &rq;
     const char *id, *ts, *sig;
     if (!vo__header_get(request, "webhook-id", &id))
         return vo__verify_fail(result, VO_VERIFY_MISSING_ID, VO_EAUTH, what);

@@ -347,13 +347,19 @@ int vo_webhook_twilio_verify_request(vo_verify_result *result,
                              const vo_webhook_request *request)
 {
     static const char what[] = "Twilio signature verification failed";
-    vo_webhook_twilio_options defaults = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
-    if (!opts)
-        opts = &defaults;
+    static const char fn[] = "vo_webhook_twilio_verify_request";
     vo__verify_result_reset(result);
-    if (!request || opts->version != VO_WEBHOOK_TWILIO_OPTIONS_VERSION ||
-        request->version != VO_WEBHOOK_REQUEST_VERSION)
+    if (!request)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
+    vo_webhook_twilio_options o;
+    vo_webhook_request rq;
+    int rc = vo__verify_struct(result, &vo_webhook_twilio_options_info_, fn, &o, opts);
+    if (rc == VO_OK)
+        rc = vo__verify_struct(result, &vo_webhook_request_info_, fn, &rq, request);
+    if (rc != VO_OK)
+        return rc;
+    opts = &o;
+    request = &rq;
     const char *signature, *content_type;
     if (!vo__header_get(request, "X-Twilio-Signature", &signature))
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
@@ -361,5 +367,5 @@ int vo_webhook_twilio_verify_request(vo_verify_result *result,
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_BODY, VO_EPARSE, what);
     return verify_impl(auth_tokens, token_count, request->url, signature, content_type,
                        request->body, request->body_len, opts->max_body,
-                       opts->url_variants != 0, result);
+                       opts->exact_url_only == 0, result);
 }

@@ -140,16 +140,26 @@ typedef struct resolved {
     vo__mac_alg alg;
 } resolved;
 
-static bool resolve(resolved *r, const vo_webhook_vapi_options *opts)
+/* Copy the caller's options and fill in the defaults of the zero fields: VO_OK, or VO_EINVAL
+ * with a message saying which setting is wrong. */
+static int resolve(resolved *r, const vo_webhook_vapi_options *opts, const char *fn)
 {
-    static const vo_webhook_vapi_options defaults = VO_WEBHOOK_VAPI_OPTIONS_INIT;
-    r->o = opts ? *opts : defaults;
-    if (r->o.version != VO_WEBHOOK_VAPI_OPTIONS_VERSION)
-        return false;
+    int rc = vo__struct_copy(&vo_webhook_vapi_options_info_, fn, &r->o, opts);
+    if (rc != VO_OK)
+        return rc;
     bool ok;
     r->alg = mac_alg(r->o.algorithm, &ok);
-    if (!ok || (r->o.encoding != VO_SIGNATURE_HEX && r->o.encoding != VO_SIGNATURE_BASE64))
-        return false;
+    if (!ok)
+        return vo__error_set(VO_EINVAL, "%s: unknown HMAC algorithm", fn);
+    if (r->o.encoding != VO_SIGNATURE_HEX && r->o.encoding != VO_SIGNATURE_BASE64)
+        return vo__error_set(VO_EINVAL, "%s: unknown signature encoding", fn);
+    if (r->o.type != VO_WEBHOOK_VAPI_SECRET && r->o.type != VO_WEBHOOK_VAPI_BEARER &&
+        r->o.type != VO_WEBHOOK_VAPI_HMAC)
+        return vo__error_set(VO_EINVAL, "%s: unknown auth type", fn);
+    if (r->o.tolerance_seconds < 0)
+        return vo__error_set(VO_EINVAL, "%s: tolerance_seconds is negative", fn);
+    if (r->o.tolerance_seconds == 0)
+        r->o.tolerance_seconds = VO_WEBHOOK_VAPI_TOLERANCE;
     if (r->o.type == VO_WEBHOOK_VAPI_SECRET && !r->o.header_name)
         r->o.header_name = "x-vapi-secret";
     if (r->o.type == VO_WEBHOOK_VAPI_BEARER && !r->o.header_name)
@@ -161,15 +171,14 @@ static bool resolve(resolved *r, const vo_webhook_vapi_options *opts)
     if (!r->o.message_id_header)
         r->o.message_id_header = "svix-id";
     if (!r->o.payload_format)
-        r->o.payload_format = r->o.include_timestamp ? "{timestamp}.{body}" : "{body}";
+        r->o.payload_format = r->o.omit_timestamp ? "{body}" : "{timestamp}.{body}";
     if (!r->o.signature_prefix)
         r->o.signature_prefix = "";
     if (r->o.max_body == 0 || r->o.max_body > VO_WEBHOOK_DEFAULT_MAX_BODY)
         r->o.max_body = VO_WEBHOOK_DEFAULT_MAX_BODY;
     if (r->o.type == VO_WEBHOOK_VAPI_HMAC && !parse_template(&r->t, r->o.payload_format))
-        return false;
-    return r->o.type == VO_WEBHOOK_VAPI_SECRET || r->o.type == VO_WEBHOOK_VAPI_BEARER ||
-           r->o.type == VO_WEBHOOK_VAPI_HMAC;
+        return vo__error_set(VO_EINVAL, "%s: malformed payload_format", fn);
+    return VO_OK;
 }
 
 static int verify_token(const resolved *r, const char *const *secrets, size_t n,
@@ -184,7 +193,7 @@ static int verify_token(const resolved *r, const char *const *secrets, size_t n,
     size_t len = vo__trim(value, &v);
     if (len == 0)
         return vo__verify_fail(result, VO_VERIFY_EMPTY_SIGNATURE, VO_EAUTH, what);
-    if (r->o.type == VO_WEBHOOK_VAPI_BEARER && r->o.bearer_prefix) {
+    if (r->o.type == VO_WEBHOOK_VAPI_BEARER && !r->o.bare_token) {
         if (len < 7 || !vo__strn_ieq(v, 7, "bearer "))
             return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
         v += 7;
@@ -320,9 +329,20 @@ int vo_webhook_vapi_verify(vo_verify_result *result, const vo_webhook_vapi_optio
     int rc = vo__require_init();
     if (rc != VO_OK)
         return vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
+    static const char fn[] = "vo_webhook_vapi_verify";
     resolved r;
-    if (!request || request->version != VO_WEBHOOK_REQUEST_VERSION || !resolve(&r, opts) ||
-        (!request->body && request->body_len))
+    vo_webhook_request rq;
+    if (!request)
+        return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
+    if ((rc = vo__verify_struct(result, &vo_webhook_request_info_, fn, &rq, request)) != VO_OK)
+        return rc;
+    request = &rq;
+    if ((rc = resolve(&r, opts, fn)) != VO_OK) {
+        if (result)
+            result->reason = VO_VERIFY_INVALID_ARGUMENT;
+        return rc;
+    }
+    if (!request->body && request->body_len)
         return vo__verify_fail(result, VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL, what);
     if (!secrets || secret_count == 0)
         return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
@@ -345,8 +365,11 @@ int vo_webhook_vapi_sign(char *out, size_t out_size, const vo_webhook_vapi_optio
     if (rc != VO_OK)
         return rc;
     resolved r;
-    if (!out || !secret || !*secret || (!body && body_len) || !resolve(&r, opts) ||
-        r.o.type != VO_WEBHOOK_VAPI_HMAC)
+    if (!out || !secret || !*secret || (!body && body_len))
+        return vo__error_set(VO_EINVAL, "vo_webhook_vapi_sign: invalid argument");
+    if ((rc = resolve(&r, opts, "vo_webhook_vapi_sign")) != VO_OK)
+        return rc;
+    if (r.o.type != VO_WEBHOOK_VAPI_HMAC)
         return vo__error_set(VO_EINVAL, "vo_webhook_vapi_sign: invalid argument or options "
                                         "(type must be VO_WEBHOOK_VAPI_HMAC)");
     payload_values v = {timestamp, method, url, message_id,

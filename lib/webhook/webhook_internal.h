@@ -56,6 +56,13 @@ void vo__url_forms_free(vo__url_forms *f);
 int vo__twilio_url_check(const char *url);
 
 /* ---- shared helpers ------------------------------------------------------------------- */
+/**
+ * Copy a caller's versioned struct (vo__struct_copy()); when its version is refused, the
+ * result's reason is VO_VERIFY_INVALID_ARGUMENT and the error message names the struct.
+ * `src` NULL gives the defaults.
+ */
+int vo__verify_struct(vo_verify_result *r, const vo__struct_info *info, const char *fn,
+                      void *dst, const void *src);
 /** Initialise a result record to "failed, nothing matched". */
 void vo__verify_result_reset(vo_verify_result *r);
 /**

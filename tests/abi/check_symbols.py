@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The shared library exports exactly the functions the public headers declare VO_EXTERN,
-each with a VOICEOPS_* symbol version (lib/gen_version_script.py).
+each with a VOICEOPS_* symbol version (lib/gen_version_script.py); every VO_<STRUCT>_INIT
+macro has its exported vo_<struct>_init() (bindings cannot see macros); and the soname's number
+is VO_ABI_VERSION.
 
 Usage: check_symbols.py LIBVOICEOPS_SO INCLUDE_DIR
 """
@@ -21,6 +23,28 @@ def declared(include_dir: pathlib.Path) -> set[str]:
             if m:
                 names.add(m.group(1))
     return names
+
+
+def init_macros(include_dir: pathlib.Path) -> set[str]:
+    """vo_<struct>_init for every `#define VO_<STRUCT>_INIT` in the public headers."""
+    names = set()
+    for header in sorted(include_dir.rglob("*.h")):
+        for m in re.finditer(r"^\s*#\s*define\s+VO_(\w+)_INIT\b", header.read_text(), flags=re.M):
+            names.add("vo_" + m.group(1).lower() + "_init")
+    return names
+
+
+def abi_version(include_dir: pathlib.Path) -> str | None:
+    m = re.search(r"^#define VO_ABI_VERSION (\d+)\s*$",
+                  (include_dir / "voiceops" / "common.h").read_text(), flags=re.M)
+    return m.group(1) if m else None
+
+
+def soname(lib: str) -> str | None:
+    out = subprocess.run(["readelf", "-d", lib], check=True, capture_output=True,
+                         text=True).stdout
+    m = re.search(r"\(SONAME\).*\[(.*)\]", out)
+    return m.group(1) if m else None
 
 
 def exported(lib: str) -> tuple[set[str], set[str], dict[str, str]]:
@@ -63,8 +87,18 @@ def main() -> int:
     for name in sorted(other):
         print(f"exported data symbol (only functions are public): {name}")
         ok = False
-    print(f"{len(funcs)} exported functions, {len(want)} declared")
-    return 0 if ok and want else 1
+    inits = init_macros(include_dir)
+    for name in sorted(inits - funcs):
+        print(f"an *_INIT macro has no exported init function: {name}")
+        ok = False
+    abi = abi_version(include_dir)
+    so = soname(lib)
+    if abi is None or so != f"libvoiceops.so.{abi}":
+        print(f"soname {so} does not match VO_ABI_VERSION {abi}")
+        ok = False
+    print(f"{len(funcs)} exported functions, {len(want)} declared, all versioned; "
+          f"{len(inits)} *_INIT macros with their init functions; soname {so}")
+    return 0 if ok and want and inits else 1
 
 
 if __name__ == "__main__":

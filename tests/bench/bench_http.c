@@ -204,7 +204,7 @@ int main(int argc, char **argv)
                    r.p99, (w == IMPL_CURL || w == IMPL_CURL_PARSE) ? "baseline " : "", base_r.rps / r.rps);
         }
     }
-    vo_http_stats st;
+    vo_http_stats st = VO_HTTP_STATS_INIT;
     vo_http_client_stats(&st, vo_twilio_client_http(shared_twilio));
     printf("\nvo_twilio client: %llu requests over %llu new connections; failures: %d\n",
            (unsigned long long)st.requests, (unsigned long long)st.connects, failures);

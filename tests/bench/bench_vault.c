@@ -61,7 +61,7 @@ static vo_vault *open_vault(const char *path, const char *active, int cache, int
     vo_vault_options o = VO_VAULT_OPTIONS_INIT;
     o.keyring = kr;
     o.actor = "bench";
-    o.dek_cache_size = cache;
+    o.dek_cache_size = cache > 0 ? cache : -1; /* cache 0 here: no DEK cache */
     o.audit_reads = audit_reads;
     vo_vault *v = NULL;
     CHECK(vo_vault_open(&v, path, &o));

@@ -131,7 +131,7 @@ int main(void)
     np.number = "+15005550001";
     np.name = "main";
     np.assistant_id = ID;
-    np.sms_enabled = 0;
+    np.sms = VO_VAPI_SMS_DISABLED;
     RES("phone numbers import twilio", vo_vapi_numbers_import_twilio(&r, c, v, "t1", &np));
     ITER("phone numbers list", vo_vapi_numbers_list(&it, c, NULL));
     ITER("phone numbers list v2", vo_vapi_numbers_list_v2(&it, c, "+1500", 10, "DESC"));
@@ -139,7 +139,7 @@ int main(void)
     vo_vapi_number_params nu = VO_VAPI_NUMBER_PARAMS_INIT;
     nu.assistant_id = ID;
     nu.server_url = "https://tenant.example/pn";
-    nu.sms_enabled = 0;
+    nu.sms = VO_VAPI_SMS_DISABLED;
     RES("phone numbers update", vo_vapi_numbers_update(&r, c, ID, &nu));
     RES("phone numbers delete", vo_vapi_numbers_delete(&r, c, ID));
 

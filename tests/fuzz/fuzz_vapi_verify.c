@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.algorithm = (vo_hmac_algorithm)((sel >> 2) % 3);
     o.encoding = (vo_signature_encoding)((sel >> 4) & 1);
     o.signature_prefix = (sel & 0x20) ? "sha256=" : NULL;
-    o.bearer_prefix = (sel & 0x40) ? 0 : 1;
+    o.bare_token = (sel & 0x40) ? 1 : 0;
     o.secret_is_base64 = (sel & 0x80) ? 1 : 0;
     /* Field 1 doubles as a payload template. */
     o.payload_format = (ff.len[0] > 1 && ff.f[0][1] == 'T') ? ff.f[1] : NULL;

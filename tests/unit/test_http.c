@@ -303,7 +303,7 @@ START_TEST(get_retried_on_5xx)
     ck_assert_int_eq(vo_http_response_status(resp), 200);
     ck_assert_int_eq(vo_http_response_attempts(resp), 3);
     ck_assert_int_eq(hits(key), 3);
-    vo_http_stats st;
+    vo_http_stats st = VO_HTTP_STATS_INIT;
     ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.retries, 2);
     vo_http_response_free(resp);
@@ -440,7 +440,7 @@ START_TEST(post_retried_when_connect_fails)
     r.form_count = 1;
     vo_http_response *resp = NULL;
     ck_assert_vo_rc(vo_http_send(&resp, c, &r), VO_ENETWORK);
-    vo_http_stats st;
+    vo_http_stats st = VO_HTTP_STATS_INIT;
     ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.attempts, 3);
     ck_assert_uint_eq(st.retries, 2);
@@ -542,7 +542,7 @@ START_TEST(circuit_breaker_opens_and_recovers)
     vo_http_response_free(resp);
     ck_assert_vo_ok(do_req(c, "GET", "/echo", &resp));
     vo_http_response_free(resp);
-    vo_http_stats st;
+    vo_http_stats st = VO_HTTP_STATS_INIT;
     ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.breaker_rejections, 3);
     vo_http_client_free(c);
@@ -600,7 +600,7 @@ START_TEST(sixteen_threads_share_one_client)
         pthread_join(t[i], NULL);
     int opened = fixture_connections() - before - 1; /* minus the counting request itself */
     ck_assert_int_eq(atomic_load(&thread_failures), 0);
-    vo_http_stats st;
+    vo_http_stats st = VO_HTTP_STATS_INIT;
     ck_assert_vo_ok(vo_http_client_stats(&st, c));
     ck_assert_uint_eq(st.requests, THREADS * PER_THREAD);
     ck_assert_msg(st.connects <= 2 * THREADS, "connections reused: %llu opened for %d requests",

@@ -929,7 +929,7 @@ START_TEST(sixteen_threads_share_one_client)
         pthread_join(t[i], NULL);
     long opened = sandbox_stat("api_connections") - before;
     ck_assert_int_eq(atomic_load(&failures), 0);
-    vo_http_stats st;
+    vo_http_stats st = VO_HTTP_STATS_INIT;
     ck_assert_vo_ok(vo_http_client_stats(&st, vo_twilio_client_http(c)));
     ck_assert_uint_eq(st.requests, THREADS * PER_THREAD);
     ck_assert_msg(opened <= 2 * THREADS, "connections reused: %ld opened for %d requests", opened,

@@ -471,7 +471,7 @@ START_TEST(request_api_headers)
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
     /* Variants switched off: the port-removed form is not tried. */
     vo_webhook_twilio_options o = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
-    o.url_variants = 0;
+    o.exact_url_only = 1;
     req.header_count = 3;
     req.url = "https://mycompany.com:1234/myapp.php?foo=1&bar=2";
     ck_assert_vo_rc(vo_webhook_twilio_verify_request(&r, &o, TOKENS, 1, &req), VO_EAUTH);

@@ -136,7 +136,7 @@ START_TEST(construction_and_bad_input)
     ck_assert_vo_rc(vo_vapi_numbers_update(&r, c, NOPE, &np), VO_EINVAL);
     np.number = NULL;
     ck_assert_vo_rc(vo_vapi_numbers_update(&r, c, NOPE, &np), VO_EINVAL); /* nothing */
-    np.sms_enabled = 7;
+    np.sms = (vo_vapi_sms)7;
     ck_assert_vo_rc(vo_vapi_numbers_update(&r, c, NOPE, &np), VO_EINVAL);
     ck_assert_ptr_null(r);
     ck_assert_ptr_null(it);
@@ -341,7 +341,7 @@ START_TEST(phone_numbers)
     p.number = "+15005550001";
     p.name = "main line";
     p.assistant_id = asst;
-    p.sms_enabled = 0;
+    p.sms = VO_VAPI_SMS_DISABLED;
     p.extra_json = "{\"twilioAuthToken\":\"caller-supplied-token\"}"; /* ignored */
     vo_vapi_resource *r = NULL;
     ck_assert_vo_ok(vo_vapi_numbers_import_twilio(&r, c, v, TENANT, &p));
@@ -416,7 +416,7 @@ START_TEST(phone_numbers)
     vo_vapi_number_params u = VO_VAPI_NUMBER_PARAMS_INIT;
     u.assistant_id = asst;
     u.server_url = "https://tenant.example/pn";
-    u.sms_enabled = 0;
+    u.sms = VO_VAPI_SMS_DISABLED;
     ck_assert_vo_ok(vo_vapi_numbers_update(&r, c, id2, &u));
     ck_assert_str_eq(vo_vapi_resource_str(r, "assistantId"), asst);
     ck_assert_str_eq(vo_vapi_resource_str(r, "server.url"), "https://tenant.example/pn");

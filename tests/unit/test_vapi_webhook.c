@@ -96,7 +96,7 @@ START_TEST(bearer)
     h[0].value = "Basic tok-123";
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
     /* Without the prefix, in a custom header. */
-    o.bearer_prefix = 0;
+    o.bare_token = 1;
     o.header_name = "X-Token";
     vo_param h2[] = {{"x-token", "tok-123"}};
     req = request(h2, 1);
@@ -190,7 +190,7 @@ START_TEST(hmac_variants)
         o.encoding = cases[i].base64 ? VO_SIGNATURE_BASE64 : VO_SIGNATURE_HEX;
         o.signature_prefix = cases[i].prefix;
         o.payload_format = cases[i].format;
-        o.include_timestamp = cases[i].include_ts;
+        o.omit_timestamp = !cases[i].include_ts;
         o.signature_header = "X-Hub-Signature";
         o.timestamp_header = "X-Hub-Time";
         const EVP_MD *md = cases[i].alg == VO_HMAC_SHA1     ? EVP_sha1()

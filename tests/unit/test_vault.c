@@ -48,12 +48,12 @@ START_TEST(open_creates_0600_and_rejects_bad_input)
     ck_assert_vo_rc(vo_vault_open(&v, tv_path, NULL), VO_EINVAL);
     char missing[400];
     snprintf(missing, sizeof(missing), "%s/missing.db", tv_dir);
-    o.create = 0;
+    o.no_create = 1;
     ck_assert_vo_rc(vo_vault_open(&v, missing, &o), VO_ENOTFOUND);
-    o.create = 1;
-    o.kept_versions = 0;
+    o.no_create = 0;
+    o.kept_versions = -1;
     ck_assert_vo_rc(vo_vault_open(&v, tv_path, &o), VO_EINVAL);
-    o.kept_versions = 10;
+    o.kept_versions = 0;
     o.version = 99;
     ck_assert_vo_rc(vo_vault_open(&v, tv_path, &o), VO_EINVAL);
     o.version = VO_VAULT_OPTIONS_VERSION;
@@ -253,7 +253,7 @@ START_TEST(provider_kek)
     ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", kms_wrap, kms_unwrap, &kms_calls));
     vo_vault_options o = VO_VAULT_OPTIONS_INIT;
     o.keyring = kr;
-    o.dek_cache_size = 0;
+    o.dek_cache_size = -1; /* no cache: every read unwraps through the provider */
     vo_vault *v = NULL;
     ck_assert_vo_ok(vo_vault_open(&v, tv_path, &o));
     ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
@@ -816,7 +816,7 @@ START_TEST(vapi_and_smtp_credentials)
     ck_assert_str_eq(vo_vapi_credentials_api_key(c), "3f4e5d6c-1111-2222-3333-444455556666");
     ck_assert_str_eq(vo_vapi_credentials_webhook_secret(c), "hmac-key");
     ck_assert_int_eq(vo_vapi_credentials_webhook_type(c), VO_WEBHOOK_VAPI_HMAC);
-    vo_webhook_vapi_options got;
+    vo_webhook_vapi_options got = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     ck_assert_vo_ok(vo_vapi_credentials_webhook_options(&got, c));
     ck_assert_int_eq(got.tolerance_seconds, 120);
     ck_assert_str_eq(got.signature_prefix, "sha256=");

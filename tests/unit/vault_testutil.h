@@ -73,7 +73,7 @@ static vo_vault *tv_open_with(const char *path, const char *ids, const char *act
     vo_vault_options o = VO_VAULT_OPTIONS_INIT;
     o.keyring = kr;
     o.actor = "test-suite";
-    o.dek_cache_size = cache;
+    o.dek_cache_size = cache > 0 ? cache : -1; /* cache 0 here: no DEK cache */
     vo_vault *v = NULL;
     int rc = vo_vault_open(&v, path, &o);
     vo_keyring_free(kr);
