@@ -126,8 +126,14 @@ VO_EXTERN int vo_is_initialized(void);
 
 /**
  * Free memory that the library allocated and handed to the caller (strings returned through
- * `char **` out-parameters). Accepts NULL. Do not use it for handles: each handle type has
- * its own *_free / *_close function.
+ * `char **` out-parameters). Accepts NULL.
+ *
+ * Such memory carries a hidden tag, so misuse is reported instead of corrupting the heap:
+ * a handle (use its own *_free / *_close function), a string freed twice, or a pointer the
+ * library never handed out is left alone, and the call records VO_EHANDLE in
+ * vo_error_last() and logs it at error level. Detection of a double free lasts while the
+ * block is in the library's quarantine of the last 1024 freed blocks (see docs/handles.md).
+ * Thread-safe.
  */
 VO_EXTERN void vo_free(void *ptr);
 

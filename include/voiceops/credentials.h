@@ -37,7 +37,12 @@ typedef struct vo_twilio_credentials vo_twilio_credentials;
 
 /** Create empty Twilio credentials (free with vo_twilio_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_twilio_credentials_new(vo_twilio_credentials **out);
-/** Wipe and free. Accepts NULL. */
+/**
+ * Wipe and free. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_twilio_credentials_free(vo_twilio_credentials *c);
 /** `AC` + 32 hex digits. */
 VO_EXTERN int vo_twilio_credentials_set_account_sid(vo_twilio_credentials *c, const char *sid);
@@ -87,7 +92,12 @@ typedef struct vo_vapi_credentials vo_vapi_credentials;
 
 /** Create empty Vapi credentials (free with vo_vapi_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_vapi_credentials_new(vo_vapi_credentials **out);
-/** Wipe and free. Accepts NULL. */
+/**
+ * Wipe and free. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_vapi_credentials_free(vo_vapi_credentials *c);
 /** Vapi private API key (8-256 printable ASCII characters, no spaces). */
 VO_EXTERN int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key);
@@ -146,7 +156,12 @@ typedef struct vo_smtp_credentials vo_smtp_credentials;
 
 /** Create SMTP credentials (port 587, STARTTLS; free with vo_smtp_credentials_free()). @return VO_OK, VO_EINVAL, VO_ENOMEM, VO_ENOTINIT. */
 VO_EXTERN int vo_smtp_credentials_new(vo_smtp_credentials **out);
-/** Wipe and free. Accepts NULL. */
+/**
+ * Wipe and free. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_smtp_credentials_free(vo_smtp_credentials *c);
 /** Host name or IP literal (1-253 of `A-Z a-z 0-9 . - : [ ]`). */
 VO_EXTERN int vo_smtp_credentials_set_host(vo_smtp_credentials *c, const char *host);

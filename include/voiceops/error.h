@@ -45,7 +45,8 @@ typedef enum vo_error_code {
     VO_ENOTINIT = -22,    /**< vo_init() has not been called */
     VO_EUNSUPPORTED = -23,/**< the operation or option is not supported */
     VO_EINTERNAL = -24,   /**< a bug in libvoiceops: please report it */
-    /* -25 is reserved. */
+    VO_EHANDLE = -25,     /**< invalid handle: closed, freed or of another type (or a
+                               vo_free() string given to a handle's free function) */
     VO_EREQUEST = -26     /**< the request received from the network is malformed (a garbage
                                webhook token, an over-long URL): the sender's fault, answer
                                4xx; distinct from VO_EINVAL, which is the caller's fault */

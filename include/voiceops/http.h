@@ -179,6 +179,10 @@ VO_EXTERN int vo_http_client_new(vo_http_client **out, const vo_http_options *op
 
 /**
  * Free a client and close its connections. Accepts NULL. No request may be in flight on it.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md). Clients given it as `http_client` hold a reference:
+ * it may be freed before them, and goes when the last of them is freed.
  */
 VO_EXTERN void vo_http_client_free(vo_http_client *client);
 
@@ -217,7 +221,12 @@ VO_EXTERN int vo_http_client_stats(vo_http_stats *out, const vo_http_client *cli
 VO_EXTERN int vo_http_send(vo_http_response **out, vo_http_client *client,
                            const vo_http_request *req);
 
-/** Free a response. Accepts NULL. */
+/**
+ * Free a response. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_http_response_free(vo_http_response *resp);
 
 /** HTTP status code of the final attempt; 0 when resp is NULL. */

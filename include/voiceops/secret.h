@@ -34,7 +34,12 @@ VO_EXTERN const char *vo_secret_str(const vo_secret *s);
 /** Length of the secret in bytes, not counting the trailing NUL; 0 when s is NULL. */
 VO_EXTERN size_t vo_secret_len(const vo_secret *s);
 
-/** Wipe and release a secret holder. Accepts NULL. */
+/**
+ * Wipe and release a secret holder. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_secret_free(vo_secret *s);
 
 /**

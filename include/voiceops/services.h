@@ -157,7 +157,12 @@ VO_EXTERN size_t vo_number_import_report_present(const vo_number_import_report *
 VO_EXTERN size_t vo_number_import_report_failed(const vo_number_import_report *r);
 /** The run's correlation id (also in its audit rows); "" for NULL. */
 VO_EXTERN const char *vo_number_import_report_correlation_id(const vo_number_import_report *r);
-/** Free a report. Accepts NULL. */
+/**
+ * Free a report. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_number_import_report_free(vo_number_import_report *r);
 
 /* ------------------------------------------------------------------------------------ */

@@ -64,7 +64,7 @@ typedef struct vo_twilio_options {
     const char *region;              /**< e.g. "ie1": api.[edge.]ie1.twilio.com; overrides the credentials' region; ignored when api_base_url is set */
     const char *edge;                /**< e.g. "dublin": api.dublin.<region or us1>.twilio.com; overrides the credentials' edge */
     const vo_http_options *http;     /**< transport options for a client-owned transport */
-    vo_http_client *http_client;     /**< share this transport instead (not owned; must outlive the client) */
+    vo_http_client *http_client;     /**< share this transport instead (not owned; the client holds a reference, so it may be freed first) */
     int allow_service_account_fallback; /**< vo_twilio_client_for_tenant only; see its documentation */
     const char *service_account_tenant; /**< vault tenant that holds the service account credentials */
 } vo_twilio_options;
@@ -117,7 +117,13 @@ VO_EXTERN int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vaul
 /** 1 when the client was created through the service-account fallback, else 0. */
 VO_EXTERN int vo_twilio_client_is_fallback(const vo_twilio_client *client);
 
-/** Free a client (wipes its secret). Accepts NULL. */
+/**
+ * Free a client (wipes its secret). Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md). Iterators made from the client hold a reference to
+ * it: it may be freed before them.
+ */
 VO_EXTERN void vo_twilio_client_free(vo_twilio_client *client);
 
 /** The account SID the client acts on (owned by the client); NULL when client is NULL. */
@@ -126,7 +132,11 @@ VO_EXTERN const char *vo_twilio_client_account_sid(const vo_twilio_client *clien
 /** The API base URL in use, e.g. "https://api.dublin.ie1.twilio.com". */
 VO_EXTERN const char *vo_twilio_client_api_base_url(const vo_twilio_client *client);
 
-/** The HTTP transport the client uses (owned by the client unless it was given one). */
+/**
+ * The HTTP transport the client uses (owned by the client unless it was given one). Do not
+ * free it. A shared transport whose owner already freed it is returned too; public calls
+ * with it then give VO_EHANDLE.
+ */
 VO_EXTERN vo_http_client *vo_twilio_client_http(vo_twilio_client *client);
 
 /* ---- resources ----------------------------------------------------------------------- */
@@ -166,7 +176,13 @@ VO_EXTERN const char *vo_twilio_resource_account_sid(const vo_twilio_resource *r
 /** The Twilio-Request-Id of the response that produced the resource, or "". */
 VO_EXTERN const char *vo_twilio_resource_request_id(const vo_twilio_resource *res);
 
-/** Free a resource returned by an operation. Accepts NULL. Never free iterator items. */
+/**
+ * Free a resource returned by an operation. Accepts NULL. Never free iterator items (that
+ * is reported and ignored).
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_twilio_resource_free(vo_twilio_resource *res);
 
 /* ---- iterators ----------------------------------------------------------------------- */
@@ -184,7 +200,13 @@ VO_EXTERN int vo_twilio_iter_next(const vo_twilio_resource **item, vo_twilio_ite
 /** Pages fetched so far (at least 1 after a successful list call). */
 VO_EXTERN int vo_twilio_iter_pages(const vo_twilio_iter *it);
 
-/** Free an iterator and its items. Accepts NULL. */
+/**
+ * Free an iterator and its items. Accepts NULL. The iterator holds a reference to the
+ * client that made it, so the client may be freed first; the iterator keeps working.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_twilio_iter_free(vo_twilio_iter *it);
 
 /* ---- account ------------------------------------------------------------------------- */

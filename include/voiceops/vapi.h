@@ -59,7 +59,7 @@ typedef struct vo_vapi_options {
     unsigned int version;        /**< VO_VAPI_OPTIONS_VERSION */
     const char *base_url;        /**< default "https://api.vapi.ai" (the sandbox or a mock in tests) */
     const vo_http_options *http; /**< transport options for a client-owned transport */
-    vo_http_client *http_client; /**< share this transport instead (not owned; must outlive the client) */
+    vo_http_client *http_client; /**< share this transport instead (not owned; the client holds a reference, so it may be freed first) */
 } vo_vapi_options;
 
 #define VO_VAPI_OPTIONS_INIT { VO_VAPI_OPTIONS_VERSION, NULL, NULL, NULL }
@@ -99,7 +99,13 @@ VO_EXTERN int vo_vapi_client_new(vo_vapi_client **out, const char *api_key,
 VO_EXTERN int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault,
                                         const char *tenant, const vo_vapi_options *opts);
 
-/** Free a client (wipes its key). Accepts NULL. No request may be in flight on it. */
+/**
+ * Free a client (wipes its key). Accepts NULL. No request may be in flight on it.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md). Iterators made from the client hold a reference to
+ * it: it may be freed before them.
+ */
 VO_EXTERN void vo_vapi_client_free(vo_vapi_client *client);
 
 /** The base URL in use (owned by the client); NULL when client is NULL. */
@@ -108,7 +114,11 @@ VO_EXTERN const char *vo_vapi_client_base_url(const vo_vapi_client *client);
 /** The tenant the client was created for, or NULL for vo_vapi_client_new() clients. */
 VO_EXTERN const char *vo_vapi_client_tenant(const vo_vapi_client *client);
 
-/** The HTTP transport the client uses (owned by the client unless it was given one). */
+/**
+ * The HTTP transport the client uses (owned by the client unless it was given one). Do not
+ * free it. A shared transport whose owner already freed it is returned too; public calls
+ * with it then give VO_EHANDLE.
+ */
 VO_EXTERN vo_http_client *vo_vapi_client_http(vo_vapi_client *client);
 
 /* ---- resources ----------------------------------------------------------------------- */
@@ -138,7 +148,13 @@ VO_EXTERN const char *vo_vapi_resource_created_at(const vo_vapi_resource *res);
 /** The provider request id of the response that produced the resource, or "". */
 VO_EXTERN const char *vo_vapi_resource_request_id(const vo_vapi_resource *res);
 
-/** Free a resource returned by an operation. Accepts NULL. Never free iterator items. */
+/**
+ * Free a resource returned by an operation. Accepts NULL. Never free iterator items (that
+ * is reported and ignored).
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_vapi_resource_free(vo_vapi_resource *res);
 
 /* ---- iterators ----------------------------------------------------------------------- */
@@ -155,7 +171,13 @@ VO_EXTERN int vo_vapi_iter_next(const vo_vapi_resource **item, vo_vapi_iter *it)
 /** Pages fetched so far (at least 1 after a successful list call). */
 VO_EXTERN int vo_vapi_iter_pages(const vo_vapi_iter *it);
 
-/** Free an iterator and its items. Accepts NULL. */
+/**
+ * Free an iterator and its items. Accepts NULL. The iterator holds a reference to the
+ * client that made it, so the client may be freed first; the iterator keeps working.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_vapi_iter_free(vo_vapi_iter *it);
 
 /* ---- list options -------------------------------------------------------------------- */

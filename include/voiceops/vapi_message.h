@@ -49,7 +49,12 @@ typedef struct vo_vapi_message vo_vapi_message;
  */
 VO_EXTERN int vo_vapi_message_parse(vo_vapi_message **out, const char *body, size_t len);
 
-/** Release a parsed message. Accepts NULL. */
+/**
+ * Release a parsed message. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_vapi_message_free(vo_vapi_message *msg);
 
 /** The message type as sent (e.g. "status-update"); never NULL for a parsed message. */
@@ -125,7 +130,12 @@ VO_EXTERN int vo_vapi_tool_results_add(vo_vapi_tool_results *results, const char
  */
 VO_EXTERN int vo_vapi_tool_results_json(char **out, const vo_vapi_tool_results *results);
 
-/** Release a result list. Accepts NULL. */
+/**
+ * Release a result list. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_vapi_tool_results_free(vo_vapi_tool_results *results);
 
 #ifdef __cplusplus

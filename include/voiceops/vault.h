@@ -110,7 +110,12 @@ typedef int (*vo_kek_unwrap_fn)(unsigned char *out, size_t out_size, size_t *out
  */
 VO_EXTERN int vo_keyring_new(vo_keyring **out);
 
-/** Wipe and free a keyring. Accepts NULL. */
+/**
+ * Wipe and free a keyring. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_keyring_free(vo_keyring *keyring);
 
 /**
@@ -253,6 +258,10 @@ VO_EXTERN int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_opti
 /**
  * Flush queued audit rows, wipe the DEK cache and key material, close the storage and free
  * the handle. Accepts NULL. No other thread may use the handle during or after the call.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md). Clients made from the vault keep no pointer to it: it
+ * may be closed before them.
  */
 VO_EXTERN void vo_vault_close(vo_vault *vault);
 
@@ -303,7 +312,12 @@ VO_EXTERN const char *vo_tenant_list_kek_id(const vo_tenant_list *list, size_t i
 VO_EXTERN int64_t vo_tenant_list_dek_generation(const vo_tenant_list *list, size_t i);
 /** Number of (non-deleted) secrets of entry i; -1 when out of range. */
 VO_EXTERN int64_t vo_tenant_list_secret_count(const vo_tenant_list *list, size_t i);
-/** Free a tenant list. Accepts NULL. */
+/**
+ * Free a tenant list. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_tenant_list_free(vo_tenant_list *list);
 
 /* ------------------------------------------------------------------------------------ */
@@ -383,7 +397,12 @@ VO_EXTERN int64_t vo_secret_list_versions_kept(const vo_secret_list *list, size_
 VO_EXTERN int64_t vo_secret_list_created_at(const vo_secret_list *list, size_t i);
 /** Time of the latest write (Unix ms); 0 when out of range. */
 VO_EXTERN int64_t vo_secret_list_updated_at(const vo_secret_list *list, size_t i);
-/** Free a secret list. Accepts NULL. */
+/**
+ * Free a secret list. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_secret_list_free(vo_secret_list *list);
 
 /* ------------------------------------------------------------------------------------ */
@@ -479,6 +498,12 @@ VO_EXTERN size_t vo_import_report_rejection_count(const vo_import_report *r);
 VO_EXTERN int64_t vo_import_report_rejection_row(const vo_import_report *r, size_t i);
 /** Reason of rejection i (never contains the value); NULL when out of range. */
 VO_EXTERN const char *vo_import_report_rejection_reason(const vo_import_report *r, size_t i);
+/**
+ * Free an import report. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_import_report_free(vo_import_report *r);
 
 /**
@@ -564,7 +589,12 @@ VO_EXTERN const char *vo_audit_list_action(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_actor(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_correlation_id(const vo_audit_list *l, size_t i);
 VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
-/** Free an audit list. Accepts NULL. */
+/**
+ * Free an audit list. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_audit_list_free(vo_audit_list *l);
 
 #ifdef __cplusplus

@@ -212,7 +212,12 @@ VO_EXTERN const char *vo_form_name(const vo_form *form, size_t i);
 VO_EXTERN const char *vo_form_value(const vo_form *form, size_t i);
 /** First value of the named pair, or NULL when absent. */
 VO_EXTERN const char *vo_form_get(const vo_form *form, const char *name);
-/** Release a parsed form. Accepts NULL. */
+/**
+ * Release a parsed form. Accepts NULL.
+ * Closing or freeing it twice, or passing a handle of another type, is reported
+ * (VO_EHANDLE in vo_error_last() and an error log line) and ignored; later calls with it
+ * give VO_EHANDLE (docs/handles.md).
+ */
 VO_EXTERN void vo_form_free(vo_form *form);
 
 /* ------------------------------------------------------------------------------------ */

@@ -168,6 +168,7 @@ static const code_info codes[] = {
     {VO_ENOTINIT, "VO_ENOTINIT", "library not initialised"},
     {VO_EUNSUPPORTED, "VO_EUNSUPPORTED", "not supported"},
     {VO_EINTERNAL, "VO_EINTERNAL", "internal error"},
+    {VO_EHANDLE, "VO_EHANDLE", "invalid handle: closed, freed or of another type"},
     {VO_EREQUEST, "VO_EREQUEST", "the request received from the network is malformed"},
 };
 

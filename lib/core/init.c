@@ -111,8 +111,3 @@ int vo__require_init(void)
         return VO_OK;
     return vo__error_set(VO_ENOTINIT, "libvoiceops is not initialised: call vo_init() first");
 }
-
-void vo_free(void *ptr)
-{
-    free(ptr);
-}

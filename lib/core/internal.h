@@ -14,6 +14,8 @@
 #include "voiceops/error.h"
 #include "voiceops/log.h"
 
+#include "handle.h"
+
 #if defined(__GNUC__)
 #  define VO__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else

@@ -17,6 +17,7 @@
 #define MAX_INT 10
 
 typedef struct cred {
+    vo__handle h;                /* first: type tag, state, references */
     const char *type;            /* "twilio", "vapi", "smtp" */
     char *s[MAX_STR];            /* sodium_malloc'd or NULL */
     int64_t i[MAX_INT];
@@ -62,27 +63,25 @@ static const field smtp_fields[] = {
 
 /* ---- generic ------------------------------------------------------------------------ */
 
-static int cred_new(cred **out, size_t size, const char *type)
+static void cred_destroy(void *p)
+{
+    cred *c = p;
+    for (int i = 0; i < MAX_STR; i++)
+        if (c->s[i])
+            vo__secure_free(c->s[i]);
+}
+
+static int cred_new(cred **out, size_t size, const char *type, vo__htype htype)
 {
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
-    cred *c = calloc(1, size);
+    cred *c = vo__handle_new(size, htype, cred_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
     c->type = type;
     *out = c;
     return VO_OK;
-}
-
-static void cred_free(cred *c)
-{
-    if (!c)
-        return;
-    for (int i = 0; i < MAX_STR; i++)
-        if (c->s[i])
-            vo__secure_free(c->s[i]);
-    free(c);
 }
 
 static int cred_set(cred *c, int idx, const char *value)
@@ -143,8 +142,21 @@ static bool is_token_header(const char *s)
     return s && all_chars(s, 1, 128, "!#$%&'*+-.^_`|~", true, true, true, false);
 }
 
-#define NEED(c) \
-    do { if (!(c)) return vo__error_set(VO_EINVAL, "%s: credentials object is NULL", __func__); } while (0)
+/* The handle type of a credentials pointer. */
+#define HTYPE_OF(c)                                                                     \
+    _Generic((c), vo_twilio_credentials *: VO__H_TWILIO_CREDENTIALS,                    \
+             const vo_twilio_credentials *: VO__H_TWILIO_CREDENTIALS,                   \
+             vo_vapi_credentials *: VO__H_VAPI_CREDENTIALS,                             \
+             const vo_vapi_credentials *: VO__H_VAPI_CREDENTIALS,                       \
+             vo_smtp_credentials *: VO__H_SMTP_CREDENTIALS,                             \
+             const vo_smtp_credentials *: VO__H_SMTP_CREDENTIALS)
+
+#define NEED(c)                                                                         \
+    do {                                                                                \
+        VO__HANDLE_CHECK(c, HTYPE_OF(c), __func__);                                     \
+        if (!(c))                                                                       \
+            return vo__error_set(VO_EINVAL, "%s: credentials object is NULL", __func__);              \
+    } while (0)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
@@ -297,12 +309,13 @@ int vo_twilio_credentials_new(vo_twilio_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
-    return cred_new((cred **)out, sizeof(vo_twilio_credentials), "twilio");
+    return cred_new((cred **)out, sizeof(vo_twilio_credentials), "twilio",
+                  VO__H_TWILIO_CREDENTIALS);
 }
 
 void vo_twilio_credentials_free(vo_twilio_credentials *c)
 {
-    cred_free(c ? &c->c : NULL);
+    vo__handle_close(c, VO__H_TWILIO_CREDENTIALS, "vo_twilio_credentials_free");
 }
 
 int vo_twilio_credentials_set_account_sid(vo_twilio_credentials *c, const char *sid)
@@ -350,7 +363,11 @@ int vo_twilio_credentials_set_edge(vo_twilio_credentials *c, const char *edge)
 }
 
 #define STR_GETTER(fn, type, idx) \
-    const char *fn(const type *c) { return c ? c->c.s[idx] : NULL; }
+    const char *fn(const type *c)                                                       \
+    {                                                                                   \
+        c = vo__handle_or_null(c, HTYPE_OF(c), #fn);                                    \
+        return c ? c->c.s[idx] : NULL;                                                  \
+    }
 
 STR_GETTER(vo_twilio_credentials_account_sid, vo_twilio_credentials, TW_SID)
 STR_GETTER(vo_twilio_credentials_auth_token, vo_twilio_credentials, TW_TOKEN)
@@ -378,6 +395,7 @@ int vo_twilio_credentials_put(int64_t *out_version, vo_vault *v, const char *ten
                         const vo_twilio_credentials *c, int64_t expected_version)
 {
     NEED(c);
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_twilio_credentials_put");
     int rc = vo_twilio_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -388,6 +406,7 @@ int vo_twilio_credentials_put(int64_t *out_version, vo_vault *v, const char *ten
 int vo_twilio_credentials_get(vo_twilio_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_twilio_credentials_get");
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
@@ -451,12 +470,13 @@ int vo_vapi_credentials_new(vo_vapi_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
-    return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi");
+    return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi",
+                  VO__H_VAPI_CREDENTIALS);
 }
 
 void vo_vapi_credentials_free(vo_vapi_credentials *c)
 {
-    cred_free(c ? &c->c : NULL);
+    vo__handle_close(c, VO__H_VAPI_CREDENTIALS, "vo_vapi_credentials_free");
 }
 
 int vo_vapi_credentials_set_api_key(vo_vapi_credentials *c, const char *api_key)
@@ -537,11 +557,13 @@ STR_GETTER(vo_vapi_credentials_api_key, vo_vapi_credentials, VP_KEY)
 
 const char *vo_vapi_credentials_webhook_secret(const vo_vapi_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_VAPI_CREDENTIALS, "vo_vapi_credentials_webhook_secret");
     return c && c->c.has_webhook ? c->c.s[VP_SECRET] : NULL;
 }
 
 int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_VAPI_CREDENTIALS, "vo_vapi_credentials_webhook_type");
     return c && c->c.has_webhook ? (int)c->c.i[VPI_TYPE] : -1;
 }
 
@@ -588,6 +610,7 @@ int vo_vapi_credentials_put(int64_t *out_version, vo_vault *v, const char *tenan
                       const vo_vapi_credentials *c, int64_t expected_version)
 {
     NEED(c);
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vapi_credentials_put");
     int rc = vo_vapi_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -600,6 +623,7 @@ int vo_vapi_credentials_put(int64_t *out_version, vo_vault *v, const char *tenan
 int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vapi_credentials_get");
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;
@@ -660,7 +684,8 @@ int vo_smtp_credentials_new(vo_smtp_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
-    int rc = cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp");
+    int rc = cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp",
+                  VO__H_SMTP_CREDENTIALS);
     if (rc == VO_OK) {
         (*out)->c.i[SMI_PORT] = 587;
         (*out)->c.i[SMI_TLS] = VO_SMTP_TLS_STARTTLS;
@@ -670,7 +695,7 @@ int vo_smtp_credentials_new(vo_smtp_credentials **out)
 
 void vo_smtp_credentials_free(vo_smtp_credentials *c)
 {
-    cred_free(c ? &c->c : NULL);
+    vo__handle_close(c, VO__H_SMTP_CREDENTIALS, "vo_smtp_credentials_free");
 }
 
 int vo_smtp_credentials_set_host(vo_smtp_credentials *c, const char *host)
@@ -717,11 +742,13 @@ STR_GETTER(vo_smtp_credentials_password, vo_smtp_credentials, SM_PASSWORD)
 
 int vo_smtp_credentials_port(const vo_smtp_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_SMTP_CREDENTIALS, "vo_smtp_credentials_port");
     return c ? (int)c->c.i[SMI_PORT] : 0;
 }
 
 int vo_smtp_credentials_tls(const vo_smtp_credentials *c)
 {
+    c = vo__handle_or_null(c, VO__H_SMTP_CREDENTIALS, "vo_smtp_credentials_tls");
     return c ? (int)c->c.i[SMI_TLS] : -1;
 }
 
@@ -743,6 +770,7 @@ int vo_smtp_credentials_put(int64_t *out_version, vo_vault *v, const char *tenan
                       const vo_smtp_credentials *c, int64_t expected_version)
 {
     NEED(c);
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_smtp_credentials_put");
     int rc = vo_smtp_credentials_validate(c);
     if (rc != VO_OK)
         return rc;
@@ -753,6 +781,7 @@ int vo_smtp_credentials_put(int64_t *out_version, vo_vault *v, const char *tenan
 int vo_smtp_credentials_get(vo_smtp_credentials **out, int64_t *out_version, vo_vault *v,
                               const char *tenant)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_smtp_credentials_get");
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     *out = NULL;

@@ -19,6 +19,9 @@
 #include "http_internal.h"
 #include "voiceops/http.h"
 
+static void http_response_destroy(void *self);
+static void http_client_destroy(void *self);
+
 #define MODULE "http"
 
 /* ---- time ---------------------------------------------------------------------------- */
@@ -55,6 +58,7 @@ typedef struct breaker {
 /* ---- client -------------------------------------------------------------------------- */
 
 struct vo_http_client {
+    vo__handle h;                 /* first: type tag, state, references */
     vo_http_options opts;
     char *ca_bundle;
     char *user_agent;
@@ -150,7 +154,7 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
     if ((rc = vo__struct_copy(&vo_http_options_info_, "vo_http_client_new", &given, opts)) != VO_OK)
         return rc;
     opts = &given;
-    vo_http_client *c = calloc(1, sizeof(*c));
+    vo_http_client *c = vo__handle_new(sizeof(*c), VO__H_HTTP_CLIENT, http_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
     c->opts = given;
@@ -159,7 +163,8 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
     if (o->connect_timeout_ms < 0 || o->timeout_ms < 0 || o->deadline_ms < 0 || o->max_attempts < 0 ||
         o->backoff_base_ms < 0 || o->backoff_max_ms < 0 || o->retry_after_max_ms < 0 ||
         o->breaker_threshold < VO_HTTP_BREAKER_OFF || o->breaker_cooldown_ms < 0 || o->max_idle_handles < 0) {
-        free(c);
+        c->h.destroy = NULL; /* nothing set up yet */
+        vo__handle_release(c);
         return vo__error_set(VO_EINVAL, "vo_http_client_new: negative option value");
     }
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -200,10 +205,9 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
     return VO_OK;
 }
 
-void vo_http_client_free(vo_http_client *c)
+static void http_client_destroy(void *self)
 {
-    if (!c)
-        return;
+    vo_http_client *c = self;
     if (c->pool)
         for (int i = 0; i < c->pool_len; i++)
             curl_easy_cleanup(c->pool[i]);
@@ -221,16 +225,22 @@ void vo_http_client_free(vo_http_client *c)
     pthread_mutex_destroy(&c->breaker_lock);
     free(c->ca_bundle);
     free(c->user_agent);
-    free(c);
+}
+
+void vo_http_client_free(vo_http_client *c)
+{
+    vo__handle_close(c, VO__H_HTTP_CLIENT, "vo_http_client_free");
 }
 
 const char *vo_http_client_user_agent(const vo_http_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_HTTP_CLIENT, "vo_http_client_user_agent");
     return c ? c->user_agent : NULL;
 }
 
 int vo_http_client_stats(vo_http_stats *out, const vo_http_client *c)
 {
+    VO__HANDLE_CHECK(c, VO__H_HTTP_CLIENT, "vo_http_client_stats");
     if (!c || !out)
         return vo__error_set(VO_EINVAL, "vo_http_client_stats: NULL argument");
     vo_http_stats all;
@@ -376,6 +386,7 @@ typedef struct header {
 } header;
 
 struct vo_http_response {
+    vo__handle h;                 /* first: type tag, state, references */
     int status;
     vo__buf body;
     header *headers;
@@ -406,14 +417,17 @@ static void response_reset(vo_http_response *r)
     r->retry_after_ms = -1;
 }
 
-void vo_http_response_free(vo_http_response *r)
+static void http_response_destroy(void *self)
 {
-    if (!r)
-        return;
+    vo_http_response *r = self;
     response_reset(r);
     free(r->headers);
     vo__buf_free(&r->body, true); /* bodies may carry secrets (new API keys, tokens) */
-    free(r);
+}
+
+void vo_http_response_free(vo_http_response *r)
+{
+    vo__handle_close(r, VO__H_HTTP_RESPONSE, "vo_http_response_free");
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -479,11 +493,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 
 int vo_http_response_status(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_status");
     return r ? r->status : 0;
 }
 
 const char *vo_http_response_body(const vo_http_response *r, size_t *len)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_body");
     if (len)
         *len = r ? r->body.len : 0;
     if (!r)
@@ -493,6 +509,7 @@ const char *vo_http_response_body(const vo_http_response *r, size_t *len)
 
 const char *vo_http_response_header(const vo_http_response *r, const char *name)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_header");
     if (!r || !name)
         return NULL;
     for (size_t i = r->header_count; i > 0; i--)
@@ -503,12 +520,14 @@ const char *vo_http_response_header(const vo_http_response *r, const char *name)
 
 size_t vo_http_response_header_count(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_header_count");
     return r ? r->header_count : 0;
 }
 
 int vo_http_response_header_at(const char **name, const char **value,
                                const vo_http_response *r, size_t i)
 {
+    VO__HANDLE_CHECK(r, VO__H_HTTP_RESPONSE, "vo_http_response_header_at");
     if (!r || !name || !value)
         return vo__error_set(VO_EINVAL, "vo_http_response_header_at: NULL argument");
     if (i >= r->header_count)
@@ -520,6 +539,7 @@ int vo_http_response_header_at(const char **name, const char **value,
 
 const char *vo_http_response_request_id(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_request_id");
     static const char *const names[] = {"Twilio-Request-Id", "X-Request-Id", "Request-Id"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         const char *v = vo_http_response_header(r, names[i]);
@@ -531,21 +551,25 @@ const char *vo_http_response_request_id(const vo_http_response *r)
 
 const char *vo_http_response_correlation_id(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_correlation_id");
     return r ? r->correlation_id : NULL;
 }
 
 int vo_http_response_attempts(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_attempts");
     return r ? r->attempts : 0;
 }
 
 long vo_http_response_duration_ms(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_duration_ms");
     return r ? r->duration_ms : 0;
 }
 
 long vo_http_response_new_connections(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_new_connections");
     return r ? r->new_connections : 0;
 }
 
@@ -573,6 +597,7 @@ static int on_prereq(void *userp, char *conn_primary_ip, char *conn_local_ip, in
 
 long vo_http_response_retry_after_ms(const vo_http_response *r)
 {
+    r = vo__handle_or_null(r, VO__H_HTTP_RESPONSE, "vo_http_response_retry_after_ms");
     return r ? r->retry_after_ms : -1;
 }
 
@@ -821,6 +846,14 @@ typedef struct thread_cid {
 
 int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_request *req)
 {
+    VO__HANDLE_CHECK(c, VO__H_HTTP_CLIENT, "vo_http_send");
+    return vo__http_send(out, c, req);
+}
+
+/* The send itself, also for clients that keep a shared HTTP client alive after its
+ * owner closed it (no user-state check: the caller holds a reference). */
+int vo__http_send(vo_http_response **out, vo_http_client *c, const vo_http_request *req)
+{
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_http_send: out is NULL");
     *out = NULL;
@@ -897,7 +930,7 @@ int vo_http_send(vo_http_response **out, vo_http_client *c, const vo_http_reques
 
     int rc = VO_OK;
     CURL *h = pool_checkout(c);
-    vo_http_response *r = calloc(1, sizeof(*r));
+    vo_http_response *r = vo__handle_new(sizeof(*r), VO__H_HTTP_RESPONSE, http_response_destroy);
     vo__buf url = VO__BUF_INIT, form = VO__BUF_INIT;
     struct curl_slist *hdrs = NULL;
     if (!h || !r) {

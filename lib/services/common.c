@@ -12,6 +12,7 @@ int vo__svc_begin(vo__svc *s, const vo_services_options *o, const char *fn)
     if ((rc = vo__struct_copy(&vo_services_options_info_, fn, &s->given, o)) != VO_OK)
         return rc;
     s->opts = o = &s->given;
+    VO__HANDLE_CHECK(o->http_client, VO__H_HTTP_CLIENT, fn);
     vo__strlcpy(s->saved, vo_correlation_id_get(), sizeof(s->saved));
     if (o && o->correlation_id) {
         if ((rc = vo_correlation_id_set(o->correlation_id)) != VO_OK)

@@ -5,6 +5,8 @@
 
 #include "services_internal.h"
 
+static void number_import_report_destroy(void *self);
+
 typedef struct entry {
     char number[24];
     char twilio_sid[40];
@@ -15,33 +17,60 @@ typedef struct entry {
 } entry;
 
 struct vo_number_import_report {
+    vo__handle h;     /* first: type tag, state, references */
     entry *e;
     size_t n, cap;
     size_t imported, present, failed;
     char cid[VO_CORRELATION_ID_SIZE];
 };
 
-void vo_number_import_report_free(vo_number_import_report *r)
+static void number_import_report_destroy(void *self)
 {
-    if (!r)
-        return;
+    vo_number_import_report *r = self;
     for (size_t i = 0; i < r->n; i++)
         free(r->e[i].reason);
     free(r->e);
-    free(r);
 }
 
-size_t vo_number_import_report_count(const vo_number_import_report *r) { return r ? r->n : 0; }
-size_t vo_number_import_report_imported(const vo_number_import_report *r) { return r ? r->imported : 0; }
-size_t vo_number_import_report_present(const vo_number_import_report *r) { return r ? r->present : 0; }
-size_t vo_number_import_report_failed(const vo_number_import_report *r) { return r ? r->failed : 0; }
+void vo_number_import_report_free(vo_number_import_report *r)
+{
+    vo__handle_close(r, VO__H_NUMBER_IMPORT_REPORT, "vo_number_import_report_free");
+}
+
+size_t vo_number_import_report_count(const vo_number_import_report *r)
+{
+    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT, __func__);
+    return r ? r->n : 0;
+}
+size_t vo_number_import_report_imported(const vo_number_import_report *r)
+{
+    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT, __func__);
+    return r ? r->imported : 0;
+}
+size_t vo_number_import_report_present(const vo_number_import_report *r)
+{
+    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT, __func__);
+    return r ? r->present : 0;
+}
+size_t vo_number_import_report_failed(const vo_number_import_report *r)
+{
+    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT, __func__);
+    return r ? r->failed : 0;
+}
 
 const char *vo_number_import_report_correlation_id(const vo_number_import_report *r)
 {
+    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT, "vo_number_import_report_correlation_id");
     return r ? r->cid : "";
 }
 
-#define ENTRY(r, i) ((r) && (i) < (r)->n ? &(r)->e[i] : NULL)
+static const entry *entry_at(const vo_number_import_report *r, size_t i, const char *fn)
+{
+    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT, fn);
+    return r && i < r->n ? &r->e[i] : NULL;
+}
+
+#define ENTRY(r, i) entry_at((r), (i), __func__)
 
 const char *vo_number_import_report_number(const vo_number_import_report *r, size_t i)
 {
@@ -206,6 +235,7 @@ int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
                                      const char *tenant, const vo_number_import_options *opts,
                                      const vo_services_options *sopts)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_number_import_run");
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_number_import_run: out is NULL");
     *out = NULL;
@@ -222,7 +252,8 @@ int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
     int rc = vo__svc_begin(&s, sopts, "vo_number_import_run");
     if (rc != VO_OK)
         return rc;
-    vo_number_import_report *r = calloc(1, sizeof(*r));
+    vo_number_import_report *r =
+        vo__handle_new(sizeof(*r), VO__H_NUMBER_IMPORT_REPORT, number_import_report_destroy);
     vo_twilio_client *tc = NULL;
     vo_vapi_client *vc = NULL;
     vo_twilio_iter *tit = NULL;

@@ -52,6 +52,9 @@ static int validate_vapi(vo__svc *s, const vo_vapi_credentials *creds)
 int vo_onboarding_run(vo_vault *vault, const char *tenant, const vo_twilio_credentials *twilio,
                       const vo_vapi_credentials *vapi, const vo_services_options *opts)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_onboarding_run");
+    VO__HANDLE_CHECK(twilio, VO__H_TWILIO_CREDENTIALS, "vo_onboarding_run");
+    VO__HANDLE_CHECK(vapi, VO__H_VAPI_CREDENTIALS, "vo_onboarding_run");
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_onboarding_run: vault and tenant are required");
     if (!twilio && !vapi)

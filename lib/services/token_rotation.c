@@ -39,6 +39,7 @@ static int state_set(vo_vault *vault, const char *tenant, int st)
 
 int vo_token_rotation_get(int *out, vo_vault *vault, const char *tenant)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_get");
     if (!out || !vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_token_rotation_get: NULL argument");
     return state_get(out, vault, tenant);
@@ -90,6 +91,7 @@ static int finish(vo_vault *vault, const char *tenant, const char *action, int r
 
 int vo_token_rotation_begin(vo_vault *vault, const char *tenant, const vo_services_options *opts)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_begin");
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_token_rotation_begin: vault and tenant are required");
     vo__svc s;
@@ -144,6 +146,7 @@ out:
 
 int vo_token_rotation_promote(vo_vault *vault, const char *tenant, const vo_services_options *opts)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_promote");
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_token_rotation_promote: vault and tenant are required");
     vo__svc s;
@@ -210,6 +213,7 @@ out:
 
 int vo_token_rotation_abort(vo_vault *vault, const char *tenant, const vo_services_options *opts)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_abort");
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_token_rotation_abort: vault and tenant are required");
     vo__svc s;

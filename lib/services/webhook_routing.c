@@ -70,6 +70,7 @@ size_t vo_routing_token_size(void)
 
 int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const char *tenant)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_token_mint");
     if (!out || !vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_routing_token_mint: NULL argument");
     if (out_size < VO_ROUTING_TOKEN_SIZE)
@@ -122,6 +123,7 @@ int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
 
 int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault, const char *token)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_token_resolve");
     if (!tenant_out || !vault)
         return vo__error_set(VO_EINVAL, "vo_routing_token_resolve: NULL argument");
     if (tenant_size < VO_VAULT_TENANT_MAX + 1)
@@ -184,6 +186,7 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
                             vo_webhook_provider provider, const vo_webhook_request *request,
                             int64_t now)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_verify");
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
     int rc = route_begin(result);

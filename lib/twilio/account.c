@@ -6,6 +6,7 @@
 
 int vo_twilio_account_get(vo_twilio_resource **out, vo_twilio_client *c)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_account_get");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_account_get: NULL argument");
     *out = NULL;
@@ -17,6 +18,7 @@ int vo_twilio_account_get(vo_twilio_resource **out, vo_twilio_client *c)
 int vo_twilio_subaccounts_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters,
                                size_t nf)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_subaccounts_list");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_subaccounts_list: NULL argument");
     *out = NULL;
@@ -59,6 +61,7 @@ static int create_with_secret(vo_twilio_resource **out, vo_secret **secret, vo_t
 int vo_twilio_subaccounts_create(vo_twilio_resource **out, vo_secret **auth_token, vo_twilio_client *c,
                                  const char *friendly_name)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_subaccounts_create");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_subaccounts_create: NULL argument");
     *out = NULL;
@@ -71,6 +74,7 @@ int vo_twilio_subaccounts_create(vo_twilio_resource **out, vo_secret **auth_toke
 
 int vo_twilio_keys_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters, size_t nf)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_keys_list");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_keys_list: NULL argument");
     *out = NULL;
@@ -82,6 +86,7 @@ int vo_twilio_keys_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_para
 int vo_twilio_keys_create(vo_twilio_resource **out, vo_secret **secret, vo_twilio_client *c,
                           const char *friendly_name)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_keys_create");
     if (!out || !secret || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_keys_create: NULL argument (the secret out-parameter is required)");
     *out = NULL;
@@ -98,6 +103,8 @@ int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c
                                    vo_vault *vault, const char *tenant,
                                    const char *friendly_name)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_twilio_keys_create_in_vault");
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_keys_create_in_vault");
     if (!out || !c || !vault || !tenant)
         return vo__error_set(VO_EINVAL, "vo_twilio_keys_create_in_vault: NULL argument");
     *out = NULL;
@@ -160,6 +167,7 @@ int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c
 
 int vo_twilio_keys_delete(vo_twilio_client *c, const char *key_sid)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_keys_delete");
     if (!c)
         return vo__error_set(VO_EINVAL, "vo_twilio_keys_delete: NULL client");
     if (!vo__twilio_sid_ok(key_sid, "SK"))
@@ -172,6 +180,7 @@ int vo_twilio_keys_delete(vo_twilio_client *c, const char *key_sid)
 
 int vo_twilio_auth_token_secondary_create(vo_twilio_resource **out, vo_secret **token, vo_twilio_client *c)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_auth_token_secondary_create");
     if (!out || !token || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_auth_token_secondary_create: NULL argument");
     *out = NULL;
@@ -182,6 +191,7 @@ int vo_twilio_auth_token_secondary_create(vo_twilio_resource **out, vo_secret **
 
 int vo_twilio_auth_token_secondary_delete(vo_twilio_client *c)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_auth_token_secondary_delete");
     if (!c)
         return vo__error_set(VO_EINVAL, "vo_twilio_auth_token_secondary_delete: NULL client");
     return vo__twilio_delete(c, VO__TWILIO_ACCOUNTS, "/v1/AuthTokens/Secondary");
@@ -189,6 +199,7 @@ int vo_twilio_auth_token_secondary_delete(vo_twilio_client *c)
 
 int vo_twilio_auth_token_promote(vo_twilio_resource **out, vo_secret **token, vo_twilio_client *c)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_auth_token_promote");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_auth_token_promote: NULL argument");
     *out = NULL;

@@ -46,6 +46,7 @@ static int sid_path(char *path, size_t size, const vo_twilio_client *c, const ch
 int vo_twilio_calls_create(vo_twilio_resource **out, vo_twilio_client *c, const char *to,
                            const char *from, const vo_param *params, size_t n)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_calls_create");
     if (!out || !c || !to || !*to || !from || !*from || (n && !params))
         return vo__error_set(VO_EINVAL, "vo_twilio_calls_create: to, from and the client are required");
     *out = NULL;
@@ -67,6 +68,7 @@ int vo_twilio_calls_create(vo_twilio_resource **out, vo_twilio_client *c, const 
 
 int vo_twilio_calls_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_calls_get");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_calls_get: NULL argument");
     *out = NULL;
@@ -78,6 +80,7 @@ int vo_twilio_calls_get(vo_twilio_resource **out, vo_twilio_client *c, const cha
 int vo_twilio_calls_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters,
                          size_t nf)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_calls_list");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_calls_list: NULL argument");
     *out = NULL;
@@ -89,6 +92,7 @@ int vo_twilio_calls_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_par
 int vo_twilio_calls_update(vo_twilio_resource **out, vo_twilio_client *c, const char *sid,
                            const vo_param *params, size_t n)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_calls_update");
     if (!out || !c || !params || n == 0)
         return vo__error_set(VO_EINVAL, "vo_twilio_calls_update: nothing to update");
     *out = NULL;
@@ -100,6 +104,7 @@ int vo_twilio_calls_update(vo_twilio_resource **out, vo_twilio_client *c, const 
 int vo_twilio_messages_create(vo_twilio_resource **out, vo_twilio_client *c, const char *to,
                               const vo_param *params, size_t n)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_messages_create");
     if (!out || !c || !to || !*to || (n && !params))
         return vo__error_set(VO_EINVAL, "vo_twilio_messages_create: to and the client are required");
     *out = NULL;
@@ -123,6 +128,7 @@ int vo_twilio_messages_create(vo_twilio_resource **out, vo_twilio_client *c, con
 
 int vo_twilio_messages_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_messages_get");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_messages_get: NULL argument");
     *out = NULL;
@@ -134,6 +140,7 @@ int vo_twilio_messages_get(vo_twilio_resource **out, vo_twilio_client *c, const 
 int vo_twilio_messages_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters,
                             size_t nf)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_messages_list");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_messages_list: NULL argument");
     *out = NULL;

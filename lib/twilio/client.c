@@ -52,6 +52,8 @@ static char *base_dup(const char *u)
     return d;
 }
 
+static void twilio_client_destroy(void *self);
+
 int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *creds,
                          const vo_twilio_options *opts)
 {
@@ -67,6 +69,8 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     if ((rc = vo__struct_copy(&vo_twilio_options_info_, "vo_twilio_client_new", &given, opts)) != VO_OK)
         return rc;
     opts = &given;
+    VO__HANDLE_CHECK(creds, VO__H_TWILIO_CREDENTIALS, "vo_twilio_client_new");
+    VO__HANDLE_CHECK(opts->http_client, VO__H_HTTP_CLIENT, "vo_twilio_client_new");
     rc = vo_twilio_credentials_validate(creds);
     if (rc != VO_OK)
         return rc;
@@ -100,7 +104,7 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     if (!vo__base_url_ok(api) || !vo__base_url_ok(accounts))
         return vo__error_set(VO_EINVAL, "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix]");
 
-    vo_twilio_client *c = calloc(1, sizeof(*c));
+    vo_twilio_client *c = vo__handle_new(sizeof(*c), VO__H_TWILIO_CLIENT, twilio_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
     vo__strlcpy(c->account_sid, account_sid, sizeof(c->account_sid));
@@ -115,6 +119,8 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
         rc = vo__error_set(VO_ENOMEM, "out of memory");
         goto fail;
     }
+    /* The client keeps a reference to its HTTP client, shared or its own, so that the
+     * caller may free a shared one first. */
     if (opts->http_client) {
         c->http = opts->http_client;
     } else {
@@ -123,6 +129,7 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
             goto fail;
         c->owns_http = true;
     }
+    vo__handle_retain(c->http);
     vo__log(VO_LOG_DEBUG, MODULE, "client for account %s via %s (%s auth)", c->account_sid, c->api_base,
             key ? "API key" : "auth token");
     *out = c;
@@ -132,22 +139,26 @@ fail:
     return rc;
 }
 
-void vo_twilio_client_free(vo_twilio_client *c)
+static void twilio_client_destroy(void *self)
 {
-    if (!c)
-        return;
+    vo_twilio_client *c = self;
     if (c->owns_http)
-        vo_http_client_free(c->http);
+        vo__handle_close_quiet(c->http);
+    vo__handle_release(c->http);
     vo_secret_free(c->password);
     free(c->api_base);
     free(c->accounts_base);
-    sodium_memzero(c, sizeof(*c));
-    free(c);
+}
+
+void vo_twilio_client_free(vo_twilio_client *c)
+{
+    vo__handle_close(c, VO__H_TWILIO_CLIENT, "vo_twilio_client_free");
 }
 
 int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const char *tenant,
                                 const vo_twilio_options *opts)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_twilio_client_for_tenant");
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: out is NULL");
     *out = NULL;
@@ -194,21 +205,25 @@ int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const c
 
 int vo_twilio_client_is_fallback(const vo_twilio_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_TWILIO_CLIENT, "vo_twilio_client_is_fallback");
     return c && c->fallback ? 1 : 0;
 }
 
 const char *vo_twilio_client_account_sid(const vo_twilio_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_TWILIO_CLIENT, "vo_twilio_client_account_sid");
     return c ? c->account_sid : NULL;
 }
 
 const char *vo_twilio_client_api_base_url(const vo_twilio_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_TWILIO_CLIENT, "vo_twilio_client_api_base_url");
     return c ? c->api_base : NULL;
 }
 
 vo_http_client *vo_twilio_client_http(vo_twilio_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_TWILIO_CLIENT, "vo_twilio_client_http");
     return c ? c->http : NULL;
 }
 
@@ -334,7 +349,7 @@ int vo__twilio_call(vo__twilio_reply *reply, vo_twilio_client *c, vo__twilio_hos
     }
     req.correlation_id = cid;
     vo_http_response *resp = NULL;
-    int rc = vo_http_send(&resp, c->http, &req);
+    int rc = vo__http_send(&resp, c->http, &req);
     if (rc == VO_OK)
         rc = interpret(reply, resp, method, path);
     vo_http_response_free(resp);

@@ -22,6 +22,7 @@ static bool has_param(const vo_param *p, size_t n, const char *name)
 int vo_twilio_numbers_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters,
                            size_t nf)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_numbers_list");
     int rc = check(out, c, "vo_twilio_numbers_list");
     if (rc != VO_OK)
         return rc;
@@ -43,6 +44,7 @@ static int number_path(char *path, size_t size, const vo_twilio_client *c, const
 
 int vo_twilio_numbers_get(vo_twilio_resource **out, vo_twilio_client *c, const char *sid)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_numbers_get");
     int rc = check(out, c, "vo_twilio_numbers_get");
     if (rc != VO_OK)
         return rc;
@@ -56,6 +58,7 @@ int vo_twilio_numbers_get(vo_twilio_resource **out, vo_twilio_client *c, const c
 int vo_twilio_numbers_update(vo_twilio_resource **out, vo_twilio_client *c, const char *sid,
                              const vo_param *params, size_t n)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_numbers_update");
     int rc = check(out, c, "vo_twilio_numbers_update");
     if (rc != VO_OK)
         return rc;
@@ -75,6 +78,7 @@ int vo_twilio_numbers_update(vo_twilio_resource **out, vo_twilio_client *c, cons
 int vo_twilio_numbers_purchase(vo_twilio_resource **out, vo_twilio_client *c,
                                const vo_param *params, size_t n)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_numbers_purchase");
     int rc = check(out, c, "vo_twilio_numbers_purchase");
     if (rc != VO_OK)
         return rc;
@@ -106,6 +110,7 @@ int vo__twilio_delete(vo_twilio_client *c, vo__twilio_host host, const char *pat
 
 int vo_twilio_numbers_release(vo_twilio_client *c, const char *sid)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_numbers_release");
     if (!c)
         return vo__error_set(VO_EINVAL, "vo_twilio_numbers_release: NULL client");
     char path[160];
@@ -122,6 +127,7 @@ int vo_twilio_available_numbers_search(vo_twilio_iter **out, vo_twilio_client *c
                                        const char *country, const char *type,
                                        const vo_param *filters, size_t nf)
 {
+    VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_available_numbers_search");
     int rc = check(out, c, "vo_twilio_available_numbers_search");
     if (rc != VO_OK)
         return rc;

@@ -7,6 +7,9 @@
 
 #include "twilio_internal.h"
 
+static void twilio_iter_destroy(void *self);
+static void twilio_resource_destroy(void *self);
+
 static const char *const secret_fields[] = {"auth_token", "secret", "secondary_auth_token"};
 
 bool vo__twilio_strip_secrets(cJSON *obj, const char *take_field, vo_secret **take, int *rc)
@@ -41,18 +44,22 @@ static void resource_clear(vo_twilio_resource *r)
     r->json = NULL;
 }
 
-void vo_twilio_resource_free(vo_twilio_resource *r)
+static void twilio_resource_destroy(void *self)
 {
-    if (!r)
-        return;
+    vo_twilio_resource *r = self;
     resource_clear(r);
     cJSON_Delete(r->root);
-    free(r);
+}
+
+void vo_twilio_resource_free(vo_twilio_resource *r)
+{
+    vo__handle_close(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_free");
 }
 
 int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__twilio_reply *reply)
 {
-    vo_twilio_resource *r = calloc(1, sizeof(*r));
+    vo_twilio_resource *r =
+        vo__handle_new(sizeof(*r), VO__H_TWILIO_RESOURCE, twilio_resource_destroy);
     if (!r) {
         cJSON_Delete(reply->doc);
         reply->doc = NULL;
@@ -74,7 +81,7 @@ int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__twilio_reply *r
 
 const char *vo_twilio_resource_json(const vo_twilio_resource *cr)
 {
-    vo_twilio_resource *r = (vo_twilio_resource *)cr;
+    vo_twilio_resource *r = vo__handle_or_null(cr, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_json");
     if (!r)
         return NULL;
     if (!r->json)
@@ -84,11 +91,13 @@ const char *vo_twilio_resource_json(const vo_twilio_resource *cr)
 
 const char *vo_twilio_resource_str(const vo_twilio_resource *r, const char *name)
 {
+    r = vo__handle_or_null(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_str");
     return r ? vo__json_str(r->obj, name) : NULL;
 }
 
 int vo_twilio_resource_int(long long *out, const vo_twilio_resource *r, const char *name)
 {
+    VO__HANDLE_CHECK(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_int");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_twilio_resource_int: NULL argument");
     return vo__json_int(r->obj, name, out, true);
@@ -96,6 +105,7 @@ int vo_twilio_resource_int(long long *out, const vo_twilio_resource *r, const ch
 
 int vo_twilio_resource_bool(int *out, const vo_twilio_resource *r, const char *name)
 {
+    VO__HANDLE_CHECK(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_bool");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_twilio_resource_bool: NULL argument");
     return vo__json_bool(r->obj, name, out);
@@ -109,6 +119,7 @@ const char *vo_twilio_resource_account_sid(const vo_twilio_resource *r) { return
 
 const char *vo_twilio_resource_request_id(const vo_twilio_resource *r)
 {
+    r = vo__handle_or_null(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_request_id");
     return r ? r->request_id : "";
 }
 
@@ -124,19 +135,24 @@ int vo__twilio_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *
 
 /* ---- iterators ----------------------------------------------------------------------- */
 
-void vo_twilio_iter_free(vo_twilio_iter *it)
+static void twilio_iter_destroy(void *self)
 {
-    if (!it)
-        return;
+    vo_twilio_iter *it = self;
     resource_clear(&it->current);
     cJSON_Delete(it->page);
     free(it->next_uri);
     free(it->list_key);
-    free(it);
+    vo__handle_release(it->client);
+}
+
+void vo_twilio_iter_free(vo_twilio_iter *it)
+{
+    vo__handle_close(it, VO__H_TWILIO_ITER, "vo_twilio_iter_free");
 }
 
 int vo_twilio_iter_pages(const vo_twilio_iter *it)
 {
+    it = vo__handle_or_null(it, VO__H_TWILIO_ITER, "vo_twilio_iter_pages");
     return it ? it->pages : 0;
 }
 
@@ -177,12 +193,15 @@ static int take_page(vo_twilio_iter *it, vo__twilio_reply *reply)
 int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
                     const char *list_key, const vo_param *filters, size_t nf)
 {
-    vo_twilio_iter *it = calloc(1, sizeof(*it));
+    vo_twilio_iter *it = vo__handle_new(sizeof(*it), VO__H_TWILIO_ITER, twilio_iter_destroy);
     if (!it || !(it->list_key = strdup(list_key))) {
-        free(it);
+        vo__handle_release(it);
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
+    vo__handle_init_embedded(&it->current.h, VO__H_TWILIO_RESOURCE);
+    /* The iterator keeps its client alive: the caller may free the client first. */
     it->client = c;
+    vo__handle_retain(c);
     vo__twilio_reply reply;
     int rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "GET", path, filters, nf, NULL, 0,
                              VO_HTTP_IDEMPOTENT_AUTO);
@@ -198,6 +217,7 @@ int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
 
 int vo_twilio_iter_next(const vo_twilio_resource **item, vo_twilio_iter *it)
 {
+    VO__HANDLE_CHECK(it, VO__H_TWILIO_ITER, "vo_twilio_iter_next");
     if (!item || !it)
         return vo__error_set(VO_EINVAL, "vo_twilio_iter_next: NULL argument");
     *item = NULL;

@@ -13,6 +13,7 @@
 #define VO__TWILIO_API_VERSION "/2010-04-01"
 
 struct vo_twilio_client {
+    vo__handle h;      /* first: type tag, state, references */
     vo_http_client *http;
     bool owns_http;
     char *api_base;
@@ -24,6 +25,7 @@ struct vo_twilio_client {
 };
 
 struct vo_twilio_resource {
+    vo__handle h;      /* first: type tag, state, references */
     cJSON *root;       /* owned document, or NULL for iterator items */
     cJSON *obj;        /* the object itself */
     char *json;        /* compact text, lazily printed for items */
@@ -31,6 +33,7 @@ struct vo_twilio_resource {
 };
 
 struct vo_twilio_iter {
+    vo__handle h;      /* first: type tag, state, references */
     vo_twilio_client *client;
     char *list_key;
     cJSON *page;

@@ -70,6 +70,7 @@ static int assistant_body(cJSON **out, const vo_vapi_assistant_params *in, const
 int vo_vapi_assistants_create(vo_vapi_resource **out, vo_vapi_client *c,
                               const vo_vapi_assistant_params *p)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_assistants_create");
     int rc = check_client(out, c, "vo_vapi_assistants_create");
     if (rc != VO_OK)
         return rc;
@@ -82,6 +83,7 @@ int vo_vapi_assistants_create(vo_vapi_resource **out, vo_vapi_client *c,
 
 int vo_vapi_assistants_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi_list_options *o)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_assistants_list");
     int rc = check_client(out, c, "vo_vapi_assistants_list");
     if (rc != VO_OK)
         return rc;
@@ -91,6 +93,7 @@ int vo_vapi_assistants_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi
 
 int vo_vapi_assistants_get(vo_vapi_resource **out, vo_vapi_client *c, const char *id)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_assistants_get");
     int rc = check_client(out, c, "vo_vapi_assistants_get");
     if (rc != VO_OK)
         return rc;
@@ -104,6 +107,7 @@ int vo_vapi_assistants_get(vo_vapi_resource **out, vo_vapi_client *c, const char
 int vo_vapi_assistants_update(vo_vapi_resource **out, vo_vapi_client *c, const char *id,
                               const vo_vapi_assistant_params *p)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_assistants_update");
     int rc = check_client(out, c, "vo_vapi_assistants_update");
     if (rc != VO_OK)
         return rc;
@@ -124,6 +128,7 @@ int vo_vapi_assistants_update(vo_vapi_resource **out, vo_vapi_client *c, const c
 
 int vo_vapi_assistants_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *id)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_assistants_delete");
     if (out)
         *out = NULL;
     if (!c)

@@ -5,6 +5,7 @@
 
 int vo_vapi_calls_create(vo_vapi_resource **out, vo_vapi_client *c, const vo_vapi_call_params *p)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_calls_create");
     if (!out || !c || !p)
         return vo__error_set(VO_EINVAL, "vo_vapi_calls_create: NULL argument");
     *out = NULL;
@@ -53,6 +54,7 @@ int vo_vapi_calls_create(vo_vapi_resource **out, vo_vapi_client *c, const vo_vap
 
 int vo_vapi_calls_get(vo_vapi_resource **out, vo_vapi_client *c, const char *id)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_calls_get");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_vapi_calls_get: NULL argument");
     *out = NULL;
@@ -63,6 +65,7 @@ int vo_vapi_calls_get(vo_vapi_resource **out, vo_vapi_client *c, const char *id)
 
 int vo_vapi_calls_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi_list_options *o)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_calls_list");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_vapi_calls_list: NULL argument");
     *out = NULL;
@@ -74,6 +77,7 @@ int vo_vapi_calls_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi_list
 
 int vo_vapi_calls_update(vo_vapi_resource **out, vo_vapi_client *c, const char *id, const char *name)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_calls_update");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_vapi_calls_update: NULL argument");
     *out = NULL;
@@ -93,6 +97,7 @@ int vo_vapi_calls_update(vo_vapi_resource **out, vo_vapi_client *c, const char *
 
 int vo_vapi_calls_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *id)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_calls_delete");
     if (out)
         *out = NULL;
     if (!c)

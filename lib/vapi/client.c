@@ -59,6 +59,8 @@ int vo__vapi_id_path(char *out, size_t size, const char *prefix, const char *id,
     return VO_OK;
 }
 
+static void vapi_client_destroy(void *self);
+
 int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_options *opts)
 {
     if (!out)
@@ -71,12 +73,13 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     if ((rc = vo__struct_copy(&vo_vapi_options_info_, "vo_vapi_client_new", &given, opts)) != VO_OK)
         return rc;
     opts = &given;
+    VO__HANDLE_CHECK(opts->http_client, VO__H_HTTP_CLIENT, "vo_vapi_client_new");
     if (!key_ok(api_key))
         return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the API key must be 8-256 printable ASCII characters without spaces");
     const char *base = opts->base_url ? opts->base_url : "https://api.vapi.ai";
     if (!vo__base_url_ok(base))
         return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
-    vo_vapi_client *c = calloc(1, sizeof(*c));
+    vo_vapi_client *c = vo__handle_new(sizeof(*c), VO__H_VAPI_CLIENT, vapi_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
     rc = vo_secret_new(&c->api_key, api_key, strlen(api_key));
@@ -89,6 +92,8 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     }
     for (size_t n = strlen(c->base); n > 0 && c->base[n - 1] == '/';)
         c->base[--n] = '\0';
+    /* The client keeps a reference to its HTTP client, shared or its own, so that the
+     * caller may free a shared one first. */
     if (opts->http_client) {
         c->http = opts->http_client;
     } else {
@@ -97,6 +102,7 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
             goto fail;
         c->owns_http = true;
     }
+    vo__handle_retain(c->http);
     vo__log(VO_LOG_DEBUG, MODULE, "client via %s", c->base);
     *out = c;
     return VO_OK;
@@ -108,6 +114,7 @@ fail:
 int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char *tenant,
                               const vo_vapi_options *opts)
 {
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_vapi_client_for_tenant");
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: out is NULL");
     *out = NULL;
@@ -138,30 +145,36 @@ int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char 
     return rc;
 }
 
-void vo_vapi_client_free(vo_vapi_client *c)
+static void vapi_client_destroy(void *self)
 {
-    if (!c)
-        return;
+    vo_vapi_client *c = self;
     if (c->owns_http)
-        vo_http_client_free(c->http);
+        vo__handle_close_quiet(c->http);
+    vo__handle_release(c->http);
     vo_secret_free(c->api_key);
     free(c->base);
-    sodium_memzero(c, sizeof(*c));
-    free(c);
+}
+
+void vo_vapi_client_free(vo_vapi_client *c)
+{
+    vo__handle_close(c, VO__H_VAPI_CLIENT, "vo_vapi_client_free");
 }
 
 const char *vo_vapi_client_base_url(const vo_vapi_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_VAPI_CLIENT, "vo_vapi_client_base_url");
     return c ? c->base : NULL;
 }
 
 const char *vo_vapi_client_tenant(const vo_vapi_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_VAPI_CLIENT, "vo_vapi_client_tenant");
     return c && c->tenant[0] ? c->tenant : NULL;
 }
 
 vo_http_client *vo_vapi_client_http(vo_vapi_client *c)
 {
+    c = vo__handle_or_null(c, VO__H_VAPI_CLIENT, "vo_vapi_client_http");
     return c ? c->http : NULL;
 }
 
@@ -260,7 +273,7 @@ int vo__vapi_call(vo__vapi_reply *reply, vo_vapi_client *c, const char *method, 
     vo_http_response *resp = NULL;
     if (rc == VO_OK) {
         req.correlation_id = cid;
-        rc = vo_http_send(&resp, c->http, &req);
+        rc = vo__http_send(&resp, c->http, &req);
     }
     if (rc == VO_OK) {
         reply->status = vo_http_response_status(resp);

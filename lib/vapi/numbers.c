@@ -57,6 +57,8 @@ static int number_body(cJSON **out, const vo_vapi_number_params *p)
 int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_vault *vault,
                                   const char *tenant, const vo_vapi_number_params *p)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_numbers_import_twilio");
+    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_vapi_numbers_import_twilio");
     if (!out || !c || !vault || !tenant || !*tenant || !p)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_import_twilio: NULL argument");
     *out = NULL;
@@ -118,6 +120,7 @@ int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_
 
 int vo_vapi_numbers_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi_list_options *o)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_numbers_list");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_list: NULL argument");
     *out = NULL;
@@ -127,6 +130,7 @@ int vo_vapi_numbers_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi_li
 int vo_vapi_numbers_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *search,
                             long page_size, const char *sort_order)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_numbers_list_v2");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_list_v2: NULL argument");
     *out = NULL;
@@ -135,6 +139,7 @@ int vo_vapi_numbers_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *s
 
 int vo_vapi_numbers_get(vo_vapi_resource **out, vo_vapi_client *c, const char *id)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_numbers_get");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_get: NULL argument");
     *out = NULL;
@@ -146,6 +151,7 @@ int vo_vapi_numbers_get(vo_vapi_resource **out, vo_vapi_client *c, const char *i
 int vo_vapi_numbers_update(vo_vapi_resource **out, vo_vapi_client *c, const char *id,
                            const vo_vapi_number_params *p)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_numbers_update");
     if (!out || !c || !p)
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_update: NULL argument");
     *out = NULL;
@@ -172,6 +178,7 @@ int vo_vapi_numbers_update(vo_vapi_resource **out, vo_vapi_client *c, const char
 
 int vo_vapi_numbers_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *id)
 {
+    VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_numbers_delete");
     if (out)
         *out = NULL;
     if (!c)

@@ -8,6 +8,9 @@
 
 #include "vapi_internal.h"
 
+static void vapi_iter_destroy(void *self);
+static void vapi_resource_destroy(void *self);
+
 static const char *const secret_fields[] = {"twilioAuthToken", "twilioApiSecret", "authToken",
                                             "apiSecret", "secret"};
 
@@ -32,13 +35,16 @@ static void resource_clear(vo_vapi_resource *r)
     r->json = NULL;
 }
 
-void vo_vapi_resource_free(vo_vapi_resource *r)
+static void vapi_resource_destroy(void *self)
 {
-    if (!r)
-        return;
+    vo_vapi_resource *r = self;
     resource_clear(r);
     cJSON_Delete(r->root);
-    free(r);
+}
+
+void vo_vapi_resource_free(vo_vapi_resource *r)
+{
+    vo__handle_close(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_free");
 }
 
 int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__vapi_reply *reply, const char *what)
@@ -50,7 +56,7 @@ int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__vapi_reply *reply, 
         vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
         return rc;
     }
-    vo_vapi_resource *r = calloc(1, sizeof(*r));
+    vo_vapi_resource *r = vo__handle_new(sizeof(*r), VO__H_VAPI_RESOURCE, vapi_resource_destroy);
     if (!r) {
         cJSON_Delete(reply->doc);
         reply->doc = NULL;
@@ -72,7 +78,7 @@ int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__vapi_reply *reply, 
 
 const char *vo_vapi_resource_json(const vo_vapi_resource *cr)
 {
-    vo_vapi_resource *r = (vo_vapi_resource *)cr;
+    vo_vapi_resource *r = vo__handle_or_null(cr, VO__H_VAPI_RESOURCE, "vo_vapi_resource_json");
     if (!r)
         return NULL;
     if (!r->json)
@@ -82,11 +88,13 @@ const char *vo_vapi_resource_json(const vo_vapi_resource *cr)
 
 const char *vo_vapi_resource_str(const vo_vapi_resource *r, const char *name)
 {
+    r = vo__handle_or_null(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_str");
     return r ? vo__json_str(r->obj, name) : NULL;
 }
 
 int vo_vapi_resource_int(long long *out, const vo_vapi_resource *r, const char *name)
 {
+    VO__HANDLE_CHECK(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_int");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_int: NULL argument");
     return vo__json_int(r->obj, name, out, false);
@@ -94,6 +102,7 @@ int vo_vapi_resource_int(long long *out, const vo_vapi_resource *r, const char *
 
 int vo_vapi_resource_bool(int *out, const vo_vapi_resource *r, const char *name)
 {
+    VO__HANDLE_CHECK(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_bool");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_bool: NULL argument");
     return vo__json_bool(r->obj, name, out);
@@ -106,6 +115,7 @@ const char *vo_vapi_resource_created_at(const vo_vapi_resource *r) { return vo_v
 
 const char *vo_vapi_resource_request_id(const vo_vapi_resource *r)
 {
+    r = vo__handle_or_null(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_request_id");
     return r ? r->request_id : "";
 }
 
@@ -155,10 +165,9 @@ static void seen_clear(vo_vapi_iter *it)
     it->n_seen = 0;
 }
 
-void vo_vapi_iter_free(vo_vapi_iter *it)
+static void vapi_iter_destroy(void *self)
 {
-    if (!it)
-        return;
+    vo_vapi_iter *it = self;
     resource_clear(&it->current);
     cJSON_Delete(it->page_doc);
     for (size_t i = 0; i < it->nf; i++) {
@@ -171,11 +180,17 @@ void vo_vapi_iter_free(vo_vapi_iter *it)
     free(it->path);
     free(it->search);
     free(it->sort);
-    free(it);
+    vo__handle_release(it->client);
+}
+
+void vo_vapi_iter_free(vo_vapi_iter *it)
+{
+    vo__handle_close(it, VO__H_VAPI_ITER, "vo_vapi_iter_free");
 }
 
 int vo_vapi_iter_pages(const vo_vapi_iter *it)
 {
+    it = vo__handle_or_null(it, VO__H_VAPI_ITER, "vo_vapi_iter_pages");
     return it ? it->pages : 0;
 }
 
@@ -357,12 +372,15 @@ static int fetch(vo_vapi_iter *it)
 
 static int iter_new(vo_vapi_iter **out, vo_vapi_client *c, const char *path, vo__vapi_list_mode mode)
 {
-    vo_vapi_iter *it = calloc(1, sizeof(*it));
+    vo_vapi_iter *it = vo__handle_new(sizeof(*it), VO__H_VAPI_ITER, vapi_iter_destroy);
     if (!it || !(it->path = strdup(path))) {
-        free(it);
+        vo__handle_release(it);
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
+    vo__handle_init_embedded(&it->current.h, VO__H_VAPI_RESOURCE);
+    /* The iterator keeps its client alive: the caller may free the client first. */
     it->client = c;
+    vo__handle_retain(c);
     it->mode = mode;
     *out = it;
     return VO_OK;
@@ -434,6 +452,7 @@ int vo__vapi_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *path, co
 
 int vo_vapi_iter_next(const vo_vapi_resource **item, vo_vapi_iter *it)
 {
+    VO__HANDLE_CHECK(it, VO__H_VAPI_ITER, "vo_vapi_iter_next");
     if (!item || !it)
         return vo__error_set(VO_EINVAL, "vo_vapi_iter_next: NULL argument");
     *item = NULL;

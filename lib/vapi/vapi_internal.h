@@ -11,6 +11,7 @@
 #include "voiceops/vapi.h"
 
 struct vo_vapi_client {
+    vo__handle h;      /* first: type tag, state, references */
     vo_http_client *http;
     bool owns_http;
     char *base;
@@ -19,6 +20,7 @@ struct vo_vapi_client {
 };
 
 struct vo_vapi_resource {
+    vo__handle h;      /* first: type tag, state, references */
     cJSON *root;       /* owned document, or NULL for iterator items */
     cJSON *obj;        /* the object itself */
     char *json;        /* compact text, lazily printed for items */
@@ -30,6 +32,7 @@ typedef enum vo__vapi_list_mode { VO__VAPI_LEGACY, VO__VAPI_V2 } vo__vapi_list_m
 #define VO__VAPI_MAX_FILTERS 16
 
 struct vo_vapi_iter {
+    vo__handle h;      /* first: type tag, state, references */
     vo_vapi_client *client;
     vo__vapi_list_mode mode;
     char *path;

@@ -215,6 +215,7 @@ static int check_field(const char *what, const char *s, size_t max, bool allow_u
 int vo_vault_audit_append(vo_vault *v, const char *tenant, const char *name,
                           const char *action, const char *result)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_audit_append");
     if (!v || !action || !result || !*action || !*result)
         return vo__error_set(VO_EINVAL, "vo_vault_audit_append: vault, action and result are "
                                         "required");
@@ -245,6 +246,7 @@ int vo_vault_audit_append(vo_vault *v, const char *tenant, const char *name,
 
 int vo_vault_audit_flush(vo_vault *v)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_audit_flush");
     if (!v)
         return vo__error_set(VO_EINVAL, "vo_vault_audit_flush: vault is NULL");
     pthread_mutex_lock(&v->lock);
@@ -255,6 +257,7 @@ int vo_vault_audit_flush(vo_vault *v)
 
 int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, vo_vault *v)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_audit_verify");
     if (out_rows)
         *out_rows = 0;
     if (out_bad)
@@ -352,6 +355,7 @@ int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, 
 int vo_vault_audit_list(vo_audit_list **out, vo_vault *v, const char *tenant, int64_t since_ms,
                         int64_t until_ms, int64_t after_seq, size_t limit)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_audit_list");
     if (!out || !v)
         return vo__error_set(VO_EINVAL, "vo_vault_audit_list: NULL argument");
     *out = NULL;

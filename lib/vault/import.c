@@ -15,6 +15,8 @@
 
 #include "vault_internal.h"
 
+static void import_report_destroy(void *self);
+
 #define IMPORT_MAX (256u * 1024u * 1024u)
 #define MAX_REJECTIONS 1000
 
@@ -31,6 +33,7 @@ typedef struct rejection {
 } rejection;
 
 struct vo_import_report {
+    vo__handle h;
     int64_t imported, skipped, rejected;
     rejection *rej;
     size_t nrej;
@@ -338,6 +341,7 @@ static int cmp_rejection(const void *a, const void *b)
 int vo_vault_import_buffer(vo_import_report **out, vo_vault *v, const char *data, size_t len,
                            int format, unsigned int flags)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_import_buffer");
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_vault_import_buffer: out is NULL");
     *out = NULL;
@@ -355,7 +359,8 @@ int vo_vault_import_buffer(vo_import_report **out, vo_vault *v, const char *data
             i++;
         format = i < len && (data[i] == '[' || data[i] == '{') ? VO_IMPORT_JSON : VO_IMPORT_CSV;
     }
-    vo_import_report *rep = calloc(1, sizeof(*rep));
+    vo_import_report *rep =
+        vo__handle_new(sizeof(*rep), VO__H_IMPORT_REPORT, import_report_destroy);
     if (rep)
         rep->rej = calloc(MAX_REJECTIONS, sizeof(rejection));
     char *arena = sodium_malloc(len + 1);
@@ -393,6 +398,7 @@ int vo_vault_import_buffer(vo_import_report **out, vo_vault *v, const char *data
 int vo_vault_import_file(vo_import_report **out, vo_vault *v, const char *path, int format,
                          unsigned int flags)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_import_file");
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_vault_import_file: out is NULL");
     *out = NULL;
@@ -438,38 +444,47 @@ int vo_vault_import_file(vo_import_report **out, vo_vault *v, const char *path, 
 
 int64_t vo_import_report_imported(const vo_import_report *r)
 {
+    r = vo__handle_or_null(r, VO__H_IMPORT_REPORT, "vo_import_report_imported");
     return r ? r->imported : 0;
 }
 
 int64_t vo_import_report_skipped(const vo_import_report *r)
 {
+    r = vo__handle_or_null(r, VO__H_IMPORT_REPORT, "vo_import_report_skipped");
     return r ? r->skipped : 0;
 }
 
 int64_t vo_import_report_rejected(const vo_import_report *r)
 {
+    r = vo__handle_or_null(r, VO__H_IMPORT_REPORT, "vo_import_report_rejected");
     return r ? r->rejected : 0;
 }
 
 size_t vo_import_report_rejection_count(const vo_import_report *r)
 {
+    r = vo__handle_or_null(r, VO__H_IMPORT_REPORT, "vo_import_report_rejection_count");
     return r ? r->nrej : 0;
 }
 
 int64_t vo_import_report_rejection_row(const vo_import_report *r, size_t i)
 {
+    r = vo__handle_or_null(r, VO__H_IMPORT_REPORT, "vo_import_report_rejection_row");
     return r && i < r->nrej ? r->rej[i].row : 0;
 }
 
 const char *vo_import_report_rejection_reason(const vo_import_report *r, size_t i)
 {
+    r = vo__handle_or_null(r, VO__H_IMPORT_REPORT, "vo_import_report_rejection_reason");
     return r && i < r->nrej ? r->rej[i].reason : NULL;
+}
+
+static void import_report_destroy(void *self)
+{
+    vo_import_report *r = self;
+    free(r->rej);
 }
 
 void vo_import_report_free(vo_import_report *r)
 {
-    if (!r)
-        return;
-    free(r->rej);
-    free(r);
+    vo__handle_close(r, VO__H_IMPORT_REPORT, "vo_import_report_free");
 }

@@ -137,6 +137,8 @@ int64_t vo__now_ms(void)
 
 /* ---- keyring ------------------------------------------------------------------------ */
 
+static void keyring_destroy(void *p);
+
 int vo_keyring_new(vo_keyring **out)
 {
     if (!out)
@@ -145,7 +147,7 @@ int vo_keyring_new(vo_keyring **out)
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
-    vo_keyring *kr = calloc(1, sizeof(*kr));
+    vo_keyring *kr = vo__handle_new(sizeof(*kr), VO__H_KEYRING, keyring_destroy);
     if (!kr)
         return vo__error_set(VO_ENOMEM, "out of memory");
     kr->active = -1;
@@ -163,14 +165,17 @@ static void kek_wipe(vo__kek *k)
     k->pass = NULL;
 }
 
-void vo_keyring_free(vo_keyring *kr)
+static void keyring_destroy(void *p)
 {
-    if (!kr)
-        return;
+    vo_keyring *kr = p;
     for (size_t i = 0; i < kr->n; i++)
         kek_wipe(&kr->keks[i]);
     free(kr->keks);
-    free(kr);
+}
+
+void vo_keyring_free(vo_keyring *kr)
+{
+    vo__handle_close(kr, VO__H_KEYRING, "vo_keyring_free");
 }
 
 vo__kek *vo__keyring_find(const vo_keyring *kr, const char *id)
@@ -216,6 +221,7 @@ static void commit_entry(vo_keyring *kr)
 int vo_keyring_add_key(vo_keyring *kr, const char *kek_id, const unsigned char *key,
                        size_t key_len)
 {
+    VO__HANDLE_CHECK(kr, VO__H_KEYRING, "vo_keyring_add_key");
     vo__kek *k;
     int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
@@ -257,6 +263,7 @@ static int key_from_text(const char *what, const unsigned char *text, size_t len
 
 int vo_keyring_add_file(vo_keyring *kr, const char *kek_id, const char *path)
 {
+    VO__HANDLE_CHECK(kr, VO__H_KEYRING, "vo_keyring_add_file");
     vo__kek *k;
     int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
@@ -331,6 +338,7 @@ int vo_keyring_add_file(vo_keyring *kr, const char *kek_id, const char *path)
 
 int vo_keyring_add_env(vo_keyring *kr, const char *kek_id, const char *env_name)
 {
+    VO__HANDLE_CHECK(kr, VO__H_KEYRING, "vo_keyring_add_env");
     vo__kek *k;
     int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
@@ -359,6 +367,7 @@ int vo_keyring_add_passphrase(vo_keyring *kr, const char *kek_id, const char *pa
                               size_t passphrase_len, unsigned long long opslimit,
                               size_t memlimit)
 {
+    VO__HANDLE_CHECK(kr, VO__H_KEYRING, "vo_keyring_add_passphrase");
     vo__kek *k;
     int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
@@ -389,6 +398,7 @@ int vo_keyring_add_passphrase(vo_keyring *kr, const char *kek_id, const char *pa
 int vo_keyring_add_provider(vo_keyring *kr, const char *kek_id, vo_kek_wrap_fn wrap,
                             vo_kek_unwrap_fn unwrap, void *payload)
 {
+    VO__HANDLE_CHECK(kr, VO__H_KEYRING, "vo_keyring_add_provider");
     vo__kek *k;
     int rc = add_entry(__func__, kr, kek_id, &k);
     if (rc != VO_OK)
@@ -406,6 +416,7 @@ int vo_keyring_add_provider(vo_keyring *kr, const char *kek_id, vo_kek_wrap_fn w
 
 int vo_keyring_set_active(vo_keyring *kr, const char *kek_id)
 {
+    VO__HANDLE_CHECK(kr, VO__H_KEYRING, "vo_keyring_set_active");
     if (!kr || !kek_id)
         return vo__error_set(VO_EINVAL, "vo_keyring_set_active: NULL argument");
     for (size_t i = 0; i < kr->n; i++)
@@ -418,19 +429,20 @@ int vo_keyring_set_active(vo_keyring *kr, const char *kek_id)
 
 size_t vo_keyring_count(const vo_keyring *kr)
 {
+    kr = vo__handle_or_null(kr, VO__H_KEYRING, "vo_keyring_count");
     return kr ? kr->n : 0;
 }
 
 int vo__keyring_clone(vo_keyring **out, const vo_keyring *src)
 {
     *out = NULL;
-    vo_keyring *kr = calloc(1, sizeof(*kr));
+    vo_keyring *kr = vo__handle_new(sizeof(*kr), VO__H_KEYRING, keyring_destroy);
     if (!kr)
         return vo__error_set(VO_ENOMEM, "out of memory");
     kr->active = src->active;
     kr->keks = calloc(src->n ? src->n : 1, sizeof(vo__kek));
     if (!kr->keks) {
-        free(kr);
+        vo_keyring_free(kr);
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
     kr->cap = src->n ? src->n : 1;

@@ -48,6 +48,7 @@ static int rewrap_tenant(vo_vault *v, const vo__tenant_rec *t, const vo__kek *to
 int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *v, const char *kek_id,
                         vo_vault_progress_fn fn, void *payload)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_kek_rotate");
     if (out_remaining)
         *out_remaining = -1;
     if (!v)
@@ -147,6 +148,7 @@ int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *v, const char *kek_id,
 
 int vo_vault_kek_usage(int64_t *out_count, vo_vault *v, const char *kek_id)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_kek_usage");
     if (!out_count || !v)
         return vo__error_set(VO_EINVAL, "vo_vault_kek_usage: NULL argument");
     *out_count = 0;
@@ -169,6 +171,7 @@ int vo_vault_kek_usage(int64_t *out_count, vo_vault *v, const char *kek_id)
 
 int vo_vault_kek_retire(vo_vault *v, const char *kek_id)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_kek_retire");
     if (!v)
         return vo__error_set(VO_EINVAL, "vo_vault_kek_retire: vault is NULL");
     int rc = vo__check_kek_id(kek_id);
@@ -218,6 +221,7 @@ int vo_vault_kek_retire(vo_vault *v, const char *kek_id)
 
 int vo_vault_tenant_rotate_dek(vo_vault *v, const char *tenant)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_tenant_rotate_dek");
     if (!v)
         return vo__error_set(VO_EINVAL, "vo_vault_tenant_rotate_dek: vault is NULL");
     int rc = vo__check_tenant(tenant);

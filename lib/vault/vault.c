@@ -154,6 +154,7 @@ static int tenant_not_found(const char *tenant)
 
 static int need_vault(const vo_vault *v, const char *fn)
 {
+    VO__HANDLE_CHECK(v, VO__H_VAULT, fn);
     if (!v)
         return vo__error_set(VO_EINVAL, "%s: vault is NULL", fn);
     return VO_OK;
@@ -426,6 +427,8 @@ static int check_options(vo_vault_options *o, const vo_vault_options *in)
     return VO_OK;
 }
 
+static void vault_destroy(void *p);
+
 int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
 {
     if (!out)
@@ -447,7 +450,7 @@ int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
     if ((rc = parse_uri(uri, &ops, &location)) != VO_OK)
         return rc;
 
-    vo_vault *v = calloc(1, sizeof(*v));
+    vo_vault *v = vo__handle_new(sizeof(*v), VO__H_VAULT, vault_destroy);
     if (!v)
         return vo__error_set(VO_ENOMEM, "out of memory");
     pthread_mutex_init(&v->lock, NULL);
@@ -490,10 +493,9 @@ fail:
     return rc;
 }
 
-void vo_vault_close(vo_vault *v)
+static void vault_destroy(void *p)
 {
-    if (!v)
-        return;
+    vo_vault *v = p;
     if (v->be) {
         if (v->qn && vo__audit_flush_locked(v) != VO_OK)
             vo__log(VO_LOG_WARN, "vault", "could not flush %zu queued audit rows at close",
@@ -509,7 +511,11 @@ void vo_vault_close(vo_vault *v)
     vo__buf_free(&v->ct, false);
     free(v->queue);
     pthread_mutex_destroy(&v->lock);
-    free(v);
+}
+
+void vo_vault_close(vo_vault *v)
+{
+    vo__handle_close(v, VO__H_VAULT, "vo_vault_close");
 }
 
 /* ---- tenants ------------------------------------------------------------------------ */

@@ -33,6 +33,7 @@ typedef struct vo__kek {
 } vo__kek;
 
 struct vo_keyring {
+    vo__handle h;                 /* first: type tag, state, references */
     vo__kek *keks;
     size_t n, cap;
     int active;                   /* index, -1 = none */
@@ -90,6 +91,7 @@ void vo__cache_remove_tenant(vo__dek_cache *c, int64_t tid);
 
 /* ---- the handle --------------------------------------------------------------------- */
 struct vo_vault {
+    vo__handle h;                 /* first: type tag, state, references */
     pthread_mutex_t lock;
     const vo__backend_ops *ops;
     vo__backend *be;

@@ -72,7 +72,8 @@ size_t vo__form_size(const char *body, size_t len)
     return sizeof(vo_form) + pairs * sizeof(vo__pair) + len + 2 * pairs + 1;
 }
 
-int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len)
+/* Decode into f (its handle header is left alone). */
+static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
 {
     size_t max_pairs = (size - sizeof(vo_form) - len - 1) / (sizeof(vo__pair) + 2);
     f->n = 0;
@@ -138,6 +139,14 @@ int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len)
     return VO_OK;
 }
 
+int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len)
+{
+    /* A form in the library's own memory (a stack buffer): tagged so that the public
+     * getters accept it, and left alone by vo_form_free(). */
+    vo__handle_init_embedded(&f->h, VO__H_FORM);
+    return decode_body(f, size, body, len);
+}
+
 int vo__form_decode(vo_form **out, const char *body, size_t len, size_t max_len)
 {
     *out = NULL;
@@ -145,12 +154,12 @@ int vo__form_decode(vo_form **out, const char *body, size_t len, size_t max_len)
         return vo__error_set(VO_ETOOBIG, "form body of %zu bytes exceeds the limit of %zu",
                              len, max_len);
     size_t size = vo__form_size(body, len);
-    vo_form *f = malloc(size);
+    vo_form *f = vo__handle_new(size, VO__H_FORM, NULL);
     if (!f)
         return vo__error_set(VO_ENOMEM, "out of memory");
-    int rc = vo__form_decode_into(f, size, body, len);
+    int rc = decode_body(f, size, body, len);
     if (rc != VO_OK) {
-        free(f);
+        vo__handle_release(f);
         return rc;
     }
     f->owned = true;
@@ -170,21 +179,25 @@ int vo_form_parse(vo_form **out, const char *body, size_t len)
 
 size_t vo_form_count(const vo_form *form)
 {
+    form = vo__handle_or_null(form, VO__H_FORM, "vo_form_count");
     return form ? form->n : 0;
 }
 
 const char *vo_form_name(const vo_form *form, size_t i)
 {
+    form = vo__handle_or_null(form, VO__H_FORM, "vo_form_name");
     return (form && i < form->n) ? form->pairs[i].name : NULL;
 }
 
 const char *vo_form_value(const vo_form *form, size_t i)
 {
+    form = vo__handle_or_null(form, VO__H_FORM, "vo_form_value");
     return (form && i < form->n) ? form->pairs[i].value : NULL;
 }
 
 const char *vo_form_get(const vo_form *form, const char *name)
 {
+    form = vo__handle_or_null(form, VO__H_FORM, "vo_form_get");
     if (!form || !name)
         return NULL;
     for (size_t i = 0; i < form->n; i++)
@@ -195,6 +208,8 @@ const char *vo_form_get(const vo_form *form, const char *name)
 
 void vo_form_free(vo_form *form)
 {
-    if (form && form->owned)
-        free(form);
+    /* A form the library decoded into its own stack buffer is not freed. */
+    if (form && form->h.magic == VO__HANDLE_MAGIC && form->h.embedded)
+        return;
+    vo__handle_close(form, VO__H_FORM, "vo_form_free");
 }

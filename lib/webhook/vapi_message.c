@@ -7,6 +7,9 @@
 #include "voiceops/vapi_message.h"
 #include "../core/internal.h"
 
+static void vapi_tool_results_destroy(void *self);
+static void vapi_message_destroy(void *self);
+
 typedef struct tool_call {
     const char *id;
     const char *name;
@@ -14,6 +17,7 @@ typedef struct tool_call {
 } tool_call;
 
 struct vo_vapi_message {
+    vo__handle h;     /* first: type tag, state, references */
     cJSON *root;
     cJSON *message;
     const char *type;
@@ -86,7 +90,7 @@ int vo_vapi_message_parse(vo_vapi_message **out, const char *body, size_t len)
     if (len > VO_VAPI_MESSAGE_MAX_SIZE)
         return vo__error_set(VO_ETOOBIG, "Vapi message of %zu bytes exceeds the limit of %u",
                              len, VO_VAPI_MESSAGE_MAX_SIZE);
-    vo_vapi_message *m = calloc(1, sizeof(*m));
+    vo_vapi_message *m = vo__handle_new(sizeof(*m), VO__H_VAPI_MESSAGE, vapi_message_destroy);
     if (!m)
         return vo__error_set(VO_ENOMEM, "out of memory");
     const char *end = NULL;
@@ -131,40 +135,48 @@ fail:
     return rc;
 }
 
-void vo_vapi_message_free(vo_vapi_message *m)
+static void vapi_message_destroy(void *self)
 {
-    if (!m)
-        return;
+    vo_vapi_message *m = self;
     for (size_t i = 0; i < m->n_calls; i++)
         free(m->calls[i].arguments);
     free(m->calls);
     cJSON_free(m->json);
     cJSON_Delete(m->root);
-    free(m);
+}
+
+void vo_vapi_message_free(vo_vapi_message *m)
+{
+    vo__handle_close(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_free");
 }
 
 const char *vo_vapi_message_type(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_type");
     return m ? m->type : NULL;
 }
 
 vo_vapi_message_kind vo_vapi_message_kind_of(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_kind_of");
     return m ? m->kind : VO_VAPI_MSG_OTHER;
 }
 
 const char *vo_vapi_message_call_id(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_call_id");
     return m ? str_at(m->message, "call", "id", NULL) : NULL;
 }
 
 const char *vo_vapi_message_org_id(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_org_id");
     return m ? str_at(m->message, "call", "orgId", NULL) : NULL;
 }
 
 const char *vo_vapi_message_phone_number_id(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_phone_number_id");
     if (!m)
         return NULL;
     const char *id = str_at(m->message, "phoneNumber", "id", NULL);
@@ -173,11 +185,13 @@ const char *vo_vapi_message_phone_number_id(const vo_vapi_message *m)
 
 const char *vo_vapi_message_phone_number(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_phone_number");
     return m ? str_at(m->message, "phoneNumber", "number", NULL) : NULL;
 }
 
 const char *vo_vapi_message_customer_number(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_customer_number");
     if (!m)
         return NULL;
     const char *n = str_at(m->message, "customer", "number", NULL);
@@ -186,49 +200,56 @@ const char *vo_vapi_message_customer_number(const vo_vapi_message *m)
 
 const char *vo_vapi_message_status(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_status");
     return m ? str_at(m->message, "status", NULL, NULL) : NULL;
 }
 
 const char *vo_vapi_message_ended_reason(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_ended_reason");
     return m ? str_at(m->message, "endedReason", NULL, NULL) : NULL;
 }
 
 const char *vo_vapi_message_json(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_json");
     return m ? m->json : NULL;
 }
 
 size_t vo_vapi_message_tool_call_count(const vo_vapi_message *m)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_tool_call_count");
     return m ? m->n_calls : 0;
 }
 
 const char *vo_vapi_message_tool_call_id(const vo_vapi_message *m, size_t i)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_tool_call_id");
     return (m && i < m->n_calls) ? m->calls[i].id : NULL;
 }
 
 const char *vo_vapi_message_tool_call_name(const vo_vapi_message *m, size_t i)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_tool_call_name");
     return (m && i < m->n_calls) ? m->calls[i].name : NULL;
 }
 
 const char *vo_vapi_message_tool_call_arguments(const vo_vapi_message *m, size_t i)
 {
+    m = vo__handle_or_null(m, VO__H_VAPI_MESSAGE, "vo_vapi_message_tool_call_arguments");
     return (m && i < m->n_calls) ? m->calls[i].arguments : NULL;
 }
 
 /* ---- replies ----------------------------------------------------------------------- */
 
-/* Print a cJSON tree into a malloc'd string the caller frees with vo_free(). */
+/* Print a cJSON tree into a tagged string the caller frees with vo_free(). */
 static int print_owned(cJSON *root, char **out)
 {
     char *text = root ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
     if (!text)
         return vo__error_set(VO_ENOMEM, "out of memory");
-    *out = strdup(text);
+    *out = vo__out_strndup(text, strlen(text));
     cJSON_free(text);
     return *out ? VO_OK : vo__error_set(VO_ENOMEM, "out of memory");
 }
@@ -268,6 +289,7 @@ int vo_vapi_message_assistant_reply(char **out, const char *assistant_id,
 }
 
 struct vo_vapi_tool_results {
+    vo__handle h;   /* first: type tag, state, references */
     cJSON *results; /* array */
 };
 
@@ -275,9 +297,9 @@ int vo_vapi_tool_results_new(vo_vapi_tool_results **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_vapi_tool_results_new: out is NULL");
-    *out = calloc(1, sizeof(**out));
+    *out = vo__handle_new(sizeof(**out), VO__H_VAPI_TOOL_RESULTS, vapi_tool_results_destroy);
     if (!*out || !((*out)->results = cJSON_CreateArray())) {
-        free(*out);
+        vo__handle_release(*out);
         *out = NULL;
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
@@ -287,6 +309,7 @@ int vo_vapi_tool_results_new(vo_vapi_tool_results **out)
 int vo_vapi_tool_results_add(vo_vapi_tool_results *r, const char *tool_call_id,
                              const char *name, const char *result, const char *error)
 {
+    VO__HANDLE_CHECK(r, VO__H_VAPI_TOOL_RESULTS, "vo_vapi_tool_results_add");
     if (!r || !tool_call_id || !*tool_call_id || (result == NULL) == (error == NULL))
         return vo__error_set(VO_EINVAL, "vo_vapi_tool_results_add: a tool_call_id and exactly "
                                         "one of result or error are required");
@@ -303,6 +326,7 @@ int vo_vapi_tool_results_add(vo_vapi_tool_results *r, const char *tool_call_id,
 
 int vo_vapi_tool_results_json(char **out, const vo_vapi_tool_results *r)
 {
+    VO__HANDLE_CHECK(r, VO__H_VAPI_TOOL_RESULTS, "vo_vapi_tool_results_json");
     if (!r || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_tool_results_json: NULL argument");
     *out = NULL;
@@ -317,10 +341,13 @@ int vo_vapi_tool_results_json(char **out, const vo_vapi_tool_results *r)
     return print_owned(root, out);
 }
 
+static void vapi_tool_results_destroy(void *self)
+{
+    vo_vapi_tool_results *r = self;
+    cJSON_Delete(r->results);
+}
+
 void vo_vapi_tool_results_free(vo_vapi_tool_results *r)
 {
-    if (!r)
-        return;
-    cJSON_Delete(r->results);
-    free(r);
+    vo__handle_close(r, VO__H_VAPI_TOOL_RESULTS, "vo_vapi_tool_results_free");
 }

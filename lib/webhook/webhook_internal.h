@@ -16,6 +16,7 @@ typedef struct vo__pair {
 } vo__pair;
 
 struct vo_form {
+    vo__handle h;     /* first: type tag, state, references */
     size_t n;
     vo__pair *pairs;  /* n entries; strings point into the same block */
     bool owned;       /* allocated by vo__form_decode (else caller-provided memory) */
