@@ -186,12 +186,14 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
                             vo_webhook_provider provider, const vo_webhook_request *request,
                             int64_t now)
 {
-    VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_verify");
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
     int rc = route_begin(result);
     if (rc != VO_OK)
         return rc;
+    if (vault && !vo__handle_ok(vault, VO__H_VAULT)) /* closed or not a vault: the caller's bug */
+        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                          vo__handle_check(vault, VO__H_VAULT, "vo_routing_verify"));
     if (!vo__initialized())
         return route_fail(result, VO_VERIFY_NOT_INITIALIZED,
                           vo__error_set(VO_ENOTINIT, "vo_routing_verify: vo_init() has "

@@ -525,6 +525,18 @@ START_TEST(vault_closed_before_its_clients)
     ck_assert_ehandle("vo_vapi_numbers_import_twilio", "vo_vault");
     vo_twilio_client *tc2 = NULL;
     ck_assert_vo_rc(vo_twilio_client_for_tenant(&tc2, v, TENANT, NULL), VO_EHANDLE);
+    /* a webhook routed through the closed vault: the result says why, the handler answers 500
+     * (the server's own bug), never a pass */
+    vo_verify_result vr;
+    memset(&vr, 0x5a, sizeof(vr));
+    vr.version = VO_VERIFY_RESULT_VERSION;
+    vo_webhook_request wr = VO_WEBHOOK_REQUEST_INIT;
+    wr.url = "https://hooks.example.com/t";
+    int vrc = vo_routing_verify(NULL, 0, &vr, v, "whk_x", VO_WEBHOOK_TWILIO, &wr, 0);
+    ck_assert_vo_rc(vrc, VO_EHANDLE);
+    ck_assert_int_eq(vr.reason, VO_VERIFY_INVALID_ARGUMENT);
+    ck_assert_int_eq(vr.key_index, -1);
+    ck_assert_int_eq(vo_verify_http_status(vrc, &vr), 500);
     vo_error_clear();
     vo_vault_close(v);
     ck_assert_ehandle("vo_vault_close", "already");
