@@ -2017,6 +2017,9 @@ class Sandbox(TwilioApi, VapiApi, ControlApi):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "voiceops-sandbox/1.0"
+    # TCP_NODELAY on every accepted socket: a small write (the 100 Continue, an error sent by
+    # http.server itself) never waits for the client's delayed ACK (about 40 ms on Linux).
+    disable_nagle_algorithm = True
 
     def version_string(self):
         return self.server_version
@@ -2119,9 +2122,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body or b"")))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # Head and body in one write: end_headers() would send the head alone, and the body
+        # would then wait for the client's delayed ACK (Nagle's algorithm).
+        out = getattr(self, "_headers_buffer", [])    # filled by send_response/send_header
+        self._headers_buffer = []
+        if self.request_version != "HTTP/0.9":
+            out.append(b"\r\n")
         if body and self.command != "HEAD" and status != 204:
-            self.wfile.write(body)
+            out.append(body)
+        self.wfile.write(b"".join(out))
         self.wfile.flush()
 
     def _drop(self):
