@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 
 from .server import SandboxServer
 
@@ -34,23 +35,13 @@ def main(argv=None):
         os.replace(tmp, args.port_file)
     print("sandbox listening on %s" % srv.url, flush=True)
 
-    # Stop at once: the handler interrupts serve_forever() in the main thread (a shutdown()
-    # from another thread would wait for its next 0.5 s poll). Request threads are daemons.
     def _stop(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise _Stopped()
+        threading.Thread(target=srv.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
         srv.serve_forever()
-    except _Stopped:
-        pass
     finally:
         srv.server_close()
     return 0
-
-
-class _Stopped(Exception):
-    pass

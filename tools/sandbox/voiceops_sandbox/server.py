@@ -337,6 +337,11 @@ class SandboxServer(http.server.ThreadingHTTPServer):
         self._thread = None
         super().__init__(address, Handler)
 
+    def serve_forever(self, poll_interval=0.05):
+        """As socketserver's, polling the shutdown flag every 50 ms instead of 500 ms, so that
+        shutdown() (SIGTERM / SIGINT, stop()) returns at once rather than ~0.25 s later."""
+        super().serve_forever(poll_interval)
+
     @property
     def port(self) -> int:
         return self.server_address[1]
