@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "../http/http_internal.h"
+#include "../http/internal.h"
 #include "vapi_internal.h"
 
 #define MODULE "vapi"
