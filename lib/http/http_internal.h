@@ -1,7 +1,6 @@
 /*
  * Private to the HTTP module (client.c, pool.c, breaker.c, response.c, send.c): the client
- * and response structures and the steps the files share. No other module includes this;
- * the module's interface for the library is internal.h.
+ * and response structures and the steps the files share. No other module includes this.
  */
 #ifndef VO_HTTP_INTERNAL_H
 #define VO_HTTP_INTERNAL_H
@@ -15,7 +14,6 @@
 #include <curl/curl.h>
 
 #include "core/internal.h"
-#include "internal.h"
 #include "voiceops/http.h"
 
 #define MODULE "http"

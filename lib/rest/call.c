@@ -5,7 +5,6 @@
 
 #include <sodium.h>
 
-#include "../http/internal.h"
 #include "rest_internal.h"
 
 int vo__rest_client_init(vo__rest_client *c, const vo__rest_provider *p, vo_http_client *http,
