@@ -88,6 +88,39 @@ int vo__struct_out(const vo__struct_info *info, const char *fn, void *dst, const
 bool vo__log_enabled(vo_log_level level);
 void vo__log(vo_log_level level, const char *module, const char *fmt, ...) VO__PRINTF(3, 4);
 
+/* ---- correlation-id scope --------------------------------------------------------------
+ * "Use the given id, else the thread's, else a new one; make it the thread's id for the
+ * duration of an operation, then restore the thread's previous id": the one implementation,
+ * used by the transport, the REST layer and the service flows.
+ */
+typedef struct vo__cid_scope {
+    char saved[VO_CORRELATION_ID_SIZE]; /* the thread's id before the scope ("" = none) */
+    char id[VO_CORRELATION_ID_SIZE];    /* the operation's id */
+} vo__cid_scope;
+/** Enter a scope. `given` (may be NULL) wins when non-NULL and is set as given (an empty
+ *  string clears the thread's id); an invalid one fails with vo_correlation_id_set()'s error.
+ *  On failure the thread's id is unchanged and the scope must not be left. */
+int vo__cid_scope_enter(vo__cid_scope *s, const char *given);
+/** Restore the thread's id from before vo__cid_scope_enter(). */
+void vo__cid_scope_leave(const vo__cid_scope *s);
+
+/* ---- what lib/http offers lib/rest ----------------------------------------------------
+ * Defined by lib/http, used by lib/rest only. Declared here because the only internal
+ * headers modules share are this one and lib/rest/rest_internal.h (docs/architecture.md).
+ */
+struct vo_http_response;
+struct vo_http_client;
+struct vo_http_request;
+/** Requests actually put on the wire for a response, including libcurl's own silent resends
+ *  on a dead keep-alive connection (vo_http_response_attempts() counts only our attempts).
+ *  For the DELETE-after-resend rule; a public accessor could replace it. */
+int vo__http_response_sends(const struct vo_http_response *r);
+/** vo_http_send() without the check that the caller still holds the HTTP client: for the
+ *  REST clients, which keep a reference to a shared HTTP client that its owner may have
+ *  closed already. */
+int vo__http_send(struct vo_http_response **out, struct vo_http_client *c,
+                  const struct vo_http_request *req);
+
 /* ---- small string helpers ------------------------------------------------------------ */
 /** ASCII case-insensitive equality of NUL-terminated strings. */
 bool vo__str_ieq(const char *a, const char *b);

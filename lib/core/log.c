@@ -347,3 +347,27 @@ const char *vo_correlation_id_get(void)
 {
     return tls_correlation;
 }
+
+int vo__cid_scope_enter(vo__cid_scope *s, const char *given)
+{
+    vo__strlcpy(s->saved, tls_correlation, sizeof(s->saved));
+    if (given) {
+        int rc = vo_correlation_id_set(given);
+        if (rc != VO_OK)
+            return rc;
+        vo__strlcpy(s->id, given, sizeof(s->id));
+    } else if (s->saved[0]) {
+        vo__strlcpy(s->id, s->saved, sizeof(s->id));
+    } else {
+        int rc = vo_correlation_id_new(s->id, sizeof(s->id));
+        if (rc != VO_OK)
+            return rc;
+        vo__strlcpy(tls_correlation, s->id, sizeof(tls_correlation));
+    }
+    return VO_OK;
+}
+
+void vo__cid_scope_leave(const vo__cid_scope *s)
+{
+    vo__strlcpy(tls_correlation, s->saved, sizeof(tls_correlation));
+}

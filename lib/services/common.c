@@ -13,24 +13,14 @@ int vo__svc_begin(vo__svc *s, const vo_services_options *o, const char *fn)
         return rc;
     s->opts = o = &s->given;
     VO__HANDLE_CHECK(o->http_client, VO__H_HTTP_CLIENT, fn);
-    vo__strlcpy(s->saved, vo_correlation_id_get(), sizeof(s->saved));
-    if (o && o->correlation_id) {
-        if ((rc = vo_correlation_id_set(o->correlation_id)) != VO_OK)
-            return rc;
-        vo__strlcpy(s->cid, o->correlation_id, sizeof(s->cid));
-    } else if (s->saved[0]) {
-        vo__strlcpy(s->cid, s->saved, sizeof(s->cid));
-    } else {
-        if ((rc = vo_correlation_id_new(s->cid, sizeof(s->cid))) != VO_OK)
-            return rc;
-        vo_correlation_id_set(s->cid);
-    }
+    if ((rc = vo__cid_scope_enter(&s->cid, o->correlation_id)) != VO_OK)
+        return rc;
     if (o && o->http_client) {
         s->http = o->http_client;
     } else {
         rc = vo_http_client_new(&s->http, o ? o->http : NULL);
         if (rc != VO_OK) {
-            vo_correlation_id_set(s->saved[0] ? s->saved : NULL);
+            vo__cid_scope_leave(&s->cid);
             return rc;
         }
         s->owns_http = true;
@@ -43,7 +33,7 @@ void vo__svc_end(vo__svc *s)
     if (s->owns_http)
         vo_http_client_free(s->http);
     s->http = NULL;
-    vo_correlation_id_set(s->saved[0] ? s->saved : NULL);
+    vo__cid_scope_leave(&s->cid);
 }
 
 static void twilio_opts(vo_twilio_options *t, const vo__svc *s)

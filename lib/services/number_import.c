@@ -262,7 +262,7 @@ int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
         rc = vo__error_set(VO_ENOMEM, "out of memory");
         goto done;
     }
-    vo__strlcpy(r->cid, s.cid, sizeof(r->cid));
+    vo__strlcpy(r->cid, s.cid.id, sizeof(r->cid));
     if ((rc = vo__svc_audit_result(vault, tenant, NULL, "import.start", "ok")) != VO_OK)
         goto done;
     rc = vo__svc_twilio_for_tenant(&tc, &s, vault, tenant);

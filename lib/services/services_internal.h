@@ -13,8 +13,7 @@
 typedef struct vo__svc {
     const vo_services_options *opts;  /* &given: never NULL after vo__svc_begin() */
     vo_services_options given;        /* the caller's options (zero = defaults) */
-    char cid[VO_CORRELATION_ID_SIZE];
-    char saved[VO_CORRELATION_ID_SIZE];
+    vo__cid_scope cid;     /* the run's correlation id (cid.id) and the thread's before it */
     vo_http_client *http;
     bool owns_http;
 } vo__svc;

@@ -30,7 +30,7 @@ static int create_with_secret(vo_twilio_resource **out, vo_secret **secret, vo_t
                               vo__twilio_host host, const char *path, const vo_param *form, size_t nf,
                               const char *take)
 {
-    vo__twilio_reply reply;
+    vo__rest_reply reply;
     int rc = vo__twilio_call(&reply, c, host, "POST", path, NULL, 0, form, nf, VO_HTTP_IDEMPOTENT_NO);
     if (rc != VO_OK)
         return rc;

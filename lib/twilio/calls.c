@@ -28,7 +28,7 @@ static vo_param *with_fields(const vo_param *fixed, size_t nfixed, const vo_para
 static int post(vo_twilio_resource **out, vo_twilio_client *c, const char *path,
                 const vo_param *form, size_t n, vo_http_idempotency idem)
 {
-    vo__twilio_reply reply;
+    vo__rest_reply reply;
     int rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "POST", path, NULL, 0, form, n, idem);
     return rc == VO_OK ? vo__twilio_resource_from_reply(out, &reply) : rc;
 }

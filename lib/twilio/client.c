@@ -1,12 +1,11 @@
-/* Twilio REST client: construction, the request path through the HTTP transport, and the
- * mapping of Twilio error bodies to VO_E* codes. */
+/* Twilio REST client: construction, its requests through the REST layer (Basic auth), and
+ * the reading of Twilio error bodies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "../http/http_internal.h"
 #include "twilio_internal.h"
 
 #define MODULE "twilio"
@@ -119,17 +118,11 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
         rc = vo__error_set(VO_ENOMEM, "out of memory");
         goto fail;
     }
-    /* The client keeps a reference to its HTTP client, shared or its own, so that the
+    /* The REST client keeps a reference to its HTTP client, shared or its own, so that the
      * caller may free a shared one first. */
-    if (opts->http_client) {
-        c->http = opts->http_client;
-    } else {
-        rc = vo_http_client_new(&c->http, opts->http);
-        if (rc != VO_OK)
-            goto fail;
-        c->owns_http = true;
-    }
-    vo__handle_retain(c->http);
+    rc = vo__rest_client_init(&c->rest, &vo__twilio_provider, opts->http_client, opts->http);
+    if (rc != VO_OK)
+        goto fail;
     vo__log(VO_LOG_DEBUG, MODULE, "client for account %s via %s (%s auth)", c->account_sid, c->api_base,
             key ? "API key" : "auth token");
     *out = c;
@@ -142,9 +135,7 @@ fail:
 static void twilio_client_destroy(void *self)
 {
     vo_twilio_client *c = self;
-    if (c->owns_http)
-        vo__handle_close_quiet(c->http);
-    vo__handle_release(c->http);
+    vo__rest_client_clear(&c->rest);
     vo_secret_free(c->password);
     free(c->api_base);
     free(c->accounts_base);
@@ -224,7 +215,7 @@ const char *vo_twilio_client_api_base_url(const vo_twilio_client *c)
 vo_http_client *vo_twilio_client_http(vo_twilio_client *c)
 {
     c = vo__handle_or_null(c, VO__H_TWILIO_CLIENT, "vo_twilio_client_http");
-    return c ? c->http : NULL;
+    return c ? c->rest.http : NULL;
 }
 
 int vo__twilio_account_path(char *out, size_t size, const vo_twilio_client *c, const char *suffix)
@@ -265,11 +256,11 @@ static const char *jstr(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int map_error(const vo_http_response *resp, const char *method, const char *path)
+/* The provider's read_error: {"code": 20404, "message", "more_info"}, or an RFC 7807 problem
+ * ({"type": ".../errors/20404", "title", "detail"}). */
+static void read_error(vo__rest_error *e, int status, const cJSON *doc)
 {
-    int status = vo_http_response_status(resp);
-    const char *rid = vo_http_response_request_id(resp);
-    cJSON *doc = cJSON_Parse(vo_http_response_body(resp, NULL));
+    enum { TEXT_MAX = 320 }; /* Twilio messages are cut at 319 characters */
     long code = 0;
     const char *msg = NULL, *more = NULL, *title = NULL, *detail = NULL;
     if (cJSON_IsObject(doc)) {
@@ -293,92 +284,41 @@ static int map_error(const vo_http_response *resp, const char *method, const cha
                 code = strtol(p, NULL, 10);
         }
     }
-    int rc = vo_twilio_error_code(status, code);
-    char text[320];
-    if (msg)
-        snprintf(text, sizeof(text), "%s", msg);
-    else if (title || detail)
-        snprintf(text, sizeof(text), "%s%s%s", title ? title : "", title && detail ? ": " : "",
+    e->code = vo_twilio_error_code(status, code);
+    e->provider_code = code;
+    e->more_info = more;
+    if (msg) {
+        snprintf(e->text, TEXT_MAX, "%s", msg);
+        e->has_text = true;
+    } else if (title || detail) {
+        snprintf(e->text, TEXT_MAX, "%s%s%s", title ? title : "", title && detail ? ": " : "",
                  detail ? detail : "");
-    else
-        snprintf(text, sizeof(text), "%s", doc ? "no error message" : "unparseable error body");
-    char where[128];
-    snprintf(where, sizeof(where), "%s", path);
-    char *q = strchr(where, '?');
-    if (q)
-        *q = '\0';
-    if (code)
-        vo__error_set(rc, "Twilio error %ld (HTTP %d) on %s %s: %s", code, status, method, where, text);
-    else
-        vo__error_set(rc, "Twilio HTTP %d on %s %s: %s", status, method, where, text);
-    vo__error_set_remote(status, code, rid, more, vo_http_response_retry_after_ms(resp));
-    cJSON_Delete(doc);
-    return rc;
+        e->has_text = true;
+    }
 }
 
-static int interpret(vo__twilio_reply *reply, vo_http_response *resp, const char *method,
-                     const char *path);
+const vo__rest_provider vo__twilio_provider = {
+    .name = "Twilio",
+    .object_body = true,
+    .read_error = read_error,
+    .strip_secrets = vo__twilio_strip_result,
+};
 
-int vo__twilio_call(vo__twilio_reply *reply, vo_twilio_client *c, vo__twilio_host host,
+int vo__twilio_call(vo__rest_reply *reply, vo_twilio_client *c, vo__twilio_host host,
                     const char *method, const char *path, const vo_param *query, size_t nq,
                     const vo_param *form, size_t nf, vo_http_idempotency idem)
 {
-    memset(reply, 0, sizeof(*reply));
-    vo_http_request req = VO_HTTP_REQUEST_INIT;
-    req.method = method;
-    req.base_url = host == VO__TWILIO_API ? c->api_base : c->accounts_base;
-    req.path = path;
-    req.query = query;
-    req.query_count = nq;
-    req.form = form;
-    req.form_count = nf;
-    req.username = c->username;
-    req.password = vo_secret_str(c->password);
-    req.idempotency = idem;
-    /* One correlation id for the whole operation, so that the transport's log lines and
-     * this module's errors carry the same id. */
-    char saved[VO_CORRELATION_ID_SIZE], cid[VO_CORRELATION_ID_SIZE];
-    vo__strlcpy(saved, vo_correlation_id_get(), sizeof(saved));
-    if (saved[0]) {
-        vo__strlcpy(cid, saved, sizeof(cid));
-    } else {
-        int r = vo_correlation_id_new(cid, sizeof(cid));
-        if (r != VO_OK)
-            return r;
-        vo_correlation_id_set(cid);
-    }
-    req.correlation_id = cid;
-    vo_http_response *resp = NULL;
-    int rc = vo__http_send(&resp, c->http, &req);
-    if (rc == VO_OK)
-        rc = interpret(reply, resp, method, path);
-    vo_http_response_free(resp);
-    vo_correlation_id_set(saved[0] ? saved : NULL);
-    return rc;
-}
-
-static int interpret(vo__twilio_reply *reply, vo_http_response *resp, const char *method,
-                     const char *path)
-{
-    int rc = VO_OK;
-    reply->status = vo_http_response_status(resp);
-    reply->attempts = vo_http_response_attempts(resp);
-    reply->sends = vo__http_response_sends(resp);
-    const char *rid = vo_http_response_request_id(resp);
-    vo__strlcpy(reply->request_id, rid ? rid : "", sizeof(reply->request_id));
-    if (reply->status < 200 || reply->status > 299)
-        return map_error(resp, method, path);
-    size_t len = 0;
-    const char *body = vo_http_response_body(resp, &len);
-    if (reply->status != 204 && len > 0) {
-        reply->doc = cJSON_ParseWithLength(body, len);
-        if (!cJSON_IsObject(reply->doc)) {
-            cJSON_Delete(reply->doc);
-            reply->doc = NULL;
-            rc = vo__error_set(VO_EPROTOCOL, "Twilio answered %s %s with HTTP %d and a body that is not a JSON object",
-                               method, path, reply->status);
-            vo__error_set_remote(reply->status, 0, rid, NULL, -1);
-        }
-    }
-    return rc;
+    vo__rest_request req = {
+        .method = method,
+        .base_url = host == VO__TWILIO_API ? c->api_base : c->accounts_base,
+        .path = path,
+        .query = query,
+        .query_count = nq,
+        .form = form,
+        .form_count = nf,
+        .username = c->username,
+        .password = vo_secret_str(c->password),
+        .idempotency = idem,
+    };
+    return vo__rest_call(reply, &c->rest, &req);
 }

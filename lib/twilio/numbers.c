@@ -68,7 +68,7 @@ int vo_twilio_numbers_update(vo_twilio_resource **out, vo_twilio_client *c, cons
     char path[160];
     if ((rc = number_path(path, sizeof(path), c, sid)) != VO_OK)
         return rc;
-    vo__twilio_reply reply;
+    vo__rest_reply reply;
     /* setting configuration fields twice gives the same number: safe to retry */
     rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "POST", path, NULL, 0, params, n,
                          VO_HTTP_IDEMPOTENT_YES);
@@ -88,7 +88,7 @@ int vo_twilio_numbers_purchase(vo_twilio_resource **out, vo_twilio_client *c,
     char path[128];
     if ((rc = vo__twilio_account_path(path, sizeof(path), c, "/IncomingPhoneNumbers.json")) != VO_OK)
         return rc;
-    vo__twilio_reply reply;
+    vo__rest_reply reply;
     rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "POST", path, NULL, 0, params, n,
                          VO_HTTP_IDEMPOTENT_NO);
     return rc == VO_OK ? vo__twilio_resource_from_reply(out, &reply) : rc;
@@ -96,14 +96,11 @@ int vo_twilio_numbers_purchase(vo_twilio_resource **out, vo_twilio_client *c,
 
 int vo__twilio_delete(vo_twilio_client *c, vo__twilio_host host, const char *path)
 {
-    vo__twilio_reply reply;
+    vo__rest_reply reply;
     int rc = vo__twilio_call(&reply, c, host, "DELETE", path, NULL, 0, NULL, 0,
                              VO_HTTP_IDEMPOTENT_AUTO);
-    if (rc == VO_ENOTFOUND && (reply.attempts > 1 || reply.sends > 1)) {
-        /* an earlier attempt deleted it and its answer was lost: the goal is reached */
-        vo_error_clear();
+    if (vo__rest_gone(rc, &reply))
         return VO_OK;
-    }
     cJSON_Delete(reply.doc);
     return rc;
 }

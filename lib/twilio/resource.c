@@ -1,5 +1,5 @@
-/* Twilio results: JSON resources with secrets stripped, and list iterators that follow
- * next_page_uri. */
+/* Twilio results: REST resources (lib/rest) with Twilio's secret fields stripped, and list
+ * iterators that follow next_page_uri. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +8,6 @@
 #include "twilio_internal.h"
 
 static void twilio_iter_destroy(void *self);
-static void twilio_resource_destroy(void *self);
 
 static const char *const secret_fields[] = {"auth_token", "secret", "secondary_auth_token"};
 
@@ -35,20 +34,9 @@ bool vo__twilio_strip_secrets(cJSON *obj, const char *take_field, vo_secret **ta
     return removed;
 }
 
-static void resource_clear(vo_twilio_resource *r)
+void vo__twilio_strip_result(cJSON *obj)
 {
-    if (r->json) {
-        sodium_memzero(r->json, strlen(r->json));
-        cJSON_free(r->json);
-    }
-    r->json = NULL;
-}
-
-static void twilio_resource_destroy(void *self)
-{
-    vo_twilio_resource *r = self;
-    resource_clear(r);
-    cJSON_Delete(r->root);
+    vo__twilio_strip_secrets(obj, NULL, NULL, NULL);
 }
 
 void vo_twilio_resource_free(vo_twilio_resource *r)
@@ -56,43 +44,26 @@ void vo_twilio_resource_free(vo_twilio_resource *r)
     vo__handle_close(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_free");
 }
 
-int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__twilio_reply *reply)
+int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__rest_reply *reply)
 {
-    vo_twilio_resource *r =
-        vo__handle_new(sizeof(*r), VO__H_TWILIO_RESOURCE, twilio_resource_destroy);
-    if (!r) {
-        cJSON_Delete(reply->doc);
-        reply->doc = NULL;
-        return vo__error_set(VO_ENOMEM, "out of memory");
-    }
-    r->root = reply->doc ? reply->doc : cJSON_CreateObject();
-    reply->doc = NULL;
-    r->obj = r->root;
-    vo__strlcpy(r->request_id, reply->request_id, sizeof(r->request_id));
-    vo__twilio_strip_secrets(r->obj, NULL, NULL, NULL);
-    r->json = cJSON_PrintUnformatted(r->obj);
-    if (!r->root || !r->json) {
-        vo_twilio_resource_free(r);
-        return vo__error_set(VO_ENOMEM, "out of memory");
-    }
-    *out = r;
-    return VO_OK;
+    vo__rest_resource *r = NULL;
+    int rc = vo__rest_resource_new(&r, sizeof(vo_twilio_resource), VO__H_TWILIO_RESOURCE, reply,
+                                   &vo__twilio_provider, "a request");
+    if (rc == VO_OK)
+        *out = (vo_twilio_resource *)(void *)r; /* r is the first member of a vo_twilio_resource */
+    return rc;
 }
 
 const char *vo_twilio_resource_json(const vo_twilio_resource *cr)
 {
     vo_twilio_resource *r = vo__handle_or_null(cr, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_json");
-    if (!r)
-        return NULL;
-    if (!r->json)
-        r->json = cJSON_PrintUnformatted(r->obj);
-    return r->json;
+    return r ? vo__rest_resource_json(&r->rest) : NULL;
 }
 
 const char *vo_twilio_resource_str(const vo_twilio_resource *r, const char *name)
 {
     r = vo__handle_or_null(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_str");
-    return r ? vo__json_str(r->obj, name) : NULL;
+    return r ? vo__rest_resource_str(&r->rest, name) : NULL;
 }
 
 int vo_twilio_resource_int(long long *out, const vo_twilio_resource *r, const char *name)
@@ -100,7 +71,7 @@ int vo_twilio_resource_int(long long *out, const vo_twilio_resource *r, const ch
     VO__HANDLE_CHECK(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_int");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_twilio_resource_int: NULL argument");
-    return vo__json_int(r->obj, name, out, true);
+    return vo__rest_resource_int(&r->rest, name, out, true);
 }
 
 int vo_twilio_resource_bool(int *out, const vo_twilio_resource *r, const char *name)
@@ -108,7 +79,7 @@ int vo_twilio_resource_bool(int *out, const vo_twilio_resource *r, const char *n
     VO__HANDLE_CHECK(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_bool");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_twilio_resource_bool: NULL argument");
-    return vo__json_bool(r->obj, name, out);
+    return vo__rest_resource_bool(&r->rest, name, out);
 }
 
 const char *vo_twilio_resource_sid(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "sid"); }
@@ -120,12 +91,12 @@ const char *vo_twilio_resource_account_sid(const vo_twilio_resource *r) { return
 const char *vo_twilio_resource_request_id(const vo_twilio_resource *r)
 {
     r = vo__handle_or_null(r, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_request_id");
-    return r ? r->request_id : "";
+    return r ? r->rest.request_id : "";
 }
 
 int vo__twilio_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *path)
 {
-    vo__twilio_reply reply;
+    vo__rest_reply reply;
     int rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "GET", path, NULL, 0, NULL, 0,
                              VO_HTTP_IDEMPOTENT_AUTO);
     if (rc != VO_OK)
@@ -138,7 +109,7 @@ int vo__twilio_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *
 static void twilio_iter_destroy(void *self)
 {
     vo_twilio_iter *it = self;
-    resource_clear(&it->current);
+    vo__rest_item_clear(&it->current.rest);
     cJSON_Delete(it->page);
     free(it->next_uri);
     free(it->list_key);
@@ -157,7 +128,7 @@ int vo_twilio_iter_pages(const vo_twilio_iter *it)
 }
 
 /* Install a fetched page into the iterator. */
-static int take_page(vo_twilio_iter *it, vo__twilio_reply *reply)
+static int take_page(vo_twilio_iter *it, vo__rest_reply *reply)
 {
     cJSON *items = cJSON_GetObjectItemCaseSensitive(reply->doc, it->list_key);
     if (!cJSON_IsArray(items)) {
@@ -186,7 +157,7 @@ static int take_page(vo_twilio_iter *it, vo__twilio_reply *reply)
         if (!it->next_uri)
             return vo__error_set(VO_ENOMEM, "out of memory");
     }
-    vo__strlcpy(it->current.request_id, reply->request_id, sizeof(it->current.request_id));
+    vo__strlcpy(it->current.rest.request_id, reply->request_id, sizeof(it->current.rest.request_id));
     return VO_OK;
 }
 
@@ -198,11 +169,11 @@ int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
         vo__handle_release(it);
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
-    vo__handle_init_embedded(&it->current.h, VO__H_TWILIO_RESOURCE);
+    vo__rest_item_init(&it->current.rest, VO__H_TWILIO_RESOURCE);
     /* The iterator keeps its client alive: the caller may free the client first. */
     it->client = c;
     vo__handle_retain(c);
-    vo__twilio_reply reply;
+    vo__rest_reply reply;
     int rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "GET", path, filters, nf, NULL, 0,
                              VO_HTTP_IDEMPOTENT_AUTO);
     if (rc == VO_OK)
@@ -221,9 +192,9 @@ int vo_twilio_iter_next(const vo_twilio_resource **item, vo_twilio_iter *it)
     if (!item || !it)
         return vo__error_set(VO_EINVAL, "vo_twilio_iter_next: NULL argument");
     *item = NULL;
-    resource_clear(&it->current);
+    vo__rest_item_clear(&it->current.rest);
     while (!it->item && it->next_uri) {
-        vo__twilio_reply reply;
+        vo__rest_reply reply;
         int rc = vo__twilio_call(&reply, it->client, VO__TWILIO_API, "GET", it->next_uri, NULL, 0,
                                  NULL, 0, VO_HTTP_IDEMPOTENT_AUTO);
         if (rc == VO_OK)
@@ -233,8 +204,7 @@ int vo_twilio_iter_next(const vo_twilio_resource **item, vo_twilio_iter *it)
     }
     if (!it->item)
         return VO_OK;
-    it->current.obj = it->item;
-    it->current.root = NULL;
+    vo__rest_item_set(&it->current.rest, it->item);
     it->item = it->item->next;
     *item = &it->current;
     return VO_OK;

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "../core/internal.h"
+#include "../rest/rest_internal.h"
 #include "voiceops/secret.h"
 #include "voiceops/twilio.h"
 
@@ -14,8 +15,7 @@
 
 struct vo_twilio_client {
     vo__handle h;      /* first: type tag, state, references */
-    vo_http_client *http;
-    bool owns_http;
+    vo__rest_client rest;  /* the transport (a reference), and the Twilio provider */
     char *api_base;
     char *accounts_base;
     char account_sid[40];
@@ -24,12 +24,9 @@ struct vo_twilio_client {
     bool fallback;       /* created through the service-account fallback */
 };
 
+/* A Twilio result is a REST resource (lib/rest); its handle header comes first. */
 struct vo_twilio_resource {
-    vo__handle h;      /* first: type tag, state, references */
-    cJSON *root;       /* owned document, or NULL for iterator items */
-    cJSON *obj;        /* the object itself */
-    char *json;        /* compact text, lazily printed for items */
-    char request_id[VO_ERROR_ID_SIZE];
+    vo__rest_resource rest;
 };
 
 struct vo_twilio_iter {
@@ -45,18 +42,14 @@ struct vo_twilio_iter {
 
 typedef enum vo__twilio_host { VO__TWILIO_API, VO__TWILIO_ACCOUNTS } vo__twilio_host;
 
-/* Outcome of one call: the parsed body (NULL for 204), status and attempts. */
-typedef struct vo__twilio_reply {
-    cJSON *doc;
-    int status;
-    int attempts;
-    int sends;      /* requests on the wire (includes libcurl's silent resends) */
-    char request_id[VO_ERROR_ID_SIZE];
-} vo__twilio_reply;
+/* What the REST layer needs to know about Twilio: its error bodies ({"code", "message",
+ * "more_info"} or RFC 7807 problems), its secret fields; 2xx bodies are JSON objects. */
+extern const vo__rest_provider vo__twilio_provider;
 
-/* Send a request; a non-2xx answer is mapped to a VO_E* code with the details in
- * vo_error_last(). On VO_OK, reply->doc holds the parsed body (caller deletes it). */
-int vo__twilio_call(vo__twilio_reply *reply, vo_twilio_client *c, vo__twilio_host host,
+/* Send a request through lib/rest with the client's Basic credentials; a non-2xx answer is
+ * mapped to a VO_E* code with the details in vo_error_last(). On VO_OK, reply->doc holds the
+ * parsed body (caller deletes it). */
+int vo__twilio_call(vo__rest_reply *reply, vo_twilio_client *c, vo__twilio_host host,
                     const char *method, const char *path, const vo_param *query, size_t nq,
                     const vo_param *form, size_t nf, vo_http_idempotency idem);
 
@@ -70,8 +63,11 @@ bool vo__twilio_sid_ok(const char *sid, const char *prefix);
  * *take. Returns true when something was removed. */
 bool vo__twilio_strip_secrets(cJSON *obj, const char *take_field, vo_secret **take, int *rc);
 
+/* vo__twilio_strip_secrets() for result objects (the provider's strip_secrets). */
+void vo__twilio_strip_result(cJSON *obj);
+
 /* Wrap a reply document into a resource (takes ownership of reply->doc). */
-int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__twilio_reply *reply);
+int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__rest_reply *reply);
 
 /* DELETE; a 404 after a retried attempt counts as success. */
 int vo__twilio_delete(vo_twilio_client *c, vo__twilio_host host, const char *path);

@@ -1,12 +1,11 @@
-/* Vapi REST client: construction, the request path through the HTTP transport, and the
- * mapping of Vapi error bodies to VO_E* codes. */
+/* Vapi REST client: construction, its requests through the REST layer (Bearer auth), the
+ * reading of Vapi error bodies, and JSON body helpers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "../http/http_internal.h"
 #include "vapi_internal.h"
 
 #define MODULE "vapi"
@@ -92,17 +91,11 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     }
     for (size_t n = strlen(c->base); n > 0 && c->base[n - 1] == '/';)
         c->base[--n] = '\0';
-    /* The client keeps a reference to its HTTP client, shared or its own, so that the
+    /* The REST client keeps a reference to its HTTP client, shared or its own, so that the
      * caller may free a shared one first. */
-    if (opts->http_client) {
-        c->http = opts->http_client;
-    } else {
-        rc = vo_http_client_new(&c->http, opts->http);
-        if (rc != VO_OK)
-            goto fail;
-        c->owns_http = true;
-    }
-    vo__handle_retain(c->http);
+    rc = vo__rest_client_init(&c->rest, &vo__vapi_provider, opts->http_client, opts->http);
+    if (rc != VO_OK)
+        goto fail;
     vo__log(VO_LOG_DEBUG, MODULE, "client via %s", c->base);
     *out = c;
     return VO_OK;
@@ -148,9 +141,7 @@ int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char 
 static void vapi_client_destroy(void *self)
 {
     vo_vapi_client *c = self;
-    if (c->owns_http)
-        vo__handle_close_quiet(c->http);
-    vo__handle_release(c->http);
+    vo__rest_client_clear(&c->rest);
     vo_secret_free(c->api_key);
     free(c->base);
 }
@@ -175,7 +166,7 @@ const char *vo_vapi_client_tenant(const vo_vapi_client *c)
 vo_http_client *vo_vapi_client_http(vo_vapi_client *c)
 {
     c = vo__handle_or_null(c, VO__H_VAPI_CLIENT, "vo_vapi_client_http");
-    return c ? c->http : NULL;
+    return c ? c->rest.http : NULL;
 }
 
 /* ---- errors -------------------------------------------------------------------------- */
@@ -195,114 +186,60 @@ int vo_vapi_error_code(int status, const char *error)
     return VO_EPROTOCOL;
 }
 
-static int map_error(const vo_http_response *resp, const char *method, const char *path)
+/* The provider's read_error: {"error": "Bad Request", "message": "..." or ["...", ...]}. */
+static void read_error(vo__rest_error *e, int status, const cJSON *doc)
 {
-    int status = vo_http_response_status(resp);
-    const char *rid = vo_http_response_request_id(resp);
-    cJSON *doc = cJSON_Parse(vo_http_response_body(resp, NULL));
     const char *error = NULL;
-    char text[384] = "";
+    char *text = e->text;
+    size_t size = sizeof(e->text);
     if (cJSON_IsObject(doc)) {
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
-        if (cJSON_IsString(e))
-            error = e->valuestring;
+        const cJSON *er = cJSON_GetObjectItemCaseSensitive(doc, "error");
+        if (cJSON_IsString(er))
+            error = er->valuestring;
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "message");
         if (cJSON_IsString(m)) {
-            snprintf(text, sizeof(text), "%s", m->valuestring);
+            snprintf(text, size, "%s", m->valuestring);
         } else if (cJSON_IsArray(m)) {
             size_t used = 0;
             const cJSON *it;
             cJSON_ArrayForEach(it, m) {
-                if (!cJSON_IsString(it) || used + 3 >= sizeof(text))
+                if (!cJSON_IsString(it) || used + 3 >= size)
                     continue;
-                int n = snprintf(text + used, sizeof(text) - used, "%s%s", used ? "; " : "", it->valuestring);
+                int n = snprintf(text + used, size - used, "%s%s", used ? "; " : "", it->valuestring);
                 if (n < 0)
                     break;
                 used += (size_t)n;
-                if (used >= sizeof(text))
-                    used = sizeof(text) - 1;
+                if (used >= size)
+                    used = size - 1;
             }
         }
     }
-    if (!text[0])
-        snprintf(text, sizeof(text), "%s", doc ? "no error message" : "unparseable error body");
-    int rc = vo_vapi_error_code(status, error);
-    char where[160];
-    snprintf(where, sizeof(where), "%s", path);
-    where[strcspn(where, "?")] = '\0';
-    vo__error_set(rc, "Vapi HTTP %d%s%s%s on %s %s: %s", status, error ? " (" : "", error ? error : "",
-                  error ? ")" : "", method, where, text);
-    vo__error_set_remote(status, 0, rid, NULL, vo_http_response_retry_after_ms(resp));
-    cJSON_Delete(doc);
-    return rc;
+    e->has_text = text[0] != '\0';
+    e->code = vo_vapi_error_code(status, error);
+    e->label = error;
 }
 
-int vo__vapi_call(vo__vapi_reply *reply, vo_vapi_client *c, const char *method, const char *path,
+const vo__rest_provider vo__vapi_provider = {
+    .name = "Vapi",
+    .object_body = false,
+    .read_error = read_error,
+    .strip_secrets = vo__vapi_strip_secrets,
+};
+
+int vo__vapi_call(vo__rest_reply *reply, vo_vapi_client *c, const char *method, const char *path,
                   const vo_param *query, size_t nq, const cJSON *body, vo_http_idempotency idem)
 {
-    memset(reply, 0, sizeof(*reply));
-    char *text = NULL;
-    if (body) {
-        text = cJSON_PrintUnformatted(body);
-        if (!text)
-            return vo__error_set(VO_ENOMEM, "out of memory");
-    }
-    vo_http_request req = VO_HTTP_REQUEST_INIT;
-    req.method = method;
-    req.base_url = c->base;
-    req.path = path;
-    req.query = query;
-    req.query_count = nq;
-    if (text) {
-        req.body = text;
-        req.body_len = strlen(text);
-        req.content_type = "application/json";
-    }
-    req.bearer_token = vo_secret_str(c->api_key);
-    req.idempotency = idem;
-    char saved[VO_CORRELATION_ID_SIZE], cid[VO_CORRELATION_ID_SIZE];
-    vo__strlcpy(saved, vo_correlation_id_get(), sizeof(saved));
-    int rc = VO_OK;
-    if (saved[0]) {
-        vo__strlcpy(cid, saved, sizeof(cid));
-    } else {
-        rc = vo_correlation_id_new(cid, sizeof(cid));
-        if (rc == VO_OK)
-            vo_correlation_id_set(cid);
-    }
-    vo_http_response *resp = NULL;
-    if (rc == VO_OK) {
-        req.correlation_id = cid;
-        rc = vo__http_send(&resp, c->http, &req);
-    }
-    if (rc == VO_OK) {
-        reply->status = vo_http_response_status(resp);
-        reply->attempts = vo_http_response_attempts(resp);
-        reply->sends = vo__http_response_sends(resp);
-        const char *rid = vo_http_response_request_id(resp);
-        vo__strlcpy(reply->request_id, rid ? rid : "", sizeof(reply->request_id));
-        if (reply->status < 200 || reply->status > 299) {
-            rc = map_error(resp, method, path);
-        } else {
-            size_t len = 0;
-            const char *b = vo_http_response_body(resp, &len);
-            if (len > 0) {
-                reply->doc = cJSON_ParseWithLength(b, len);
-                if (!reply->doc) {
-                    rc = vo__error_set(VO_EPROTOCOL, "Vapi answered %s %s with HTTP %d and a body that is not JSON",
-                                       method, path, reply->status);
-                    vo__error_set_remote(reply->status, 0, rid, NULL, -1);
-                }
-            }
-        }
-    }
-    vo_http_response_free(resp);
-    if (text) {
-        sodium_memzero(text, strlen(text)); /* may hold Twilio credentials (number import) */
-        cJSON_free(text);
-    }
-    vo_correlation_id_set(saved[0] ? saved : NULL);
-    return rc;
+    vo__rest_request req = {
+        .method = method,
+        .base_url = c->base,
+        .path = path,
+        .query = query,
+        .query_count = nq,
+        .json = body,
+        .bearer_token = vo_secret_str(c->api_key),
+        .idempotency = idem,
+    };
+    return vo__rest_call(reply, &c->rest, &req);
 }
 
 /* ---- JSON body helpers --------------------------------------------------------------- */

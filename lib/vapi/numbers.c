@@ -105,7 +105,7 @@ int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_
         cJSON_Delete(b);
         return rc;
     }
-    vo__vapi_reply reply;
+    vo__rest_reply reply;
     rc = vo__vapi_call(&reply, c, "POST", "/phone-number", NULL, 0, b, VO_HTTP_IDEMPOTENT_NO);
     /* wipe the credentials held in the body before freeing it */
     const char *secret_fields[] = {"twilioAuthToken", "twilioApiSecret"};

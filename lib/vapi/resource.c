@@ -1,5 +1,5 @@
-/* Vapi results: JSON resources with secrets stripped, and list iterators that walk the
- * legacy endpoints in createdAt windows or follow /v2 metadata. */
+/* Vapi results: REST resources (lib/rest) with Vapi's secret fields stripped, and list
+ * iterators that walk the legacy endpoints in createdAt windows or follow /v2 metadata. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,6 @@
 #include "vapi_internal.h"
 
 static void vapi_iter_destroy(void *self);
-static void vapi_resource_destroy(void *self);
 
 static const char *const secret_fields[] = {"twilioAuthToken", "twilioApiSecret", "authToken",
                                             "apiSecret", "secret"};
@@ -28,68 +27,31 @@ void vo__vapi_strip_secrets(cJSON *obj)
     }
 }
 
-static void resource_clear(vo_vapi_resource *r)
-{
-    if (r->json)
-        cJSON_free(r->json);
-    r->json = NULL;
-}
-
-static void vapi_resource_destroy(void *self)
-{
-    vo_vapi_resource *r = self;
-    resource_clear(r);
-    cJSON_Delete(r->root);
-}
-
 void vo_vapi_resource_free(vo_vapi_resource *r)
 {
     vo__handle_close(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_free");
 }
 
-int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__vapi_reply *reply, const char *what)
+int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__rest_reply *reply, const char *what)
 {
-    if (reply->doc && !cJSON_IsObject(reply->doc)) {
-        cJSON_Delete(reply->doc);
-        reply->doc = NULL;
-        int rc = vo__error_set(VO_EPROTOCOL, "Vapi's answer to %s is not a JSON object", what);
-        vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
-        return rc;
-    }
-    vo_vapi_resource *r = vo__handle_new(sizeof(*r), VO__H_VAPI_RESOURCE, vapi_resource_destroy);
-    if (!r) {
-        cJSON_Delete(reply->doc);
-        reply->doc = NULL;
-        return vo__error_set(VO_ENOMEM, "out of memory");
-    }
-    r->root = reply->doc ? reply->doc : cJSON_CreateObject();
-    reply->doc = NULL;
-    r->obj = r->root;
-    vo__strlcpy(r->request_id, reply->request_id, sizeof(r->request_id));
-    vo__vapi_strip_secrets(r->obj);
-    r->json = r->root ? cJSON_PrintUnformatted(r->obj) : NULL;
-    if (!r->json) {
-        vo_vapi_resource_free(r);
-        return vo__error_set(VO_ENOMEM, "out of memory");
-    }
-    *out = r;
-    return VO_OK;
+    vo__rest_resource *r = NULL;
+    int rc = vo__rest_resource_new(&r, sizeof(vo_vapi_resource), VO__H_VAPI_RESOURCE, reply,
+                                   &vo__vapi_provider, what);
+    if (rc == VO_OK)
+        *out = (vo_vapi_resource *)(void *)r; /* r is the first member of a vo_vapi_resource */
+    return rc;
 }
 
 const char *vo_vapi_resource_json(const vo_vapi_resource *cr)
 {
     vo_vapi_resource *r = vo__handle_or_null(cr, VO__H_VAPI_RESOURCE, "vo_vapi_resource_json");
-    if (!r)
-        return NULL;
-    if (!r->json)
-        r->json = cJSON_PrintUnformatted(r->obj);
-    return r->json;
+    return r ? vo__rest_resource_json(&r->rest) : NULL;
 }
 
 const char *vo_vapi_resource_str(const vo_vapi_resource *r, const char *name)
 {
     r = vo__handle_or_null(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_str");
-    return r ? vo__json_str(r->obj, name) : NULL;
+    return r ? vo__rest_resource_str(&r->rest, name) : NULL;
 }
 
 int vo_vapi_resource_int(long long *out, const vo_vapi_resource *r, const char *name)
@@ -97,7 +59,7 @@ int vo_vapi_resource_int(long long *out, const vo_vapi_resource *r, const char *
     VO__HANDLE_CHECK(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_int");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_int: NULL argument");
-    return vo__json_int(r->obj, name, out, false);
+    return vo__rest_resource_int(&r->rest, name, out, false);
 }
 
 int vo_vapi_resource_bool(int *out, const vo_vapi_resource *r, const char *name)
@@ -105,7 +67,7 @@ int vo_vapi_resource_bool(int *out, const vo_vapi_resource *r, const char *name)
     VO__HANDLE_CHECK(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_bool");
     if (!r || !name || !out)
         return vo__error_set(VO_EINVAL, "vo_vapi_resource_bool: NULL argument");
-    return vo__json_bool(r->obj, name, out);
+    return vo__rest_resource_bool(&r->rest, name, out);
 }
 
 const char *vo_vapi_resource_id(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "id"); }
@@ -116,14 +78,14 @@ const char *vo_vapi_resource_created_at(const vo_vapi_resource *r) { return vo_v
 const char *vo_vapi_resource_request_id(const vo_vapi_resource *r)
 {
     r = vo__handle_or_null(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_request_id");
-    return r ? r->request_id : "";
+    return r ? r->rest.request_id : "";
 }
 
 /* ---- single-resource operations ------------------------------------------------------ */
 
 int vo__vapi_get(vo_vapi_resource **out, vo_vapi_client *c, const char *path)
 {
-    vo__vapi_reply reply;
+    vo__rest_reply reply;
     int rc = vo__vapi_call(&reply, c, "GET", path, NULL, 0, NULL, VO_HTTP_IDEMPOTENT_AUTO);
     return rc == VO_OK ? vo__vapi_resource_from_reply(out, &reply, path) : rc;
 }
@@ -131,13 +93,10 @@ int vo__vapi_get(vo_vapi_resource **out, vo_vapi_client *c, const char *path)
 int vo__vapi_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *path,
                     const cJSON *body)
 {
-    vo__vapi_reply reply;
+    vo__rest_reply reply;
     int rc = vo__vapi_call(&reply, c, "DELETE", path, NULL, 0, body, VO_HTTP_IDEMPOTENT_AUTO);
-    if (rc == VO_ENOTFOUND && (reply.attempts > 1 || reply.sends > 1)) {
-        /* an earlier attempt deleted it and its answer was lost: the goal is reached */
-        vo_error_clear();
+    if (vo__rest_gone(rc, &reply))
         return VO_OK;
-    }
     if (rc != VO_OK)
         return rc;
     if (!out) {
@@ -150,7 +109,7 @@ int vo__vapi_delete(vo_vapi_resource **out, vo_vapi_client *c, const char *path,
 int vo__vapi_send_obj(vo_vapi_resource **out, vo_vapi_client *c, const char *method,
                       const char *path, cJSON *body, vo_http_idempotency idem)
 {
-    vo__vapi_reply reply;
+    vo__rest_reply reply;
     int rc = vo__vapi_call(&reply, c, method, path, NULL, 0, body, idem);
     cJSON_Delete(body);
     return rc == VO_OK ? vo__vapi_resource_from_reply(out, &reply, path) : rc;
@@ -168,7 +127,7 @@ static void seen_clear(vo_vapi_iter *it)
 static void vapi_iter_destroy(void *self)
 {
     vo_vapi_iter *it = self;
-    resource_clear(&it->current);
+    vo__rest_item_clear(&it->current.rest);
     cJSON_Delete(it->page_doc);
     for (size_t i = 0; i < it->nf; i++) {
         free(it->fname[i]);
@@ -260,7 +219,7 @@ static int fetch_legacy(vo_vapi_iter *it)
         q[n].name = "createdAtLe";
         q[n++].value = it->boundary;
     }
-    vo__vapi_reply reply;
+    vo__rest_reply reply;
     int rc = vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
     if (rc != VO_OK)
         return rc;
@@ -339,7 +298,7 @@ static int fetch_v2(vo_vapi_iter *it)
         q[n].name = "search";
         q[n++].value = it->search;
     }
-    vo__vapi_reply reply;
+    vo__rest_reply reply;
     int rc = vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
     if (rc != VO_OK)
         return rc;
@@ -377,7 +336,7 @@ static int iter_new(vo_vapi_iter **out, vo_vapi_client *c, const char *path, vo_
         vo__handle_release(it);
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
-    vo__handle_init_embedded(&it->current.h, VO__H_VAPI_RESOURCE);
+    vo__rest_item_init(&it->current.rest, VO__H_VAPI_RESOURCE);
     /* The iterator keeps its client alive: the caller may free the client first. */
     it->client = c;
     vo__handle_retain(c);
@@ -456,7 +415,7 @@ int vo_vapi_iter_next(const vo_vapi_resource **item, vo_vapi_iter *it)
     if (!item || !it)
         return vo__error_set(VO_EINVAL, "vo_vapi_iter_next: NULL argument");
     *item = NULL;
-    resource_clear(&it->current);
+    vo__rest_item_clear(&it->current.rest);
     if (it->limit > 0 && it->returned >= it->limit)
         return VO_OK;
     while (!it->item && it->more) {
@@ -466,9 +425,8 @@ int vo_vapi_iter_next(const vo_vapi_resource **item, vo_vapi_iter *it)
     }
     if (!it->item)
         return VO_OK;
-    it->current.obj = it->item;
-    it->current.root = NULL;
-    vo__strlcpy(it->current.request_id, it->request_id, sizeof(it->current.request_id));
+    vo__rest_item_set(&it->current.rest, it->item);
+    vo__strlcpy(it->current.rest.request_id, it->request_id, sizeof(it->current.rest.request_id));
     it->item = it->item->next;
     it->returned++;
     *item = &it->current;

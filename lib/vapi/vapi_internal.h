@@ -7,24 +7,21 @@
 #include <cjson/cJSON.h>
 
 #include "../core/internal.h"
+#include "../rest/rest_internal.h"
 #include "voiceops/secret.h"
 #include "voiceops/vapi.h"
 
 struct vo_vapi_client {
     vo__handle h;      /* first: type tag, state, references */
-    vo_http_client *http;
-    bool owns_http;
+    vo__rest_client rest;  /* the transport (a reference), and the Vapi provider */
     char *base;
     vo_secret *api_key;
     char tenant[VO_VAULT_TENANT_MAX + 1]; /* "" when made from an explicit key */
 };
 
+/* A Vapi result is a REST resource (lib/rest); its handle header comes first. */
 struct vo_vapi_resource {
-    vo__handle h;      /* first: type tag, state, references */
-    cJSON *root;       /* owned document, or NULL for iterator items */
-    cJSON *obj;        /* the object itself */
-    char *json;        /* compact text, lazily printed for items */
-    char request_id[VO_ERROR_ID_SIZE];
+    vo__rest_resource rest;
 };
 
 typedef enum vo__vapi_list_mode { VO__VAPI_LEGACY, VO__VAPI_V2 } vo__vapi_list_mode;
@@ -59,19 +56,14 @@ struct vo_vapi_iter {
     vo_vapi_resource current;
 };
 
-/* Outcome of one call: the parsed body (NULL when empty), status and attempts. */
-typedef struct vo__vapi_reply {
-    cJSON *doc;
-    int status;
-    int attempts;
-    int sends;
-    char request_id[VO_ERROR_ID_SIZE];
-} vo__vapi_reply;
+/* What the REST layer needs to know about Vapi: its error bodies ({"error", "message"} with
+ * a message string or array), its secret fields; 2xx bodies may be any JSON value. */
+extern const vo__rest_provider vo__vapi_provider;
 
-/* Send a request with an optional JSON body; a non-2xx answer is mapped to a VO_E* code
- * with the details in vo_error_last(). On VO_OK reply->doc holds the parsed body (any JSON
- * value; the caller deletes it). */
-int vo__vapi_call(vo__vapi_reply *reply, vo_vapi_client *c, const char *method,
+/* Send a request through lib/rest with the client's Bearer key and an optional JSON body; a
+ * non-2xx answer is mapped to a VO_E* code with the details in vo_error_last(). On VO_OK
+ * reply->doc holds the parsed body (any JSON value; the caller deletes it). */
+int vo__vapi_call(vo__rest_reply *reply, vo_vapi_client *c, const char *method,
                   const char *path, const vo_param *query, size_t nq, const cJSON *body,
                   vo_http_idempotency idem);
 
@@ -84,7 +76,7 @@ bool vo__vapi_e164_ok(const char *number);
 void vo__vapi_strip_secrets(cJSON *obj);
 
 /* Wrap a reply document (an object) into a resource (takes ownership of reply->doc). */
-int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__vapi_reply *reply,
+int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__rest_reply *reply,
                                  const char *what);
 
 /* GET a single resource / DELETE one (a 404 after a retried attempt counts as success). */
