@@ -104,23 +104,6 @@ int vo__cid_scope_enter(vo__cid_scope *s, const char *given);
 /** Restore the thread's id from before vo__cid_scope_enter(). */
 void vo__cid_scope_leave(const vo__cid_scope *s);
 
-/* ---- what lib/http offers lib/rest ----------------------------------------------------
- * Defined by lib/http, used by lib/rest only. Declared here because the only internal
- * headers modules share are this one and lib/rest/rest_internal.h (docs/architecture.md).
- */
-struct vo_http_response;
-struct vo_http_client;
-struct vo_http_request;
-/** Requests actually put on the wire for a response, including libcurl's own silent resends
- *  on a dead keep-alive connection (vo_http_response_attempts() counts only our attempts).
- *  For the DELETE-after-resend rule; a public accessor could replace it. */
-int vo__http_response_sends(const struct vo_http_response *r);
-/** vo_http_send() without the check that the caller still holds the HTTP client: for the
- *  REST clients, which keep a reference to a shared HTTP client that its owner may have
- *  closed already. */
-int vo__http_send(struct vo_http_response **out, struct vo_http_client *c,
-                  const struct vo_http_request *req);
-
 /* ---- small string helpers ------------------------------------------------------------ */
 /** ASCII case-insensitive equality of NUL-terminated strings. */
 bool vo__str_ieq(const char *a, const char *b);

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "http_internal.h"
+#include "transport.h"
 
 void vo__http_response_reset(vo_http_response *r)
 {

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "http_internal.h"
+#include "transport.h"
 
 static void sleep_ms(int64_t ms)
 {

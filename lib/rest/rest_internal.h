@@ -16,6 +16,7 @@
 
 #include "../core/internal.h"
 #include "voiceops/http.h"
+#include "../http/transport.h"
 
 /* ---- providers ----------------------------------------------------------------------- */
 

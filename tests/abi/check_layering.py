@@ -3,8 +3,9 @@
 
 The dependency table in docs/architecture.md ("| module | uses |" rows) must match what the
 object files of each module really call (undefined vo_ symbols resolved to the module that
-defines them), and no module may include another module's private header: only
-`core/internal.h` and `rest/rest_internal.h` are shared internal interfaces.
+defines them), and no module may include another module's private header: the shared internal interfaces are
+`core/internal.h` (every module), `rest/rest_internal.h` (the provider clients) and
+`http/transport.h` (the REST layer only).
 
 Usage: check_layering.py LIBVOICEOPS_A SOURCE_ROOT
 """
@@ -13,7 +14,12 @@ import re
 import subprocess
 import sys
 
-SHARED_INTERNAL = {"core/internal.h", "rest/rest_internal.h"}
+# Internal headers one module offers others, and which modules may include them.
+SHARED_INTERNAL = {
+    "core/internal.h": None,          # every module
+    "rest/rest_internal.h": {"twilio", "vapi"},
+    "http/transport.h": {"rest"},
+}
 
 
 def members(archive: pathlib.Path):
@@ -90,8 +96,15 @@ def main() -> int:
         for inc in re.findall(r'#include\s+"([^"]+)"', src.read_text()):
             inc_norm = inc.replace("../", "")
             if "/" in inc_norm and not inc_norm.startswith("voiceops/"):
-                if inc_norm.split("/")[0] != mod and inc_norm not in SHARED_INTERNAL:
+                owner_mod = inc_norm.split("/")[0]
+                if owner_mod == mod:
+                    continue
+                if inc_norm not in SHARED_INTERNAL:
                     print(f"{src.relative_to(root)} includes another module's private header {inc}")
+                    ok = False
+                elif SHARED_INTERNAL[inc_norm] is not None and mod not in SHARED_INTERNAL[inc_norm]:
+                    print(f"{src.relative_to(root)} includes {inc}, which only "
+                          f"{', '.join(sorted(SHARED_INTERNAL[inc_norm]))} may use")
                     ok = False
     layers = {}
     in_block = False
