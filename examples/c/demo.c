@@ -44,11 +44,11 @@ static void die(const char *what)
     exit(1);
 }
 
-#define CHECK(expr, what)              \
-    do {                               \
-        if ((expr) != VO_OK)           \
-            die(what);                 \
-    } while (0)
+#define CHECK(expr, what) \
+  do {                    \
+    if ((expr) != VO_OK)  \
+      die(what);          \
+  } while (0)
 
 /* A call to the sandbox's control API, through the library's own HTTP transport. */
 static char *sandbox_control(vo_http_client *http, const char *path, const char *json)
@@ -161,15 +161,17 @@ static void *serve(void *arg)
         sscanf(path, "/hooks/%47[^/]", token);
         vo_verify_result res = VO_VERIFY_RESULT_INIT;
         int rc = vo_routing_verify(tenant, sizeof(tenant), &res, vault, token,
-                                         VO_WEBHOOK_TWILIO, &req, (int64_t)time(NULL));
+                                   VO_WEBHOOK_TWILIO, &req, (int64_t)time(NULL));
         /* 200, or 4xx for what the sender got wrong, 500 only for our own misconfiguration */
         int status = vo_verify_http_status(rc, &res);
         printf("   receiver: %s /hooks/whk_.../status -> tenant %s, %d (%s)\n", method, tenant,
                status, vo_verify_reason_name(res.reason));
         r->handled++; /* before the reply: the sender returns to main() once it has it */
         char reply[128];
-        snprintf(reply, sizeof(reply), "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
-                 "Connection: close\r\n\r\n", status, status == 200 ? "OK" : "Refused");
+        snprintf(reply, sizeof(reply),
+                 "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
+                 "Connection: close\r\n\r\n",
+                 status, status == 200 ? "OK" : "Refused");
         if (send(c, reply, strlen(reply), 0) < 0)
             perror("send");
         close(c);
@@ -183,8 +185,8 @@ static void start_receiver(receiver *r)
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(a);
-    if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(r->fd, 8) != 0 ||
-        getsockname(r->fd, (struct sockaddr *)&a, &len) != 0) {
+    if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(r->fd, 8) != 0 || getsockname(r->fd, (struct sockaddr *)&a, &len) != 0) {
         perror("demo: receiver");
         exit(1);
     }
@@ -236,8 +238,10 @@ int main(int argc, char **argv)
     CHECK(vo_hex_encode(token, sizeof(token), raw, sizeof(raw)), "token");
     char json[1024];
     size_t imported_total = 0;
-    snprintf(json, sizeof(json), "{\"account_sid\":\"%s\",\"auth_token\":\"%s\","
-                                 "\"friendly_name\":\"Acme Voice\"}", ACCOUNT, token);
+    snprintf(json, sizeof(json),
+             "{\"account_sid\":\"%s\",\"auth_token\":\"%s\","
+             "\"friendly_name\":\"Acme Voice\"}",
+             ACCOUNT, token);
     free(sandbox_control(http, "/__sandbox/twilio/accounts", json));
     free(sandbox_control(http, "/__sandbox/twilio/accounts/" ACCOUNT "/numbers",
                          "{\"numbers\":[{\"phone_number\":\"+14155550100\",\"friendly_name\":"
@@ -298,8 +302,9 @@ int main(int argc, char **argv)
         if (run == 1)
             for (size_t i = 0; i < vo_number_import_report_count(rep); i++)
                 printf("   %s -> %s\n", vo_number_import_report_number(rep, i),
-                       vo_number_import_report_vapi_id(rep, i) ? vo_number_import_report_vapi_id(rep, i)
-                                                               : vo_number_import_report_reason(rep, i));
+                       vo_number_import_report_vapi_id(rep, i)
+                           ? vo_number_import_report_vapi_id(rep, i)
+                           : vo_number_import_report_reason(rep, i));
         imported_total += vo_number_import_report_imported(rep);
         vo_number_import_report_free(rep);
     }
@@ -347,7 +352,7 @@ int main(int argc, char **argv)
     vo_vault_close(vault);
     vo_shutdown();
     int ok = refused && imported_total == 3 && genuine_ok && forged_refused && r.handled == 2;
-    printf("\n%s\n", ok ? "demo finished: every step behaved as expected"
-                        : "demo: UNEXPECTED RESULTS");
+    printf("\n%s\n",
+           ok ? "demo finished: every step behaved as expected" : "demo: UNEXPECTED RESULTS");
     return ok ? 0 : 1;
 }

@@ -35,7 +35,8 @@ int main(void)
 
     /* 1. Twilio voice webhook: form body, signed with the tenant's auth token. During a
      *    token rotation both the primary and the secondary token are accepted. */
-    const char *tokens[] = {"f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f6", "0123456789abcdef0123456789abcdef"};
+    const char *tokens[] = {"f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f6",
+                            "0123456789abcdef0123456789abcdef"};
     const char *url = "https://voice.example.com/twilio/voice?tenant=t-42";
     const vo_param params[] = {{"CallSid", "CA5f7a9e3c1b2d4e6f8091a2b3c4d5e6f7"},
                                {"From", "+14155550123"},
@@ -47,34 +48,36 @@ int main(void)
     if (vo_webhook_twilio_sign(sig, sizeof(sig), tokens[1], url, params, 4) != VO_OK)
         return 1;
     const char *form = "application/x-www-form-urlencoded";
-    int rc = vo_webhook_twilio_verify(&r, tokens, 2, url, sig, form, (const unsigned char *)body,
-                              strlen(body));
+    int rc = vo_webhook_twilio_verify(&r, tokens, 2, url, sig, form,
+                                      (const unsigned char *)body, strlen(body));
     report("Twilio voice webhook, secondary token", rc, &r, 1);
     rc = vo_webhook_twilio_verify(&r, tokens, 2,
-                          "https://voice.example.com:443/twilio/voice?tenant=t-42", sig,
-                          form, (const unsigned char *)body, strlen(body));
+                                  "https://voice.example.com:443/twilio/voice?tenant=t-42", sig,
+                                  form, (const unsigned char *)body, strlen(body));
     report("Twilio voice webhook, URL seen with :443", rc, &r, 1);
     const char *forged = "CallSid=CA5f7a9e3c1b2d4e6f8091a2b3c4d5e6f7&From=%2B19005550199"
                          "&To=%2B14155550100&CallStatus=ringing";
     rc = vo_webhook_twilio_verify(&r, tokens, 2, url, sig, form, (const unsigned char *)forged,
-                          strlen(forged));
+                                  strlen(forged));
     report("Twilio voice webhook, From changed", rc, &r, 0);
     rc = vo_webhook_twilio_verify(&r, tokens, 2, url, NULL, form, (const unsigned char *)body,
-                          strlen(body));
+                                  strlen(body));
     report("Twilio voice webhook, no X-Twilio-Signature", rc, &r, 0);
 
     /* 2. Twilio JSON callback: the body hash travels in the signed URL. */
     const char *json = "{\"CallSid\":\"CA5f7a\",\"Status\":\"completed\"}";
     char hash[65], json_url[256];
-    vo_webhook_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)json, strlen(json));
+    vo_webhook_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)json,
+                                  strlen(json));
     snprintf(json_url, sizeof(json_url), "%s&bodySHA256=%s", url, hash);
     vo_webhook_twilio_sign(sig, sizeof(sig), tokens[0], json_url, NULL, 0);
     rc = vo_webhook_twilio_verify(&r, tokens, 2, json_url, sig, "application/json",
-                          (const unsigned char *)json, strlen(json));
+                                  (const unsigned char *)json, strlen(json));
     report("Twilio JSON callback", rc, &r, 1);
-    rc = vo_webhook_twilio_verify(&r, tokens, 2, json_url, sig, "application/json",
-                          (const unsigned char *)"{\"CallSid\":\"CA5f7a\",\"Status\":\"failed\"}",
-                          strlen(json) - 3);
+    rc = vo_webhook_twilio_verify(
+        &r, tokens, 2, json_url, sig, "application/json",
+        (const unsigned char *)"{\"CallSid\":\"CA5f7a\",\"Status\":\"failed\"}",
+        strlen(json) - 3);
     report("Twilio JSON callback, body changed", rc, &r, 0);
 
     /* 3. Vapi server message with an HMAC credential (sha256, hex, timestamped). */
@@ -82,14 +85,15 @@ int main(void)
     vo.type = VO_WEBHOOK_VAPI_HMAC;
     vo.signature_prefix = "sha256=";
     const char *vapi_secrets[] = {"vapi-hmac-secret-for-tenant-42"};
-    const char *msg = "{\"message\":{\"type\":\"end-of-call-report\",\"call\":{\"id\":\"c1\"}}}";
+    const char *msg =
+        "{\"message\":{\"type\":\"end-of-call-report\",\"call\":{\"id\":\"c1\"}}}";
     char ts[24], vsig[256];
     time_t now = time(NULL);
     snprintf(ts, sizeof(ts), "%lld", (long long)now);
     vo_webhook_vapi_sign(vsig, sizeof(vsig), &vo, vapi_secrets[0], "POST", NULL, ts, NULL,
-                           (const unsigned char *)msg, strlen(msg));
-    vo_param headers[] = {{"x-signature", vsig}, {"x-timestamp", ts},
-                          {"content-type", "application/json"}};
+                         (const unsigned char *)msg, strlen(msg));
+    vo_param headers[] = {
+        {"x-signature", vsig}, {"x-timestamp", ts}, {"content-type", "application/json"}};
     vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
     req.method = "POST";
     req.url = "https://api.example.com/vapi/t-42";
@@ -107,13 +111,13 @@ int main(void)
     vo_webhook_std_secret_new(secret, sizeof(secret));
     const char *event = "{\"type\":\"number.imported\",\"number\":\"+14155550100\"}";
     vo_webhook_std_sign(ssig, sizeof(ssig), secret, "evt_01", (int64_t)now,
-                       (const unsigned char *)event, strlen(event));
+                        (const unsigned char *)event, strlen(event));
     const char *std_secrets[] = {secret};
     rc = vo_webhook_std_verify(&r, std_secrets, 1, "evt_01", ts, ssig,
-                              (const unsigned char *)event, strlen(event), (int64_t)now);
+                               (const unsigned char *)event, strlen(event), (int64_t)now);
     report("Standard Webhooks event", rc, &r, 1);
     rc = vo_webhook_std_verify(&r, std_secrets, 1, "evt_02", ts, ssig,
-                              (const unsigned char *)event, strlen(event), (int64_t)now);
+                               (const unsigned char *)event, strlen(event), (int64_t)now);
     report("Standard Webhooks event, other id", rc, &r, 0);
 
     vo_shutdown();

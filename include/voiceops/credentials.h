@@ -63,7 +63,8 @@ VO_EXTERN const char *vo_twilio_credentials_account_sid(const vo_twilio_credenti
 VO_EXTERN const char *vo_twilio_credentials_auth_token(const vo_twilio_credentials *c);
 VO_EXTERN const char *vo_twilio_credentials_api_key_sid(const vo_twilio_credentials *c);
 VO_EXTERN const char *vo_twilio_credentials_api_key_secret(const vo_twilio_credentials *c);
-VO_EXTERN const char *vo_twilio_credentials_secondary_auth_token(const vo_twilio_credentials *c);
+VO_EXTERN const char *vo_twilio_credentials_secondary_auth_token(
+    const vo_twilio_credentials *c);
 VO_EXTERN const char *vo_twilio_credentials_region(const vo_twilio_credentials *c);
 VO_EXTERN const char *vo_twilio_credentials_edge(const vo_twilio_credentials *c);
 /**
@@ -74,8 +75,9 @@ VO_EXTERN const char *vo_twilio_credentials_edge(const vo_twilio_credentials *c)
 VO_EXTERN int vo_twilio_credentials_validate(const vo_twilio_credentials *c);
 /** Validate and store as the tenant's `credentials/twilio` secret (check-and-set as
  *  vo_vault_secret_put()). */
-VO_EXTERN int vo_twilio_credentials_put(int64_t *out_version, vo_vault *vault, const char *tenant,
-                                  const vo_twilio_credentials *c, int64_t expected_version);
+VO_EXTERN int vo_twilio_credentials_put(int64_t *out_version, vo_vault *vault,
+                                        const char *tenant, const vo_twilio_credentials *c,
+                                        int64_t expected_version);
 /**
  * Read and parse the tenant's Twilio credentials (`credentials/twilio`); the read is audited by the
  * vault.
@@ -86,7 +88,7 @@ VO_EXTERN int vo_twilio_credentials_put(int64_t *out_version, vo_vault *vault, c
  *         document is not valid credentials), vault errors (VO_ECRYPTO, VO_ESTORAGE, ...).
  */
 VO_EXTERN int vo_twilio_credentials_get(vo_twilio_credentials **out, int64_t *out_version,
-                                         vo_vault *vault, const char *tenant);
+                                        vo_vault *vault, const char *tenant);
 
 typedef struct vo_vapi_credentials vo_vapi_credentials;
 
@@ -127,12 +129,13 @@ VO_EXTERN int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c);
  * @return VO_OK, VO_EINVAL (NULL, version 0 or unknown), VO_ENOTFOUND when no webhook
  *         settings.
  */
-VO_EXTERN int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out, const vo_vapi_credentials *c);
+VO_EXTERN int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out,
+                                                  const vo_vapi_credentials *c);
 /** At least an API key or webhook settings. */
 VO_EXTERN int vo_vapi_credentials_validate(const vo_vapi_credentials *c);
 /** Validate and store as the tenant's `credentials/vapi` secret (check-and-set as vo_vault_secret_put()). */
 VO_EXTERN int vo_vapi_credentials_put(int64_t *out_version, vo_vault *vault, const char *tenant,
-                                const vo_vapi_credentials *c, int64_t expected_version);
+                                      const vo_vapi_credentials *c, int64_t expected_version);
 /**
  * Read and parse the tenant's Vapi credentials (`credentials/vapi`); the read is audited by the
  * vault.
@@ -143,7 +146,7 @@ VO_EXTERN int vo_vapi_credentials_put(int64_t *out_version, vo_vault *vault, con
  *         document is not valid credentials), vault errors (VO_ECRYPTO, VO_ESTORAGE, ...).
  */
 VO_EXTERN int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version,
-                                         vo_vault *vault, const char *tenant);
+                                      vo_vault *vault, const char *tenant);
 
 /** TLS mode of an SMTP connection. */
 typedef enum vo_smtp_tls {
@@ -187,7 +190,7 @@ VO_EXTERN int vo_smtp_credentials_tls(const vo_smtp_credentials *c);
 VO_EXTERN int vo_smtp_credentials_validate(const vo_smtp_credentials *c);
 /** Validate and store as the tenant's `credentials/smtp` secret (check-and-set as vo_vault_secret_put()). */
 VO_EXTERN int vo_smtp_credentials_put(int64_t *out_version, vo_vault *vault, const char *tenant,
-                                const vo_smtp_credentials *c, int64_t expected_version);
+                                      const vo_smtp_credentials *c, int64_t expected_version);
 /**
  * Read and parse the tenant's SMTP credentials (`credentials/smtp`); the read is audited by the
  * vault.
@@ -198,7 +201,7 @@ VO_EXTERN int vo_smtp_credentials_put(int64_t *out_version, vo_vault *vault, con
  *         document is not valid credentials), vault errors (VO_ECRYPTO, VO_ESTORAGE, ...).
  */
 VO_EXTERN int vo_smtp_credentials_get(vo_smtp_credentials **out, int64_t *out_version,
-                                         vo_vault *vault, const char *tenant);
+                                      vo_vault *vault, const char *tenant);
 
 #ifdef __cplusplus
 }

@@ -13,10 +13,10 @@ extern "C" {
 #endif
 
 typedef enum vo_base64_variant {
-    VO_BASE64_STANDARD = 0,        /**< RFC 4648 section 4, with `=` padding */
-    VO_BASE64_STANDARD_NOPAD = 1,  /**< the same alphabet, no padding */
-    VO_BASE64_URLSAFE = 2,         /**< RFC 4648 section 5 (`-` and `_`), with padding */
-    VO_BASE64_URLSAFE_NOPAD = 3    /**< URL-safe alphabet, no padding */
+    VO_BASE64_STANDARD = 0,       /**< RFC 4648 section 4, with `=` padding */
+    VO_BASE64_STANDARD_NOPAD = 1, /**< the same alphabet, no padding */
+    VO_BASE64_URLSAFE = 2,        /**< RFC 4648 section 5 (`-` and `_`), with padding */
+    VO_BASE64_URLSAFE_NOPAD = 3   /**< URL-safe alphabet, no padding */
 } vo_base64_variant;
 
 /**

@@ -20,34 +20,35 @@ extern "C" {
  * only ever appended.
  */
 typedef enum vo_error_code {
-    VO_OK = 0,            /**< success */
-    VO_ERROR = -1,        /**< unspecified failure */
-    VO_EINVAL = -2,       /**< an argument is NULL, empty, malformed or out of range */
-    VO_ENOMEM = -3,       /**< out of memory (including locked secure memory) */
-    VO_ERANGE = -4,       /**< output buffer too small */
-    VO_ETOOBIG = -5,      /**< input exceeds a configured size limit */
-    VO_EPARSE = -6,       /**< malformed input document (form body, JSON, URL, CSV) */
-    VO_EAUTH = -7,        /**< authentication failed: signature mismatch, wrong credentials */
-    VO_ECRYPTO = -8,      /**< decryption or integrity check failed, or a crypto library error */
-    VO_ENOTFOUND = -9,    /**< no such tenant, secret, key or remote resource */
-    VO_EEXISTS = -10,     /**< the object already exists */
-    VO_ECONFLICT = -11,   /**< check-and-set or remote conflict (version moved on, HTTP 409) */
-    VO_ESTORAGE = -12,    /**< the storage backend failed (I/O error, disk full, corruption) */
-    VO_EBUSY = -13,       /**< the resource is locked by someone else and the wait timed out */
-    VO_ENETWORK = -14,    /**< connection, DNS or TLS failure */
-    VO_ETIMEOUT = -15,    /**< a timeout or deadline expired */
-    VO_ERATELIMIT = -16,  /**< the provider rate-limited the request (HTTP 429) */
-    VO_EUNAVAILABLE = -17,/**< the provider failed or is unavailable (HTTP 5xx, circuit open) */
+    VO_OK = 0,           /**< success */
+    VO_ERROR = -1,       /**< unspecified failure */
+    VO_EINVAL = -2,      /**< an argument is NULL, empty, malformed or out of range */
+    VO_ENOMEM = -3,      /**< out of memory (including locked secure memory) */
+    VO_ERANGE = -4,      /**< output buffer too small */
+    VO_ETOOBIG = -5,     /**< input exceeds a configured size limit */
+    VO_EPARSE = -6,      /**< malformed input document (form body, JSON, URL, CSV) */
+    VO_EAUTH = -7,       /**< authentication failed: signature mismatch, wrong credentials */
+    VO_ECRYPTO = -8,     /**< decryption or integrity check failed, or a crypto library error */
+    VO_ENOTFOUND = -9,   /**< no such tenant, secret, key or remote resource */
+    VO_EEXISTS = -10,    /**< the object already exists */
+    VO_ECONFLICT = -11,  /**< check-and-set or remote conflict (version moved on, HTTP 409) */
+    VO_ESTORAGE = -12,   /**< the storage backend failed (I/O error, disk full, corruption) */
+    VO_EBUSY = -13,      /**< the resource is locked by someone else and the wait timed out */
+    VO_ENETWORK = -14,   /**< connection, DNS or TLS failure */
+    VO_ETIMEOUT = -15,   /**< a timeout or deadline expired */
+    VO_ERATELIMIT = -16, /**< the provider rate-limited the request (HTTP 429) */
+    VO_EUNAVAILABLE =
+        -17,              /**< the provider failed or is unavailable (HTTP 5xx, circuit open) */
     VO_EPROTOCOL = -18,   /**< the remote answered something that could not be understood */
     VO_EVALIDATION = -19, /**< the provider rejected the request as invalid (HTTP 400/422) */
     VO_EFORBIDDEN = -20,  /**< authenticated but not allowed (HTTP 403), or unsafe file mode */
     VO_EEXPIRED = -21,    /**< a timestamp is outside the allowed tolerance */
     VO_ENOTINIT = -22,    /**< vo_init() has not been called */
-    VO_EUNSUPPORTED = -23,/**< the operation or option is not supported */
-    VO_EINTERNAL = -24,   /**< a bug in libvoiceops: please report it */
-    VO_EHANDLE = -25,     /**< invalid handle: closed, freed or of another type (or a
+    VO_EUNSUPPORTED = -23, /**< the operation or option is not supported */
+    VO_EINTERNAL = -24,    /**< a bug in libvoiceops: please report it */
+    VO_EHANDLE = -25,      /**< invalid handle: closed, freed or of another type (or a
                                vo_free() string given to a handle's free function) */
-    VO_EREQUEST = -26     /**< the request received from the network is malformed (a garbage
+    VO_EREQUEST = -26      /**< the request received from the network is malformed (a garbage
                                webhook token, an over-long URL): the sender's fault, answer
                                4xx; distinct from VO_EINVAL, which is the caller's fault */
 } vo_error_code;
@@ -80,15 +81,15 @@ VO_EXTERN size_t vo_error_id_size(void);
  * one that made the call), copy it with vo_error_snapshot_take().
  */
 typedef struct vo_error {
-    unsigned int version;             /**< VO_ERROR_VERSION; set by the library */
-    int code;                         /**< the VO_E* code that was returned */
-    const char *message;              /**< human-readable description, no secrets */
-    int http_status;                  /**< HTTP status of a remote failure, else 0 */
-    long provider_code;               /**< provider error code (e.g. Twilio 20003), else 0 */
-    const char *provider_request_id;  /**< e.g. the Twilio-Request-Id header, else "" */
-    const char *correlation_id;       /**< correlation id of the failed operation, else "" */
-    const char *more_info;            /**< provider documentation URL, else "" */
-    long retry_after_ms;              /**< server-requested delay, -1 when none was given */
+    unsigned int version;            /**< VO_ERROR_VERSION; set by the library */
+    int code;                        /**< the VO_E* code that was returned */
+    const char *message;             /**< human-readable description, no secrets */
+    int http_status;                 /**< HTTP status of a remote failure, else 0 */
+    long provider_code;              /**< provider error code (e.g. Twilio 20003), else 0 */
+    const char *provider_request_id; /**< e.g. the Twilio-Request-Id header, else "" */
+    const char *correlation_id;      /**< correlation id of the failed operation, else "" */
+    const char *more_info;           /**< provider documentation URL, else "" */
+    long retry_after_ms;             /**< server-requested delay, -1 when none was given */
 } vo_error;
 
 /**
@@ -123,19 +124,22 @@ VO_EXTERN const char *vo_error_name(int code);
  * fields of the caller's version.
  */
 typedef struct vo_error_snapshot {
-    unsigned int version;                                 /**< set by the caller */
-    int code;                                             /**< as vo_error.code */
-    char message[VO_ERROR_MESSAGE_SIZE];                  /**< as vo_error.message */
-    int http_status;                                      /**< as vo_error.http_status */
-    long provider_code;                                   /**< as vo_error.provider_code */
-    char provider_request_id[VO_ERROR_ID_SIZE];           /**< as vo_error.provider_request_id */
-    char correlation_id[VO_ERROR_ID_SIZE];                /**< as vo_error.correlation_id */
-    char more_info[VO_ERROR_MORE_INFO_SIZE];              /**< as vo_error.more_info */
-    long retry_after_ms;                                  /**< as vo_error.retry_after_ms */
+    unsigned int version;                       /**< set by the caller */
+    int code;                                   /**< as vo_error.code */
+    char message[VO_ERROR_MESSAGE_SIZE];        /**< as vo_error.message */
+    int http_status;                            /**< as vo_error.http_status */
+    long provider_code;                         /**< as vo_error.provider_code */
+    char provider_request_id[VO_ERROR_ID_SIZE]; /**< as vo_error.provider_request_id */
+    char correlation_id[VO_ERROR_ID_SIZE];      /**< as vo_error.correlation_id */
+    char more_info[VO_ERROR_MORE_INFO_SIZE];    /**< as vo_error.more_info */
+    long retry_after_ms;                        /**< as vo_error.retry_after_ms */
 } vo_error_snapshot;
 
 /** Initialiser for C: version set, "no error" (code VO_OK, empty strings). */
-#define VO_ERROR_SNAPSHOT_INIT { VO_ERROR_SNAPSHOT_VERSION, 0, "", 0, 0, "", "", "", -1 }
+#define VO_ERROR_SNAPSHOT_INIT                             \
+  {                                                        \
+    VO_ERROR_SNAPSHOT_VERSION, 0, "", 0, 0, "", "", "", -1 \
+  }
 
 /**
  * Initialise a snapshot as VO_ERROR_SNAPSHOT_INIT does, for bindings that cannot see

@@ -49,30 +49,35 @@ typedef struct vo_http_response vo_http_response;
  * `breaker_threshold` = -1.
  */
 typedef struct vo_http_options {
-    unsigned int version;        /**< VO_HTTP_OPTIONS_VERSION (1..current accepted) */
-    long connect_timeout_ms;     /**< TCP + TLS connect timeout per attempt; 0 = 5000 */
-    long timeout_ms;             /**< whole-attempt timeout (connect to last byte); 0 = 30000 */
-    long deadline_ms;            /**< total time for all attempts and backoff; 0 = 60000 */
-    int max_attempts;            /**< attempts per request including the first; 0 = 4; 1 disables retries */
-    long backoff_base_ms;        /**< first backoff ceiling; doubles each retry; 0 = 250 */
-    long backoff_max_ms;         /**< backoff ceiling cap; 0 = 8000 */
-    long retry_after_max_ms;     /**< longest Retry-After honoured; 0 = 30000. A longer one ends the retries */
-    int breaker_threshold;       /**< consecutive failures that open a host's circuit; 0 = 5;
-                                      -1 (VO_HTTP_BREAKER_OFF) disables the breaker */
-    long breaker_cooldown_ms;    /**< time an open circuit waits before one probe (half-open); 0 = 30000 */
-    size_t max_response_bytes;   /**< larger responses fail with VO_ETOOBIG; 0 = 16 MiB */
-    int max_idle_handles;        /**< easy handles (and their connections) kept in the pool; 0 = 32 */
-    const char *ca_bundle_path;  /**< CA bundle file (PEM); NULL = libcurl's built-in default */
-    const char *user_agent_suffix; /**< appended to the User-Agent, e.g. "python/3.11"; NULL = none */
-    int disable_http2;           /**< non-zero: HTTP/1.1 only. 0: HTTP/2 when the server offers it over TLS */
+    unsigned int version;    /**< VO_HTTP_OPTIONS_VERSION (1..current accepted) */
+    long connect_timeout_ms; /**< TCP + TLS connect timeout per attempt; 0 = 5000 */
+    long timeout_ms;         /**< whole-attempt timeout (connect to last byte); 0 = 30000 */
+    long deadline_ms;        /**< total time for all attempts and backoff; 0 = 60000 */
+    int max_attempts; /**< attempts per request including the first; 0 = 4; 1 disables retries */
+    long backoff_base_ms; /**< first backoff ceiling; doubles each retry; 0 = 250 */
+    long backoff_max_ms;  /**< backoff ceiling cap; 0 = 8000 */
+    long
+        retry_after_max_ms; /**< longest Retry-After honoured; 0 = 30000. A longer one ends the retries */
+    int breaker_threshold; /**< consecutive failures that open a host's circuit; 0 = 5;
+                               -1 (VO_HTTP_BREAKER_OFF) disables the breaker */
+    long
+        breaker_cooldown_ms; /**< time an open circuit waits before one probe (half-open); 0 = 30000 */
+    size_t max_response_bytes; /**< larger responses fail with VO_ETOOBIG; 0 = 16 MiB */
+    int max_idle_handles; /**< easy handles (and their connections) kept in the pool; 0 = 32 */
+    const char *ca_bundle_path; /**< CA bundle file (PEM); NULL = libcurl's built-in default */
+    const char
+        *user_agent_suffix; /**< appended to the User-Agent, e.g. "python/3.11"; NULL = none */
+    int disable_http2; /**< non-zero: HTTP/1.1 only. 0: HTTP/2 when the server offers it over TLS */
 } vo_http_options;
 
 /** breaker_threshold value that turns the circuit breaker off. */
 #define VO_HTTP_BREAKER_OFF (-1)
 
 /** Default options: the version and every other field 0 (= its documented default). */
-#define VO_HTTP_OPTIONS_INIT \
-    { VO_HTTP_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+#define VO_HTTP_OPTIONS_INIT                                                \
+  {                                                                         \
+    VO_HTTP_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0 \
+  }
 
 /**
  * Fill *opts with the defaults of struct version `version` (what VO_HTTP_OPTIONS_INIT gives
@@ -84,9 +89,10 @@ VO_EXTERN int vo_http_options_init(vo_http_options *opts, unsigned int version);
 
 /** Idempotency of a request, which decides what may be retried. */
 typedef enum vo_http_idempotency {
-    VO_HTTP_IDEMPOTENT_AUTO = 0, /**< from the method: GET, HEAD, PUT, DELETE, OPTIONS are idempotent */
-    VO_HTTP_IDEMPOTENT_YES = 1,  /**< safe to send twice (e.g. a POST that only sets fields) */
-    VO_HTTP_IDEMPOTENT_NO = 2    /**< never resend once any byte may have reached the server */
+    VO_HTTP_IDEMPOTENT_AUTO =
+        0, /**< from the method: GET, HEAD, PUT, DELETE, OPTIONS are idempotent */
+    VO_HTTP_IDEMPOTENT_YES = 1, /**< safe to send twice (e.g. a POST that only sets fields) */
+    VO_HTTP_IDEMPOTENT_NO = 2   /**< never resend once any byte may have reached the server */
 } vo_http_idempotency;
 
 /** Version of vo_http_request understood by this header. */
@@ -103,32 +109,35 @@ typedef enum vo_http_idempotency {
  * `content_type` (e.g. JSON), not both.
  */
 typedef struct vo_http_request {
-    unsigned int version;          /**< VO_HTTP_REQUEST_VERSION */
-    const char *method;            /**< "GET", "POST", "DELETE", ...; NULL = "GET" */
-    const char *base_url;          /**< scheme://host[:port][/prefix], e.g. "https://api.twilio.com" */
-    const char *path;              /**< "/2010-04-01/Accounts.json"; may be NULL or "" */
-    const vo_param *query;         /**< query parameters (repeated names allowed) */
+    unsigned int version;  /**< VO_HTTP_REQUEST_VERSION */
+    const char *method;    /**< "GET", "POST", "DELETE", ...; NULL = "GET" */
+    const char *base_url;  /**< scheme://host[:port][/prefix], e.g. "https://api.twilio.com" */
+    const char *path;      /**< "/2010-04-01/Accounts.json"; may be NULL or "" */
+    const vo_param *query; /**< query parameters (repeated names allowed) */
     size_t query_count;
-    const vo_param *form;          /**< form fields (repeated names allowed, e.g. StatusCallbackEvent) */
+    const vo_param *form; /**< form fields (repeated names allowed, e.g. StatusCallbackEvent) */
     size_t form_count;
-    const char *body;              /**< raw body, used when form_count == 0 */
+    const char *body; /**< raw body, used when form_count == 0 */
     size_t body_len;
-    const char *content_type;      /**< content type of `body`; default "application/json" */
-    const vo_param *headers;       /**< extra request headers */
+    const char *content_type; /**< content type of `body`; default "application/json" */
+    const vo_param *headers;  /**< extra request headers */
     size_t header_count;
-    const char *username;          /**< HTTP basic user (never logged) */
-    const char *password;          /**< HTTP basic password (never logged) */
-    const char *bearer_token;      /**< sent as `Authorization: Bearer` (never logged) */
-    const char *correlation_id;    /**< sent as X-Correlation-Id; NULL = the thread's id, else a new one */
-    long deadline_ms;              /**< total deadline for this call; 0 = the client's deadline_ms;
-                                        negative: VO_EINVAL */
+    const char *username;     /**< HTTP basic user (never logged) */
+    const char *password;     /**< HTTP basic password (never logged) */
+    const char *bearer_token; /**< sent as `Authorization: Bearer` (never logged) */
+    const char *
+        correlation_id; /**< sent as X-Correlation-Id; NULL = the thread's id, else a new one */
+    long deadline_ms;   /**< total deadline for this call; 0 = the client's deadline_ms;
+                            negative: VO_EINVAL */
     vo_http_idempotency idempotency; /**< what may be retried; default from the method */
 } vo_http_request;
 
 /** A GET request with every other field empty (all zero: zero-filled is the same). */
-#define VO_HTTP_REQUEST_INIT \
-    { VO_HTTP_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, \
-      NULL, NULL, NULL, NULL, 0, VO_HTTP_IDEMPOTENT_AUTO }
+#define VO_HTTP_REQUEST_INIT                                                                   \
+  {                                                                                            \
+    VO_HTTP_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, \
+        NULL, NULL, NULL, 0, VO_HTTP_IDEMPOTENT_AUTO                                           \
+  }
 
 /**
  * Fill *req with an empty request of struct version `version` (as VO_HTTP_REQUEST_INIT).
@@ -146,16 +155,19 @@ VO_EXTERN int vo_http_request_init(vo_http_request *req, unsigned int version);
  * struct, version 0 or a version newer than the library is refused with VO_EINVAL.
  */
 typedef struct vo_http_stats {
-    unsigned int version;    /**< set by the caller: VO_HTTP_STATS_VERSION */
-    uint64_t requests;       /**< calls to vo_http_send() */
-    uint64_t attempts;       /**< HTTP attempts made (requests + retries) */
-    uint64_t retries;        /**< attempts after the first */
-    uint64_t connects;       /**< new TCP connections opened (libcurl CURLINFO_NUM_CONNECTS) */
+    unsigned int version; /**< set by the caller: VO_HTTP_STATS_VERSION */
+    uint64_t requests;    /**< calls to vo_http_send() */
+    uint64_t attempts;    /**< HTTP attempts made (requests + retries) */
+    uint64_t retries;     /**< attempts after the first */
+    uint64_t connects;    /**< new TCP connections opened (libcurl CURLINFO_NUM_CONNECTS) */
     uint64_t breaker_rejections; /**< requests refused because a host's circuit was open */
 } vo_http_stats;
 
 /** An output struct ready for vo_http_client_stats(): the version, counters 0. */
-#define VO_HTTP_STATS_INIT { VO_HTTP_STATS_VERSION, 0, 0, 0, 0, 0 }
+#define VO_HTTP_STATS_INIT               \
+  {                                      \
+    VO_HTTP_STATS_VERSION, 0, 0, 0, 0, 0 \
+  }
 
 /**
  * Prepare *stats for vo_http_client_stats() with struct version `version` (counters 0).
@@ -252,7 +264,8 @@ VO_EXTERN size_t vo_http_response_header_count(const vo_http_response *resp);
  * The i-th response header (in arrival order).
  * @return VO_OK, or VO_ERANGE when i is out of range, VO_EINVAL on NULL arguments.
  */
-VO_EXTERN int vo_http_response_header_at(const char **name, const char **value, const vo_http_response *resp, size_t i);
+VO_EXTERN int vo_http_response_header_at(const char **name, const char **value,
+                                         const vo_http_response *resp, size_t i);
 
 /**
  * The provider's request id: the `Twilio-Request-Id`, `X-Request-Id` or `Request-Id`

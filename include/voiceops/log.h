@@ -27,7 +27,7 @@ typedef enum vo_log_level {
     VO_LOG_INFO = 2,
     VO_LOG_WARN = 3,
     VO_LOG_ERROR = 4,
-    VO_LOG_NONE = 5   /**< as a threshold: log nothing */
+    VO_LOG_NONE = 5 /**< as a threshold: log nothing */
 } vo_log_level;
 
 /** Version of the vo_log_record layout these headers describe. */
@@ -39,11 +39,11 @@ typedef enum vo_log_level {
  * VO_LOG_RECORD_VERSION of the library that was linked) says which fields exist.
  */
 typedef struct vo_log_record {
-    unsigned int version;        /**< VO_LOG_RECORD_VERSION; set by the library */
+    unsigned int version; /**< VO_LOG_RECORD_VERSION; set by the library */
     vo_log_level level;
-    const char *module;          /**< "core", "webhook", "vault", "http", ... never NULL */
-    const char *message;         /**< already redacted; never NULL */
-    const char *correlation_id;  /**< the thread's current correlation id, or "" */
+    const char *module;         /**< "core", "webhook", "vault", "http", ... never NULL */
+    const char *message;        /**< already redacted; never NULL */
+    const char *correlation_id; /**< the thread's current correlation id, or "" */
 } vo_log_record;
 
 /**

@@ -35,17 +35,21 @@ extern "C" {
 /** Where the providers are and how to reach them. NULL/0 fields take the defaults, so a
  *  zero-filled struct with only `version` set is the same as VO_SERVICES_OPTIONS_INIT. */
 typedef struct vo_services_options {
-    unsigned int version;               /**< VO_SERVICES_OPTIONS_VERSION */
-    const char *twilio_api_base_url;    /**< default "https://api.twilio.com" (or the credentials' region/edge) */
+    unsigned int version; /**< VO_SERVICES_OPTIONS_VERSION */
+    const char *
+        twilio_api_base_url; /**< default "https://api.twilio.com" (or the credentials' region/edge) */
     const char *twilio_accounts_base_url; /**< default "https://accounts.twilio.com" */
-    const char *vapi_base_url;          /**< default "https://api.vapi.ai" */
-    const vo_http_options *http;        /**< options of a transport created for the run */
-    vo_http_client *http_client;        /**< or share this transport (not owned) */
-    const char *correlation_id;         /**< the run's correlation id; NULL = the thread's, else a new one */
+    const char *vapi_base_url;            /**< default "https://api.vapi.ai" */
+    const vo_http_options *http;          /**< options of a transport created for the run */
+    vo_http_client *http_client;          /**< or share this transport (not owned) */
+    const char
+        *correlation_id; /**< the run's correlation id; NULL = the thread's, else a new one */
 } vo_services_options;
 
-#define VO_SERVICES_OPTIONS_INIT \
-    { VO_SERVICES_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+#define VO_SERVICES_OPTIONS_INIT                                    \
+  {                                                                 \
+    VO_SERVICES_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL \
+  }
 
 /**
  * Fill *ptr with the defaults of struct version `version` (as VO_SERVICES_OPTIONS_INIT), for bindings,
@@ -94,21 +98,25 @@ typedef enum vo_number_import_status {
 /** What to set on each imported number. Zero fields are the defaults, so a zero-filled
  *  struct with only `version` set is the same as VO_NUMBER_IMPORT_OPTIONS_INIT. */
 typedef struct vo_number_import_options {
-    unsigned int version;      /**< VO_NUMBER_IMPORT_OPTIONS_VERSION */
-    const char *assistant_id;  /**< attach this Vapi assistant (UUID); NULL = none */
-    const char *server_url;    /**< per-number server URL; NULL = none */
-    int sms_enabled;           /**< 0 (default): `smsEnabled: false`, the Twilio messaging URL
-                                    stays as it is; 1: Vapi takes over messaging */
+    unsigned int version;     /**< VO_NUMBER_IMPORT_OPTIONS_VERSION */
+    const char *assistant_id; /**< attach this Vapi assistant (UUID); NULL = none */
+    const char *server_url;   /**< per-number server URL; NULL = none */
+    int sms_enabled;          /**< 0 (default): `smsEnabled: false`, the Twilio messaging URL
+                                  stays as it is; 1: Vapi takes over messaging */
 } vo_number_import_options;
 
-#define VO_NUMBER_IMPORT_OPTIONS_INIT { VO_NUMBER_IMPORT_OPTIONS_VERSION, NULL, NULL, 0 }
+#define VO_NUMBER_IMPORT_OPTIONS_INIT               \
+  {                                                 \
+    VO_NUMBER_IMPORT_OPTIONS_VERSION, NULL, NULL, 0 \
+  }
 
 /**
  * Fill *ptr with the defaults of struct version `version` (as VO_NUMBER_IMPORT_OPTIONS_INIT), for bindings,
  * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
  * 1..VO_NUMBER_IMPORT_OPTIONS_VERSION. Thread-safe; callable before vo_init().
  */
-VO_EXTERN int vo_number_import_options_init(vo_number_import_options *ptr, unsigned int version);
+VO_EXTERN int vo_number_import_options_init(vo_number_import_options *ptr,
+                                            unsigned int version);
 
 typedef struct vo_number_import_report vo_number_import_report;
 
@@ -133,22 +141,25 @@ typedef struct vo_number_import_report vo_number_import_report;
  *         a failed listing (nothing imported then); vault errors.
  */
 VO_EXTERN int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
-                                               const char *tenant,
-                                               const vo_number_import_options *opts,
-                                               const vo_services_options *sopts);
+                                   const char *tenant, const vo_number_import_options *opts,
+                                   const vo_services_options *sopts);
 
 /** Number of entries (one per Twilio number); 0 for NULL. */
 VO_EXTERN size_t vo_number_import_report_count(const vo_number_import_report *r);
 /** E.164 number of entry i; NULL when out of range. Owned by the report. */
-VO_EXTERN const char *vo_number_import_report_number(const vo_number_import_report *r, size_t i);
+VO_EXTERN const char *vo_number_import_report_number(const vo_number_import_report *r,
+                                                     size_t i);
 /** Twilio SID (PN...) of entry i; NULL when out of range. */
-VO_EXTERN const char *vo_number_import_report_twilio_sid(const vo_number_import_report *r, size_t i);
+VO_EXTERN const char *vo_number_import_report_twilio_sid(const vo_number_import_report *r,
+                                                         size_t i);
 /** A vo_number_import_status; -1 when out of range. */
 VO_EXTERN int vo_number_import_report_status(const vo_number_import_report *r, size_t i);
 /** Vapi phone number id of entry i ("" when failed); NULL when out of range. */
-VO_EXTERN const char *vo_number_import_report_vapi_id(const vo_number_import_report *r, size_t i);
+VO_EXTERN const char *vo_number_import_report_vapi_id(const vo_number_import_report *r,
+                                                      size_t i);
 /** Why entry i failed ("" otherwise; never a secret); NULL when out of range. */
-VO_EXTERN const char *vo_number_import_report_reason(const vo_number_import_report *r, size_t i);
+VO_EXTERN const char *vo_number_import_report_reason(const vo_number_import_report *r,
+                                                     size_t i);
 /** The VO_E* code of a failed entry (VO_OK otherwise); VO_ERANGE when out of range. */
 VO_EXTERN int vo_number_import_report_error(const vo_number_import_report *r, size_t i);
 /** Totals per status; 0 for NULL. */
@@ -232,11 +243,9 @@ VO_EXTERN int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_
  *         vault errors (VO_VERIFY_INTERNAL_ERROR).
  */
 VO_EXTERN VO_NODISCARD int vo_routing_verify(char *tenant_out, size_t tenant_size,
-                                                   vo_verify_result *result,
-                                                   vo_vault *vault, const char *token,
-                                                   vo_webhook_provider provider,
-                                                   const vo_webhook_request *request,
-                                                   int64_t now);
+                                             vo_verify_result *result, vo_vault *vault,
+                                             const char *token, vo_webhook_provider provider,
+                                             const vo_webhook_request *request, int64_t now);
 
 /* ------------------------------------------------------------------------------------ */
 /* Twilio auth token rotation                                                           */
@@ -244,10 +253,10 @@ VO_EXTERN VO_NODISCARD int vo_routing_verify(char *tenant_out, size_t tenant_siz
 
 /** Where a tenant's Twilio auth token rotation stands (persisted in the vault). */
 typedef enum vo_token_rotation_state {
-    VO_ROTATION_IDLE = 0,      /**< no rotation in progress */
-    VO_ROTATION_CREATING = 1,  /**< a secondary token is being created */
-    VO_ROTATION_WINDOW = 2,    /**< the secondary is stored; webhooks verify with both tokens */
-    VO_ROTATION_PROMOTING = 3  /**< the secondary is being promoted to primary */
+    VO_ROTATION_IDLE = 0,     /**< no rotation in progress */
+    VO_ROTATION_CREATING = 1, /**< a secondary token is being created */
+    VO_ROTATION_WINDOW = 2,   /**< the secondary is stored; webhooks verify with both tokens */
+    VO_ROTATION_PROMOTING = 3 /**< the secondary is being promoted to primary */
 } vo_token_rotation_state;
 
 /**
@@ -261,7 +270,7 @@ typedef enum vo_token_rotation_state {
  *         in progress: finish it first), VO_ENOTFOUND, remote and vault errors.
  */
 VO_EXTERN int vo_token_rotation_begin(vo_vault *vault, const char *tenant,
-                                             const vo_services_options *opts);
+                                      const vo_services_options *opts);
 
 /**
  * Step 2: promote the secondary token to primary on Twilio and store it as the tenant's
@@ -272,7 +281,7 @@ VO_EXTERN int vo_token_rotation_begin(vo_vault *vault, const char *tenant,
  * @return VO_OK, VO_ECONFLICT (no rotation window open), remote and vault errors.
  */
 VO_EXTERN int vo_token_rotation_promote(vo_vault *vault, const char *tenant,
-                                               const vo_services_options *opts);
+                                        const vo_services_options *opts);
 
 /**
  * Abandon a rotation in the window: delete the secondary token on Twilio and from the
@@ -280,7 +289,7 @@ VO_EXTERN int vo_token_rotation_promote(vo_vault *vault, const char *tenant,
  * @return VO_OK, VO_ECONFLICT (not in the window), remote and vault errors.
  */
 VO_EXTERN int vo_token_rotation_abort(vo_vault *vault, const char *tenant,
-                                             const vo_services_options *opts);
+                                      const vo_services_options *opts);
 
 /**
  * The tenant's rotation state (a vo_token_rotation_state) into *out.

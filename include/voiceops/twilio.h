@@ -58,18 +58,26 @@ typedef struct vo_twilio_iter vo_twilio_iter;
 /** Client options. NULL, or a zero field, means the default: a zero-filled struct with
  *  only `version` set is the same as VO_TWILIO_OPTIONS_INIT. */
 typedef struct vo_twilio_options {
-    unsigned int version;            /**< VO_TWILIO_OPTIONS_VERSION */
-    const char *api_base_url;        /**< default "https://api.twilio.com" (or built from region/edge) */
-    const char *accounts_base_url;   /**< default "https://accounts.twilio.com" */
-    const char *region;              /**< e.g. "ie1": api.[edge.]ie1.twilio.com; overrides the credentials' region; ignored when api_base_url is set */
-    const char *edge;                /**< e.g. "dublin": api.dublin.<region or us1>.twilio.com; overrides the credentials' edge */
-    const vo_http_options *http;     /**< transport options for a client-owned transport */
-    vo_http_client *http_client;     /**< share this transport instead (not owned; the client holds a reference, so it may be freed first) */
+    unsigned int version; /**< VO_TWILIO_OPTIONS_VERSION */
+    const char
+        *api_base_url; /**< default "https://api.twilio.com" (or built from region/edge) */
+    const char *accounts_base_url; /**< default "https://accounts.twilio.com" */
+    const char *
+        region; /**< e.g. "ie1": api.[edge.]ie1.twilio.com; overrides the credentials' region; ignored when api_base_url is set */
+    const char *
+        edge; /**< e.g. "dublin": api.dublin.<region or us1>.twilio.com; overrides the credentials' edge */
+    const vo_http_options *http; /**< transport options for a client-owned transport */
+    vo_http_client *
+        http_client; /**< share this transport instead (not owned; the client holds a reference, so it may be freed first) */
     int allow_service_account_fallback; /**< vo_twilio_client_for_tenant only; see its documentation */
-    const char *service_account_tenant; /**< vault tenant that holds the service account credentials */
+    const char
+        *service_account_tenant; /**< vault tenant that holds the service account credentials */
 } vo_twilio_options;
 
-#define VO_TWILIO_OPTIONS_INIT { VO_TWILIO_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL }
+#define VO_TWILIO_OPTIONS_INIT                                             \
+  {                                                                        \
+    VO_TWILIO_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL \
+  }
 
 /**
  * Fill *ptr with the defaults of struct version `version` (as VO_TWILIO_OPTIONS_INIT), for bindings,
@@ -158,13 +166,15 @@ VO_EXTERN const char *vo_twilio_resource_str(const vo_twilio_resource *res, cons
  * "15").
  * @return VO_OK, VO_ENOTFOUND (absent or null), VO_EPARSE (not an integer), VO_EINVAL.
  */
-VO_EXTERN int vo_twilio_resource_int(long long *out, const vo_twilio_resource *res, const char *field);
+VO_EXTERN int vo_twilio_resource_int(long long *out, const vo_twilio_resource *res,
+                                     const char *field);
 
 /**
  * A top-level boolean field (also capabilities' nested `voice`/`sms` via "capabilities.voice").
  * @return VO_OK, VO_ENOTFOUND, VO_EPARSE (not a boolean), VO_EINVAL.
  */
-VO_EXTERN int vo_twilio_resource_bool(int *out, const vo_twilio_resource *res, const char *field);
+VO_EXTERN int vo_twilio_resource_bool(int *out, const vo_twilio_resource *res,
+                                      const char *field);
 
 /** Shortcuts for vo_twilio_resource_str(res, "sid" / "status" / "phone_number" / "friendly_name" / "account_sid"). */
 VO_EXTERN const char *vo_twilio_resource_sid(const vo_twilio_resource *res);
@@ -236,7 +246,7 @@ VO_EXTERN int vo_twilio_numbers_list(vo_twilio_iter **out, vo_twilio_client *cli
 
 /** Fetch one number by its SID ("PN..."). */
 VO_EXTERN int vo_twilio_numbers_get(vo_twilio_resource **out, vo_twilio_client *client,
-                                      const char *number_sid);
+                                    const char *number_sid);
 
 /**
  * Update a number's configuration: VoiceUrl, VoiceMethod, VoiceFallbackUrl, SmsUrl,
@@ -288,7 +298,7 @@ VO_EXTERN int vo_twilio_calls_create(vo_twilio_resource **out, vo_twilio_client 
 
 /** Fetch a call ("CA..."). */
 VO_EXTERN int vo_twilio_calls_get(vo_twilio_resource **out, vo_twilio_client *client,
-                                    const char *call_sid);
+                                  const char *call_sid);
 
 /** List calls (filters: To, From, Status, ParentCallSid, StartTime, StartTime>, EndTime<, PageSize). */
 VO_EXTERN int vo_twilio_calls_list(vo_twilio_iter **out, vo_twilio_client *client,
@@ -314,7 +324,7 @@ VO_EXTERN int vo_twilio_messages_create(vo_twilio_resource **out, vo_twilio_clie
 
 /** Fetch a message ("SM..." or "MM..."). */
 VO_EXTERN int vo_twilio_messages_get(vo_twilio_resource **out, vo_twilio_client *client,
-                                       const char *message_sid);
+                                     const char *message_sid);
 
 /** List messages (filters: To, From, DateSent, DateSent<, DateSent>, PageSize). */
 VO_EXTERN int vo_twilio_messages_list(vo_twilio_iter **out, vo_twilio_client *client,

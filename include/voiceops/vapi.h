@@ -56,13 +56,17 @@ typedef struct vo_vapi_iter vo_vapi_iter;
 /** Client options. NULL, or a zero field, means the default: a zero-filled struct with
  *  only `version` set is the same as VO_VAPI_OPTIONS_INIT. */
 typedef struct vo_vapi_options {
-    unsigned int version;        /**< VO_VAPI_OPTIONS_VERSION */
-    const char *base_url;        /**< default "https://api.vapi.ai" (the sandbox or a mock in tests) */
+    unsigned int version; /**< VO_VAPI_OPTIONS_VERSION */
+    const char *base_url; /**< default "https://api.vapi.ai" (the sandbox or a mock in tests) */
     const vo_http_options *http; /**< transport options for a client-owned transport */
-    vo_http_client *http_client; /**< share this transport instead (not owned; the client holds a reference, so it may be freed first) */
+    vo_http_client *
+        http_client; /**< share this transport instead (not owned; the client holds a reference, so it may be freed first) */
 } vo_vapi_options;
 
-#define VO_VAPI_OPTIONS_INIT { VO_VAPI_OPTIONS_VERSION, NULL, NULL, NULL }
+#define VO_VAPI_OPTIONS_INIT                  \
+  {                                           \
+    VO_VAPI_OPTIONS_VERSION, NULL, NULL, NULL \
+  }
 
 /**
  * Fill *ptr with the defaults of struct version `version` (as VO_VAPI_OPTIONS_INIT), for bindings,
@@ -134,7 +138,8 @@ VO_EXTERN const char *vo_vapi_resource_json(const vo_vapi_resource *res);
 VO_EXTERN const char *vo_vapi_resource_str(const vo_vapi_resource *res, const char *field);
 
 /** A number field (dotted as above). @return VO_OK, VO_ENOTFOUND, VO_EPARSE, VO_EINVAL. */
-VO_EXTERN int vo_vapi_resource_int(long long *out, const vo_vapi_resource *res, const char *field);
+VO_EXTERN int vo_vapi_resource_int(long long *out, const vo_vapi_resource *res,
+                                   const char *field);
 
 /** A boolean field (dotted as above). @return VO_OK, VO_ENOTFOUND, VO_EPARSE, VO_EINVAL. */
 VO_EXTERN int vo_vapi_resource_bool(int *out, const vo_vapi_resource *res, const char *field);
@@ -189,19 +194,21 @@ VO_EXTERN void vo_vapi_iter_free(vo_vapi_iter *it);
  * writes them ("2025-01-31T12:00:00.000Z"). NULL/0 fields are not sent.
  */
 typedef struct vo_vapi_list_options {
-    unsigned int version;         /**< VO_VAPI_LIST_OPTIONS_VERSION */
-    long limit;                   /**< most items returned over all pages; 0 = all */
-    long page_size;               /**< items per request (1-1000); 0 = 100 */
+    unsigned int version; /**< VO_VAPI_LIST_OPTIONS_VERSION */
+    long limit;           /**< most items returned over all pages; 0 = all */
+    long page_size;       /**< items per request (1-1000); 0 = 100 */
     const char *created_at_gt, *created_at_lt, *created_at_ge, *created_at_le;
     const char *updated_at_gt, *updated_at_lt, *updated_at_ge, *updated_at_le;
-    const char *id;               /**< calls only: filter by call id */
-    const char *assistant_id;     /**< calls only */
-    const char *phone_number_id;  /**< calls only */
+    const char *id;              /**< calls only: filter by call id */
+    const char *assistant_id;    /**< calls only */
+    const char *phone_number_id; /**< calls only */
 } vo_vapi_list_options;
 
-#define VO_VAPI_LIST_OPTIONS_INIT \
-    { VO_VAPI_LIST_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-      NULL, NULL, NULL }
+#define VO_VAPI_LIST_OPTIONS_INIT                                                             \
+  {                                                                                           \
+    VO_VAPI_LIST_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+        NULL, NULL                                                                            \
+  }
 
 /**
  * Fill *ptr with the defaults of struct version `version` (as VO_VAPI_LIST_OPTIONS_INIT), for bindings,
@@ -219,28 +226,32 @@ VO_EXTERN int vo_vapi_list_options_init(vo_vapi_list_options *ptr, unsigned int 
  * JSON text (an object), checked to parse before anything is sent.
  */
 typedef struct vo_vapi_assistant_params {
-    unsigned int version;             /**< VO_VAPI_ASSISTANT_PARAMS_VERSION */
-    const char *name;                 /**< at most 40 characters */
+    unsigned int version; /**< VO_VAPI_ASSISTANT_PARAMS_VERSION */
+    const char *name;     /**< at most 40 characters */
     const char *first_message;
-    const char *server_url;           /**< `server.url`: where Vapi sends server messages */
-    const char *server_credential_id; /**< `server.credentialId`: how Vapi authenticates to it */
-    long server_timeout_seconds;      /**< `server.timeoutSeconds`; 0 = not sent */
-    const char *model_json;           /**< `model` object, e.g. {"provider":"openai","model":"gpt-4o"} */
-    const char *voice_json;           /**< `voice` object, e.g. {"provider":"11labs","voiceId":"..."} */
-    const char *transcriber_json;     /**< `transcriber` object */
-    const char *extra_json;           /**< an object whose members are added as they are
-                                           (other assistant fields); named fields above win */
+    const char *server_url; /**< `server.url`: where Vapi sends server messages */
+    const char
+        *server_credential_id;   /**< `server.credentialId`: how Vapi authenticates to it */
+    long server_timeout_seconds; /**< `server.timeoutSeconds`; 0 = not sent */
+    const char *model_json; /**< `model` object, e.g. {"provider":"openai","model":"gpt-4o"} */
+    const char *voice_json; /**< `voice` object, e.g. {"provider":"11labs","voiceId":"..."} */
+    const char *transcriber_json; /**< `transcriber` object */
+    const char *extra_json;       /**< an object whose members are added as they are
+                                      (other assistant fields); named fields above win */
 } vo_vapi_assistant_params;
 
-#define VO_VAPI_ASSISTANT_PARAMS_INIT \
-    { VO_VAPI_ASSISTANT_PARAMS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL }
+#define VO_VAPI_ASSISTANT_PARAMS_INIT                                                   \
+  {                                                                                     \
+    VO_VAPI_ASSISTANT_PARAMS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL \
+  }
 
 /**
  * Fill *ptr with empty parameters of struct version `version` (as VO_VAPI_ASSISTANT_PARAMS_INIT), for bindings,
  * which cannot see macros. @return VO_OK, or VO_EINVAL for NULL or a version outside
  * 1..VO_VAPI_ASSISTANT_PARAMS_VERSION. Thread-safe; callable before vo_init().
  */
-VO_EXTERN int vo_vapi_assistant_params_init(vo_vapi_assistant_params *ptr, unsigned int version);
+VO_EXTERN int vo_vapi_assistant_params_init(vo_vapi_assistant_params *ptr,
+                                            unsigned int version);
 
 /**
  * Create an assistant (POST /assistant). Not retried once sent.
@@ -281,18 +292,21 @@ VO_EXTERN int vo_vapi_assistants_delete(vo_vapi_resource **out, vo_vapi_client *
 
 /** An outbound phone call. Exactly one of assistant_id and assistant_json is required. */
 typedef struct vo_vapi_call_params {
-    unsigned int version;         /**< VO_VAPI_CALL_PARAMS_VERSION */
-    const char *assistant_id;     /**< an existing assistant (UUID) */
-    const char *assistant_json;   /**< or a transient assistant (JSON object text) */
-    const char *phone_number_id;  /**< the Vapi phone number to call from (UUID); required */
-    const char *customer_number;  /**< the number to call, E.164 ("+14155550123"); required */
-    const char *customer_name;    /**< optional */
-    const char *name;             /**< optional call name (at most 40 characters) */
-    const char *extra_json;       /**< optional object merged into the body (assistantOverrides, ...) */
+    unsigned int version;        /**< VO_VAPI_CALL_PARAMS_VERSION */
+    const char *assistant_id;    /**< an existing assistant (UUID) */
+    const char *assistant_json;  /**< or a transient assistant (JSON object text) */
+    const char *phone_number_id; /**< the Vapi phone number to call from (UUID); required */
+    const char *customer_number; /**< the number to call, E.164 ("+14155550123"); required */
+    const char *customer_name;   /**< optional */
+    const char *name;            /**< optional call name (at most 40 characters) */
+    const char
+        *extra_json; /**< optional object merged into the body (assistantOverrides, ...) */
 } vo_vapi_call_params;
 
-#define VO_VAPI_CALL_PARAMS_INIT \
-    { VO_VAPI_CALL_PARAMS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define VO_VAPI_CALL_PARAMS_INIT                                          \
+  {                                                                       \
+    VO_VAPI_CALL_PARAMS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+  }
 
 /**
  * Fill *ptr with empty parameters of struct version `version` (as VO_VAPI_CALL_PARAMS_INIT), for bindings,
@@ -333,18 +347,19 @@ VO_EXTERN int vo_vapi_calls_delete(vo_vapi_resource **out, vo_vapi_client *clien
 
 /** The `smsEnabled` setting of a phone number. 0 means: not sent. */
 typedef enum vo_vapi_sms {
-    VO_VAPI_SMS_UNSET = 0,    /**< not sent: Vapi's default applies (true on import: Vapi
-                                   takes over the Twilio messaging URL); unchanged on update */
-    VO_VAPI_SMS_ENABLED = 1,  /**< `smsEnabled: true` */
-    VO_VAPI_SMS_DISABLED = 2  /**< `smsEnabled: false` (the Twilio messaging URL stays) */
+    VO_VAPI_SMS_UNSET = 0,   /**< not sent: Vapi's default applies (true on import: Vapi
+                                 takes over the Twilio messaging URL); unchanged on update */
+    VO_VAPI_SMS_ENABLED = 1, /**< `smsEnabled: true` */
+    VO_VAPI_SMS_DISABLED = 2 /**< `smsEnabled: false` (the Twilio messaging URL stays) */
 } vo_vapi_sms;
 
 /** Fields of a phone number to import or update. NULL / 0 fields are not sent, so a
  *  zero-filled struct with only `version` set is the same as VO_VAPI_NUMBER_PARAMS_INIT. */
 typedef struct vo_vapi_number_params {
-    unsigned int version;             /**< VO_VAPI_NUMBER_PARAMS_VERSION */
-    const char *number;               /**< import only: the E.164 number owned by the tenant's Twilio account */
-    const char *name;                 /**< at most 40 characters */
+    unsigned int version; /**< VO_VAPI_NUMBER_PARAMS_VERSION */
+    const char
+        *number;      /**< import only: the E.164 number owned by the tenant's Twilio account */
+    const char *name; /**< at most 40 characters */
     const char *assistant_id;         /**< attach an assistant (UUID) */
     const char *server_url;           /**< `server.url` for this number */
     const char *server_credential_id; /**< `server.credentialId` */
@@ -352,8 +367,10 @@ typedef struct vo_vapi_number_params {
     const char *extra_json;           /**< optional object merged into the body */
 } vo_vapi_number_params;
 
-#define VO_VAPI_NUMBER_PARAMS_INIT \
-    { VO_VAPI_NUMBER_PARAMS_VERSION, NULL, NULL, NULL, NULL, NULL, VO_VAPI_SMS_UNSET, NULL }
+#define VO_VAPI_NUMBER_PARAMS_INIT                                                       \
+  {                                                                                      \
+    VO_VAPI_NUMBER_PARAMS_VERSION, NULL, NULL, NULL, NULL, NULL, VO_VAPI_SMS_UNSET, NULL \
+  }
 
 /**
  * Fill *ptr with empty parameters of struct version `version` (as VO_VAPI_NUMBER_PARAMS_INIT), for bindings,

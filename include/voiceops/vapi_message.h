@@ -25,7 +25,7 @@ VO_EXTERN size_t vo_vapi_message_max_size(void);
 
 /** The message types a handler usually branches on; others are VO_VAPI_MSG_OTHER. */
 typedef enum vo_vapi_message_kind {
-    VO_VAPI_MSG_OTHER = 0,              /**< a type not listed here: read vo_vapi_message_type() */
+    VO_VAPI_MSG_OTHER = 0, /**< a type not listed here: read vo_vapi_message_type() */
     VO_VAPI_MSG_ASSISTANT_REQUEST = 1,  /**< "assistant-request": reply with an assistant */
     VO_VAPI_MSG_TOOL_CALLS = 2,         /**< "tool-calls": reply with results */
     VO_VAPI_MSG_STATUS_UPDATE = 3,      /**< "status-update" */
@@ -33,7 +33,7 @@ typedef enum vo_vapi_message_kind {
     VO_VAPI_MSG_TRANSCRIPT = 5,         /**< "transcript" */
     VO_VAPI_MSG_HANG = 6,               /**< "hang" */
     VO_VAPI_MSG_TRANSFER_DESTINATION_REQUEST = 7, /**< "transfer-destination-request" */
-    VO_VAPI_MSG_CONVERSATION_UPDATE = 8 /**< "conversation-update" */
+    VO_VAPI_MSG_CONVERSATION_UPDATE = 8           /**< "conversation-update" */
 } vo_vapi_message_kind;
 
 typedef struct vo_vapi_message vo_vapi_message;
@@ -93,8 +93,7 @@ VO_EXTERN const char *vo_vapi_message_tool_call_name(const vo_vapi_message *msg,
  * `toolCallList[i].function.arguments` as JSON text: Vapi sends either an object or a
  * string holding JSON; both come back as the JSON text ("{}" when absent). NULL out of range.
  */
-VO_EXTERN const char *vo_vapi_message_tool_call_arguments(const vo_vapi_message *msg,
-                                                          size_t i);
+VO_EXTERN const char *vo_vapi_message_tool_call_arguments(const vo_vapi_message *msg, size_t i);
 
 /**
  * Build the reply to an `assistant-request`: exactly one of `assistant_id` (an existing
@@ -106,7 +105,7 @@ VO_EXTERN const char *vo_vapi_message_tool_call_arguments(const vo_vapi_message 
  *         VO_ENOMEM.
  */
 VO_EXTERN int vo_vapi_message_assistant_reply(char **out, const char *assistant_id,
-                                         const char *assistant_json, const char *error);
+                                              const char *assistant_json, const char *error);
 
 /** Results for a `tool-calls` reply, built up one tool call at a time. */
 typedef struct vo_vapi_tool_results vo_vapi_tool_results;
@@ -121,8 +120,7 @@ VO_EXTERN int vo_vapi_tool_results_new(vo_vapi_tool_results **out);
  * @return VO_OK, VO_EINVAL (missing id, both or neither of result/error), VO_ENOMEM.
  */
 VO_EXTERN int vo_vapi_tool_results_add(vo_vapi_tool_results *results, const char *tool_call_id,
-                                       const char *name, const char *result,
-                                       const char *error);
+                                       const char *name, const char *result, const char *error);
 
 /**
  * The reply as JSON text: `{"results":[{"toolCallId":..., "name":..., "result"|"error":...}]}`.

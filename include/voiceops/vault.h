@@ -62,12 +62,12 @@ extern "C" {
 
 /** The limits above at run time, one function per macro (for bindings, which cannot see
  *  macros). Thread-safe; callable before vo_init(). */
-VO_EXTERN size_t vo_vault_tenant_max(void);   /**< VO_VAULT_TENANT_MAX */
-VO_EXTERN size_t vo_vault_name_max(void);     /**< VO_VAULT_NAME_MAX */
-VO_EXTERN size_t vo_vault_kek_id_max(void);   /**< VO_VAULT_KEK_ID_MAX */
-VO_EXTERN size_t vo_vault_value_max(void);    /**< VO_VAULT_VALUE_MAX */
-VO_EXTERN size_t vo_vault_key_size(void);     /**< VO_VAULT_KEY_SIZE */
-VO_EXTERN size_t vo_vault_wrapped_max(void);  /**< VO_VAULT_WRAPPED_MAX */
+VO_EXTERN size_t vo_vault_tenant_max(void);  /**< VO_VAULT_TENANT_MAX */
+VO_EXTERN size_t vo_vault_name_max(void);    /**< VO_VAULT_NAME_MAX */
+VO_EXTERN size_t vo_vault_kek_id_max(void);  /**< VO_VAULT_KEK_ID_MAX */
+VO_EXTERN size_t vo_vault_value_max(void);   /**< VO_VAULT_VALUE_MAX */
+VO_EXTERN size_t vo_vault_key_size(void);    /**< VO_VAULT_KEY_SIZE */
+VO_EXTERN size_t vo_vault_wrapped_max(void); /**< VO_VAULT_WRAPPED_MAX */
 
 typedef struct vo_vault vo_vault;
 typedef struct vo_keyring vo_keyring;
@@ -91,8 +91,8 @@ typedef struct vo_keyring vo_keyring;
  * May be called from any thread that uses the vault, never concurrently on one handle.
  */
 typedef int (*vo_kek_wrap_fn)(unsigned char *out, size_t out_size, size_t *out_len,
-                              const unsigned char *key, size_t key_len,
-                              const unsigned char *ad, size_t ad_len, void *payload);
+                              const unsigned char *key, size_t key_len, const unsigned char *ad,
+                              size_t ad_len, void *payload);
 
 /**
  * Provider callback that unwraps a key wrapped by the matching vo_kek_wrap_fn.
@@ -141,8 +141,7 @@ VO_EXTERN int vo_keyring_add_file(vo_keyring *keyring, const char *kek_id, const
  * Add a KEK from an environment variable holding the standard base64 of 32 bytes.
  * @return VO_OK, VO_ENOTFOUND (variable unset or empty), VO_EPARSE, VO_EINVAL, VO_EEXISTS.
  */
-VO_EXTERN int vo_keyring_add_env(vo_keyring *keyring, const char *kek_id,
-                                 const char *env_name);
+VO_EXTERN int vo_keyring_add_env(vo_keyring *keyring, const char *kek_id, const char *env_name);
 
 /**
  * Add a KEK derived from a passphrase with Argon2id (crypto_pwhash). The salt and limits
@@ -206,27 +205,29 @@ typedef enum vo_vault_audit_reads {
  * as VO_VAULT_OPTIONS_INIT; out-of-range values are refused (VO_EINVAL).
  */
 typedef struct vo_vault_options {
-    unsigned int version;     /**< VO_VAULT_OPTIONS_VERSION (1..current accepted) */
-    const vo_keyring *keyring;/**< required: the KEKs; copied by vo_vault_open() */
-    const char *actor;        /**< who acts, recorded in audit rows (1-64 printable ASCII);
+    unsigned int version;      /**< VO_VAULT_OPTIONS_VERSION (1..current accepted) */
+    const vo_keyring *keyring; /**< required: the KEKs; copied by vo_vault_open() */
+    const char *actor;         /**< who acts, recorded in audit rows (1-64 printable ASCII);
                                    NULL = "unknown" */
-    int busy_timeout_ms;      /**< wait for locks held by other processes; 0 = 5000;
+    int busy_timeout_ms;       /**< wait for locks held by other processes; 0 = 5000;
                                    negative: do not wait (fail with VO_EBUSY at once) */
-    int dek_cache_size;       /**< unwrapped DEKs kept in guarded memory (LRU), at most
+    int dek_cache_size;        /**< unwrapped DEKs kept in guarded memory (LRU), at most
                                    1000000; 0 = 1024; negative: no cache */
-    int kept_versions;        /**< versions kept per secret (1-1000000); 0 = 10 */
-    int no_create;            /**< 0 (default): create the vault file when missing;
+    int kept_versions;         /**< versions kept per secret (1-1000000); 0 = 10 */
+    int no_create;             /**< 0 (default): create the vault file when missing;
                                    non-zero: a missing file is VO_ENOTFOUND */
-    int audit_reads;          /**< a vo_vault_audit_reads value; 0 = BUFFERED */
-    int audit_buffer_rows;    /**< BUFFERED: flush threshold (1-65536); 0 = 256 */
-    int rotation_batch;       /**< DEKs rewrapped per transaction by KEK rotation (1-100000);
+    int audit_reads;           /**< a vo_vault_audit_reads value; 0 = BUFFERED */
+    int audit_buffer_rows;     /**< BUFFERED: flush threshold (1-65536); 0 = 256 */
+    int rotation_batch;        /**< DEKs rewrapped per transaction by KEK rotation (1-100000);
                                    0 = 256 */
 } vo_vault_options;
 
 #define VO_VAULT_OPTIONS_VERSION 1
 /** Default options: the version and every other field 0 (= its documented default). */
-#define VO_VAULT_OPTIONS_INIT \
-    { VO_VAULT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, VO_VAULT_AUDIT_READS_BUFFERED, 0, 0 }
+#define VO_VAULT_OPTIONS_INIT                                                             \
+  {                                                                                       \
+    VO_VAULT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, VO_VAULT_AUDIT_READS_BUFFERED, 0, 0 \
+  }
 
 /**
  * Fill *opts with the defaults of struct version `version` (as VO_VAULT_OPTIONS_INIT), for
@@ -467,8 +468,9 @@ typedef enum vo_import_format {
 
 /** Import flags. */
 #define VO_IMPORT_CREATE_TENANTS 1u /**< create missing tenants (else: row rejected) */
-#define VO_IMPORT_OVERWRITE 2u      /**< a different existing value gets a new version
-                                         (else: row rejected as a conflict) */
+#define VO_IMPORT_OVERWRITE \
+  2u /**< a different existing value gets a new version
+         (else: row rejected as a conflict) */
 
 typedef struct vo_import_report vo_import_report;
 
@@ -483,9 +485,8 @@ typedef struct vo_import_report vo_import_report;
  * @return VO_OK (see the report), VO_EPARSE (malformed document: nothing imported),
  *         VO_ETOOBIG (> 256 MiB), VO_EINVAL, VO_ESTORAGE, VO_EBUSY.
  */
-VO_EXTERN int vo_vault_import_buffer(vo_import_report **out, vo_vault *vault,
-                                     const char *data, size_t len, int format,
-                                     unsigned int flags);
+VO_EXTERN int vo_vault_import_buffer(vo_import_report **out, vo_vault *vault, const char *data,
+                                     size_t len, int format, unsigned int flags);
 /** vo_vault_import_buffer() on a file's content (VO_ENOTFOUND when missing). */
 VO_EXTERN int vo_vault_import_file(vo_import_report **out, vo_vault *vault, const char *path,
                                    int format, unsigned int flags);

@@ -64,37 +64,37 @@ VO_EXTERN size_t vo_form_max_params(void);
 /** Why a verification failed (or VO_VERIFY_OK). Values are part of the ABI. */
 typedef enum vo_verify_reason {
     VO_VERIFY_OK = 0,
-    VO_VERIFY_MISSING_SIGNATURE = 1,   /**< no signature header at all */
-    VO_VERIFY_EMPTY_SIGNATURE = 2,     /**< the signature header is present but empty */
-    VO_VERIFY_MALFORMED_SIGNATURE = 3, /**< not a signature of the expected encoding/size */
-    VO_VERIFY_NO_KEY = 4,              /**< no token / secret was given to verify with */
-    VO_VERIFY_MISMATCH = 5,            /**< well-formed, but no key and URL form matches */
-    VO_VERIFY_BODY_HASH_MISMATCH = 6,  /**< Twilio: signature ok, bodySHA256 != sha256(body) */
-    VO_VERIFY_MISSING_BODY_HASH = 7,   /**< Twilio: non-form body, URL has no bodySHA256 */
-    VO_VERIFY_MALFORMED_BODY = 8,      /**< the form body is not valid url-encoding */
-    VO_VERIFY_BODY_TOO_LARGE = 9,      /**< the body exceeds the size limit */
-    VO_VERIFY_MALFORMED_URL = 10,      /**< the URL given by the caller cannot be used */
-    VO_VERIFY_MISSING_TIMESTAMP = 11,  /**< a timestamped scheme without its timestamp */
-    VO_VERIFY_MALFORMED_TIMESTAMP = 12,/**< the timestamp is not only digits / overflows */
-    VO_VERIFY_TIMESTAMP_TOO_OLD = 13,  /**< older than the tolerance */
-    VO_VERIFY_TIMESTAMP_TOO_NEW = 14,  /**< further in the future than the tolerance */
-    VO_VERIFY_MISSING_ID = 15,         /**< Standard Webhooks: no webhook-id */
-    VO_VERIFY_INVALID_ARGUMENT = 16,   /**< NULL or invalid argument / option / secret */
-    VO_VERIFY_INTERNAL_ERROR = 17,     /**< out of memory, crypto library or vault failure */
-    VO_VERIFY_MALFORMED_TOKEN = 18,    /**< routing: the URL token is not a webhook token
+    VO_VERIFY_MISSING_SIGNATURE = 1,    /**< no signature header at all */
+    VO_VERIFY_EMPTY_SIGNATURE = 2,      /**< the signature header is present but empty */
+    VO_VERIFY_MALFORMED_SIGNATURE = 3,  /**< not a signature of the expected encoding/size */
+    VO_VERIFY_NO_KEY = 4,               /**< no token / secret was given to verify with */
+    VO_VERIFY_MISMATCH = 5,             /**< well-formed, but no key and URL form matches */
+    VO_VERIFY_BODY_HASH_MISMATCH = 6,   /**< Twilio: signature ok, bodySHA256 != sha256(body) */
+    VO_VERIFY_MISSING_BODY_HASH = 7,    /**< Twilio: non-form body, URL has no bodySHA256 */
+    VO_VERIFY_MALFORMED_BODY = 8,       /**< the form body is not valid url-encoding */
+    VO_VERIFY_BODY_TOO_LARGE = 9,       /**< the body exceeds the size limit */
+    VO_VERIFY_MALFORMED_URL = 10,       /**< the URL given by the caller cannot be used */
+    VO_VERIFY_MISSING_TIMESTAMP = 11,   /**< a timestamped scheme without its timestamp */
+    VO_VERIFY_MALFORMED_TIMESTAMP = 12, /**< the timestamp is not only digits / overflows */
+    VO_VERIFY_TIMESTAMP_TOO_OLD = 13,   /**< older than the tolerance */
+    VO_VERIFY_TIMESTAMP_TOO_NEW = 14,   /**< further in the future than the tolerance */
+    VO_VERIFY_MISSING_ID = 15,          /**< Standard Webhooks: no webhook-id */
+    VO_VERIFY_INVALID_ARGUMENT = 16,    /**< NULL or invalid argument / option / secret */
+    VO_VERIFY_INTERNAL_ERROR = 17,      /**< out of memory, crypto library or vault failure */
+    VO_VERIFY_MALFORMED_TOKEN = 18,     /**< routing: the URL token is not a webhook token
                                             (VO_EREQUEST) */
-    VO_VERIFY_UNKNOWN_TOKEN = 19,      /**< routing: a well-formed token of no tenant, or a
+    VO_VERIFY_UNKNOWN_TOKEN = 19,       /**< routing: a well-formed token of no tenant, or a
                                             replaced one (VO_ENOTFOUND) */
-    VO_VERIFY_NOT_INITIALIZED = 20,    /**< vo_init() has not been called (VO_ENOTINIT) */
-    VO_VERIFY_URL_TOO_LONG = 21        /**< the URL exceeds VO_WEBHOOK_MAX_URL (VO_EREQUEST) */
+    VO_VERIFY_NOT_INITIALIZED = 20,     /**< vo_init() has not been called (VO_ENOTINIT) */
+    VO_VERIFY_URL_TOO_LONG = 21         /**< the URL exceeds VO_WEBHOOK_MAX_URL (VO_EREQUEST) */
 } vo_verify_reason;
 
 /** The URL forms tried by Twilio verification, in order. */
 typedef enum vo_webhook_twilio_url_form {
-    VO_WEBHOOK_TWILIO_URL_AS_GIVEN = 0,                /**< the URL exactly as given */
-    VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED = 1,            /**< default port added, or port removed */
-    VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY = 2,            /**< as given, query re-encoded the legacy way */
-    VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED = 3/**< port toggled and legacy query */
+    VO_WEBHOOK_TWILIO_URL_AS_GIVEN = 0,     /**< the URL exactly as given */
+    VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED = 1, /**< default port added, or port removed */
+    VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY = 2, /**< as given, query re-encoded the legacy way */
+    VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED = 3 /**< port toggled and legacy query */
 } vo_webhook_twilio_url_form;
 
 /** Version of the vo_verify_result layout these headers describe. */
@@ -112,21 +112,23 @@ typedef enum vo_webhook_twilio_url_form {
  * version has them.
  */
 typedef struct vo_verify_result {
-    unsigned int version;     /**< set by the caller: VO_VERIFY_RESULT_VERSION */
-    vo_verify_reason reason;  /**< VO_VERIFY_OK on success */
-    int key_index;            /**< index of the token/secret that matched, else -1 (always
-                                   -1 on failure, except VO_VERIFY_BODY_HASH_MISMATCH: the
-                                   URL's signature matched this token) */
-    int url_form;             /**< Twilio: the vo_webhook_twilio_url_form that matched, else -1 */
-    int signature_index;      /**< index of the matching signature in a list, else -1 */
-    int forms_tried;          /**< Twilio: distinct URL forms computed (0 if none) */
-    int64_t timestamp;        /**< timestamped schemes: the timestamp in seconds, else 0 */
+    unsigned int version;    /**< set by the caller: VO_VERIFY_RESULT_VERSION */
+    vo_verify_reason reason; /**< VO_VERIFY_OK on success */
+    int key_index;           /**< index of the token/secret that matched, else -1 (always
+                                 -1 on failure, except VO_VERIFY_BODY_HASH_MISMATCH: the
+                                 URL's signature matched this token) */
+    int url_form;        /**< Twilio: the vo_webhook_twilio_url_form that matched, else -1 */
+    int signature_index; /**< index of the matching signature in a list, else -1 */
+    int forms_tried;     /**< Twilio: distinct URL forms computed (0 if none) */
+    int64_t timestamp;   /**< timestamped schemes: the timestamp in seconds, else 0 */
 } vo_verify_result;
 
 /** Initialiser for C: the current version, "not verified" (reason VO_VERIFY_INTERNAL_ERROR,
  *  indexes -1). */
-#define VO_VERIFY_RESULT_INIT \
-    { VO_VERIFY_RESULT_VERSION, VO_VERIFY_INTERNAL_ERROR, -1, -1, -1, 0, 0 }
+#define VO_VERIFY_RESULT_INIT                                            \
+  {                                                                      \
+    VO_VERIFY_RESULT_VERSION, VO_VERIFY_INTERNAL_ERROR, -1, -1, -1, 0, 0 \
+  }
 
 /**
  * Initialise a result as VO_VERIFY_RESULT_INIT does, for bindings that cannot see macros.
@@ -168,17 +170,20 @@ VO_EXTERN int vo_verify_http_status(int rc, const vo_verify_result *result);
  * case-insensitively. The library reads these fields during the call only.
  */
 typedef struct vo_webhook_request {
-    unsigned int version;        /**< VO_WEBHOOK_REQUEST_VERSION */
-    const char *method;          /**< "POST", "GET", ... (needed by templates using {method}) */
-    const char *url;             /**< the full public URL the provider called */
-    const vo_param *headers;     /**< request headers */
+    unsigned int version;    /**< VO_WEBHOOK_REQUEST_VERSION */
+    const char *method;      /**< "POST", "GET", ... (needed by templates using {method}) */
+    const char *url;         /**< the full public URL the provider called */
+    const vo_param *headers; /**< request headers */
     size_t header_count;
-    const unsigned char *body;   /**< raw body bytes; may be NULL when body_len is 0 */
+    const unsigned char *body; /**< raw body bytes; may be NULL when body_len is 0 */
     size_t body_len;
 } vo_webhook_request;
 
 #define VO_WEBHOOK_REQUEST_VERSION 1
-#define VO_WEBHOOK_REQUEST_INIT { VO_WEBHOOK_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, 0 }
+#define VO_WEBHOOK_REQUEST_INIT                              \
+  {                                                          \
+    VO_WEBHOOK_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, 0 \
+  }
 
 /**
  * Fill *req with an empty request of struct version `version` (as VO_WEBHOOK_REQUEST_INIT).
@@ -242,7 +247,8 @@ VO_EXTERN size_t vo_webhook_twilio_signature_size(void);
  *         VO_ERANGE, VO_ENOTINIT, VO_ENOMEM, VO_ECRYPTO.
  */
 VO_EXTERN int vo_webhook_twilio_sign(char *out, size_t out_size, const char *auth_token,
-                                  const char *url, const vo_param *params, size_t param_count);
+                                     const char *url, const vo_param *params,
+                                     size_t param_count);
 
 /**
  * Verify an X-Twilio-Signature.
@@ -268,25 +274,29 @@ VO_EXTERN int vo_webhook_twilio_sign(char *out, size_t out_size, const char *aut
  * @return VO_OK when valid, VO_EAUTH when no token matches; other codes as listed above.
  */
 VO_EXTERN VO_NODISCARD int vo_webhook_twilio_verify(vo_verify_result *result,
-                                            const char *const *auth_tokens,
-                                            size_t token_count, const char *url,
-                                            const char *signature, const char *content_type,
-                                            const unsigned char *body, size_t body_len);
+                                                    const char *const *auth_tokens,
+                                                    size_t token_count, const char *url,
+                                                    const char *signature,
+                                                    const char *content_type,
+                                                    const unsigned char *body, size_t body_len);
 
 /**
  * Options for vo_webhook_twilio_verify_request(). Every field 0 means the default, so a zero-filled
  * struct with only `version` set is the same as VO_WEBHOOK_TWILIO_OPTIONS_INIT.
  */
 typedef struct vo_webhook_twilio_options {
-    unsigned int version;   /**< VO_WEBHOOK_TWILIO_OPTIONS_VERSION (1..current accepted) */
-    size_t max_body;        /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY; larger values are capped */
-    int exact_url_only;     /**< 0 (default): try the URL forms listed at vo_webhook_twilio_verify()
-                                 (port added/removed, legacy query); non-zero: the URL as
-                                 given only */
+    unsigned int version; /**< VO_WEBHOOK_TWILIO_OPTIONS_VERSION (1..current accepted) */
+    size_t max_body;      /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY; larger values are capped */
+    int exact_url_only; /**< 0 (default): try the URL forms listed at vo_webhook_twilio_verify()
+                            (port added/removed, legacy query); non-zero: the URL as
+                            given only */
 } vo_webhook_twilio_options;
 
 #define VO_WEBHOOK_TWILIO_OPTIONS_VERSION 1
-#define VO_WEBHOOK_TWILIO_OPTIONS_INIT { VO_WEBHOOK_TWILIO_OPTIONS_VERSION, 0, 0 }
+#define VO_WEBHOOK_TWILIO_OPTIONS_INIT      \
+  {                                         \
+    VO_WEBHOOK_TWILIO_OPTIONS_VERSION, 0, 0 \
+  }
 
 /**
  * Fill *opts with the defaults of struct version `version` (as
@@ -294,7 +304,7 @@ typedef struct vo_webhook_twilio_options {
  * 1..VO_WEBHOOK_TWILIO_OPTIONS_VERSION.
  */
 VO_EXTERN int vo_webhook_twilio_options_init(vo_webhook_twilio_options *opts,
-                                            unsigned int version);
+                                             unsigned int version);
 
 /**
  * Verify a Twilio webhook from a whole request: the signature comes from the
@@ -303,27 +313,26 @@ VO_EXTERN int vo_webhook_twilio_options_init(vo_webhook_twilio_options *opts,
  * @param opts  NULL for defaults; version 0 or unknown gives VO_EINVAL
  *              (reason VO_VERIFY_INVALID_ARGUMENT).
  */
-VO_EXTERN VO_NODISCARD int vo_webhook_twilio_verify_request(vo_verify_result *result,
-                                                    const vo_webhook_twilio_options *opts,
-                                                    const char *const *auth_tokens,
-                                                    size_t token_count,
-                                                    const vo_webhook_request *request);
+VO_EXTERN VO_NODISCARD int vo_webhook_twilio_verify_request(
+    vo_verify_result *result, const vo_webhook_twilio_options *opts,
+    const char *const *auth_tokens, size_t token_count, const vo_webhook_request *request);
 
 /**
  * Lowercase hex SHA-256 of a body, as Twilio puts it in the `bodySHA256` query parameter.
  * @param out  at least 65 bytes.
  */
-VO_EXTERN int vo_webhook_twilio_body_sha256(char *out, size_t out_size, const unsigned char *body,
-                                    size_t body_len);
+VO_EXTERN int vo_webhook_twilio_body_sha256(char *out, size_t out_size,
+                                            const unsigned char *body, size_t body_len);
 
 /* ------------------------------------------------------------------------------------ */
 /* Vapi server messages                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
 typedef enum vo_webhook_vapi_auth {
-    VO_WEBHOOK_VAPI_SECRET = 0,  /**< shared secret in a header (default `x-vapi-secret`) */
-    VO_WEBHOOK_VAPI_BEARER = 1,  /**< token in a header (default `Authorization`), `Bearer ` prefix */
-    VO_WEBHOOK_VAPI_HMAC = 2     /**< HMAC credential: signature + timestamp headers */
+    VO_WEBHOOK_VAPI_SECRET = 0, /**< shared secret in a header (default `x-vapi-secret`) */
+    VO_WEBHOOK_VAPI_BEARER =
+        1, /**< token in a header (default `Authorization`), `Bearer ` prefix */
+    VO_WEBHOOK_VAPI_HMAC = 2 /**< HMAC credential: signature + timestamp headers */
 } vo_webhook_vapi_auth;
 
 typedef enum vo_hmac_algorithm {
@@ -345,33 +354,35 @@ typedef enum vo_signature_encoding {
  * Weaker choices are named flags.
  */
 typedef struct vo_webhook_vapi_options {
-    unsigned int version;            /**< VO_WEBHOOK_VAPI_OPTIONS_VERSION (1..current accepted) */
-    vo_webhook_vapi_auth type;          /**< default (0) VO_WEBHOOK_VAPI_SECRET */
-    const char *header_name;         /**< SECRET: "x-vapi-secret"; BEARER: "Authorization" */
-    int bare_token;                  /**< BEARER: 0 (default): the value must be
-                                          "Bearer <token>"; non-zero: the bare token */
-    vo_hmac_algorithm algorithm;     /**< HMAC: default (0) SHA-256 */
-    const char *signature_header;    /**< HMAC: default "x-signature" */
-    const char *timestamp_header;    /**< HMAC: default "x-timestamp" */
-    const char *message_id_header;   /**< HMAC: header for {svix-id}; default "svix-id" */
-    const char *payload_format;      /**< HMAC: NULL = "{timestamp}.{body}", or "{body}"
-                                          when omit_timestamp is set. Placeholders:
-                                          {timestamp} {body} {method} {url} {svix-id} */
-    int omit_timestamp;              /**< HMAC: 0 (default): the default template signs the
-                                          timestamp (replay protection); non-zero: it signs
-                                          the body alone (no replay protection) */
-    vo_signature_encoding encoding;  /**< HMAC: default (0) hex (either case accepted) */
-    const char *signature_prefix;    /**< HMAC: e.g. "sha256="; NULL = none */
-    int secret_is_base64;            /**< HMAC: decode the secret from base64 first */
-    int64_t tolerance_seconds;       /**< HMAC with {timestamp}: 0 = VO_WEBHOOK_VAPI_TOLERANCE (300),
-                                          both ways; negative: VO_EINVAL */
-    size_t max_body;                 /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY; larger are capped */
+    unsigned int version;          /**< VO_WEBHOOK_VAPI_OPTIONS_VERSION (1..current accepted) */
+    vo_webhook_vapi_auth type;     /**< default (0) VO_WEBHOOK_VAPI_SECRET */
+    const char *header_name;       /**< SECRET: "x-vapi-secret"; BEARER: "Authorization" */
+    int bare_token;                /**< BEARER: 0 (default): the value must be
+                                       "Bearer <token>"; non-zero: the bare token */
+    vo_hmac_algorithm algorithm;   /**< HMAC: default (0) SHA-256 */
+    const char *signature_header;  /**< HMAC: default "x-signature" */
+    const char *timestamp_header;  /**< HMAC: default "x-timestamp" */
+    const char *message_id_header; /**< HMAC: header for {svix-id}; default "svix-id" */
+    const char *payload_format;    /**< HMAC: NULL = "{timestamp}.{body}", or "{body}"
+                                       when omit_timestamp is set. Placeholders:
+                                       {timestamp} {body} {method} {url} {svix-id} */
+    int omit_timestamp;            /**< HMAC: 0 (default): the default template signs the
+                                       timestamp (replay protection); non-zero: it signs
+                                       the body alone (no replay protection) */
+    vo_signature_encoding encoding; /**< HMAC: default (0) hex (either case accepted) */
+    const char *signature_prefix;   /**< HMAC: e.g. "sha256="; NULL = none */
+    int secret_is_base64;           /**< HMAC: decode the secret from base64 first */
+    int64_t tolerance_seconds; /**< HMAC with {timestamp}: 0 = VO_WEBHOOK_VAPI_TOLERANCE (300),
+                                   both ways; negative: VO_EINVAL */
+    size_t max_body;           /**< 0 = VO_WEBHOOK_DEFAULT_MAX_BODY; larger are capped */
 } vo_webhook_vapi_options;
 
 #define VO_WEBHOOK_VAPI_OPTIONS_VERSION 1
-#define VO_WEBHOOK_VAPI_OPTIONS_INIT \
-    { VO_WEBHOOK_VAPI_OPTIONS_VERSION, VO_WEBHOOK_VAPI_SECRET, NULL, 0, VO_HMAC_SHA256, NULL, \
-      NULL, NULL, NULL, 0, VO_SIGNATURE_HEX, NULL, 0, 0, 0 }
+#define VO_WEBHOOK_VAPI_OPTIONS_INIT                                                        \
+  {                                                                                         \
+    VO_WEBHOOK_VAPI_OPTIONS_VERSION, VO_WEBHOOK_VAPI_SECRET, NULL, 0, VO_HMAC_SHA256, NULL, \
+        NULL, NULL, NULL, 0, VO_SIGNATURE_HEX, NULL, 0, 0, 0                                \
+  }
 
 /** Default timestamp tolerance of Vapi HMAC verification (tolerance_seconds = 0), seconds. */
 #define VO_WEBHOOK_VAPI_TOLERANCE 300
@@ -399,10 +410,9 @@ VO_EXTERN int vo_webhook_vapi_options_init(vo_webhook_vapi_options *opts, unsign
  * @param now      current Unix time in seconds (pass time(NULL)); a parameter for tests.
  * @param result   may be NULL.
  */
-VO_EXTERN VO_NODISCARD int vo_webhook_vapi_verify(vo_verify_result *result,
-                                          const vo_webhook_vapi_options *opts,
-                                          const char *const *secrets, size_t secret_count,
-                                          const vo_webhook_request *request, int64_t now);
+VO_EXTERN VO_NODISCARD int vo_webhook_vapi_verify(
+    vo_verify_result *result, const vo_webhook_vapi_options *opts, const char *const *secrets,
+    size_t secret_count, const vo_webhook_request *request, int64_t now);
 
 /**
  * Compute the HMAC signature header value Vapi would send for an HMAC credential (prefix
@@ -414,10 +424,10 @@ VO_EXTERN VO_NODISCARD int vo_webhook_vapi_verify(vo_verify_result *result,
  * @param out        receives the NUL-terminated header value; 256 bytes always suffice.
  */
 VO_EXTERN int vo_webhook_vapi_sign(char *out, size_t out_size,
-                                     const vo_webhook_vapi_options *opts, const char *secret,
-                                     const char *method, const char *url,
-                                     const char *timestamp, const char *message_id,
-                                     const unsigned char *body, size_t body_len);
+                                   const vo_webhook_vapi_options *opts, const char *secret,
+                                   const char *method, const char *url, const char *timestamp,
+                                   const char *message_id, const unsigned char *body,
+                                   size_t body_len);
 
 /* ------------------------------------------------------------------------------------ */
 /* Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)                 */
@@ -441,8 +451,8 @@ VO_EXTERN int64_t vo_webhook_std_tolerance(void);
  * @return VO_OK, VO_EINVAL (bad secret, id, timestamp), VO_ERANGE, VO_ENOTINIT.
  */
 VO_EXTERN int vo_webhook_std_sign(char *out, size_t out_size, const char *secret,
-                                 const char *msg_id, int64_t timestamp,
-                                 const unsigned char *body, size_t body_len);
+                                  const char *msg_id, int64_t timestamp,
+                                  const unsigned char *body, size_t body_len);
 
 /**
  * Verify a Standard Webhooks signature header against one of several secrets.
@@ -455,19 +465,18 @@ VO_EXTERN int vo_webhook_std_sign(char *out, size_t out_size, const char *secret
  * @param result     may be NULL; signature_index says which entry matched.
  */
 VO_EXTERN VO_NODISCARD int vo_webhook_std_verify(vo_verify_result *result,
-                                                const char *const *secrets,
-                                                size_t secret_count, const char *msg_id,
-                                                const char *timestamp,
-                                                const char *signatures,
-                                                const unsigned char *body, size_t body_len,
-                                                int64_t now);
+                                                 const char *const *secrets,
+                                                 size_t secret_count, const char *msg_id,
+                                                 const char *timestamp, const char *signatures,
+                                                 const unsigned char *body, size_t body_len,
+                                                 int64_t now);
 
 /** vo_webhook_std_verify() reading the three `webhook-*` headers from a request. */
 VO_EXTERN VO_NODISCARD int vo_webhook_std_verify_request(vo_verify_result *result,
-                                                        const char *const *secrets,
-                                                        size_t secret_count,
-                                                        const vo_webhook_request *request,
-                                                        int64_t now);
+                                                         const char *const *secrets,
+                                                         size_t secret_count,
+                                                         const vo_webhook_request *request,
+                                                         int64_t now);
 
 /**
  * Generate a new random secret `whsec_<base64 of 32 bytes>` for signing outbound events.
@@ -519,7 +528,10 @@ typedef struct vo_public_url_options {
 } vo_public_url_options;
 
 #define VO_PUBLIC_URL_OPTIONS_VERSION 1
-#define VO_PUBLIC_URL_OPTIONS_INIT { VO_PUBLIC_URL_OPTIONS_VERSION, NULL, NULL, 0, 0u }
+#define VO_PUBLIC_URL_OPTIONS_INIT                   \
+  {                                                  \
+    VO_PUBLIC_URL_OPTIONS_VERSION, NULL, NULL, 0, 0u \
+  }
 
 /**
  * Fill `opts` with the defaults of VO_PUBLIC_URL_OPTIONS_INIT for struct version `version`

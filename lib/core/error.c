@@ -109,8 +109,10 @@ int vo_error_snapshot_init(vo_error_snapshot *out, unsigned int version)
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_error_snapshot_init: out is NULL");
     if (version < 1 || version > VO_ERROR_SNAPSHOT_VERSION)
-        return vo__error_set(VO_EINVAL, "vo_error_snapshot_init: vo_error_snapshot version %u "
-                             "is not supported (1..%d)", version, VO_ERROR_SNAPSHOT_VERSION);
+        return vo__error_set(VO_EINVAL,
+                             "vo_error_snapshot_init: vo_error_snapshot version %u "
+                             "is not supported (1..%d)",
+                             version, VO_ERROR_SNAPSHOT_VERSION);
     memset(out, 0, sizeof(*out));
     out->version = version;
     out->retry_after_ms = -1;

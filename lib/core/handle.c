@@ -106,17 +106,20 @@ static int report(const void *p, vo__htype want, const char *fn)
             snprintf(detail, sizeof(detail),
                      "invalid handle: this %s was already closed or freed", wname);
         else
-            snprintf(detail, sizeof(detail),
-                     "invalid handle: this %s was already freed (use after free or double free)",
-                     wname);
+            snprintf(
+                detail, sizeof(detail),
+                "invalid handle: this %s was already freed (use after free or double free)",
+                wname);
     } else if (want != VO__H_STRING && tagged((const vo__handle *)p - 1) &&
                ((const vo__handle *)p - 1)->type == VO__H_STRING) {
         snprintf(detail, sizeof(detail),
                  "invalid handle: expected a %s, got a string from a char ** out-parameter "
-                 "(free it with vo_free())", wname);
+                 "(free it with vo_free())",
+                 wname);
     } else {
         snprintf(detail, sizeof(detail),
-                 "invalid handle: not a %s allocated by libvoiceops (or freed long ago)", wname);
+                 "invalid handle: not a %s allocated by libvoiceops (or freed long ago)",
+                 wname);
     }
     vo__error_set_static(VO_EHANDLE, fn, detail);
     vo__log(VO_LOG_ERROR, "handle", "%s: %s", fn, detail);
@@ -215,7 +218,8 @@ void vo__handle_close(void *p, vo__htype type, const char *fn)
         if (h->embedded && vo__handle_ok(h, type)) {
             char detail[160];
             snprintf(detail, sizeof(detail),
-                     "this %s belongs to its iterator and is freed with it", vo__htype_name(type));
+                     "this %s belongs to its iterator and is freed with it",
+                     vo__htype_name(type));
             vo__error_set_static(VO_EHANDLE, fn, detail);
             vo__log(VO_LOG_ERROR, "handle", "%s: %s", fn, detail);
             return;
@@ -266,7 +270,8 @@ void vo_free(void *ptr)
     vo__handle *sh = (vo__handle *)ptr - 1;
     if (!tagged(sh) || sh->type != VO__H_STRING) {
         char detail[160];
-        snprintf(detail, sizeof(detail), "invalid handle: not memory that libvoiceops handed "
+        snprintf(detail, sizeof(detail),
+                 "invalid handle: not memory that libvoiceops handed "
                  "out through a char ** out-parameter; ignored");
         vo__error_set_static(VO_EHANDLE, "vo_free", detail);
         vo__log(VO_LOG_ERROR, "handle", "vo_free: %s", detail);

@@ -35,7 +35,7 @@
 
 typedef enum vo__htype {
     VO__H_NONE = 0,
-    VO__H_STRING,               /* memory for vo_free() */
+    VO__H_STRING, /* memory for vo_free() */
     VO__H_VAULT,
     VO__H_KEYRING,
     VO__H_SECRET,
@@ -69,12 +69,12 @@ typedef enum vo__hstate {
 
 typedef struct vo__handle {
     uint32_t magic;
-    uint16_t type;                 /* vo__htype */
-    uint16_t embedded;             /* part of another handle: never freed on its own */
-    _Atomic uint32_t state;        /* vo__hstate */
+    uint16_t type;          /* vo__htype */
+    uint16_t embedded;      /* part of another handle: never freed on its own */
+    _Atomic uint32_t state; /* vo__hstate */
     atomic_uint refs;
-    void (*destroy)(void *self);   /* releases what the handle owns (not the block) */
-    size_t size;                   /* size of the block, header included */
+    void (*destroy)(void *self); /* releases what the handle owns (not the block) */
+    size_t size;                 /* size of the block, header included */
 } vo__handle;
 
 /** Allocate a zero-filled handle block of `size` bytes (a struct whose first member is a
@@ -97,11 +97,11 @@ bool vo__handle_ok(const void *p, vo__htype type);
 int vo__handle_check(const void *p, vo__htype type, const char *fn);
 
 /** Return VO_EHANDLE from the enclosing int function unless vo__handle_check() passes. */
-#define VO__HANDLE_CHECK(p, type, fn)                                                   \
-    do {                                                                                \
-        if ((p) && !vo__handle_ok((p), (type)))                                         \
-            return vo__handle_check((p), (type), (fn));                                 \
-    } while (0)
+#define VO__HANDLE_CHECK(p, type, fn)             \
+  do {                                            \
+    if ((p) && !vo__handle_ok((p), (type)))       \
+      return vo__handle_check((p), (type), (fn)); \
+  } while (0)
 
 /** For accessors that return pointers or counts: p when it is a LIVE handle of `type`;
  *  NULL when p is NULL or (after recording and logging VO_EHANDLE) invalid. */

@@ -12,14 +12,17 @@
 #include "secure_internal.h"
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
-static int init_count;                 /* guarded by init_lock */
-static atomic_bool init_done = false;  /* read without the lock on hot paths */
+static int init_count;                /* guarded by init_lock */
+static atomic_bool init_done = false; /* read without the lock on hot paths */
 
 const char *vo_version(int *major, int *minor, int *patch)
 {
-    if (major) *major = VO_VERSION_MAJOR;
-    if (minor) *minor = VO_VERSION_MINOR;
-    if (patch) *patch = VO_VERSION_PATCH;
+    if (major)
+        *major = VO_VERSION_MAJOR;
+    if (minor)
+        *minor = VO_VERSION_MINOR;
+    if (patch)
+        *patch = VO_VERSION_PATCH;
     return VO_VERSION_STRING;
 }
 

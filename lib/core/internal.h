@@ -52,11 +52,11 @@ void vo__error_set_remote(int http_status, long provider_code, const char *reque
  * the struct; only the bytes of the caller's version are read or written.
  */
 typedef struct vo__struct_info {
-    const char *name;        /* the public type name, e.g. "vo_http_options" */
-    unsigned int current;    /* the version of this library's headers */
-    const size_t *sizes;     /* sizes[v - 1]: the struct's size at version v; `current` entries.
-                                When a struct grows, the old entries become
-                                offsetof(type, first field added by the next version). */
+    const char *name;     /* the public type name, e.g. "vo_http_options" */
+    unsigned int current; /* the version of this library's headers */
+    const size_t *sizes;  /* sizes[v - 1]: the struct's size at version v; `current` entries.
+                             When a struct grows, the old entries become
+                             offsetof(type, first field added by the next version). */
 } vo__struct_info;
 
 /* The table of every versioned public struct (lib/core/structs.c), one per struct. */
@@ -64,7 +64,8 @@ extern const vo__struct_info vo_http_options_info_, vo_http_request_info_, vo_ht
     vo_webhook_request_info_, vo_webhook_twilio_options_info_, vo_webhook_vapi_options_info_,
     vo_vault_options_info_, vo_twilio_options_info_, vo_vapi_options_info_,
     vo_vapi_list_options_info_, vo_vapi_assistant_params_info_, vo_vapi_call_params_info_,
-    vo_vapi_number_params_info_, vo_services_options_info_, vo_public_url_options_info_, vo_number_import_options_info_;
+    vo_vapi_number_params_info_, vo_services_options_info_, vo_public_url_options_info_,
+    vo_number_import_options_info_;
 
 /** VO_OK when ptr is non-NULL and its version is 1..current; else VO_EINVAL naming the
  *  struct (and `fn`, the public function, when not NULL). */
@@ -120,10 +121,13 @@ typedef struct vo__buf {
     char *data;
     size_t len;
     size_t cap;
-    bool failed;  /* an allocation failed; further appends are ignored */
+    bool failed; /* an allocation failed; further appends are ignored */
 } vo__buf;
 
-#define VO__BUF_INIT { NULL, 0, 0, false }
+#define VO__BUF_INIT  \
+  {                   \
+    NULL, 0, 0, false \
+  }
 bool vo__buf_reserve(vo__buf *b, size_t extra);
 bool vo__buf_append(vo__buf *b, const void *data, size_t len);
 bool vo__buf_append_str(vo__buf *b, const char *s);
@@ -153,7 +157,8 @@ const struct cJSON *vo__json_path(const struct cJSON *obj, const char *name);
 const char *vo__json_str(const struct cJSON *obj, const char *name);
 /** The integer at `name` (a number, or with decimal_strings a decimal string): VO_OK,
  *  VO_ENOTFOUND (absent or null) or VO_EPARSE, with an error message naming the field. */
-int vo__json_int(const struct cJSON *obj, const char *name, long long *out, bool decimal_strings);
+int vo__json_int(const struct cJSON *obj, const char *name, long long *out,
+                 bool decimal_strings);
 /** The boolean at `name` as 0/1: VO_OK, VO_ENOTFOUND or VO_EPARSE. */
 int vo__json_bool(const struct cJSON *obj, const char *name, int *out);
 
@@ -162,7 +167,11 @@ int vo__json_bool(const struct cJSON *obj, const char *name, int *out);
  * (the key schedule is computed once). SHA-1 comes from OpenSSL's libcrypto, SHA-256 and
  * SHA-512 from libsodium. Not thread-safe: one state per thread.
  */
-typedef enum vo__mac_alg { VO__MAC_SHA1 = 0, VO__MAC_SHA256 = 1, VO__MAC_SHA512 = 2 } vo__mac_alg;
+typedef enum vo__mac_alg {
+    VO__MAC_SHA1 = 0,
+    VO__MAC_SHA256 = 1,
+    VO__MAC_SHA512 = 2
+} vo__mac_alg;
 #define VO__MAC_MAX_SIZE 64
 
 typedef struct vo__mac vo__mac;

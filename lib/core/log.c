@@ -12,8 +12,8 @@
 /* ---- callback ---------------------------------------------------------------------- */
 
 static pthread_rwlock_t log_lock = PTHREAD_RWLOCK_INITIALIZER;
-static vo_log_fn log_fn;            /* guarded by log_lock */
-static void *log_payload;           /* guarded by log_lock */
+static vo_log_fn log_fn;                       /* guarded by log_lock */
+static void *log_payload;                      /* guarded by log_lock */
 static atomic_int log_threshold = VO_LOG_NONE; /* VO_LOG_NONE while no callback */
 
 void vo_log_set_callback(vo_log_fn fn, vo_log_level min_level, void *payload)
@@ -71,8 +71,8 @@ static const char REDACTED[] = "[REDACTED]";
 
 /* Identifier fragments that mark the value after them as secret. */
 static const char *const sensitive_words[] = {
-    "token", "secret", "password", "passwd", "passphrase", "apikey", "api_key", "api-key",
-    "authorization", "credential", "private", "cookie", "whsec",
+    "token",   "secret",        "password",   "passwd",  "passphrase", "apikey", "api_key",
+    "api-key", "authorization", "credential", "private", "cookie",     "whsec",
 };
 
 typedef struct rout {
@@ -136,12 +136,16 @@ static bool value_end(unsigned char c)
  * these words reveals nothing, so keeping it is safe; anything else is redacted.
  */
 static const char *const prose_words[] = {
-    "a", "an", "the", "is", "are", "was", "were", "be", "been", "must", "may", "should",
-    "can", "cannot", "could", "not", "no", "none", "null", "missing", "required", "empty",
-    "invalid", "malformed", "too", "unknown", "expected", "need", "needs", "needed", "of",
-    "for", "to", "in", "on", "and", "or", "with", "without", "from", "given", "has", "have",
-    "had", "does", "do", "did", "this", "that", "it", "will", "would", "already", "wrong",
-    "bad", "failed", "unsupported", "never", "only", "at", "by", "as", "if", "when",
+    "a",           "an",      "the",       "is",      "are",     "was",      "were",
+    "be",          "been",    "must",      "may",     "should",  "can",      "cannot",
+    "could",       "not",     "no",        "none",    "null",    "missing",  "required",
+    "empty",       "invalid", "malformed", "too",     "unknown", "expected", "need",
+    "needs",       "needed",  "of",        "for",     "to",      "in",       "on",
+    "and",         "or",      "with",      "without", "from",    "given",    "has",
+    "have",        "had",     "does",      "do",      "did",     "this",     "that",
+    "it",          "will",    "would",     "already", "wrong",   "bad",      "failed",
+    "unsupported", "never",   "only",      "at",      "by",      "as",       "if",
+    "when",
 };
 
 /* True when the unquoted word at s (up to a value end) is one of the prose words. */

@@ -41,11 +41,11 @@ void vo__mac_global_cleanup(void)
 
 struct vo__mac {
     vo__mac_alg alg;
-    EVP_MAC_CTX *ossl;                       /* SHA-1 */
+    EVP_MAC_CTX *ossl; /* SHA-1 */
     union {
         crypto_auth_hmacsha256_state s256;
         crypto_auth_hmacsha512_state s512;
-    } keyed, work;                           /* SHA-256 / SHA-512 */
+    } keyed, work; /* SHA-256 / SHA-512 */
 };
 
 size_t vo__mac_size(vo__mac_alg alg)
@@ -93,9 +93,7 @@ int vo__mac_new(vo__mac **out, vo__mac_alg alg, const void *key, size_t key_len)
         crypto_auth_hmacsha512_init(&m->keyed.s512, key, key_len);
         m->work.s512 = m->keyed.s512;
         break;
-    default:
-        free(m);
-        return vo__error_set(VO_EINVAL, "unknown MAC algorithm");
+    default: free(m); return vo__error_set(VO_EINVAL, "unknown MAC algorithm");
     }
     *out = m;
     return VO_OK;
@@ -109,12 +107,8 @@ int vo__mac_begin(vo__mac *m)
         if (!EVP_MAC_init(m->ossl, NULL, 0, NULL))
             return vo__error_set(VO_ECRYPTO, "libcrypto failed to reset HMAC-SHA1");
         break;
-    case VO__MAC_SHA256:
-        m->work.s256 = m->keyed.s256;
-        break;
-    case VO__MAC_SHA512:
-        m->work.s512 = m->keyed.s512;
-        break;
+    case VO__MAC_SHA256: m->work.s256 = m->keyed.s256; break;
+    case VO__MAC_SHA512: m->work.s512 = m->keyed.s512; break;
     }
     return VO_OK;
 }
@@ -128,12 +122,8 @@ int vo__mac_update(vo__mac *m, const void *data, size_t len)
         if (!EVP_MAC_update(m->ossl, data, len))
             return vo__error_set(VO_ECRYPTO, "libcrypto HMAC-SHA1 update failed");
         break;
-    case VO__MAC_SHA256:
-        crypto_auth_hmacsha256_update(&m->work.s256, data, len);
-        break;
-    case VO__MAC_SHA512:
-        crypto_auth_hmacsha512_update(&m->work.s512, data, len);
-        break;
+    case VO__MAC_SHA256: crypto_auth_hmacsha256_update(&m->work.s256, data, len); break;
+    case VO__MAC_SHA512: crypto_auth_hmacsha512_update(&m->work.s512, data, len); break;
     }
     return VO_OK;
 }
@@ -147,12 +137,8 @@ int vo__mac_final(vo__mac *m, unsigned char *out)
             return vo__error_set(VO_ECRYPTO, "libcrypto HMAC-SHA1 final failed");
         break;
     }
-    case VO__MAC_SHA256:
-        crypto_auth_hmacsha256_final(&m->work.s256, out);
-        break;
-    case VO__MAC_SHA512:
-        crypto_auth_hmacsha512_final(&m->work.s512, out);
-        break;
+    case VO__MAC_SHA256: crypto_auth_hmacsha256_final(&m->work.s256, out); break;
+    case VO__MAC_SHA512: crypto_auth_hmacsha512_final(&m->work.s512, out); break;
     }
     return VO_OK;
 }

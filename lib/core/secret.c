@@ -17,7 +17,7 @@
  * that is still in the pool a reported no-op: a block can never sit in the pool twice and
  * so never be handed out twice. */
 #define PREFIX 16
-#define CLASSES 7          /* usable sizes 64, 128, ..., 4096 */
+#define CLASSES 7 /* usable sizes 64, 128, ..., 4096 */
 #define POOL_PER_CLASS 8
 #define BLOCK_IN_USE 0x5EC0A11Cu
 #define BLOCK_FREE 0x5EC0F4EEu

@@ -80,8 +80,8 @@ int vo__struct_out(const vo__struct_info *info, const char *fn, void *dst, const
     memcpy(&version, dst, sizeof(version));
     size_t n = info->sizes[version - 1];
     /* Every byte of the caller's version after its version field; the field stays. */
-    memcpy((unsigned char *)dst + sizeof(version), (const unsigned char *)full + sizeof(version),
-           n - sizeof(version));
+    memcpy((unsigned char *)dst + sizeof(version),
+           (const unsigned char *)full + sizeof(version), n - sizeof(version));
     return VO_OK;
 }
 
@@ -109,15 +109,15 @@ size_t vo_correlation_id_size(void)
  * one entry per version; when a struct grows to version 2, its line becomes
  * (type, 2, offsetof(type, first_v2_field), sizeof(type)).
  */
-#define VO__STRUCT_DEFINE(type, current_version, ...)                                        \
-    static const size_t type##_sizes_[] = {__VA_ARGS__};                                     \
-    _Static_assert(sizeof(type##_sizes_) / sizeof(size_t) == (current_version),              \
-                   #type ": one size per version");                                          \
-    const vo__struct_info type##_info_ = {#type, (current_version), type##_sizes_};          \
-    int type##_init(type *ptr, unsigned int version)                                         \
-    {                                                                                        \
-        return vo__struct_init(&type##_info_, ptr, version);                                 \
-    }
+#define VO__STRUCT_DEFINE(type, current_version, ...)                             \
+  static const size_t type##_sizes_[] = {__VA_ARGS__};                            \
+  _Static_assert(sizeof(type##_sizes_) / sizeof(size_t) == (current_version),     \
+                 #type ": one size per version");                                 \
+  const vo__struct_info type##_info_ = {#type, (current_version), type##_sizes_}; \
+  int type##_init(type *ptr, unsigned int version)                                \
+  {                                                                               \
+    return vo__struct_init(&type##_info_, ptr, version);                          \
+  }
 
 VO__STRUCT_DEFINE(vo_http_options, VO_HTTP_OPTIONS_VERSION, sizeof(vo_http_options))
 VO__STRUCT_DEFINE(vo_http_request, VO_HTTP_REQUEST_VERSION, sizeof(vo_http_request))
@@ -130,7 +130,8 @@ VO__STRUCT_DEFINE(vo_webhook_vapi_options, VO_WEBHOOK_VAPI_OPTIONS_VERSION,
 VO__STRUCT_DEFINE(vo_vault_options, VO_VAULT_OPTIONS_VERSION, sizeof(vo_vault_options))
 VO__STRUCT_DEFINE(vo_twilio_options, VO_TWILIO_OPTIONS_VERSION, sizeof(vo_twilio_options))
 VO__STRUCT_DEFINE(vo_vapi_options, VO_VAPI_OPTIONS_VERSION, sizeof(vo_vapi_options))
-VO__STRUCT_DEFINE(vo_vapi_list_options, VO_VAPI_LIST_OPTIONS_VERSION, sizeof(vo_vapi_list_options))
+VO__STRUCT_DEFINE(vo_vapi_list_options, VO_VAPI_LIST_OPTIONS_VERSION,
+                  sizeof(vo_vapi_list_options))
 VO__STRUCT_DEFINE(vo_vapi_assistant_params, VO_VAPI_ASSISTANT_PARAMS_VERSION,
                   sizeof(vo_vapi_assistant_params))
 VO__STRUCT_DEFINE(vo_vapi_call_params, VO_VAPI_CALL_PARAMS_VERSION, sizeof(vo_vapi_call_params))

@@ -17,49 +17,100 @@
 #define MAX_INT 10
 
 typedef struct cred {
-    vo__handle h;                /* first: type tag, state, references */
-    const char *type;            /* "twilio", "vapi", "smtp" */
-    char *s[MAX_STR];            /* sodium_malloc'd or NULL */
+    vo__handle h;     /* first: type tag, state, references */
+    const char *type; /* "twilio", "vapi", "smtp" */
+    char *s[MAX_STR]; /* sodium_malloc'd or NULL */
     int64_t i[MAX_INT];
-    bool has_webhook;            /* vapi */
+    bool has_webhook; /* vapi */
 } cred;
 
-struct vo_twilio_credentials { cred c; };
-struct vo_vapi_credentials { cred c; };
-struct vo_smtp_credentials { cred c; };
+struct vo_twilio_credentials {
+    cred c;
+};
+struct vo_vapi_credentials {
+    cred c;
+};
+struct vo_smtp_credentials {
+    cred c;
+};
 
-enum { TW_SID, TW_TOKEN, TW_KEY_SID, TW_KEY_SECRET, TW_TOKEN2, TW_REGION, TW_EDGE };
-enum { VP_KEY, VP_SECRET, VP_HEADER, VP_SIG_HEADER, VP_TS_HEADER, VP_ID_HEADER, VP_FORMAT,
-       VP_PREFIX };
-enum { VPI_TYPE, VPI_BEARER_PREFIX, VPI_ALG, VPI_INCLUDE_TS, VPI_ENCODING, VPI_B64,
-       VPI_TOLERANCE, VPI_MAX_BODY };
-enum { SM_HOST, SM_USER, SM_PASSWORD };
-enum { SMI_PORT, SMI_TLS };
+enum {
+    TW_SID,
+    TW_TOKEN,
+    TW_KEY_SID,
+    TW_KEY_SECRET,
+    TW_TOKEN2,
+    TW_REGION,
+    TW_EDGE
+};
+enum {
+    VP_KEY,
+    VP_SECRET,
+    VP_HEADER,
+    VP_SIG_HEADER,
+    VP_TS_HEADER,
+    VP_ID_HEADER,
+    VP_FORMAT,
+    VP_PREFIX
+};
+enum {
+    VPI_TYPE,
+    VPI_BEARER_PREFIX,
+    VPI_ALG,
+    VPI_INCLUDE_TS,
+    VPI_ENCODING,
+    VPI_B64,
+    VPI_TOLERANCE,
+    VPI_MAX_BODY
+};
+enum {
+    SM_HOST,
+    SM_USER,
+    SM_PASSWORD
+};
+enum {
+    SMI_PORT,
+    SMI_TLS
+};
 
-typedef struct field { const char *json; int idx; bool is_int; } field;
+typedef struct field {
+    const char *json;
+    int idx;
+    bool is_int;
+} field;
 
-static const field twilio_fields[] = {
-    {"account_sid", TW_SID, false}, {"auth_token", TW_TOKEN, false},
-    {"api_key_sid", TW_KEY_SID, false}, {"api_key_secret", TW_KEY_SECRET, false},
-    {"secondary_auth_token", TW_TOKEN2, false}, {"region", TW_REGION, false},
-    {"edge", TW_EDGE, false}, {NULL, 0, false}};
+static const field twilio_fields[] = {{"account_sid", TW_SID, false},
+                                      {"auth_token", TW_TOKEN, false},
+                                      {"api_key_sid", TW_KEY_SID, false},
+                                      {"api_key_secret", TW_KEY_SECRET, false},
+                                      {"secondary_auth_token", TW_TOKEN2, false},
+                                      {"region", TW_REGION, false},
+                                      {"edge", TW_EDGE, false},
+                                      {NULL, 0, false}};
 static const field vapi_fields[] = {
-    {"api_key", VP_KEY, false}, {"webhook_secret", VP_SECRET, false},
-    {"webhook_header_name", VP_HEADER, false}, {"webhook_signature_header", VP_SIG_HEADER, false},
+    {"api_key", VP_KEY, false},
+    {"webhook_secret", VP_SECRET, false},
+    {"webhook_header_name", VP_HEADER, false},
+    {"webhook_signature_header", VP_SIG_HEADER, false},
     {"webhook_timestamp_header", VP_TS_HEADER, false},
     {"webhook_message_id_header", VP_ID_HEADER, false},
-    {"webhook_payload_format", VP_FORMAT, false}, {"webhook_signature_prefix", VP_PREFIX, false},
+    {"webhook_payload_format", VP_FORMAT, false},
+    {"webhook_signature_prefix", VP_PREFIX, false},
     /* The stored document keeps the names and meanings it always had: bearer_prefix 1 = the
      * "Bearer " prefix is required, include_timestamp 1 = the default template signs the
      * timestamp (vo_webhook_vapi_options has bare_token / omit_timestamp, their negations). */
-    {"webhook_type", VPI_TYPE, true}, {"webhook_bearer_prefix", VPI_BEARER_PREFIX, true},
-    {"webhook_algorithm", VPI_ALG, true}, {"webhook_include_timestamp", VPI_INCLUDE_TS, true},
-    {"webhook_encoding", VPI_ENCODING, true}, {"webhook_secret_is_base64", VPI_B64, true},
-    {"webhook_tolerance_seconds", VPI_TOLERANCE, true}, {"webhook_max_body", VPI_MAX_BODY, true},
+    {"webhook_type", VPI_TYPE, true},
+    {"webhook_bearer_prefix", VPI_BEARER_PREFIX, true},
+    {"webhook_algorithm", VPI_ALG, true},
+    {"webhook_include_timestamp", VPI_INCLUDE_TS, true},
+    {"webhook_encoding", VPI_ENCODING, true},
+    {"webhook_secret_is_base64", VPI_B64, true},
+    {"webhook_tolerance_seconds", VPI_TOLERANCE, true},
+    {"webhook_max_body", VPI_MAX_BODY, true},
     {NULL, 0, false}};
 static const field smtp_fields[] = {
     {"host", SM_HOST, false}, {"username", SM_USER, false}, {"password", SM_PASSWORD, false},
-    {"port", SMI_PORT, true}, {"tls", SMI_TLS, true}, {NULL, 0, false}};
+    {"port", SMI_PORT, true}, {"tls", SMI_TLS, true},       {NULL, 0, false}};
 
 /* ---- generic ------------------------------------------------------------------------ */
 
@@ -143,20 +194,20 @@ static bool is_token_header(const char *s)
 }
 
 /* The handle type of a credentials pointer. */
-#define HTYPE_OF(c)                                                                     \
-    _Generic((c), vo_twilio_credentials *: VO__H_TWILIO_CREDENTIALS,                    \
+#define HTYPE_OF(c) \
+  _Generic((c), vo_twilio_credentials *: VO__H_TWILIO_CREDENTIALS,                    \
              const vo_twilio_credentials *: VO__H_TWILIO_CREDENTIALS,                   \
              vo_vapi_credentials *: VO__H_VAPI_CREDENTIALS,                             \
              const vo_vapi_credentials *: VO__H_VAPI_CREDENTIALS,                       \
              vo_smtp_credentials *: VO__H_SMTP_CREDENTIALS,                             \
              const vo_smtp_credentials *: VO__H_SMTP_CREDENTIALS)
 
-#define NEED(c)                                                                         \
-    do {                                                                                \
-        VO__HANDLE_CHECK(c, HTYPE_OF(c), __func__);                                     \
-        if (!(c))                                                                       \
-            return vo__error_set(VO_EINVAL, "%s: credentials object is NULL", __func__);              \
-    } while (0)
+#define NEED(c)                                                                    \
+  do {                                                                             \
+    VO__HANDLE_CHECK(c, HTYPE_OF(c), __func__);                                    \
+    if (!(c))                                                                      \
+      return vo__error_set(VO_EINVAL, "%s: credentials object is NULL", __func__); \
+  } while (0)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
@@ -227,8 +278,9 @@ static int cred_get(cred *c, int64_t *out_version, vo_vault *v, const char *tena
     vo_secret_free(s);
     if (!root || !cJSON_IsObject(root)) {
         json_delete(root);
-        return vo__error_set(VO_EPARSE, "stored %s credentials of tenant '%s' are not a JSON "
-                                        "object",
+        return vo__error_set(VO_EPARSE,
+                             "stored %s credentials of tenant '%s' are not a JSON "
+                             "object",
                              c->type, tenant);
     }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
@@ -296,8 +348,7 @@ static int tw_set(cred *c, int idx, const char *value)
             ok = all_chars(value, 2, 32, "-", true, false, false, false);
             rule = "edge must be 2-32 lowercase letters or '-' (e.g. ashburn, dublin)";
             break;
-        default:
-            break;
+        default: break;
         }
         if (!ok)
             return vo__error_set(VO_EINVAL, "invalid Twilio field: %s", rule);
@@ -310,7 +361,7 @@ int vo_twilio_credentials_new(vo_twilio_credentials **out)
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
     return cred_new((cred **)out, sizeof(vo_twilio_credentials), "twilio",
-                  VO__H_TWILIO_CREDENTIALS);
+                    VO__H_TWILIO_CREDENTIALS);
 }
 
 void vo_twilio_credentials_free(vo_twilio_credentials *c)
@@ -362,12 +413,12 @@ int vo_twilio_credentials_set_edge(vo_twilio_credentials *c, const char *edge)
     return tw_set(&c->c, TW_EDGE, edge);
 }
 
-#define STR_GETTER(fn, type, idx) \
-    const char *fn(const type *c)                                                       \
-    {                                                                                   \
-        c = vo__handle_or_null(c, HTYPE_OF(c), #fn);                                    \
-        return c ? c->c.s[idx] : NULL;                                                  \
-    }
+#define STR_GETTER(fn, type, idx)                \
+  const char *fn(const type *c)                  \
+  {                                              \
+    c = vo__handle_or_null(c, HTYPE_OF(c), #fn); \
+    return c ? c->c.s[idx] : NULL;               \
+  }
 
 STR_GETTER(vo_twilio_credentials_account_sid, vo_twilio_credentials, TW_SID)
 STR_GETTER(vo_twilio_credentials_auth_token, vo_twilio_credentials, TW_TOKEN)
@@ -383,16 +434,14 @@ int vo_twilio_credentials_validate(const vo_twilio_credentials *c)
     if (!c->c.s[TW_SID])
         return vo__error_set(VO_EINVAL, "Twilio: account SID is missing");
     if (!c->c.s[TW_TOKEN] && !c->c.s[TW_KEY_SID])
-        return vo__error_set(VO_EINVAL,
-                             "Twilio: an auth token or an API key is required");
+        return vo__error_set(VO_EINVAL, "Twilio: an auth token or an API key is required");
     if (c->c.s[TW_TOKEN2] && !c->c.s[TW_TOKEN])
-        return vo__error_set(VO_EINVAL,
-                             "Twilio: a secondary auth token needs a primary one");
+        return vo__error_set(VO_EINVAL, "Twilio: a secondary auth token needs a primary one");
     return VO_OK;
 }
 
 int vo_twilio_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
-                        const vo_twilio_credentials *c, int64_t expected_version)
+                              const vo_twilio_credentials *c, int64_t expected_version)
 {
     NEED(c);
     VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_twilio_credentials_put");
@@ -414,7 +463,8 @@ int vo_twilio_credentials_get(vo_twilio_credentials **out, int64_t *out_version,
     int rc = vo_twilio_credentials_new(&c);
     if (rc != VO_OK)
         return rc;
-    rc = cred_get(&c->c, out_version, v, tenant, twilio_fields, VO_CREDENTIALS_TWILIO_NAME, tw_set);
+    rc = cred_get(&c->c, out_version, v, tenant, twilio_fields, VO_CREDENTIALS_TWILIO_NAME,
+                  tw_set);
     if (rc == VO_OK && vo_twilio_credentials_validate(c) != VO_OK)
         rc = vo__error_set(VO_EPARSE, "stored Twilio credentials of tenant '%s' are incomplete",
                            tenant);
@@ -457,8 +507,7 @@ static int vp_set(cred *c, int idx, const char *value)
             ok = printable_nospace(value, 1, 64);
             rule = "signature prefix must be 1-64 printable characters";
             break;
-        default:
-            break;
+        default: break;
         }
         if (!ok)
             return vo__error_set(VO_EINVAL, "invalid Vapi field: %s", rule);
@@ -470,8 +519,7 @@ int vo_vapi_credentials_new(vo_vapi_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
-    return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi",
-                  VO__H_VAPI_CREDENTIALS);
+    return cred_new((cred **)out, sizeof(vo_vapi_credentials), "vapi", VO__H_VAPI_CREDENTIALS);
 }
 
 void vo_vapi_credentials_free(vo_vapi_credentials *c)
@@ -521,7 +569,8 @@ int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c, const vo_webhook_vap
     ints[VPI_INCLUDE_TS] = opts->omit_timestamp ? 0 : 1;
     ints[VPI_ENCODING] = opts->encoding;
     ints[VPI_B64] = opts->secret_is_base64 ? 1 : 0;
-    ints[VPI_TOLERANCE] = opts->tolerance_seconds ? opts->tolerance_seconds : VO_WEBHOOK_VAPI_TOLERANCE;
+    ints[VPI_TOLERANCE] =
+        opts->tolerance_seconds ? opts->tolerance_seconds : VO_WEBHOOK_VAPI_TOLERANCE;
     ints[VPI_MAX_BODY] = (int64_t)opts->max_body;
     rc = webhook_ints_valid(ints);
     /* Validate every string before changing anything. */
@@ -533,7 +582,8 @@ int vo_vapi_credentials_set_webhook(vo_vapi_credentials *c, const vo_webhook_vap
     if (rc == VO_OK && opts->payload_format &&
         (strlen(opts->payload_format) == 0 || strlen(opts->payload_format) > 256))
         rc = vo__error_set(VO_EINVAL, "Vapi: payload format must be 1-256 characters");
-    if (rc == VO_OK && opts->signature_prefix && !printable_nospace(opts->signature_prefix, 1, 64))
+    if (rc == VO_OK && opts->signature_prefix &&
+        !printable_nospace(opts->signature_prefix, 1, 64))
         rc = vo__error_set(VO_EINVAL, "Vapi: signature prefix must be 1-64 "
                                       "printable characters");
     if (rc == VO_OK && strlen(secret) > 512)
@@ -567,7 +617,8 @@ int vo_vapi_credentials_webhook_type(const vo_vapi_credentials *c)
     return c && c->c.has_webhook ? (int)c->c.i[VPI_TYPE] : -1;
 }
 
-int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out, const vo_vapi_credentials *c)
+int vo_vapi_credentials_webhook_options(vo_webhook_vapi_options *out,
+                                        const vo_vapi_credentials *c)
 {
     NEED(c);
     static const char fn[] = "vo_vapi_credentials_webhook_options";
@@ -599,15 +650,14 @@ int vo_vapi_credentials_validate(const vo_vapi_credentials *c)
 {
     NEED(c);
     if (!c->c.s[VP_KEY] && !c->c.has_webhook)
-        return vo__error_set(VO_EINVAL,
-                             "Vapi: an API key or webhook settings are required");
+        return vo__error_set(VO_EINVAL, "Vapi: an API key or webhook settings are required");
     if (c->c.has_webhook)
         return webhook_ints_valid(c->c.i);
     return VO_OK;
 }
 
 int vo_vapi_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
-                      const vo_vapi_credentials *c, int64_t expected_version)
+                            const vo_vapi_credentials *c, int64_t expected_version)
 {
     NEED(c);
     VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vapi_credentials_put");
@@ -621,7 +671,7 @@ int vo_vapi_credentials_put(int64_t *out_version, vo_vault *v, const char *tenan
 }
 
 int vo_vapi_credentials_get(vo_vapi_credentials **out, int64_t *out_version, vo_vault *v,
-                              const char *tenant)
+                            const char *tenant)
 {
     VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vapi_credentials_get");
     if (!out)
@@ -663,16 +713,16 @@ static int sm_set(cred *c, int idx, const char *value)
             rule = "host must be 1-253 characters of A-Z a-z 0-9 . - : [ ]";
             break;
         case SM_USER:
-            ok = printable_nospace(value, 1, 256) || (strlen(value) >= 1 && strlen(value) <= 256 &&
-                                                      !strchr(value, '\n') && !strchr(value, '\r'));
+            ok = printable_nospace(value, 1, 256) ||
+                 (strlen(value) >= 1 && strlen(value) <= 256 && !strchr(value, '\n') &&
+                  !strchr(value, '\r'));
             rule = "username must be 1-256 characters without line breaks";
             break;
         case SM_PASSWORD:
             ok = strlen(value) >= 1 && strlen(value) <= 1024;
             rule = "password must be 1-1024 bytes";
             break;
-        default:
-            break;
+        default: break;
         }
         if (!ok)
             return vo__error_set(VO_EINVAL, "invalid SMTP field: %s", rule);
@@ -684,8 +734,8 @@ int vo_smtp_credentials_new(vo_smtp_credentials **out)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "%s: out is NULL", __func__);
-    int rc = cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp",
-                  VO__H_SMTP_CREDENTIALS);
+    int rc =
+        cred_new((cred **)out, sizeof(vo_smtp_credentials), "smtp", VO__H_SMTP_CREDENTIALS);
     if (rc == VO_OK) {
         (*out)->c.i[SMI_PORT] = 587;
         (*out)->c.i[SMI_TLS] = VO_SMTP_TLS_STARTTLS;
@@ -767,7 +817,7 @@ int vo_smtp_credentials_validate(const vo_smtp_credentials *c)
 }
 
 int vo_smtp_credentials_put(int64_t *out_version, vo_vault *v, const char *tenant,
-                      const vo_smtp_credentials *c, int64_t expected_version)
+                            const vo_smtp_credentials *c, int64_t expected_version)
 {
     NEED(c);
     VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_smtp_credentials_put");
@@ -779,7 +829,7 @@ int vo_smtp_credentials_put(int64_t *out_version, vo_vault *v, const char *tenan
 }
 
 int vo_smtp_credentials_get(vo_smtp_credentials **out, int64_t *out_version, vo_vault *v,
-                              const char *tenant)
+                            const char *tenant)
 {
     VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_smtp_credentials_get");
     if (!out)

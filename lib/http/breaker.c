@@ -8,15 +8,19 @@
 
 #include "http_internal.h"
 
-typedef enum { BREAKER_CLOSED, BREAKER_OPEN, BREAKER_HALF_OPEN } breaker_state;
+typedef enum {
+    BREAKER_CLOSED,
+    BREAKER_OPEN,
+    BREAKER_HALF_OPEN
+} breaker_state;
 
 typedef struct vo__http_breaker {
     struct vo__http_breaker *next;
     breaker_state state;
-    int failures;        /* consecutive */
-    int64_t open_until;  /* monotonic ms */
+    int failures;       /* consecutive */
+    int64_t open_until; /* monotonic ms */
     bool probe_in_flight;
-    char host[];         /* scheme://host:port */
+    char host[]; /* scheme://host:port */
 } breaker;
 
 void vo__http_breakers_init(vo_http_client *c)
@@ -83,7 +87,8 @@ bool vo__http_breaker_allow(vo_http_client *c, const char *host, long *retry_in_
             if (now >= b->open_until) {
                 b->state = BREAKER_HALF_OPEN;
                 b->probe_in_flight = true;
-                vo__log(VO_LOG_INFO, MODULE, "circuit half-open for %s: sending one probe", host);
+                vo__log(VO_LOG_INFO, MODULE, "circuit half-open for %s: sending one probe",
+                        host);
             } else {
                 ok = false;
                 *retry_in_ms = (long)(b->open_until - now);
@@ -118,9 +123,10 @@ void vo__http_breaker_record(vo_http_client *c, const char *host, bool failure)
             b->failures++;
             if (b->state == BREAKER_HALF_OPEN || b->failures >= c->opts.breaker_threshold) {
                 if (b->state != BREAKER_OPEN)
-                    vo__log(VO_LOG_WARN, MODULE,
-                            "circuit open for %s after %d consecutive failures; cooling down %ld ms",
-                            host, b->failures, c->opts.breaker_cooldown_ms);
+                    vo__log(
+                        VO_LOG_WARN, MODULE,
+                        "circuit open for %s after %d consecutive failures; cooling down %ld ms",
+                        host, b->failures, c->opts.breaker_cooldown_ms);
                 b->state = BREAKER_OPEN;
                 b->open_until = vo__http_now_ms() + c->opts.breaker_cooldown_ms;
                 b->probe_in_flight = false;

@@ -42,14 +42,15 @@ static int build_user_agent(vo_http_client *c, const char *suffix)
     }
     const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     char ua[512];
-    int n = snprintf(ua, sizeof(ua), "libvoiceops/%s (%s %s) curl/%s%s%s", vo_version(NULL, NULL, NULL),
-                     os, arch, cv ? cv->version : "?", suffix && *suffix ? " " : "",
-                     suffix && *suffix ? suffix : "");
+    int n = snprintf(ua, sizeof(ua), "libvoiceops/%s (%s %s) curl/%s%s%s",
+                     vo_version(NULL, NULL, NULL), os, arch, cv ? cv->version : "?",
+                     suffix && *suffix ? " " : "", suffix && *suffix ? suffix : "");
     if (n < 0 || (size_t)n >= sizeof(ua))
         return vo__error_set(VO_EINVAL, "vo_http_client_new: user_agent_suffix too long");
     for (const char *p = ua; *p; p++)
         if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
-            return vo__error_set(VO_EINVAL, "vo_http_client_new: control character in user_agent_suffix");
+            return vo__error_set(VO_EINVAL,
+                                 "vo_http_client_new: control character in user_agent_suffix");
     c->user_agent = dupstr(ua);
     return c->user_agent ? VO_OK : vo__error_set(VO_ENOMEM, "out of memory");
 }
@@ -57,17 +58,28 @@ static int build_user_agent(vo_http_client *c, const char *suffix)
 /* A zero field takes its default (voiceops/http.h documents them). */
 static void apply_defaults(vo_http_options *o)
 {
-    if (o->connect_timeout_ms == 0) o->connect_timeout_ms = 5000;
-    if (o->timeout_ms == 0) o->timeout_ms = 30000;
-    if (o->deadline_ms == 0) o->deadline_ms = 60000;
-    if (o->max_attempts == 0) o->max_attempts = 4;
-    if (o->backoff_base_ms == 0) o->backoff_base_ms = 250;
-    if (o->backoff_max_ms == 0) o->backoff_max_ms = 8000;
-    if (o->retry_after_max_ms == 0) o->retry_after_max_ms = 30000;
-    if (o->breaker_threshold == 0) o->breaker_threshold = 5;
-    if (o->breaker_cooldown_ms == 0) o->breaker_cooldown_ms = 30000;
-    if (o->max_response_bytes == 0) o->max_response_bytes = (size_t)16 * 1024 * 1024;
-    if (o->max_idle_handles == 0) o->max_idle_handles = 32;
+    if (o->connect_timeout_ms == 0)
+        o->connect_timeout_ms = 5000;
+    if (o->timeout_ms == 0)
+        o->timeout_ms = 30000;
+    if (o->deadline_ms == 0)
+        o->deadline_ms = 60000;
+    if (o->max_attempts == 0)
+        o->max_attempts = 4;
+    if (o->backoff_base_ms == 0)
+        o->backoff_base_ms = 250;
+    if (o->backoff_max_ms == 0)
+        o->backoff_max_ms = 8000;
+    if (o->retry_after_max_ms == 0)
+        o->retry_after_max_ms = 30000;
+    if (o->breaker_threshold == 0)
+        o->breaker_threshold = 5;
+    if (o->breaker_cooldown_ms == 0)
+        o->breaker_cooldown_ms = 30000;
+    if (o->max_response_bytes == 0)
+        o->max_response_bytes = (size_t)16 * 1024 * 1024;
+    if (o->max_idle_handles == 0)
+        o->max_idle_handles = 32;
 }
 
 int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
@@ -79,7 +91,8 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
     if (rc != VO_OK)
         return rc;
     vo_http_options given;
-    if ((rc = vo__struct_copy(&vo_http_options_info_, "vo_http_client_new", &given, opts)) != VO_OK)
+    if ((rc = vo__struct_copy(&vo_http_options_info_, "vo_http_client_new", &given, opts)) !=
+        VO_OK)
         return rc;
     opts = &given;
     vo_http_client *c = vo__handle_new(sizeof(*c), VO__H_HTTP_CLIENT, http_client_destroy);
@@ -88,9 +101,10 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
     c->opts = given;
     apply_defaults(&c->opts);
     const vo_http_options *o = &c->opts;
-    if (o->connect_timeout_ms < 0 || o->timeout_ms < 0 || o->deadline_ms < 0 || o->max_attempts < 0 ||
-        o->backoff_base_ms < 0 || o->backoff_max_ms < 0 || o->retry_after_max_ms < 0 ||
-        o->breaker_threshold < VO_HTTP_BREAKER_OFF || o->breaker_cooldown_ms < 0 || o->max_idle_handles < 0) {
+    if (o->connect_timeout_ms < 0 || o->timeout_ms < 0 || o->deadline_ms < 0 ||
+        o->max_attempts < 0 || o->backoff_base_ms < 0 || o->backoff_max_ms < 0 ||
+        o->retry_after_max_ms < 0 || o->breaker_threshold < VO_HTTP_BREAKER_OFF ||
+        o->breaker_cooldown_ms < 0 || o->max_idle_handles < 0) {
         c->h.destroy = NULL; /* nothing set up yet */
         vo__handle_release(c);
         return vo__error_set(VO_EINVAL, "vo_http_client_new: negative option value");
@@ -116,8 +130,11 @@ int vo_http_client_new(vo_http_client **out, const vo_http_options *opts)
         vo_http_client_free(c);
         return rc;
     }
-    vo__log(VO_LOG_DEBUG, MODULE, "client created: connect_timeout_ms=%ld timeout_ms=%ld deadline_ms=%ld max_attempts=%d",
-            c->opts.connect_timeout_ms, c->opts.timeout_ms, c->opts.deadline_ms, c->opts.max_attempts);
+    vo__log(
+        VO_LOG_DEBUG, MODULE,
+        "client created: connect_timeout_ms=%ld timeout_ms=%ld deadline_ms=%ld max_attempts=%d",
+        c->opts.connect_timeout_ms, c->opts.timeout_ms, c->opts.deadline_ms,
+        c->opts.max_attempts);
     *out = c;
     return VO_OK;
 }

@@ -26,7 +26,7 @@ int64_t vo__http_now_ms(void);
 struct vo__http_breaker;
 
 struct vo_http_client {
-    vo__handle h;                 /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     vo_http_options opts;
     char *ca_bundle;
     char *user_agent;
@@ -78,7 +78,7 @@ typedef struct vo__http_header {
 } vo__http_header;
 
 struct vo_http_response {
-    vo__handle h;                 /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     int status;
     vo__buf body;
     vo__http_header *headers;
@@ -88,8 +88,8 @@ struct vo_http_response {
     long duration_ms;
     long new_connections;
     long retry_after_ms;
-    int sends;           /* requests put on the wire, counting libcurl's own resends */
-    int attempt_sends;   /* the same, for the current attempt */
+    int sends;         /* requests put on the wire, counting libcurl's own resends */
+    int attempt_sends; /* the same, for the current attempt */
     /* collection state */
     size_t max_bytes;
     bool too_big;

@@ -132,8 +132,8 @@ size_t vo_http_response_header_count(const vo_http_response *r)
     return r ? r->header_count : 0;
 }
 
-int vo_http_response_header_at(const char **name, const char **value,
-                               const vo_http_response *r, size_t i)
+int vo_http_response_header_at(const char **name, const char **value, const vo_http_response *r,
+                               size_t i)
 {
     VO__HANDLE_CHECK(r, VO__H_HTTP_RESPONSE, "vo_http_response_header_at");
     if (!r || !name || !value)
@@ -189,8 +189,8 @@ int vo__http_response_sends(const vo_http_response *r)
 #if LIBCURL_VERSION_NUM >= 0x075000
 /* Called by libcurl once a connection is ready and right before a request goes out,
  * including its own silent resends on a dead keep-alive connection. */
-int vo__http_on_prereq(void *userp, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
-                     int conn_local_port)
+int vo__http_on_prereq(void *userp, char *conn_primary_ip, char *conn_local_ip,
+                       int conn_primary_port, int conn_local_port)
 {
     (void)conn_primary_ip;
     (void)conn_local_ip;

@@ -33,7 +33,8 @@ static void sleep_ms(int64_t ms)
 static bool too_long_for_curl(const vo_param *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (strlen(p[i].name) >= CURL_INPUT_MAX || (p[i].value && strlen(p[i].value) >= CURL_INPUT_MAX))
+        if (strlen(p[i].name) >= CURL_INPUT_MAX ||
+            (p[i].value && strlen(p[i].value) >= CURL_INPUT_MAX))
             return true;
     return false;
 }
@@ -122,7 +123,8 @@ static int on_seek(void *userp, curl_off_t offset, int origin)
 }
 
 /* Did this curl failure happen before any byte of the request could reach the server? */
-static bool failed_before_send(CURLcode cc, CURL *h, const body_src *src, const vo_http_response *r)
+static bool failed_before_send(CURLcode cc, CURL *h, const body_src *src,
+                               const vo_http_response *r)
 {
 #if LIBCURL_VERSION_NUM >= 0x075000
     /* the pre-request callback never ran: no connection was ready, nothing was sent */
@@ -135,8 +137,7 @@ static bool failed_before_send(CURLcode cc, CURL *h, const body_src *src, const 
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-        return true;
+    case CURLE_SSL_CONNECT_ERROR: return true;
     case CURLE_OPERATION_TIMEDOUT: {
         /* a connect timeout: the transfer phase never began and nothing was written */
         curl_off_t pre = 0;
@@ -145,8 +146,7 @@ static bool failed_before_send(CURLcode cc, CURL *h, const body_src *src, const 
         curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &reqsize);
         return pre == 0 && reqsize == 0 && (!src || src->pos == 0);
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -155,15 +155,11 @@ static int map_curl_error(CURLcode cc, bool too_big)
     if (too_big)
         return VO_ETOOBIG;
     switch (cc) {
-    case CURLE_OPERATION_TIMEDOUT:
-        return VO_ETIMEOUT;
-    case CURLE_OUT_OF_MEMORY:
-        return VO_ENOMEM;
+    case CURLE_OPERATION_TIMEDOUT: return VO_ETIMEOUT;
+    case CURLE_OUT_OF_MEMORY: return VO_ENOMEM;
     case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        return VO_EINVAL;
-    default:
-        return VO_ENETWORK;
+    case CURLE_UNSUPPORTED_PROTOCOL: return VO_EINVAL;
+    default: return VO_ENETWORK;
     }
 }
 
@@ -180,7 +176,11 @@ static int set_common(vo_http_client *c, CURL *h, const char *url, struct curl_s
                       vo_http_response *r, long attempt_timeout_ms)
 {
     CURLcode e = CURLE_OK;
-#define SET(opt, val) do { if (e == CURLE_OK) e = curl_easy_setopt(h, opt, val); } while (0)
+#define SET(opt, val)                    \
+  do {                                   \
+    if (e == CURLE_OK)                   \
+      e = curl_easy_setopt(h, opt, val); \
+  } while (0)
     SET(CURLOPT_SHARE, c->share);
     SET(CURLOPT_URL, url);
     SET(CURLOPT_NOSIGNAL, 1L);
@@ -196,8 +196,9 @@ static int set_common(vo_http_client *c, CURL *h, const char *url, struct curl_s
         SET(CURLOPT_CAINFO, c->ca_bundle);
     SET(CURLOPT_HTTP_VERSION,
         c->opts.disable_http2 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
-    SET(CURLOPT_CONNECTTIMEOUT_MS,
-        c->opts.connect_timeout_ms < attempt_timeout_ms ? c->opts.connect_timeout_ms : attempt_timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms < attempt_timeout_ms
+                                       ? c->opts.connect_timeout_ms
+                                       : attempt_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, attempt_timeout_ms);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_USERAGENT, c->user_agent);
@@ -214,8 +215,9 @@ static int set_common(vo_http_client *c, CURL *h, const char *url, struct curl_s
     if ((curl_off_t)c->opts.max_response_bytes > 0)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->opts.max_response_bytes);
 #undef SET
-    return e == CURLE_OK ? VO_OK : vo__error_set(VO_ENETWORK, "libcurl rejected an option: %s",
-                                                 curl_easy_strerror(e));
+    return e == CURLE_OK ? VO_OK
+                         : vo__error_set(VO_ENETWORK, "libcurl rejected an option: %s",
+                                         curl_easy_strerror(e));
 }
 
 static long full_jitter(const vo_http_client *c, int retry_no)
@@ -255,11 +257,11 @@ typedef struct send_ctx {
 /* The outcome of one attempt. */
 typedef struct attempt_outcome {
     CURLcode cc;
-    bool stop;            /* fatal (out of memory, response too big): no breaker record, no retry */
+    bool stop; /* fatal (out of memory, response too big): no breaker record, no retry */
     bool retryable;
     bool breaker_failure;
-    long server_delay;    /* a Retry-After to honour, or -1 */
-    char why[160];        /* for log lines and messages */
+    long server_delay; /* a Retry-After to honour, or -1 */
+    char why[160];     /* for log lines and messages */
 } attempt_outcome;
 
 /* Step 1: the request is well formed. */
@@ -268,12 +270,14 @@ static int validate_request(const vo_http_request *req, const char **method)
     if (!req->base_url || !*req->base_url)
         return vo__error_set(VO_EINVAL, "vo_http_send: base_url is required");
     if (strncmp(req->base_url, "http://", 7) != 0 && strncmp(req->base_url, "https://", 8) != 0)
-        return vo__error_set(VO_EINVAL, "vo_http_send: base_url must start with http:// or https://");
+        return vo__error_set(VO_EINVAL,
+                             "vo_http_send: base_url must start with http:// or https://");
     *method = req->method && *req->method ? req->method : "GET";
     if (!valid_token(*method))
         return vo__error_set(VO_EINVAL, "vo_http_send: invalid method");
     if (req->form_count > 0 && req->body)
-        return vo__error_set(VO_EINVAL, "vo_http_send: give either form fields or a body, not both");
+        return vo__error_set(VO_EINVAL,
+                             "vo_http_send: give either form fields or a body, not both");
     if ((req->form_count && !req->form) || (req->query_count && !req->query) ||
         (req->header_count && !req->headers))
         return vo__error_set(VO_EINVAL, "vo_http_send: parameter array is NULL");
@@ -289,15 +293,17 @@ static int validate_request(const vo_http_request *req, const char **method)
             return vo__error_set(VO_EINVAL, "vo_http_send: form field without a name");
     if (too_long_for_curl(req->query, req->query_count) ||
         too_long_for_curl(req->form, req->form_count))
-        return vo__error_set(VO_ETOOBIG, "vo_http_send: a parameter is longer than libcurl "
-                             "accepts (%u bytes)", CURL_INPUT_MAX);
+        return vo__error_set(VO_ETOOBIG,
+                             "vo_http_send: a parameter is longer than libcurl "
+                             "accepts (%u bytes)",
+                             CURL_INPUT_MAX);
     if (!valid_header_value(req->path) || !valid_header_value(req->content_type) ||
         (req->path && strchr(req->path, ' ')))
         return vo__error_set(VO_EINVAL, "vo_http_send: invalid path or content type");
     if (req->deadline_ms < 0)
         return vo__error_set(VO_EINVAL, "vo_http_send: deadline_ms is negative");
-    if (req->idempotency != VO_HTTP_IDEMPOTENT_AUTO && req->idempotency != VO_HTTP_IDEMPOTENT_YES &&
-        req->idempotency != VO_HTTP_IDEMPOTENT_NO)
+    if (req->idempotency != VO_HTTP_IDEMPOTENT_AUTO &&
+        req->idempotency != VO_HTTP_IDEMPOTENT_YES && req->idempotency != VO_HTTP_IDEMPOTENT_NO)
         return vo__error_set(VO_EINVAL, "vo_http_send: unknown idempotency value");
     return VO_OK;
 }
@@ -319,8 +325,10 @@ static int build_url(send_ctx *s)
     }
     vo__buf_finish(&s->url);
     if (!s->url.failed && s->url.len >= CURL_INPUT_MAX)
-        return vo__error_set(VO_ETOOBIG, "vo_http_send: the URL is longer than libcurl "
-                             "accepts (%u bytes)", CURL_INPUT_MAX);
+        return vo__error_set(VO_ETOOBIG,
+                             "vo_http_send: the URL is longer than libcurl "
+                             "accepts (%u bytes)",
+                             CURL_INPUT_MAX);
     return VO_OK;
 }
 
@@ -401,15 +409,18 @@ static int attempt_gate(send_ctx *s, int attempt, long *remaining)
 {
     *remaining = (long)(s->deadline - vo__http_now_ms());
     if (*remaining <= 0)
-        return vo__error_set(VO_ETIMEOUT, "%s %s: deadline of %ld ms exceeded after %d attempt(s)",
+        return vo__error_set(VO_ETIMEOUT,
+                             "%s %s: deadline of %ld ms exceeded after %d attempt(s)",
                              s->method, s->logpath, s->deadline_ms, attempt - 1);
     long breaker_wait = 0;
     if (!vo__http_breaker_allow(s->c, s->host, &breaker_wait)) {
         atomic_fetch_add(&s->c->n_rejected, 1);
-        int rc = vo__error_set(VO_EUNAVAILABLE, "%s %s: circuit breaker open for %s (retry in %ld ms)",
+        int rc = vo__error_set(VO_EUNAVAILABLE,
+                               "%s %s: circuit breaker open for %s (retry in %ld ms)",
                                s->method, s->logpath, s->host, breaker_wait);
         vo__error_set_remote(0, 0, NULL, NULL, breaker_wait);
-        vo__log(VO_LOG_WARN, MODULE, "%s %s refused: circuit open for %s", s->method, s->logpath, s->host);
+        vo__log(VO_LOG_WARN, MODULE, "%s %s refused: circuit open for %s", s->method,
+                s->logpath, s->host);
         return rc;
     }
     return VO_OK;
@@ -431,11 +442,14 @@ static int attempt_prepare(send_ctx *s, int attempt, long attempt_timeout)
     CURLcode e = CURLE_OK;
     if (req->bearer_token) {
         e = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
-        if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, req->bearer_token);
+        if (e == CURLE_OK)
+            e = curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, req->bearer_token);
     } else if (req->username) {
         e = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_USERNAME, req->username);
-        if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_PASSWORD, req->password ? req->password : "");
+        if (e == CURLE_OK)
+            e = curl_easy_setopt(h, CURLOPT_USERNAME, req->username);
+        if (e == CURLE_OK)
+            e = curl_easy_setopt(h, CURLOPT_PASSWORD, req->password ? req->password : "");
     }
     s->src.pos = 0;
     if (e == CURLE_OK) {
@@ -446,22 +460,31 @@ static int attempt_prepare(send_ctx *s, int attempt, long attempt_timeout)
         } else {
             if (s->has_body) {
                 e = curl_easy_setopt(h, CURLOPT_POST, 1L);
-                if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-                if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_READDATA, &s->src);
-                if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-                if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_SEEKDATA, &s->src);
-                if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->src.len);
+                if (e == CURLE_OK)
+                    e = curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+                if (e == CURLE_OK)
+                    e = curl_easy_setopt(h, CURLOPT_READDATA, &s->src);
+                if (e == CURLE_OK)
+                    e = curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+                if (e == CURLE_OK)
+                    e = curl_easy_setopt(h, CURLOPT_SEEKDATA, &s->src);
+                if (e == CURLE_OK)
+                    e = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                                         (curl_off_t)s->src.len);
             } else if (vo__str_ieq(method, "POST")) {
                 e = curl_easy_setopt(h, CURLOPT_POST, 1L);
-                if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-                if (e == CURLE_OK) e = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+                if (e == CURLE_OK)
+                    e = curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+                if (e == CURLE_OK)
+                    e = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
             }
             if (e == CURLE_OK && !vo__str_ieq(method, "POST"))
                 e = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         }
     }
     if (e != CURLE_OK)
-        return vo__error_set(VO_ENETWORK, "libcurl rejected an option: %s", curl_easy_strerror(e));
+        return vo__error_set(VO_ENETWORK, "libcurl rejected an option: %s",
+                             curl_easy_strerror(e));
     return VO_OK;
 }
 
@@ -481,8 +504,10 @@ static int classify_answer(send_ctx *s, int attempt, long status, long adur, lon
     const char *ra = vo_http_response_header(r, "Retry-After");
     if (ra)
         r->retry_after_ms = vo_http_parse_retry_after(ra, (long long)time(NULL));
-    vo__log(VO_LOG_DEBUG, MODULE, "%s %s -> %d attempt=%d/%d duration_ms=%ld new_connections=%ld request_id=%s",
-            s->method, s->logpath, r->status, attempt, s->max_attempts, adur, nconn, rid ? rid : "-");
+    vo__log(VO_LOG_DEBUG, MODULE,
+            "%s %s -> %d attempt=%d/%d duration_ms=%ld new_connections=%ld request_id=%s",
+            s->method, s->logpath, r->status, attempt, s->max_attempts, adur, nconn,
+            rid ? rid : "-");
     if (status == 429) {
         o->retryable = true; /* the provider did not process it */
         o->server_delay = r->retry_after_ms;
@@ -499,8 +524,8 @@ static int classify_answer(send_ctx *s, int attempt, long status, long adur, lon
 /* Step 7b: classify a transport failure. A network error or timeout counts against the
  * breaker and is resent when the request is idempotent or provably never left (a request
  * that may have been sent is never resent unless idempotent). */
-static int classify_failure(send_ctx *s, int attempt, long status, long adur, bool deadline_bound,
-                            attempt_outcome *o)
+static int classify_failure(send_ctx *s, int attempt, long status, long adur,
+                            bool deadline_bound, attempt_outcome *o)
 {
     vo_http_response *r = s->r;
     CURLcode cc = o->cc;
@@ -508,11 +533,11 @@ static int classify_failure(send_ctx *s, int attempt, long status, long adur, bo
     int rc = map_curl_error(cc, r->too_big || cc == CURLE_FILESIZE_EXCEEDED);
     if (rc == VO_ETOOBIG) {
         const char *rid = vo_http_response_request_id(r);
-        vo__error_set(VO_ETOOBIG, "%s %s: response larger than %zu bytes", s->method, s->logpath,
-                      s->c->opts.max_response_bytes);
+        vo__error_set(VO_ETOOBIG, "%s %s: response larger than %zu bytes", s->method,
+                      s->logpath, s->c->opts.max_response_bytes);
         vo__error_set_remote((int)status, 0, rid, NULL, -1);
-        vo__log(VO_LOG_WARN, MODULE, "%s %s -> response larger than %zu bytes, aborted", s->method,
-                s->logpath, s->c->opts.max_response_bytes);
+        vo__log(VO_LOG_WARN, MODULE, "%s %s -> response larger than %zu bytes, aborted",
+                s->method, s->logpath, s->c->opts.max_response_bytes);
         o->stop = true;
         return rc;
     }
@@ -524,12 +549,12 @@ static int classify_failure(send_ctx *s, int attempt, long status, long adur, bo
     else
         snprintf(o->why, sizeof(o->why), "%s", detail);
     if (rc == VO_ETIMEOUT && deadline_bound)
-        vo__error_set(rc, "%s %s: deadline of %ld ms exceeded on attempt %d (%s)", s->method, s->logpath,
-                      s->deadline_ms, attempt, detail);
+        vo__error_set(rc, "%s %s: deadline of %ld ms exceeded on attempt %d (%s)", s->method,
+                      s->logpath, s->deadline_ms, attempt, detail);
     else
         vo__error_set(rc, "%s %s: %s (attempt %d)", s->method, s->logpath, o->why, attempt);
-    vo__log(VO_LOG_DEBUG, MODULE, "%s %s -> error (%s) attempt=%d/%d duration_ms=%ld", s->method,
-            s->logpath, o->why, attempt, s->max_attempts, adur);
+    vo__log(VO_LOG_DEBUG, MODULE, "%s %s -> error (%s) attempt=%d/%d duration_ms=%ld",
+            s->method, s->logpath, o->why, attempt, s->max_attempts, adur);
     return rc;
 }
 
@@ -561,13 +586,14 @@ static bool backoff(send_ctx *s, int attempt, int rc, const attempt_outcome *o, 
 {
     const vo_http_client *c = s->c;
     if (attempt >= s->max_attempts) {
-        vo__log(VO_LOG_WARN, MODULE, "%s %s: giving up after %d attempts (%s)", s->method, s->logpath,
-                attempt, o->why);
+        vo__log(VO_LOG_WARN, MODULE, "%s %s: giving up after %d attempts (%s)", s->method,
+                s->logpath, attempt, o->why);
         return false;
     }
     if (o->server_delay >= 0) {
         if (o->server_delay > c->opts.retry_after_max_ms) {
-            vo__log(VO_LOG_WARN, MODULE, "%s %s: Retry-After %ld ms exceeds the cap of %ld ms; not retrying",
+            vo__log(VO_LOG_WARN, MODULE,
+                    "%s %s: Retry-After %ld ms exceeds the cap of %ld ms; not retrying",
                     s->method, s->logpath, o->server_delay, c->opts.retry_after_max_ms);
             return false;
         }
@@ -576,11 +602,12 @@ static bool backoff(send_ctx *s, int attempt, int rc, const attempt_outcome *o, 
         *delay = full_jitter(c, attempt);
     }
     if (vo__http_now_ms() + *delay >= s->deadline) {
-        vo__log(VO_LOG_WARN, MODULE, "%s %s: no retry: a %ld ms wait would pass the %ld ms deadline (%s)",
-                s->method, s->logpath, *delay, s->deadline_ms, o->why);
+        vo__log(VO_LOG_WARN, MODULE,
+                "%s %s: no retry: a %ld ms wait would pass the %ld ms deadline (%s)", s->method,
+                s->logpath, *delay, s->deadline_ms, o->why);
         if (o->cc != CURLE_OK && rc == VO_ETIMEOUT)
-            vo__error_set(rc, "%s %s: deadline of %ld ms exceeded after %d attempt(s)", s->method,
-                          s->logpath, s->deadline_ms, attempt);
+            vo__error_set(rc, "%s %s: deadline of %ld ms exceeded after %d attempt(s)",
+                          s->method, s->logpath, s->deadline_ms, attempt);
         return false;
     }
     return true;
@@ -610,8 +637,8 @@ static int send_loop(send_ctx *s)
         long delay = 0;
         if (!o.retryable || !backoff(s, attempt, rc, &o, &delay))
             break;
-        vo__log(VO_LOG_INFO, MODULE, "%s %s: retrying in %ld ms after %s (attempt %d/%d)", s->method,
-                s->logpath, delay, o.why, attempt, s->max_attempts);
+        vo__log(VO_LOG_INFO, MODULE, "%s %s: retrying in %ld ms after %s (attempt %d/%d)",
+                s->method, s->logpath, delay, o.why, attempt, s->max_attempts);
         sleep_ms(delay);
     }
     return rc;

@@ -35,8 +35,8 @@ void vo__rest_client_clear(vo__rest_client *c)
 
 /* A non-2xx answer: the provider reads its body; the message names the call without its
  * query (query values may carry personal data). */
-static int map_error(const vo_http_response *resp, const vo__rest_provider *p, const char *method,
-                     const char *path)
+static int map_error(const vo_http_response *resp, const vo__rest_provider *p,
+                     const char *method, const char *path)
 {
     int status = vo_http_response_status(resp);
     const char *rid = vo_http_response_request_id(resp);
@@ -45,25 +45,28 @@ static int map_error(const vo_http_response *resp, const vo__rest_provider *p, c
     memset(&e, 0, sizeof(e));
     p->read_error(&e, status, doc);
     if (!e.has_text)
-        snprintf(e.text, sizeof(e.text), "%s", doc ? "no error message" : "unparseable error body");
+        snprintf(e.text, sizeof(e.text), "%s",
+                 doc ? "no error message" : "unparseable error body");
     char where[160];
     snprintf(where, sizeof(where), "%s", path);
     where[strcspn(where, "?")] = '\0';
     if (e.provider_code)
-        vo__error_set(e.code, "%s error %ld (HTTP %d) on %s %s: %s", p->name, e.provider_code, status,
-                      method, where, e.text);
+        vo__error_set(e.code, "%s error %ld (HTTP %d) on %s %s: %s", p->name, e.provider_code,
+                      status, method, where, e.text);
     else if (e.label)
-        vo__error_set(e.code, "%s HTTP %d (%s) on %s %s: %s", p->name, status, e.label, method, where,
-                      e.text);
+        vo__error_set(e.code, "%s HTTP %d (%s) on %s %s: %s", p->name, status, e.label, method,
+                      where, e.text);
     else
-        vo__error_set(e.code, "%s HTTP %d on %s %s: %s", p->name, status, method, where, e.text);
-    vo__error_set_remote(status, e.provider_code, rid, e.more_info, vo_http_response_retry_after_ms(resp));
+        vo__error_set(e.code, "%s HTTP %d on %s %s: %s", p->name, status, method, where,
+                      e.text);
+    vo__error_set_remote(status, e.provider_code, rid, e.more_info,
+                         vo_http_response_retry_after_ms(resp));
     cJSON_Delete(doc);
     return e.code;
 }
 
-static int interpret(vo__rest_reply *reply, const vo_http_response *resp, const vo__rest_provider *p,
-                     const char *method, const char *path)
+static int interpret(vo__rest_reply *reply, const vo_http_response *resp,
+                     const vo__rest_provider *p, const char *method, const char *path)
 {
     reply->status = vo_http_response_status(resp);
     reply->attempts = vo_http_response_attempts(resp);
@@ -81,9 +84,9 @@ static int interpret(vo__rest_reply *reply, const vo_http_response *resp, const 
         return VO_OK;
     cJSON_Delete(reply->doc);
     reply->doc = NULL;
-    int rc = vo__error_set(VO_EPROTOCOL, "%s answered %s %s with HTTP %d and a body that is not %s",
-                           p->name, method, path, reply->status,
-                           p->object_body ? "a JSON object" : "JSON");
+    int rc = vo__error_set(
+        VO_EPROTOCOL, "%s answered %s %s with HTTP %d and a body that is not %s", p->name,
+        method, path, reply->status, p->object_body ? "a JSON object" : "JSON");
     vo__error_set_remote(reply->status, 0, rid, NULL, -1);
     return rc;
 }

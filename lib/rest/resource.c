@@ -28,12 +28,13 @@ int vo__rest_resource_new(vo__rest_resource **out, size_t size, vo__htype type,
     if (reply->doc && !cJSON_IsObject(reply->doc)) {
         cJSON_Delete(reply->doc);
         reply->doc = NULL;
-        int rc = vo__error_set(VO_EPROTOCOL, "%s's answer to %s is not a JSON object", p->name, what);
+        int rc = vo__error_set(VO_EPROTOCOL, "%s's answer to %s is not a JSON object", p->name,
+                               what);
         vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
         return rc;
     }
-    vo__rest_resource *r = vo__handle_new(size < sizeof(*r) ? sizeof(*r) : size, type,
-                                          rest_resource_destroy);
+    vo__rest_resource *r =
+        vo__handle_new(size < sizeof(*r) ? sizeof(*r) : size, type, rest_resource_destroy);
     if (!r) {
         cJSON_Delete(reply->doc);
         reply->doc = NULL;

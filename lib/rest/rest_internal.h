@@ -32,8 +32,8 @@ typedef struct vo__rest_error {
 
 /** What differs between providers in the call path and in results. */
 typedef struct vo__rest_provider {
-    const char *name;  /**< "Twilio", "Vapi": the first word of error messages */
-    bool object_body;  /**< a 2xx body must be a JSON object (else: any JSON value) */
+    const char *name; /**< "Twilio", "Vapi": the first word of error messages */
+    bool object_body; /**< a 2xx body must be a JSON object (else: any JSON value) */
     /** Read an error answer. doc is its parsed body: NULL when unparseable, maybe not an
      *  object. Strings put into e may point into doc. */
     void (*read_error)(vo__rest_error *e, int status, const cJSON *doc);
@@ -69,7 +69,7 @@ typedef struct vo__rest_request {
     size_t query_count;
     const vo_param *form;
     size_t form_count;
-    const cJSON *json;        /**< JSON body: printed for the call, wiped after it */
+    const cJSON *json; /**< JSON body: printed for the call, wiped after it */
     const char *username;
     const char *password;
     const char *bearer_token;
@@ -81,7 +81,7 @@ typedef struct vo__rest_reply {
     cJSON *doc;
     int status;
     int attempts;
-    int sends;      /**< requests on the wire (includes libcurl's silent resends) */
+    int sends; /**< requests on the wire (includes libcurl's silent resends) */
     char request_id[VO_ERROR_ID_SIZE];
 } vo__rest_reply;
 
@@ -108,10 +108,10 @@ bool vo__rest_gone(int rc, const vo__rest_reply *reply);
  *  lib/core/handle.h). A provider's public resource type is a struct whose only member is
  *  this one, so the handle header comes first. */
 typedef struct vo__rest_resource {
-    vo__handle h;  /**< first: type tag, state, references */
-    cJSON *root;   /**< owned document, or NULL for iterator items */
-    cJSON *obj;    /**< the object itself */
-    char *json;    /**< compact text, printed lazily for iterator items */
+    vo__handle h; /**< first: type tag, state, references */
+    cJSON *root;  /**< owned document, or NULL for iterator items */
+    cJSON *obj;   /**< the object itself */
+    char *json;   /**< compact text, printed lazily for iterator items */
     char request_id[VO_ERROR_ID_SIZE];
 } vo__rest_resource;
 

@@ -47,7 +47,8 @@ static void twilio_opts(vo_twilio_options *t, const vo__svc *s)
     t->http_client = s->http;
 }
 
-int vo__svc_twilio_for_tenant(vo_twilio_client **out, vo__svc *s, vo_vault *vault, const char *tenant)
+int vo__svc_twilio_for_tenant(vo_twilio_client **out, vo__svc *s, vo_vault *vault,
+                              const char *tenant)
 {
     vo_twilio_options t;
     twilio_opts(&t, s);
@@ -69,7 +70,8 @@ static void vapi_opts(vo_vapi_options *v, const vo__svc *s)
     v->http_client = s->http;
 }
 
-int vo__svc_vapi_for_tenant(vo_vapi_client **out, vo__svc *s, vo_vault *vault, const char *tenant)
+int vo__svc_vapi_for_tenant(vo_vapi_client **out, vo__svc *s, vo_vault *vault,
+                            const char *tenant)
 {
     vo_vapi_options v;
     vapi_opts(&v, s);
@@ -83,13 +85,14 @@ int vo__svc_vapi_with(vo_vapi_client **out, vo__svc *s, const char *api_key)
     return vo_vapi_client_new(out, api_key, &v);
 }
 
-int vo__svc_audit_result(vo_vault *vault, const char *tenant, const char *name, const char *action,
-                         const char *result)
+int vo__svc_audit_result(vo_vault *vault, const char *tenant, const char *name,
+                         const char *action, const char *result)
 {
     return vo_vault_audit_append(vault, tenant, name, action, result);
 }
 
-int vo__svc_audit(vo_vault *vault, const char *tenant, const char *name, const char *action, int rc)
+int vo__svc_audit(vo_vault *vault, const char *tenant, const char *name, const char *action,
+                  int rc)
 {
     if (rc == VO_OK)
         return vo_vault_audit_append(vault, tenant, name, action, "ok");
@@ -103,6 +106,7 @@ int vo__svc_audit(vo_vault *vault, const char *tenant, const char *name, const c
     if (arc != VO_OK)
         return arc;
     vo__error_set(saved.code, "%s", msg);
-    vo__error_set_remote(saved.http_status, saved.provider_code, rid, more, saved.retry_after_ms);
+    vo__error_set_remote(saved.http_status, saved.provider_code, rid, more,
+                         saved.retry_after_ms);
     return VO_OK;
 }

@@ -17,7 +17,7 @@ typedef struct entry {
 } entry;
 
 struct vo_number_import_report {
-    vo__handle h;     /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     entry *e;
     size_t n, cap;
     size_t imported, present, failed;
@@ -60,7 +60,8 @@ size_t vo_number_import_report_failed(const vo_number_import_report *r)
 
 const char *vo_number_import_report_correlation_id(const vo_number_import_report *r)
 {
-    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT, "vo_number_import_report_correlation_id");
+    r = vo__handle_or_null(r, VO__H_NUMBER_IMPORT_REPORT,
+                           "vo_number_import_report_correlation_id");
     return r ? r->cid : "";
 }
 
@@ -142,11 +143,11 @@ static int vapi_add(vapi_set *s, const char *number, const char *id)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 32;
-        char (*nn)[24] = realloc(s->number, cap * sizeof(*nn));
+        char(*nn)[24] = realloc(s->number, cap * sizeof(*nn));
         if (!nn)
             return vo__error_set(VO_ENOMEM, "out of memory");
         s->number = nn;
-        char (*ni)[40] = realloc(s->id, cap * sizeof(*ni));
+        char(*ni)[40] = realloc(s->id, cap * sizeof(*ni));
         if (!ni)
             return vo__error_set(VO_ENOMEM, "out of memory");
         s->id = ni;
@@ -183,7 +184,8 @@ static bool reconcile(vo_vapi_client *vc, const char *number, char *id_out, size
     while (!found && vo_vapi_iter_next(&item, it) == VO_OK && item) {
         const char *num = vo_vapi_resource_number(item);
         if (num && strcmp(num, number) == 0) {
-            vo__strlcpy(id_out, vo_vapi_resource_id(item) ? vo_vapi_resource_id(item) : "", id_size);
+            vo__strlcpy(id_out, vo_vapi_resource_id(item) ? vo_vapi_resource_id(item) : "",
+                        id_size);
             found = true;
         }
     }
@@ -193,7 +195,8 @@ static bool reconcile(vo_vapi_client *vc, const char *number, char *id_out, size
 
 static bool ambiguous(int rc)
 {
-    return rc == VO_ENETWORK || rc == VO_ETIMEOUT || rc == VO_EUNAVAILABLE || rc == VO_EPROTOCOL;
+    return rc == VO_ENETWORK || rc == VO_ETIMEOUT || rc == VO_EUNAVAILABLE ||
+           rc == VO_EPROTOCOL;
 }
 
 static int import_one(vo_number_import_report *r, entry *e, vo_vapi_client *vc, vo_vault *vault,
@@ -220,8 +223,9 @@ static int import_one(vo_number_import_report *r, entry *e, vo_vapi_client *vc, 
         /* the request went through and only its answer was lost */
         e->status = VO_NUMBER_IMPORTED;
         r->imported++;
-        vo__log(VO_LOG_WARN, "services", "import of %s: %s, but Vapi has it: counted as imported",
-                e->number, vo_error_name(rc));
+        vo__log(VO_LOG_WARN, "services",
+                "import of %s: %s, but Vapi has it: counted as imported", e->number,
+                vo_error_name(rc));
         return VO_OK;
     }
     e->status = VO_NUMBER_FAILED;
@@ -231,9 +235,8 @@ static int import_one(vo_number_import_report *r, entry *e, vo_vapi_client *vc, 
     return rc;
 }
 
-int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
-                                     const char *tenant, const vo_number_import_options *opts,
-                                     const vo_services_options *sopts)
+int vo_number_import_run(vo_number_import_report **out, vo_vault *vault, const char *tenant,
+                         const vo_number_import_options *opts, const vo_services_options *sopts)
 {
     VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_number_import_run");
     if (!out)
@@ -242,8 +245,8 @@ int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_number_import_run: vault and tenant are required");
     vo_number_import_options o;
-    int vrc = vo__struct_copy(&vo_number_import_options_info_, "vo_number_import_run",
-                              &o, opts);
+    int vrc =
+        vo__struct_copy(&vo_number_import_options_info_, "vo_number_import_run", &o, opts);
     if (vrc != VO_OK)
         return vrc;
     if (o.sms_enabled != 0 && o.sms_enabled != 1)
@@ -296,7 +299,8 @@ int vo_number_import_run(vo_number_import_report **out, vo_vault *vault,
             int irc = import_one(r, e, vc, vault, tenant, &o);
             if (irc == VO_OK && (rc = vapi_add(&have, e->number, e->vapi_id)) != VO_OK)
                 break;
-            arc = irc == VO_OK ? vo__svc_audit_result(vault, tenant, e->number, "import.number", "imported")
+            arc = irc == VO_OK ? vo__svc_audit_result(vault, tenant, e->number, "import.number",
+                                                      "imported")
                                : vo__svc_audit(vault, tenant, e->number, "import.number", irc);
         }
         if (arc != VO_OK) { /* an unaudited import does not go on */
@@ -308,14 +312,18 @@ done:;
     int drc = VO_OK;
     if (r) {
         char result[32];
-        snprintf(result, sizeof(result), "%s", rc != VO_OK ? vo_error_name(rc) : r->failed ? "partial" : "ok");
+        snprintf(result, sizeof(result), "%s",
+                 rc != VO_OK ? vo_error_name(rc)
+                 : r->failed ? "partial"
+                             : "ok");
         vo_error saved = *vo_error_last();
         char msg[VO_ERROR_MESSAGE_SIZE];
         vo__strlcpy(msg, saved.message, sizeof(msg));
         drc = vo__svc_audit_result(vault, tenant, NULL, "import.done", result);
         if (rc != VO_OK)
             vo__error_set(saved.code, "%s", msg);
-        vo__log(VO_LOG_INFO, "services", "number import for tenant '%s': %zu imported, %zu present, %zu failed (%s)",
+        vo__log(VO_LOG_INFO, "services",
+                "number import for tenant '%s': %zu imported, %zu present, %zu failed (%s)",
                 tenant, r->imported, r->present, r->failed, result);
     }
     if (rc == VO_OK && drc != VO_OK)

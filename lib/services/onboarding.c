@@ -17,7 +17,8 @@ static int validate_twilio(vo__svc *s, const vo_twilio_credentials *creds)
     } else if (rc == VO_EAUTH) {
         int st = vo_error_last()->http_status;
         long code = vo_error_last()->provider_code;
-        rc = vo__error_set(VO_EAUTH, "Twilio rejected the credentials (HTTP %d, error %ld)", st, code);
+        rc = vo__error_set(VO_EAUTH, "Twilio rejected the credentials (HTTP %d, error %ld)", st,
+                           code);
         vo__error_set_remote(st, code, NULL, NULL, -1);
     }
     vo_twilio_resource_free(acct);
@@ -58,7 +59,8 @@ int vo_onboarding_run(vo_vault *vault, const char *tenant, const vo_twilio_crede
     if (!vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_onboarding_run: vault and tenant are required");
     if (!twilio && !vapi)
-        return vo__error_set(VO_EINVAL, "vo_onboarding_run: give Twilio and/or Vapi credentials");
+        return vo__error_set(VO_EINVAL,
+                             "vo_onboarding_run: give Twilio and/or Vapi credentials");
     int rc;
     if (twilio && (rc = vo_twilio_credentials_validate(twilio)) != VO_OK)
         return rc;
@@ -92,8 +94,8 @@ int vo_onboarding_run(vo_vault *vault, const char *tenant, const vo_twilio_crede
     if (arc == VO_OK)
         arc = vo__svc_audit(vault, tenant, NULL, "onboard", rc);
     if (rc == VO_OK && arc == VO_OK)
-        vo__log(VO_LOG_INFO, "services", "tenant '%s' onboarded (%s%s%s)", tenant, twilio ? "twilio" : "",
-                twilio && vapi ? ", " : "", vapi ? "vapi" : "");
+        vo__log(VO_LOG_INFO, "services", "tenant '%s' onboarded (%s%s%s)", tenant,
+                twilio ? "twilio" : "", twilio && vapi ? ", " : "", vapi ? "vapi" : "");
     else
         vo__log(VO_LOG_WARN, "services", "onboarding of tenant '%s' refused: %s", tenant,
                 vo_error_name(rc != VO_OK ? rc : arc));

@@ -11,9 +11,9 @@
 #include "voiceops/vapi.h"
 
 typedef struct vo__svc {
-    const vo_services_options *opts;  /* &given: never NULL after vo__svc_begin() */
-    vo_services_options given;        /* the caller's options (zero = defaults) */
-    vo__cid_scope cid;     /* the run's correlation id (cid.id) and the thread's before it */
+    const vo_services_options *opts; /* &given: never NULL after vo__svc_begin() */
+    vo_services_options given;       /* the caller's options (zero = defaults) */
+    vo__cid_scope cid; /* the run's correlation id (cid.id) and the thread's before it */
     vo_http_client *http;
     bool owns_http;
 } vo__svc;
@@ -23,16 +23,19 @@ int vo__svc_begin(vo__svc *s, const vo_services_options *opts, const char *fn);
 /* Restore the thread's correlation id and free the transport when owned. */
 void vo__svc_end(vo__svc *s);
 
-int vo__svc_twilio_for_tenant(vo_twilio_client **out, vo__svc *s, vo_vault *vault, const char *tenant);
+int vo__svc_twilio_for_tenant(vo_twilio_client **out, vo__svc *s, vo_vault *vault,
+                              const char *tenant);
 int vo__svc_twilio_with(vo_twilio_client **out, vo__svc *s, const vo_twilio_credentials *creds);
-int vo__svc_vapi_for_tenant(vo_vapi_client **out, vo__svc *s, vo_vault *vault, const char *tenant);
+int vo__svc_vapi_for_tenant(vo_vapi_client **out, vo__svc *s, vo_vault *vault,
+                            const char *tenant);
 int vo__svc_vapi_with(vo_vapi_client **out, vo__svc *s, const char *api_key);
 
 /* Append an audit row whose result is "ok" for VO_OK, else the code's name. The current
  * error record is kept (an audit failure is returned, not recorded over it, unless rc is
  * VO_OK). */
-int vo__svc_audit(vo_vault *vault, const char *tenant, const char *name, const char *action, int rc);
-int vo__svc_audit_result(vo_vault *vault, const char *tenant, const char *name, const char *action,
-                         const char *result);
+int vo__svc_audit(vo_vault *vault, const char *tenant, const char *name, const char *action,
+                  int rc);
+int vo__svc_audit_result(vo_vault *vault, const char *tenant, const char *name,
+                         const char *action, const char *result);
 
 #endif

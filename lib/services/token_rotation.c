@@ -13,8 +13,8 @@ static int state_get(int *out, vo_vault *vault, const char *tenant)
 {
     char buf[64];
     size_t len = 0;
-    int rc = vo_vault_secret_get_into((unsigned char *)buf, sizeof(buf) - 1, &len, NULL, vault, tenant,
-                                      STATE_NAME, 0);
+    int rc = vo_vault_secret_get_into((unsigned char *)buf, sizeof(buf) - 1, &len, NULL, vault,
+                                      tenant, STATE_NAME, 0);
     if (rc == VO_ENOTFOUND) {
         vo_error_clear();
         *out = VO_ROTATION_IDLE;
@@ -34,7 +34,8 @@ static int state_get(int *out, vo_vault *vault, const char *tenant)
 static int state_set(vo_vault *vault, const char *tenant, int st)
 {
     const char *v = state_names[st];
-    return vo_vault_secret_put(NULL, vault, tenant, STATE_NAME, v, strlen(v), VO_VAULT_ANY_VERSION);
+    return vo_vault_secret_put(NULL, vault, tenant, STATE_NAME, v, strlen(v),
+                               VO_VAULT_ANY_VERSION);
 }
 
 int vo_token_rotation_get(int *out, vo_vault *vault, const char *tenant)
@@ -49,7 +50,8 @@ int vo_token_rotation_get(int *out, vo_vault *vault, const char *tenant)
 /* The tenant's credentials and their version: every step writes them back check-and-set, so
  * that two rotations (or an operator's edit) racing on one tenant cannot overwrite each
  * other's tokens; the loser gets VO_ECONFLICT and can simply run its step again. */
-static int load(vo_twilio_credentials **c, int64_t *version, vo_vault *vault, const char *tenant)
+static int load(vo_twilio_credentials **c, int64_t *version, vo_vault *vault,
+                const char *tenant)
 {
     int rc = vo_twilio_credentials_get(c, version, vault, tenant);
     if (rc == VO_ENOTFOUND)
@@ -57,7 +59,8 @@ static int load(vo_twilio_credentials **c, int64_t *version, vo_vault *vault, co
     if (rc == VO_OK && !vo_twilio_credentials_auth_token(*c)) {
         vo_twilio_credentials_free(*c);
         *c = NULL;
-        return vo__error_set(VO_EINVAL, "tenant '%s' has no Twilio auth token to rotate", tenant);
+        return vo__error_set(VO_EINVAL, "tenant '%s' has no Twilio auth token to rotate",
+                             tenant);
     }
     return rc;
 }
@@ -89,11 +92,13 @@ static int finish(vo_vault *vault, const char *tenant, const char *action, int r
     return rc != VO_OK ? rc : arc;
 }
 
-int vo_token_rotation_begin(vo_vault *vault, const char *tenant, const vo_services_options *opts)
+int vo_token_rotation_begin(vo_vault *vault, const char *tenant,
+                            const vo_services_options *opts)
 {
     VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_begin");
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_token_rotation_begin: vault and tenant are required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_token_rotation_begin: vault and tenant are required");
     vo__svc s;
     int rc = vo__svc_begin(&s, opts, "vo_token_rotation_begin");
     if (rc != VO_OK)
@@ -104,10 +109,14 @@ int vo_token_rotation_begin(vo_vault *vault, const char *tenant, const vo_servic
     vo_twilio_client *tc = NULL;
     vo_twilio_resource *res = NULL;
     vo_secret *secondary = NULL;
-    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, &version, vault, tenant)) != VO_OK)
+    if ((rc = state_get(&st, vault, tenant)) != VO_OK ||
+        (rc = load(&c, &version, vault, tenant)) != VO_OK)
         goto out;
     if (st == VO_ROTATION_PROMOTING) {
-        rc = vo__error_set(VO_ECONFLICT, "tenant '%s': a promotion is in progress; finish it with vo_token_rotation_promote()", tenant);
+        rc = vo__error_set(
+            VO_ECONFLICT,
+            "tenant '%s': a promotion is in progress; finish it with vo_token_rotation_promote()",
+            tenant);
         goto out;
     }
     if (st == VO_ROTATION_WINDOW)
@@ -125,7 +134,8 @@ int vo_token_rotation_begin(vo_vault *vault, const char *tenant, const vo_servic
             rc = VO_OK;
         if (rc != VO_OK)
             goto out;
-        vo__log(VO_LOG_INFO, "services", "tenant '%s': resuming a token rotation, lost secondary deleted", tenant);
+        vo__log(VO_LOG_INFO, "services",
+                "tenant '%s': resuming a token rotation, lost secondary deleted", tenant);
     }
     if ((rc = state_set(vault, tenant, VO_ROTATION_CREATING)) != VO_OK)
         goto out;
@@ -144,11 +154,13 @@ out:
     return finish(vault, tenant, "rotation.begin", rc, &s);
 }
 
-int vo_token_rotation_promote(vo_vault *vault, const char *tenant, const vo_services_options *opts)
+int vo_token_rotation_promote(vo_vault *vault, const char *tenant,
+                              const vo_services_options *opts)
 {
     VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_promote");
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_token_rotation_promote: vault and tenant are required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_token_rotation_promote: vault and tenant are required");
     vo__svc s;
     int rc = vo__svc_begin(&s, opts, "vo_token_rotation_promote");
     if (rc != VO_OK)
@@ -158,10 +170,12 @@ int vo_token_rotation_promote(vo_vault *vault, const char *tenant, const vo_serv
     int64_t version = 0;
     vo_twilio_client *tc = NULL;
     vo_twilio_resource *res = NULL;
-    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, &version, vault, tenant)) != VO_OK)
+    if ((rc = state_get(&st, vault, tenant)) != VO_OK ||
+        (rc = load(&c, &version, vault, tenant)) != VO_OK)
         goto out;
     if (st != VO_ROTATION_WINDOW && st != VO_ROTATION_PROMOTING) {
-        rc = vo__error_set(VO_ECONFLICT, "tenant '%s' has no token rotation window open (state %s)", tenant,
+        rc = vo__error_set(VO_ECONFLICT,
+                           "tenant '%s' has no token rotation window open (state %s)", tenant,
                            state_names[st]);
         goto out;
     }
@@ -211,11 +225,13 @@ out:
     return finish(vault, tenant, "rotation.promote", rc, &s);
 }
 
-int vo_token_rotation_abort(vo_vault *vault, const char *tenant, const vo_services_options *opts)
+int vo_token_rotation_abort(vo_vault *vault, const char *tenant,
+                            const vo_services_options *opts)
 {
     VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_token_rotation_abort");
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_token_rotation_abort: vault and tenant are required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_token_rotation_abort: vault and tenant are required");
     vo__svc s;
     int rc = vo__svc_begin(&s, opts, "vo_token_rotation_abort");
     if (rc != VO_OK)
@@ -224,11 +240,13 @@ int vo_token_rotation_abort(vo_vault *vault, const char *tenant, const vo_servic
     vo_twilio_credentials *c = NULL;
     int64_t version = 0;
     vo_twilio_client *tc = NULL;
-    if ((rc = state_get(&st, vault, tenant)) != VO_OK || (rc = load(&c, &version, vault, tenant)) != VO_OK)
+    if ((rc = state_get(&st, vault, tenant)) != VO_OK ||
+        (rc = load(&c, &version, vault, tenant)) != VO_OK)
         goto out;
     if (st != VO_ROTATION_WINDOW && st != VO_ROTATION_CREATING) {
-        rc = vo__error_set(VO_ECONFLICT, "tenant '%s' has no token rotation window to abort (state %s)", tenant,
-                           state_names[st]);
+        rc = vo__error_set(VO_ECONFLICT,
+                           "tenant '%s' has no token rotation window to abort (state %s)",
+                           tenant, state_names[st]);
         goto out;
     }
     if ((rc = client_with_token(&tc, &s, c, vo_twilio_credentials_auth_token(c))) != VO_OK)

@@ -32,7 +32,8 @@ static int routing_key(unsigned char key[32], vo_vault *vault)
             rc = vo_vault_secret_get_into(key, 32, &len, NULL, vault, ROUTING, KEY_NAME, 0);
     }
     if (rc == VO_OK && len != 32)
-        rc = vo__error_set(VO_ECRYPTO, "the webhook routing key in the vault has the wrong size");
+        rc = vo__error_set(VO_ECRYPTO,
+                           "the webhook routing key in the vault has the wrong size");
     if (rc != VO_OK)
         sodium_memzero(key, 32);
     return rc;
@@ -45,7 +46,8 @@ static int route_name(char *name, size_t size, char hex[65], vo_vault *vault, co
     int rc = routing_key(key, vault);
     if (rc != VO_OK)
         return rc;
-    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), key, sizeof(key));
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), key,
+                       sizeof(key));
     sodium_memzero(key, sizeof(key));
     sodium_bin2hex(hex, 65, h, sizeof(h));
     snprintf(name, size, "routes/%s", hex);
@@ -54,11 +56,12 @@ static int route_name(char *name, size_t size, char hex[65], vo_vault *vault, co
 
 static bool token_ok(const char *t)
 {
-    if (!t || strlen(t) != strlen(PREFIX) + TOKEN_B64 || strncmp(t, PREFIX, strlen(PREFIX)) != 0)
+    if (!t || strlen(t) != strlen(PREFIX) + TOKEN_B64 ||
+        strncmp(t, PREFIX, strlen(PREFIX)) != 0)
         return false;
     for (const char *p = t + strlen(PREFIX); *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_'))
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
             return false;
     return true;
 }
@@ -74,10 +77,13 @@ int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
     if (!out || !vault || !tenant || !*tenant)
         return vo__error_set(VO_EINVAL, "vo_routing_token_mint: NULL argument");
     if (out_size < VO_ROUTING_TOKEN_SIZE)
-        return vo__error_set(VO_ERANGE, "vo_routing_token_mint: the buffer needs %d bytes", VO_ROUTING_TOKEN_SIZE);
+        return vo__error_set(VO_ERANGE, "vo_routing_token_mint: the buffer needs %d bytes",
+                             VO_ROUTING_TOKEN_SIZE);
     out[0] = '\0';
     if (strcmp(tenant, ROUTING) == 0)
-        return vo__error_set(VO_EINVAL, "vo_routing_token_mint: '%s' is the routing index, not a tenant", ROUTING);
+        return vo__error_set(VO_EINVAL,
+                             "vo_routing_token_mint: '%s' is the routing index, not a tenant",
+                             ROUTING);
     vo_tenant_list *tl = NULL;
     int rc = vo_vault_tenant_get(&tl, vault, tenant);
     vo_tenant_list_free(tl);
@@ -87,8 +93,8 @@ int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
     randombytes_buf(raw, sizeof(raw));
     char token[VO_ROUTING_TOKEN_SIZE];
     memcpy(token, PREFIX, strlen(PREFIX));
-    rc = vo_base64_encode(token + strlen(PREFIX), sizeof(token) - strlen(PREFIX), raw, sizeof(raw),
-                          VO_BASE64_URLSAFE_NOPAD);
+    rc = vo_base64_encode(token + strlen(PREFIX), sizeof(token) - strlen(PREFIX), raw,
+                          sizeof(raw), VO_BASE64_URLSAFE_NOPAD);
     sodium_memzero(raw, sizeof(raw));
     char name[80], hex[65];
     if (rc == VO_OK)
@@ -97,16 +103,18 @@ int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
     char old[65] = "";
     size_t olen = 0;
     if (rc == VO_OK) {
-        int g = vo_vault_secret_get_into((unsigned char *)old, sizeof(old), &olen, NULL, vault, tenant,
-                                         TENANT_ROUTE, 0);
+        int g = vo_vault_secret_get_into((unsigned char *)old, sizeof(old), &olen, NULL, vault,
+                                         tenant, TENANT_ROUTE, 0);
         if (g != VO_OK || olen != 64)
             old[0] = '\0';
         vo_error_clear();
     }
     if (rc == VO_OK)
-        rc = vo_vault_secret_put(NULL, vault, ROUTING, name, tenant, strlen(tenant), VO_VAULT_ANY_VERSION);
+        rc = vo_vault_secret_put(NULL, vault, ROUTING, name, tenant, strlen(tenant),
+                                 VO_VAULT_ANY_VERSION);
     if (rc == VO_OK)
-        rc = vo_vault_secret_put(NULL, vault, tenant, TENANT_ROUTE, hex, 64, VO_VAULT_ANY_VERSION);
+        rc = vo_vault_secret_put(NULL, vault, tenant, TENANT_ROUTE, hex, 64,
+                                 VO_VAULT_ANY_VERSION);
     if (rc == VO_OK && old[0] && strcmp(old, hex) != 0) {
         char oname[80];
         snprintf(oname, sizeof(oname), "routes/%s", old);
@@ -121,13 +129,15 @@ int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
     return rc != VO_OK ? rc : arc;
 }
 
-int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault, const char *token)
+int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vault,
+                             const char *token)
 {
     VO__HANDLE_CHECK(vault, VO__H_VAULT, "vo_routing_token_resolve");
     if (!tenant_out || !vault)
         return vo__error_set(VO_EINVAL, "vo_routing_token_resolve: NULL argument");
     if (tenant_size < VO_VAULT_TENANT_MAX + 1)
-        return vo__error_set(VO_ERANGE, "vo_routing_token_resolve: the buffer needs %d bytes", VO_VAULT_TENANT_MAX + 1);
+        return vo__error_set(VO_ERANGE, "vo_routing_token_resolve: the buffer needs %d bytes",
+                             VO_VAULT_TENANT_MAX + 1);
     tenant_out[0] = '\0';
     if (!token)
         return vo__error_set(VO_EINVAL, "vo_routing_token_resolve: token is NULL");
@@ -140,7 +150,8 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
         return rc;
     char tenant[VO_VAULT_TENANT_MAX + 1];
     size_t len = 0;
-    rc = vo_vault_secret_get_into((unsigned char *)tenant, sizeof(tenant), &len, NULL, vault, ROUTING, name, 0);
+    rc = vo_vault_secret_get_into((unsigned char *)tenant, sizeof(tenant), &len, NULL, vault,
+                                  ROUTING, name, 0);
     if (rc == VO_ENOTFOUND || rc == VO_ERANGE)
         return vo__error_set(VO_ENOTFOUND, "vo_routing_token_resolve: unknown webhook token");
     if (rc != VO_OK)
@@ -149,7 +160,8 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
     /* the tenant's current route must be this one (a replaced token never resolves) */
     char cur[65];
     size_t clen = 0;
-    rc = vo_vault_secret_get_into((unsigned char *)cur, sizeof(cur), &clen, NULL, vault, tenant, TENANT_ROUTE, 0);
+    rc = vo_vault_secret_get_into((unsigned char *)cur, sizeof(cur), &clen, NULL, vault, tenant,
+                                  TENANT_ROUTE, 0);
     if (rc != VO_OK || clen != 64 || vo_secure_equal(cur, 64, hex, 64) != 1)
         return vo__error_set(VO_ENOTFOUND, "vo_routing_token_resolve: unknown webhook token");
     memcpy(tenant_out, tenant, len + 1);
@@ -175,40 +187,45 @@ static int route_begin(vo_verify_result *res)
     res->timestamp = 0;
     if (res->version < 1 || res->version > VO_VERIFY_RESULT_VERSION)
         return route_fail(res, VO_VERIFY_INVALID_ARGUMENT,
-                          vo__error_set(VO_EINVAL, "vo_routing_verify: vo_verify_result "
-                                        "version %u is not supported (1..%d)", res->version,
-                                        VO_VERIFY_RESULT_VERSION));
+                          vo__error_set(VO_EINVAL,
+                                        "vo_routing_verify: vo_verify_result "
+                                        "version %u is not supported (1..%d)",
+                                        res->version, VO_VERIFY_RESULT_VERSION));
     return VO_OK;
 }
 
 int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *result,
-                            vo_vault *vault, const char *token,
-                            vo_webhook_provider provider, const vo_webhook_request *request,
-                            int64_t now)
+                      vo_vault *vault, const char *token, vo_webhook_provider provider,
+                      const vo_webhook_request *request, int64_t now)
 {
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
     int rc = route_begin(result);
     if (rc != VO_OK)
         return rc;
-    if (vault && !vo__handle_ok(vault, VO__H_VAULT)) /* closed or not a vault: the caller's bug */
+    if (vault &&
+        !vo__handle_ok(vault, VO__H_VAULT)) /* closed or not a vault: the caller's bug */
         return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
                           vo__handle_check(vault, VO__H_VAULT, "vo_routing_verify"));
     if (!vo__initialized())
         return route_fail(result, VO_VERIFY_NOT_INITIALIZED,
                           vo__error_set(VO_ENOTINIT, "vo_routing_verify: vo_init() has "
-                                        "not been called"));
+                                                     "not been called"));
     if (provider != VO_WEBHOOK_TWILIO && provider != VO_WEBHOOK_VAPI)
         return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
                           vo__error_set(VO_EINVAL, "vo_routing_verify: unknown provider"));
     if (!vault || !token || !request)
         return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
                           vo__error_set(VO_EINVAL, "vo_routing_verify: %s is NULL",
-                                        !vault ? "vault" : !token ? "token" : "request"));
+                                        !vault   ? "vault"
+                                        : !token ? "token"
+                                                 : "request"));
     if (tenant_out && tenant_size < VO_VAULT_TENANT_MAX + 1)
         return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
-                          vo__error_set(VO_ERANGE, "vo_routing_verify: the tenant buffer "
-                                        "needs %d bytes", VO_VAULT_TENANT_MAX + 1));
+                          vo__error_set(VO_ERANGE,
+                                        "vo_routing_verify: the tenant buffer "
+                                        "needs %d bytes",
+                                        VO_VAULT_TENANT_MAX + 1));
     char tenant[VO_VAULT_TENANT_MAX + 1];
     rc = vo_routing_token_resolve(tenant, sizeof(tenant), vault, token);
     if (rc == VO_EREQUEST)
@@ -226,8 +243,10 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
         rc = vo_twilio_credentials_get(&c, NULL, vault, tenant);
         if (rc == VO_ENOTFOUND)
             return route_fail(result, VO_VERIFY_NO_KEY,
-                              vo__error_set(VO_EINVAL, "vo_routing_verify: tenant '%s' has "
-                                            "no Twilio credentials to verify webhooks with", tenant));
+                              vo__error_set(VO_EINVAL,
+                                            "vo_routing_verify: tenant '%s' has "
+                                            "no Twilio credentials to verify webhooks with",
+                                            tenant));
         if (rc != VO_OK)
             return route_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
         const char *tokens[2];
@@ -239,9 +258,11 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
         if (n == 0) {
             vo_twilio_credentials_free(c);
             return route_fail(result, VO_VERIFY_NO_KEY,
-                              vo__error_set(VO_EINVAL, "vo_routing_verify: tenant '%s' has "
+                              vo__error_set(VO_EINVAL,
+                                            "vo_routing_verify: tenant '%s' has "
                                             "no Twilio auth token (an API key cannot verify "
-                                            "webhooks)", tenant));
+                                            "webhooks)",
+                                            tenant));
         }
         rc = vo_webhook_twilio_verify_request(result, NULL, tokens, n, request);
         vo_twilio_credentials_free(c);
@@ -255,8 +276,10 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
     if (rc == VO_ENOTFOUND) {
         vo_vapi_credentials_free(c);
         return route_fail(result, VO_VERIFY_NO_KEY,
-                          vo__error_set(VO_EINVAL, "vo_routing_verify: tenant '%s' has no "
-                                        "Vapi webhook settings to verify with", tenant));
+                          vo__error_set(VO_EINVAL,
+                                        "vo_routing_verify: tenant '%s' has no "
+                                        "Vapi webhook settings to verify with",
+                                        tenant));
     }
     if (rc != VO_OK) {
         vo_vapi_credentials_free(c);

@@ -15,23 +15,25 @@ int vo_twilio_account_get(vo_twilio_resource **out, vo_twilio_client *c)
     return rc == VO_OK ? vo__twilio_fetch(out, c, path) : rc;
 }
 
-int vo_twilio_subaccounts_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters,
-                               size_t nf)
+int vo_twilio_subaccounts_list(vo_twilio_iter **out, vo_twilio_client *c,
+                               const vo_param *filters, size_t nf)
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_subaccounts_list");
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_subaccounts_list: NULL argument");
     *out = NULL;
-    return vo__twilio_list(out, c, VO__TWILIO_API_VERSION "/Accounts.json", "accounts", filters, nf);
+    return vo__twilio_list(out, c, VO__TWILIO_API_VERSION "/Accounts.json", "accounts", filters,
+                           nf);
 }
 
 /* POST, then move the secret field `take` out of the document into *secret. */
 static int create_with_secret(vo_twilio_resource **out, vo_secret **secret, vo_twilio_client *c,
-                              vo__twilio_host host, const char *path, const vo_param *form, size_t nf,
-                              const char *take)
+                              vo__twilio_host host, const char *path, const vo_param *form,
+                              size_t nf, const char *take)
 {
     vo__rest_reply reply;
-    int rc = vo__twilio_call(&reply, c, host, "POST", path, NULL, 0, form, nf, VO_HTTP_IDEMPOTENT_NO);
+    int rc = vo__twilio_call(&reply, c, host, "POST", path, NULL, 0, form, nf,
+                             VO_HTTP_IDEMPOTENT_NO);
     if (rc != VO_OK)
         return rc;
     vo_secret *s = NULL;
@@ -58,8 +60,8 @@ static int create_with_secret(vo_twilio_resource **out, vo_secret **secret, vo_t
     return VO_OK;
 }
 
-int vo_twilio_subaccounts_create(vo_twilio_resource **out, vo_secret **auth_token, vo_twilio_client *c,
-                                 const char *friendly_name)
+int vo_twilio_subaccounts_create(vo_twilio_resource **out, vo_secret **auth_token,
+                                 vo_twilio_client *c, const char *friendly_name)
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_subaccounts_create");
     if (!out || !c)
@@ -68,11 +70,13 @@ int vo_twilio_subaccounts_create(vo_twilio_resource **out, vo_secret **auth_toke
     if (auth_token)
         *auth_token = NULL;
     vo_param form[] = {{"FriendlyName", friendly_name}};
-    return create_with_secret(out, auth_token, c, VO__TWILIO_API, VO__TWILIO_API_VERSION "/Accounts.json",
-                              form, friendly_name ? 1 : 0, "auth_token");
+    return create_with_secret(out, auth_token, c, VO__TWILIO_API,
+                              VO__TWILIO_API_VERSION "/Accounts.json", form,
+                              friendly_name ? 1 : 0, "auth_token");
 }
 
-int vo_twilio_keys_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters, size_t nf)
+int vo_twilio_keys_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_param *filters,
+                        size_t nf)
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_keys_list");
     if (!out || !c)
@@ -88,7 +92,9 @@ int vo_twilio_keys_create(vo_twilio_resource **out, vo_secret **secret, vo_twili
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_keys_create");
     if (!out || !secret || !c)
-        return vo__error_set(VO_EINVAL, "vo_twilio_keys_create: NULL argument (the secret out-parameter is required)");
+        return vo__error_set(
+            VO_EINVAL,
+            "vo_twilio_keys_create: NULL argument (the secret out-parameter is required)");
     *out = NULL;
     *secret = NULL;
     char path[128];
@@ -96,7 +102,8 @@ int vo_twilio_keys_create(vo_twilio_resource **out, vo_secret **secret, vo_twili
     if (rc != VO_OK)
         return rc;
     vo_param form[] = {{"FriendlyName", friendly_name}};
-    return create_with_secret(out, secret, c, VO__TWILIO_API, path, form, friendly_name ? 1 : 0, "secret");
+    return create_with_secret(out, secret, c, VO__TWILIO_API, path, form, friendly_name ? 1 : 0,
+                              "secret");
 }
 
 int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c,
@@ -127,10 +134,13 @@ int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c
         vo_twilio_credentials_free(creds);
         return rc;
     }
-    if (strcmp(vo_twilio_credentials_account_sid(creds), vo_twilio_client_account_sid(c)) != 0) {
+    if (strcmp(vo_twilio_credentials_account_sid(creds), vo_twilio_client_account_sid(c)) !=
+        0) {
         vo_twilio_credentials_free(creds);
-        return vo__error_set(VO_EINVAL, "tenant '%s' has Twilio credentials for another "
-                                        "account than this client's", tenant);
+        return vo__error_set(VO_EINVAL,
+                             "tenant '%s' has Twilio credentials for another "
+                             "account than this client's",
+                             tenant);
     }
     vo_secret *secret = NULL;
     vo_twilio_resource *key = NULL;
@@ -153,8 +163,9 @@ int vo_twilio_keys_create_in_vault(vo_twilio_resource **out, vo_twilio_client *c
         int http_status = e->http_status;
         long provider_code = e->provider_code, retry_after = e->retry_after_ms;
         if (vo_twilio_keys_delete(c, vo_twilio_resource_sid(key)) != VO_OK)
-            vo__log(VO_LOG_WARN, "twilio", "API key %s was created but could not be stored "
-                                           "nor deleted: delete it in the Twilio console",
+            vo__log(VO_LOG_WARN, "twilio",
+                    "API key %s was created but could not be stored "
+                    "nor deleted: delete it in the Twilio console",
                     vo_twilio_resource_sid(key));
         vo_twilio_resource_free(key);
         vo__error_set(rc, "%s", msg);
@@ -178,15 +189,16 @@ int vo_twilio_keys_delete(vo_twilio_client *c, const char *key_sid)
     return rc == VO_OK ? vo__twilio_delete(c, VO__TWILIO_API, path) : rc;
 }
 
-int vo_twilio_auth_token_secondary_create(vo_twilio_resource **out, vo_secret **token, vo_twilio_client *c)
+int vo_twilio_auth_token_secondary_create(vo_twilio_resource **out, vo_secret **token,
+                                          vo_twilio_client *c)
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_auth_token_secondary_create");
     if (!out || !token || !c)
         return vo__error_set(VO_EINVAL, "vo_twilio_auth_token_secondary_create: NULL argument");
     *out = NULL;
     *token = NULL;
-    return create_with_secret(out, token, c, VO__TWILIO_ACCOUNTS, "/v1/AuthTokens/Secondary", NULL, 0,
-                              "secondary_auth_token");
+    return create_with_secret(out, token, c, VO__TWILIO_ACCOUNTS, "/v1/AuthTokens/Secondary",
+                              NULL, 0, "secondary_auth_token");
 }
 
 int vo_twilio_auth_token_secondary_delete(vo_twilio_client *c)
@@ -197,7 +209,8 @@ int vo_twilio_auth_token_secondary_delete(vo_twilio_client *c)
     return vo__twilio_delete(c, VO__TWILIO_ACCOUNTS, "/v1/AuthTokens/Secondary");
 }
 
-int vo_twilio_auth_token_promote(vo_twilio_resource **out, vo_secret **token, vo_twilio_client *c)
+int vo_twilio_auth_token_promote(vo_twilio_resource **out, vo_secret **token,
+                                 vo_twilio_client *c)
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_auth_token_promote");
     if (!out || !c)
@@ -205,6 +218,6 @@ int vo_twilio_auth_token_promote(vo_twilio_resource **out, vo_secret **token, vo
     *out = NULL;
     if (token)
         *token = NULL;
-    return create_with_secret(out, token, c, VO__TWILIO_ACCOUNTS, "/v1/AuthTokens/Promote", NULL, 0,
-                              "auth_token");
+    return create_with_secret(out, token, c, VO__TWILIO_ACCOUNTS, "/v1/AuthTokens/Promote",
+                              NULL, 0, "auth_token");
 }

@@ -37,7 +37,8 @@ static int sid_path(char *path, size_t size, const vo_twilio_client *c, const ch
                     const char *sid, const char *p1, const char *p2)
 {
     if (!vo__twilio_sid_ok(sid, p1) && !(p2 && vo__twilio_sid_ok(sid, p2)))
-        return vo__error_set(VO_EINVAL, "%s SID must be %s followed by 32 characters", coll, p1);
+        return vo__error_set(VO_EINVAL, "%s SID must be %s followed by 32 characters", coll,
+                             p1);
     char suffix[96];
     snprintf(suffix, sizeof(suffix), "/%s/%s.json", coll, sid);
     return vo__twilio_account_path(path, size, c, suffix);
@@ -48,11 +49,14 @@ int vo_twilio_calls_create(vo_twilio_resource **out, vo_twilio_client *c, const 
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_calls_create");
     if (!out || !c || !to || !*to || !from || !*from || (n && !params))
-        return vo__error_set(VO_EINVAL, "vo_twilio_calls_create: to, from and the client are required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_twilio_calls_create: to, from and the client are required");
     *out = NULL;
     if (!has_param(params, n, "Url") && !has_param(params, n, "Twiml") &&
         !has_param(params, n, "ApplicationSid"))
-        return vo__error_set(VO_EINVAL, "vo_twilio_calls_create: one of Url, Twiml or ApplicationSid is required");
+        return vo__error_set(
+            VO_EINVAL,
+            "vo_twilio_calls_create: one of Url, Twiml or ApplicationSid is required");
     char path[128];
     int rc = vo__twilio_account_path(path, sizeof(path), c, "/Calls.json");
     if (rc != VO_OK)
@@ -106,13 +110,16 @@ int vo_twilio_messages_create(vo_twilio_resource **out, vo_twilio_client *c, con
 {
     VO__HANDLE_CHECK(c, VO__H_TWILIO_CLIENT, "vo_twilio_messages_create");
     if (!out || !c || !to || !*to || (n && !params))
-        return vo__error_set(VO_EINVAL, "vo_twilio_messages_create: to and the client are required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_twilio_messages_create: to and the client are required");
     *out = NULL;
     if (!has_param(params, n, "From") && !has_param(params, n, "MessagingServiceSid"))
-        return vo__error_set(VO_EINVAL, "vo_twilio_messages_create: From or MessagingServiceSid is required");
+        return vo__error_set(
+            VO_EINVAL, "vo_twilio_messages_create: From or MessagingServiceSid is required");
     if (!has_param(params, n, "Body") && !has_param(params, n, "MediaUrl") &&
         !has_param(params, n, "ContentSid"))
-        return vo__error_set(VO_EINVAL, "vo_twilio_messages_create: Body, MediaUrl or ContentSid is required");
+        return vo__error_set(
+            VO_EINVAL, "vo_twilio_messages_create: Body, MediaUrl or ContentSid is required");
     char path[128];
     int rc = vo__twilio_account_path(path, sizeof(path), c, "/Messages.json");
     if (rc != VO_OK)

@@ -65,7 +65,8 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     if (!creds)
         return vo__error_set(VO_EINVAL, "vo_twilio_client_new: credentials are required");
     vo_twilio_options given;
-    if ((rc = vo__struct_copy(&vo_twilio_options_info_, "vo_twilio_client_new", &given, opts)) != VO_OK)
+    if ((rc = vo__struct_copy(&vo_twilio_options_info_, "vo_twilio_client_new", &given,
+                              opts)) != VO_OK)
         return rc;
     opts = &given;
     VO__HANDLE_CHECK(creds, VO__H_TWILIO_CREDENTIALS, "vo_twilio_client_new");
@@ -80,7 +81,9 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     bool key = key_sid && *key_sid && key_secret && *key_secret;
     if (!vo__twilio_sid_ok(account_sid, "AC") || (key && !vo__twilio_sid_ok(key_sid, "SK")) ||
         (!key && !(token && *token)))
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: credentials need an account SID and an auth token or API key");
+        return vo__error_set(
+            VO_EINVAL,
+            "vo_twilio_client_new: credentials need an account SID and an auth token or API key");
     const char *region_in = opts->region ? opts->region : vo_twilio_credentials_region(creds);
     const char *edge_in = opts->edge ? opts->edge : vo_twilio_credentials_edge(creds);
 
@@ -98,12 +101,15 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
             snprintf(api_buf, sizeof(api_buf), "https://api.%s.twilio.com", region);
         api = api_buf;
     }
-    const char *accounts = opts->accounts_base_url ? opts->accounts_base_url
-                                                           : "https://accounts.twilio.com";
+    const char *accounts =
+        opts->accounts_base_url ? opts->accounts_base_url : "https://accounts.twilio.com";
     if (!vo__base_url_ok(api) || !vo__base_url_ok(accounts))
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix]");
+        return vo__error_set(
+            VO_EINVAL,
+            "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix]");
 
-    vo_twilio_client *c = vo__handle_new(sizeof(*c), VO__H_TWILIO_CLIENT, twilio_client_destroy);
+    vo_twilio_client *c =
+        vo__handle_new(sizeof(*c), VO__H_TWILIO_CLIENT, twilio_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
     vo__strlcpy(c->account_sid, account_sid, sizeof(c->account_sid));
@@ -123,8 +129,8 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     rc = vo__rest_client_init(&c->rest, &vo__twilio_provider, opts->http_client, opts->http);
     if (rc != VO_OK)
         goto fail;
-    vo__log(VO_LOG_DEBUG, MODULE, "client for account %s via %s (%s auth)", c->account_sid, c->api_base,
-            key ? "API key" : "auth token");
+    vo__log(VO_LOG_DEBUG, MODULE, "client for account %s via %s (%s auth)", c->account_sid,
+            c->api_base, key ? "API key" : "auth token");
     *out = c;
     return VO_OK;
 fail:
@@ -154,9 +160,11 @@ int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const c
         return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: out is NULL");
     *out = NULL;
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: vault and tenant are required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_twilio_client_for_tenant: vault and tenant are required");
     vo_twilio_options given;
-    int rc = vo__struct_copy(&vo_twilio_options_info_, "vo_twilio_client_for_tenant", &given, opts);
+    int rc =
+        vo__struct_copy(&vo_twilio_options_info_, "vo_twilio_client_for_tenant", &given, opts);
     if (rc != VO_OK)
         return rc;
     opts = &given;
@@ -165,24 +173,30 @@ int vo_twilio_client_for_tenant(vo_twilio_client **out, vo_vault *vault, const c
     rc = vo_twilio_credentials_get(&cr, NULL, vault, tenant);
     if (rc == VO_ENOTFOUND) {
         if (!opts->allow_service_account_fallback)
-            return vo__error_set(VO_ENOTFOUND,
-                                 "tenant '%s' has no Twilio credentials in the vault (service-account fallback is off)",
-                                 tenant);
+            return vo__error_set(
+                VO_ENOTFOUND,
+                "tenant '%s' has no Twilio credentials in the vault (service-account fallback is off)",
+                tenant);
         const char *sa = opts->service_account_tenant;
         if (!sa || !*sa || strcmp(sa, tenant) == 0)
-            return vo__error_set(VO_EINVAL, "vo_twilio_client_for_tenant: fallback needs service_account_tenant (another vault tenant)");
+            return vo__error_set(
+                VO_EINVAL,
+                "vo_twilio_client_for_tenant: fallback needs service_account_tenant (another vault tenant)");
         rc = vo_twilio_credentials_get(&cr, NULL, vault, sa);
         /* every fallback is audited, and an unaudited fallback does not happen */
-        int arc = vo_vault_audit_append(vault, tenant, VO_CREDENTIALS_TWILIO_NAME, "twilio.fallback",
-                                        rc == VO_OK ? "ok" : vo_error_name(rc));
+        int arc =
+            vo_vault_audit_append(vault, tenant, VO_CREDENTIALS_TWILIO_NAME, "twilio.fallback",
+                                  rc == VO_OK ? "ok" : vo_error_name(rc));
         if (arc != VO_OK) {
             vo_twilio_credentials_free(cr);
             return arc;
         }
         if (rc != VO_OK)
             return rc;
-        vo__log(VO_LOG_WARN, MODULE, "tenant '%s' has no Twilio credentials: using the service account of tenant '%s' (audited)",
-                tenant, sa);
+        vo__log(
+            VO_LOG_WARN, MODULE,
+            "tenant '%s' has no Twilio credentials: using the service account of tenant '%s' (audited)",
+            tenant, sa);
         fallback = true;
     } else if (rc != VO_OK) {
         return rc;
@@ -218,9 +232,11 @@ vo_http_client *vo_twilio_client_http(vo_twilio_client *c)
     return c ? c->rest.http : NULL;
 }
 
-int vo__twilio_account_path(char *out, size_t size, const vo_twilio_client *c, const char *suffix)
+int vo__twilio_account_path(char *out, size_t size, const vo_twilio_client *c,
+                            const char *suffix)
 {
-    int n = snprintf(out, size, VO__TWILIO_API_VERSION "/Accounts/%s%s", c->account_sid, suffix);
+    int n =
+        snprintf(out, size, VO__TWILIO_API_VERSION "/Accounts/%s%s", c->account_sid, suffix);
     if (n < 0 || (size_t)n >= size)
         return vo__error_set(VO_EINVAL, "request path too long");
     return VO_OK;
@@ -231,22 +247,31 @@ int vo__twilio_account_path(char *out, size_t size, const vo_twilio_client *c, c
 int vo_twilio_error_code(int status, long code)
 {
     switch (code) {
-    case 20003: return VO_EAUTH;         /* authentication error */
-    case 20005: return VO_EFORBIDDEN;    /* account not active */
-    case 20008: return VO_EFORBIDDEN;    /* resource not accessible with test credentials */
+    case 20003: return VO_EAUTH;      /* authentication error */
+    case 20005: return VO_EFORBIDDEN; /* account not active */
+    case 20008: return VO_EFORBIDDEN; /* resource not accessible with test credentials */
     case 20404: return VO_ENOTFOUND;
     case 20429: return VO_ERATELIMIT;
-    case 20500: case 20503: return VO_EUNAVAILABLE;
+    case 20500:
+    case 20503: return VO_EUNAVAILABLE;
     default: break;
     }
-    if (status == 401) return VO_EAUTH;
-    if (status == 403) return VO_EFORBIDDEN;
-    if (status == 404) return VO_ENOTFOUND;
-    if (status == 409 || status == 412) return VO_ECONFLICT;
-    if (status == 429) return VO_ERATELIMIT;
-    if (status == 408 || status == 504) return VO_ETIMEOUT;
-    if (status >= 500) return VO_EUNAVAILABLE;
-    if (status >= 400) return VO_EVALIDATION;
+    if (status == 401)
+        return VO_EAUTH;
+    if (status == 403)
+        return VO_EFORBIDDEN;
+    if (status == 404)
+        return VO_ENOTFOUND;
+    if (status == 409 || status == 412)
+        return VO_ECONFLICT;
+    if (status == 429)
+        return VO_ERATELIMIT;
+    if (status == 408 || status == 504)
+        return VO_ETIMEOUT;
+    if (status >= 500)
+        return VO_EUNAVAILABLE;
+    if (status >= 400)
+        return VO_EVALIDATION;
     return VO_EPROTOCOL;
 }
 
@@ -260,7 +285,9 @@ static const char *jstr(const cJSON *o, const char *k)
  * ({"type": ".../errors/20404", "title", "detail"}). */
 static void read_error(vo__rest_error *e, int status, const cJSON *doc)
 {
-    enum { TEXT_MAX = 320 }; /* Twilio messages are cut at 319 characters */
+    enum {
+        TEXT_MAX = 320
+    }; /* Twilio messages are cut at 319 characters */
     long code = 0;
     const char *msg = NULL, *more = NULL, *title = NULL, *detail = NULL;
     if (cJSON_IsObject(doc)) {

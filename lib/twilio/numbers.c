@@ -28,7 +28,8 @@ int vo_twilio_numbers_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_p
         return rc;
     *out = NULL;
     char path[128];
-    if ((rc = vo__twilio_account_path(path, sizeof(path), c, "/IncomingPhoneNumbers.json")) != VO_OK)
+    if ((rc = vo__twilio_account_path(path, sizeof(path), c, "/IncomingPhoneNumbers.json")) !=
+        VO_OK)
         return rc;
     return vo__twilio_list(out, c, path, "incoming_phone_numbers", filters, nf);
 }
@@ -36,7 +37,8 @@ int vo_twilio_numbers_list(vo_twilio_iter **out, vo_twilio_client *c, const vo_p
 static int number_path(char *path, size_t size, const vo_twilio_client *c, const char *sid)
 {
     if (!vo__twilio_sid_ok(sid, "PN"))
-        return vo__error_set(VO_EINVAL, "phone number SID must be PN followed by 32 characters");
+        return vo__error_set(VO_EINVAL,
+                             "phone number SID must be PN followed by 32 characters");
     char suffix[64];
     snprintf(suffix, sizeof(suffix), "/IncomingPhoneNumbers/%s.json", sid);
     return vo__twilio_account_path(path, size, c, suffix);
@@ -84,9 +86,11 @@ int vo_twilio_numbers_purchase(vo_twilio_resource **out, vo_twilio_client *c,
         return rc;
     *out = NULL;
     if (!params || (!has_param(params, n, "PhoneNumber") && !has_param(params, n, "AreaCode")))
-        return vo__error_set(VO_EINVAL, "vo_twilio_numbers_purchase: PhoneNumber or AreaCode is required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_twilio_numbers_purchase: PhoneNumber or AreaCode is required");
     char path[128];
-    if ((rc = vo__twilio_account_path(path, sizeof(path), c, "/IncomingPhoneNumbers.json")) != VO_OK)
+    if ((rc = vo__twilio_account_path(path, sizeof(path), c, "/IncomingPhoneNumbers.json")) !=
+        VO_OK)
         return rc;
     vo__rest_reply reply;
     rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "POST", path, NULL, 0, params, n,
@@ -117,8 +121,8 @@ int vo_twilio_numbers_release(vo_twilio_client *c, const char *sid)
     return vo__twilio_delete(c, VO__TWILIO_API, path);
 }
 
-static const char *const number_types[] = {"Local", "TollFree", "Mobile", "National",
-                                           "Voip", "SharedCost", "MachineToMachine"};
+static const char *const number_types[] = {"Local", "TollFree",   "Mobile",          "National",
+                                           "Voip",  "SharedCost", "MachineToMachine"};
 
 int vo_twilio_available_numbers_search(vo_twilio_iter **out, vo_twilio_client *c,
                                        const char *country, const char *type,
@@ -129,14 +133,16 @@ int vo_twilio_available_numbers_search(vo_twilio_iter **out, vo_twilio_client *c
     if (rc != VO_OK)
         return rc;
     *out = NULL;
-    if (!country || strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
-        country[1] > 'Z')
+    if (!country || strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
+        country[1] < 'A' || country[1] > 'Z')
         return vo__error_set(VO_EINVAL, "country must be a two-letter upper-case ISO code");
     bool known = false;
     for (size_t i = 0; type && i < sizeof(number_types) / sizeof(number_types[0]); i++)
         known = known || strcmp(type, number_types[i]) == 0;
     if (!known)
-        return vo__error_set(VO_EINVAL, "number type must be Local, TollFree, Mobile, National, Voip, SharedCost or MachineToMachine");
+        return vo__error_set(
+            VO_EINVAL,
+            "number type must be Local, TollFree, Mobile, National, Voip, SharedCost or MachineToMachine");
     char suffix[96], path[160];
     snprintf(suffix, sizeof(suffix), "/AvailablePhoneNumbers/%s/%s.json", country, type);
     if ((rc = vo__twilio_account_path(path, sizeof(path), c, suffix)) != VO_OK)

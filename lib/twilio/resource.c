@@ -50,13 +50,15 @@ int vo__twilio_resource_from_reply(vo_twilio_resource **out, vo__rest_reply *rep
     int rc = vo__rest_resource_new(&r, sizeof(vo_twilio_resource), VO__H_TWILIO_RESOURCE, reply,
                                    &vo__twilio_provider, "a request");
     if (rc == VO_OK)
-        *out = (vo_twilio_resource *)(void *)r; /* r is the first member of a vo_twilio_resource */
+        *out =
+            (vo_twilio_resource *)(void *)r; /* r is the first member of a vo_twilio_resource */
     return rc;
 }
 
 const char *vo_twilio_resource_json(const vo_twilio_resource *cr)
 {
-    vo_twilio_resource *r = vo__handle_or_null(cr, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_json");
+    vo_twilio_resource *r =
+        vo__handle_or_null(cr, VO__H_TWILIO_RESOURCE, "vo_twilio_resource_json");
     return r ? vo__rest_resource_json(&r->rest) : NULL;
 }
 
@@ -82,11 +84,26 @@ int vo_twilio_resource_bool(int *out, const vo_twilio_resource *r, const char *n
     return vo__rest_resource_bool(&r->rest, name, out);
 }
 
-const char *vo_twilio_resource_sid(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "sid"); }
-const char *vo_twilio_resource_status(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "status"); }
-const char *vo_twilio_resource_phone_number(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "phone_number"); }
-const char *vo_twilio_resource_friendly_name(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "friendly_name"); }
-const char *vo_twilio_resource_account_sid(const vo_twilio_resource *r) { return vo_twilio_resource_str(r, "account_sid"); }
+const char *vo_twilio_resource_sid(const vo_twilio_resource *r)
+{
+    return vo_twilio_resource_str(r, "sid");
+}
+const char *vo_twilio_resource_status(const vo_twilio_resource *r)
+{
+    return vo_twilio_resource_str(r, "status");
+}
+const char *vo_twilio_resource_phone_number(const vo_twilio_resource *r)
+{
+    return vo_twilio_resource_str(r, "phone_number");
+}
+const char *vo_twilio_resource_friendly_name(const vo_twilio_resource *r)
+{
+    return vo_twilio_resource_str(r, "friendly_name");
+}
+const char *vo_twilio_resource_account_sid(const vo_twilio_resource *r)
+{
+    return vo_twilio_resource_str(r, "account_sid");
+}
 
 const char *vo_twilio_resource_request_id(const vo_twilio_resource *r)
 {
@@ -134,7 +151,8 @@ static int take_page(vo_twilio_iter *it, vo__rest_reply *reply)
     if (!cJSON_IsArray(items)) {
         cJSON_Delete(reply->doc);
         reply->doc = NULL;
-        int rc = vo__error_set(VO_EPROTOCOL, "Twilio list page has no '%s' array", it->list_key);
+        int rc =
+            vo__error_set(VO_EPROTOCOL, "Twilio list page has no '%s' array", it->list_key);
         vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
         return rc;
     }
@@ -143,21 +161,23 @@ static int take_page(vo_twilio_iter *it, vo__rest_reply *reply)
     reply->doc = NULL;
     it->pages++;
     cJSON *item;
-    cJSON_ArrayForEach(item, items)
-        vo__twilio_strip_secrets(item, NULL, NULL, NULL);
+    cJSON_ArrayForEach(item, items) vo__twilio_strip_secrets(item, NULL, NULL, NULL);
     it->item = items->child;
     free(it->next_uri);
     it->next_uri = NULL;
     const cJSON *next = cJSON_GetObjectItemCaseSensitive(it->page, "next_page_uri");
     if (cJSON_IsString(next) && next->valuestring[0]) {
         /* Follow only paths on the same host: credentials never go elsewhere. */
-        if (next->valuestring[0] != '/' || next->valuestring[1] == '/' || strstr(next->valuestring, "://"))
-            return vo__error_set(VO_EPROTOCOL, "Twilio next_page_uri is not a path on the API host");
+        if (next->valuestring[0] != '/' || next->valuestring[1] == '/' ||
+            strstr(next->valuestring, "://"))
+            return vo__error_set(VO_EPROTOCOL,
+                                 "Twilio next_page_uri is not a path on the API host");
         it->next_uri = strdup(next->valuestring);
         if (!it->next_uri)
             return vo__error_set(VO_ENOMEM, "out of memory");
     }
-    vo__strlcpy(it->current.rest.request_id, reply->request_id, sizeof(it->current.rest.request_id));
+    vo__strlcpy(it->current.rest.request_id, reply->request_id,
+                sizeof(it->current.rest.request_id));
     return VO_OK;
 }
 
@@ -195,8 +215,8 @@ int vo_twilio_iter_next(const vo_twilio_resource **item, vo_twilio_iter *it)
     vo__rest_item_clear(&it->current.rest);
     while (!it->item && it->next_uri) {
         vo__rest_reply reply;
-        int rc = vo__twilio_call(&reply, it->client, VO__TWILIO_API, "GET", it->next_uri, NULL, 0,
-                                 NULL, 0, VO_HTTP_IDEMPOTENT_AUTO);
+        int rc = vo__twilio_call(&reply, it->client, VO__TWILIO_API, "GET", it->next_uri, NULL,
+                                 0, NULL, 0, VO_HTTP_IDEMPOTENT_AUTO);
         if (rc == VO_OK)
             rc = take_page(it, &reply);
         if (rc != VO_OK)

@@ -14,8 +14,8 @@
 #define VO__TWILIO_API_VERSION "/2010-04-01"
 
 struct vo_twilio_client {
-    vo__handle h;      /* first: type tag, state, references */
-    vo__rest_client rest;  /* the transport (a reference), and the Twilio provider */
+    vo__handle h;         /* first: type tag, state, references */
+    vo__rest_client rest; /* the transport (a reference), and the Twilio provider */
     char *api_base;
     char *accounts_base;
     char account_sid[40];
@@ -30,17 +30,20 @@ struct vo_twilio_resource {
 };
 
 struct vo_twilio_iter {
-    vo__handle h;      /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     vo_twilio_client *client;
     char *list_key;
     cJSON *page;
-    cJSON *item;       /* next item to hand out */
+    cJSON *item; /* next item to hand out */
     char *next_uri;
     int pages;
     vo_twilio_resource current;
 };
 
-typedef enum vo__twilio_host { VO__TWILIO_API, VO__TWILIO_ACCOUNTS } vo__twilio_host;
+typedef enum vo__twilio_host {
+    VO__TWILIO_API,
+    VO__TWILIO_ACCOUNTS
+} vo__twilio_host;
 
 /* What the REST layer needs to know about Twilio: its error bodies ({"code", "message",
  * "more_info"} or RFC 7807 problems), its secret fields; 2xx bodies are JSON objects. */
@@ -54,7 +57,8 @@ int vo__twilio_call(vo__rest_reply *reply, vo_twilio_client *c, vo__twilio_host 
                     const vo_param *form, size_t nf, vo_http_idempotency idem);
 
 /* "/2010-04-01/Accounts/{AccountSid}" + suffix, into out. */
-int vo__twilio_account_path(char *out, size_t size, const vo_twilio_client *c, const char *suffix);
+int vo__twilio_account_path(char *out, size_t size, const vo_twilio_client *c,
+                            const char *suffix);
 
 /* True when sid is prefix + 32 hex-ish alphanumerics (no path tricks). */
 bool vo__twilio_sid_ok(const char *sid, const char *prefix);

@@ -40,7 +40,8 @@ static int assistant_body(cJSON **out, const vo_vapi_assistant_params *in, const
             rc = vo__vapi_add_json(b, "voice", p->voice_json);
         if (rc == VO_OK)
             rc = vo__vapi_add_json(b, "transcriber", p->transcriber_json);
-        if (rc == VO_OK && (p->server_url || p->server_credential_id || p->server_timeout_seconds)) {
+        if (rc == VO_OK &&
+            (p->server_url || p->server_credential_id || p->server_timeout_seconds)) {
             cJSON *s = cJSON_GetObjectItemCaseSensitive(b, "server");
             if (!cJSON_IsObject(s)) {
                 cJSON_DeleteItemFromObjectCaseSensitive(b, "server");
@@ -54,7 +55,8 @@ static int assistant_body(cJSON **out, const vo_vapi_assistant_params *in, const
                 rc = vo__vapi_set_str(s, "credentialId", p->server_credential_id);
             if (rc == VO_OK && p->server_timeout_seconds) {
                 cJSON_DeleteItemFromObjectCaseSensitive(s, "timeoutSeconds");
-                if (!cJSON_AddNumberToObject(s, "timeoutSeconds", (double)p->server_timeout_seconds))
+                if (!cJSON_AddNumberToObject(s, "timeoutSeconds",
+                                             (double)p->server_timeout_seconds))
                     rc = vo__error_set(VO_ENOMEM, "out of memory");
             }
         }
@@ -81,7 +83,8 @@ int vo_vapi_assistants_create(vo_vapi_resource **out, vo_vapi_client *c,
     return vo__vapi_send_obj(out, c, "POST", "/assistant", b, VO_HTTP_IDEMPOTENT_NO);
 }
 
-int vo_vapi_assistants_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi_list_options *o)
+int vo_vapi_assistants_list(vo_vapi_iter **out, vo_vapi_client *c,
+                            const vo_vapi_list_options *o)
 {
     VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_assistants_list");
     int rc = check_client(out, c, "vo_vapi_assistants_list");

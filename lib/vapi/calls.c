@@ -3,7 +3,8 @@
 
 #include "vapi_internal.h"
 
-int vo_vapi_calls_create(vo_vapi_resource **out, vo_vapi_client *c, const vo_vapi_call_params *p)
+int vo_vapi_calls_create(vo_vapi_resource **out, vo_vapi_client *c,
+                         const vo_vapi_call_params *p)
 {
     VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_calls_create");
     if (!out || !c || !p)
@@ -15,13 +16,15 @@ int vo_vapi_calls_create(vo_vapi_resource **out, vo_vapi_client *c, const vo_vap
         return vrc;
     p = &given;
     if ((p->assistant_id == NULL) == (p->assistant_json == NULL))
-        return vo__error_set(VO_EINVAL, "a call needs exactly one of assistant_id and assistant_json");
+        return vo__error_set(VO_EINVAL,
+                             "a call needs exactly one of assistant_id and assistant_json");
     if (p->assistant_id && !vo__vapi_uuid_ok(p->assistant_id))
         return vo__error_set(VO_EINVAL, "assistant id must be a UUID");
     if (!vo__vapi_uuid_ok(p->phone_number_id))
         return vo__error_set(VO_EINVAL, "an outbound call needs phone_number_id (a UUID)");
     if (!vo__vapi_e164_ok(p->customer_number))
-        return vo__error_set(VO_EINVAL, "customer_number must be an E.164 number such as +14155550123");
+        return vo__error_set(VO_EINVAL,
+                             "customer_number must be an E.164 number such as +14155550123");
     if (p->name && strlen(p->name) > 40)
         return vo__error_set(VO_EINVAL, "call name is longer than 40 characters");
     cJSON *b = cJSON_CreateObject();
@@ -39,7 +42,8 @@ int vo_vapi_calls_create(vo_vapi_resource **out, vo_vapi_client *c, const vo_vap
     if (rc == VO_OK) {
         cJSON_DeleteItemFromObjectCaseSensitive(b, "customer");
         cJSON *cu = cJSON_AddObjectToObject(b, "customer");
-        rc = cu ? vo__vapi_set_str(cu, "number", p->customer_number) : vo__error_set(VO_ENOMEM, "out of memory");
+        rc = cu ? vo__vapi_set_str(cu, "number", p->customer_number)
+                : vo__error_set(VO_ENOMEM, "out of memory");
         if (rc == VO_OK && cu)
             rc = vo__vapi_set_str(cu, "name", p->customer_name);
     }
@@ -69,13 +73,15 @@ int vo_vapi_calls_list(vo_vapi_iter **out, vo_vapi_client *c, const vo_vapi_list
     if (!out || !c)
         return vo__error_set(VO_EINVAL, "vo_vapi_calls_list: NULL argument");
     *out = NULL;
-    if (o && ((o->id && !vo__vapi_uuid_ok(o->id)) || (o->assistant_id && !vo__vapi_uuid_ok(o->assistant_id)) ||
+    if (o && ((o->id && !vo__vapi_uuid_ok(o->id)) ||
+              (o->assistant_id && !vo__vapi_uuid_ok(o->assistant_id)) ||
               (o->phone_number_id && !vo__vapi_uuid_ok(o->phone_number_id))))
         return vo__error_set(VO_EINVAL, "call list id filters must be UUIDs");
     return vo__vapi_list_legacy(out, c, "/call", o, true);
 }
 
-int vo_vapi_calls_update(vo_vapi_resource **out, vo_vapi_client *c, const char *id, const char *name)
+int vo_vapi_calls_update(vo_vapi_resource **out, vo_vapi_client *c, const char *id,
+                         const char *name)
 {
     VO__HANDLE_CHECK(c, VO__H_VAPI_CLIENT, "vo_vapi_calls_update");
     if (!out || !c)

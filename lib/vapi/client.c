@@ -30,7 +30,8 @@ bool vo__vapi_uuid_ok(const char *id)
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (ch != '-')
                 return false;
-        } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'))) {
+        } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                     (ch >= 'A' && ch <= 'F'))) {
             return false;
         }
     }
@@ -48,7 +49,8 @@ bool vo__vapi_e164_ok(const char *n)
     return digits >= 2 && digits <= 15;
 }
 
-int vo__vapi_id_path(char *out, size_t size, const char *prefix, const char *id, const char *what)
+int vo__vapi_id_path(char *out, size_t size, const char *prefix, const char *id,
+                     const char *what)
 {
     if (!vo__vapi_uuid_ok(id))
         return vo__error_set(VO_EINVAL, "%s id must be a UUID", what);
@@ -69,15 +71,20 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     if (rc != VO_OK)
         return rc;
     vo_vapi_options given;
-    if ((rc = vo__struct_copy(&vo_vapi_options_info_, "vo_vapi_client_new", &given, opts)) != VO_OK)
+    if ((rc = vo__struct_copy(&vo_vapi_options_info_, "vo_vapi_client_new", &given, opts)) !=
+        VO_OK)
         return rc;
     opts = &given;
     VO__HANDLE_CHECK(opts->http_client, VO__H_HTTP_CLIENT, "vo_vapi_client_new");
     if (!key_ok(api_key))
-        return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the API key must be 8-256 printable ASCII characters without spaces");
+        return vo__error_set(
+            VO_EINVAL,
+            "vo_vapi_client_new: the API key must be 8-256 printable ASCII characters without spaces");
     const char *base = opts->base_url ? opts->base_url : "https://api.vapi.ai";
     if (!vo__base_url_ok(base))
-        return vo__error_set(VO_EINVAL, "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
+        return vo__error_set(
+            VO_EINVAL,
+            "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
     vo_vapi_client *c = vo__handle_new(sizeof(*c), VO__H_VAPI_CLIENT, vapi_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
@@ -112,7 +119,8 @@ int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char 
         return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: out is NULL");
     *out = NULL;
     if (!vault || !tenant || !*tenant)
-        return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: vault and tenant are required");
+        return vo__error_set(VO_EINVAL,
+                             "vo_vapi_client_for_tenant: vault and tenant are required");
     if (strlen(tenant) > VO_VAULT_TENANT_MAX)
         return vo__error_set(VO_EINVAL, "vo_vapi_client_for_tenant: tenant id too long");
     vo_vapi_options given;
@@ -123,13 +131,15 @@ int vo_vapi_client_for_tenant(vo_vapi_client **out, vo_vault *vault, const char 
     vo_vapi_credentials *cr = NULL;
     rc = vo_vapi_credentials_get(&cr, NULL, vault, tenant);
     if (rc == VO_ENOTFOUND)
-        return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Vapi credentials in the vault", tenant);
+        return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Vapi credentials in the vault",
+                             tenant);
     if (rc != VO_OK)
         return rc;
     const char *key = vo_vapi_credentials_api_key(cr);
     if (!key) {
         vo_vapi_credentials_free(cr);
-        return vo__error_set(VO_ENOTFOUND, "tenant '%s' has Vapi credentials without an API key", tenant);
+        return vo__error_set(VO_ENOTFOUND,
+                             "tenant '%s' has Vapi credentials without an API key", tenant);
     }
     rc = vo_vapi_client_new(out, key, opts);
     vo_vapi_credentials_free(cr);
@@ -175,14 +185,22 @@ int vo_vapi_error_code(int status, const char *error)
 {
     if (error && strcmp(error, "assistant_pinned") == 0)
         return VO_ECONFLICT;
-    if (status == 401) return VO_EAUTH;
-    if (status == 403) return VO_EFORBIDDEN;
-    if (status == 404) return VO_ENOTFOUND;
-    if (status == 409 || status == 412) return VO_ECONFLICT;
-    if (status == 429) return VO_ERATELIMIT;
-    if (status == 408 || status == 504) return VO_ETIMEOUT;
-    if (status >= 500) return VO_EUNAVAILABLE;
-    if (status >= 400) return VO_EVALIDATION;
+    if (status == 401)
+        return VO_EAUTH;
+    if (status == 403)
+        return VO_EFORBIDDEN;
+    if (status == 404)
+        return VO_ENOTFOUND;
+    if (status == 409 || status == 412)
+        return VO_ECONFLICT;
+    if (status == 429)
+        return VO_ERATELIMIT;
+    if (status == 408 || status == 504)
+        return VO_ETIMEOUT;
+    if (status >= 500)
+        return VO_EUNAVAILABLE;
+    if (status >= 400)
+        return VO_EVALIDATION;
     return VO_EPROTOCOL;
 }
 
@@ -202,10 +220,12 @@ static void read_error(vo__rest_error *e, int status, const cJSON *doc)
         } else if (cJSON_IsArray(m)) {
             size_t used = 0;
             const cJSON *it;
-            cJSON_ArrayForEach(it, m) {
+            cJSON_ArrayForEach(it, m)
+            {
                 if (!cJSON_IsString(it) || used + 3 >= size)
                     continue;
-                int n = snprintf(text + used, size - used, "%s%s", used ? "; " : "", it->valuestring);
+                int n = snprintf(text + used, size - used, "%s%s", used ? "; " : "",
+                                 it->valuestring);
                 if (n < 0)
                     break;
                 used += (size_t)n;
@@ -226,8 +246,9 @@ const vo__rest_provider vo__vapi_provider = {
     .strip_secrets = vo__vapi_strip_secrets,
 };
 
-int vo__vapi_call(vo__rest_reply *reply, vo_vapi_client *c, const char *method, const char *path,
-                  const vo_param *query, size_t nq, const cJSON *body, vo_http_idempotency idem)
+int vo__vapi_call(vo__rest_reply *reply, vo_vapi_client *c, const char *method,
+                  const char *path, const vo_param *query, size_t nq, const cJSON *body,
+                  vo_http_idempotency idem)
 {
     vo__rest_request req = {
         .method = method,

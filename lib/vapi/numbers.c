@@ -42,7 +42,8 @@ static int number_body(cJSON **out, const vo_vapi_number_params *p)
             cJSON_DeleteItemFromObjectCaseSensitive(b, "server");
             s = cJSON_AddObjectToObject(b, "server");
         }
-        rc = s ? vo__vapi_set_str(s, "url", p->server_url) : vo__error_set(VO_ENOMEM, "out of memory");
+        rc = s ? vo__vapi_set_str(s, "url", p->server_url)
+               : vo__error_set(VO_ENOMEM, "out of memory");
         if (rc == VO_OK)
             rc = vo__vapi_set_str(s, "credentialId", p->server_credential_id);
     }
@@ -69,8 +70,10 @@ int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_
         return vrc;
     p = &given;
     if (c->tenant[0] && strcmp(c->tenant, tenant) != 0)
-        return vo__error_set(VO_EINVAL, "vo_vapi_numbers_import_twilio: the client belongs to tenant '%s', not '%s'",
-                             c->tenant, tenant);
+        return vo__error_set(
+            VO_EINVAL,
+            "vo_vapi_numbers_import_twilio: the client belongs to tenant '%s', not '%s'",
+            c->tenant, tenant);
     if (!vo__vapi_e164_ok(p->number))
         return vo__error_set(VO_EINVAL, "number must be an E.164 number such as +14155550123");
     cJSON *b = NULL;
@@ -82,7 +85,8 @@ int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_
     if (rc != VO_OK) {
         cJSON_Delete(b);
         if (rc == VO_ENOTFOUND)
-            return vo__error_set(VO_ENOTFOUND, "tenant '%s' has no Twilio credentials in the vault", tenant);
+            return vo__error_set(VO_ENOTFOUND,
+                                 "tenant '%s' has no Twilio credentials in the vault", tenant);
         return rc;
     }
     const char *key = vo_twilio_credentials_api_key_sid(cr);
@@ -98,7 +102,9 @@ int vo_vapi_numbers_import_twilio(vo_vapi_resource **out, vo_vapi_client *c, vo_
     } else if (rc == VO_OK && token) {
         rc = vo__vapi_set_str(b, "twilioAuthToken", token);
     } else if (rc == VO_OK) {
-        rc = vo__error_set(VO_EINVAL, "tenant '%s' has Twilio credentials without an auth token or API key", tenant);
+        rc = vo__error_set(
+            VO_EINVAL, "tenant '%s' has Twilio credentials without an auth token or API key",
+            tenant);
     }
     vo_twilio_credentials_free(cr);
     if (rc != VO_OK) {
@@ -156,12 +162,14 @@ int vo_vapi_numbers_update(vo_vapi_resource **out, vo_vapi_client *c, const char
         return vo__error_set(VO_EINVAL, "vo_vapi_numbers_update: NULL argument");
     *out = NULL;
     vo_vapi_number_params given;
-    int vrc = vo__struct_copy(&vo_vapi_number_params_info_, "vo_vapi_numbers_update", &given, p);
+    int vrc =
+        vo__struct_copy(&vo_vapi_number_params_info_, "vo_vapi_numbers_update", &given, p);
     if (vrc != VO_OK)
         return vrc;
     p = &given;
     if (p->number)
-        return vo__error_set(VO_EINVAL, "vo_vapi_numbers_update: the number itself cannot be changed");
+        return vo__error_set(VO_EINVAL,
+                             "vo_vapi_numbers_update: the number itself cannot be changed");
     char path[96];
     int rc = vo__vapi_id_path(path, sizeof(path), "/phone-number", id, "phone number");
     if (rc != VO_OK)

@@ -32,7 +32,8 @@ void vo_vapi_resource_free(vo_vapi_resource *r)
     vo__handle_close(r, VO__H_VAPI_RESOURCE, "vo_vapi_resource_free");
 }
 
-int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__rest_reply *reply, const char *what)
+int vo__vapi_resource_from_reply(vo_vapi_resource **out, vo__rest_reply *reply,
+                                 const char *what)
 {
     vo__rest_resource *r = NULL;
     int rc = vo__rest_resource_new(&r, sizeof(vo_vapi_resource), VO__H_VAPI_RESOURCE, reply,
@@ -70,10 +71,22 @@ int vo_vapi_resource_bool(int *out, const vo_vapi_resource *r, const char *name)
     return vo__rest_resource_bool(&r->rest, name, out);
 }
 
-const char *vo_vapi_resource_id(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "id"); }
-const char *vo_vapi_resource_status(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "status"); }
-const char *vo_vapi_resource_number(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "number"); }
-const char *vo_vapi_resource_created_at(const vo_vapi_resource *r) { return vo_vapi_resource_str(r, "createdAt"); }
+const char *vo_vapi_resource_id(const vo_vapi_resource *r)
+{
+    return vo_vapi_resource_str(r, "id");
+}
+const char *vo_vapi_resource_status(const vo_vapi_resource *r)
+{
+    return vo_vapi_resource_str(r, "status");
+}
+const char *vo_vapi_resource_number(const vo_vapi_resource *r)
+{
+    return vo_vapi_resource_str(r, "number");
+}
+const char *vo_vapi_resource_created_at(const vo_vapi_resource *r)
+{
+    return vo_vapi_resource_str(r, "createdAt");
+}
 
 const char *vo_vapi_resource_request_id(const vo_vapi_resource *r)
 {
@@ -220,7 +233,8 @@ static int fetch_legacy(vo_vapi_iter *it)
         q[n++].value = it->boundary;
     }
     vo__rest_reply reply;
-    int rc = vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
+    int rc =
+        vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
     if (rc != VO_OK)
         return rc;
     if (!cJSON_IsArray(reply.doc)) {
@@ -245,8 +259,10 @@ static int fetch_legacy(vo_vapi_iter *it)
     it->more = raw >= want;
     if (it->more && fresh == 0) {
         cJSON_Delete(reply.doc);
-        return vo__error_set(VO_EPROTOCOL, "Vapi list %s: more than %ld items share one createdAt; raise page_size",
-                             it->path, want);
+        return vo__error_set(
+            VO_EPROTOCOL,
+            "Vapi list %s: more than %ld items share one createdAt; raise page_size", it->path,
+            want);
     }
     /* the new boundary: the oldest createdAt of this page, and the ids that carry it */
     if (it->more) {
@@ -254,7 +270,8 @@ static int fetch_legacy(vo_vapi_iter *it)
         const cJSON *ca = cJSON_GetObjectItemCaseSensitive(last, "createdAt");
         if (!cJSON_IsString(ca) || !ca->valuestring[0]) {
             cJSON_Delete(reply.doc);
-            return vo__error_set(VO_EPROTOCOL, "Vapi list %s: an item has no createdAt to page by", it->path);
+            return vo__error_set(VO_EPROTOCOL,
+                                 "Vapi list %s: an item has no createdAt to page by", it->path);
         }
         if (!it->boundary || strcmp(it->boundary, ca->valuestring) != 0) {
             seen_clear(it);
@@ -265,10 +282,12 @@ static int fetch_legacy(vo_vapi_iter *it)
             }
         }
         const cJSON *x;
-        cJSON_ArrayForEach(x, reply.doc) {
+        cJSON_ArrayForEach(x, reply.doc)
+        {
             const cJSON *xc = cJSON_GetObjectItemCaseSensitive(x, "createdAt");
             const cJSON *xi = cJSON_GetObjectItemCaseSensitive(x, "id");
-            if (cJSON_IsString(xc) && cJSON_IsString(xi) && strcmp(xc->valuestring, it->boundary) == 0 &&
+            if (cJSON_IsString(xc) && cJSON_IsString(xi) &&
+                strcmp(xc->valuestring, it->boundary) == 0 &&
                 (rc = seen_add(it, xi->valuestring)) != VO_OK) {
                 cJSON_Delete(reply.doc);
                 return rc;
@@ -299,20 +318,21 @@ static int fetch_v2(vo_vapi_iter *it)
         q[n++].value = it->search;
     }
     vo__rest_reply reply;
-    int rc = vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
+    int rc =
+        vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
     if (rc != VO_OK)
         return rc;
     cJSON *results = cJSON_GetObjectItemCaseSensitive(reply.doc, "results");
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(reply.doc, "metadata");
     if (!cJSON_IsArray(results) || !cJSON_IsObject(meta)) {
         cJSON_Delete(reply.doc);
-        rc = vo__error_set(VO_EPROTOCOL, "Vapi %s page has no 'results' array and 'metadata'", it->path);
+        rc = vo__error_set(VO_EPROTOCOL, "Vapi %s page has no 'results' array and 'metadata'",
+                           it->path);
         vo__error_set_remote(reply.status, 0, reply.request_id, NULL, -1);
         return rc;
     }
     cJSON *x;
-    cJSON_ArrayForEach(x, results)
-        vo__vapi_strip_secrets(x);
+    cJSON_ArrayForEach(x, results) vo__vapi_strip_secrets(x);
     it->more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "hasNextPage")) &&
                cJSON_GetArraySize(results) > 0;
     it->page++;
@@ -329,7 +349,8 @@ static int fetch(vo_vapi_iter *it)
     return it->mode == VO__VAPI_V2 ? fetch_v2(it) : fetch_legacy(it);
 }
 
-static int iter_new(vo_vapi_iter **out, vo_vapi_client *c, const char *path, vo__vapi_list_mode mode)
+static int iter_new(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
+                    vo__vapi_list_mode mode)
 {
     vo_vapi_iter *it = vo__handle_new(sizeof(*it), VO__H_VAPI_ITER, vapi_iter_destroy);
     if (!it || !(it->path = strdup(path))) {
@@ -356,7 +377,8 @@ int vo__vapi_list_legacy(vo_vapi_iter **out, vo_vapi_client *c, const char *path
     if (o && (o->limit < 0 || o->page_size < 0 || o->page_size > 1000))
         return vo__error_set(VO_EINVAL, "list limit must be >= 0 and page_size 0-1000");
     if (o && !call_filters && (o->id || o->assistant_id || o->phone_number_id))
-        return vo__error_set(VO_EINVAL, "id, assistant_id and phone_number_id filter calls only");
+        return vo__error_set(VO_EINVAL,
+                             "id, assistant_id and phone_number_id filter calls only");
     vo_vapi_iter *it = NULL;
     int rc = iter_new(&it, c, path, VO__VAPI_LEGACY);
     if (rc != VO_OK)
@@ -364,12 +386,20 @@ int vo__vapi_list_legacy(vo_vapi_iter **out, vo_vapi_client *c, const char *path
     it->page_size = o && o->page_size ? o->page_size : 100;
     it->limit = o ? o->limit : 0;
     if (o) {
-        const struct { const char *n, *v; } f[] = {
-            {"createdAtGt", o->created_at_gt}, {"createdAtLt", o->created_at_lt},
-            {"createdAtGe", o->created_at_ge}, {"createdAtLe", o->created_at_le},
-            {"updatedAtGt", o->updated_at_gt}, {"updatedAtLt", o->updated_at_lt},
-            {"updatedAtGe", o->updated_at_ge}, {"updatedAtLe", o->updated_at_le},
-            {"id", o->id}, {"assistantId", o->assistant_id}, {"phoneNumberId", o->phone_number_id},
+        const struct {
+            const char *n, *v;
+        } f[] = {
+            {"createdAtGt", o->created_at_gt},
+            {"createdAtLt", o->created_at_lt},
+            {"createdAtGe", o->created_at_ge},
+            {"createdAtLe", o->created_at_le},
+            {"updatedAtGt", o->updated_at_gt},
+            {"updatedAtLt", o->updated_at_lt},
+            {"updatedAtGe", o->updated_at_ge},
+            {"updatedAtLe", o->updated_at_le},
+            {"id", o->id},
+            {"assistantId", o->assistant_id},
+            {"phoneNumberId", o->phone_number_id},
         };
         for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && rc == VO_OK; i++)
             rc = add_filter(it, f[i].n, f[i].v);
@@ -384,8 +414,8 @@ int vo__vapi_list_legacy(vo_vapi_iter **out, vo_vapi_client *c, const char *path
     return VO_OK;
 }
 
-int vo__vapi_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *path, const char *search,
-                     long page_size, const char *sort_order)
+int vo__vapi_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
+                     const char *search, long page_size, const char *sort_order)
 {
     if (page_size < 0 || page_size > 1000)
         return vo__error_set(VO_EINVAL, "page_size must be 0-1000");
@@ -397,7 +427,8 @@ int vo__vapi_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *path, co
         return rc;
     it->page = 1;
     it->page_size = page_size ? page_size : 100;
-    if ((search && !(it->search = strdup(search))) || (sort_order && !(it->sort = strdup(sort_order))))
+    if ((search && !(it->search = strdup(search))) ||
+        (sort_order && !(it->sort = strdup(sort_order))))
         rc = vo__error_set(VO_ENOMEM, "out of memory");
     if (rc == VO_OK)
         rc = fetch(it);
@@ -426,7 +457,8 @@ int vo_vapi_iter_next(const vo_vapi_resource **item, vo_vapi_iter *it)
     if (!it->item)
         return VO_OK;
     vo__rest_item_set(&it->current.rest, it->item);
-    vo__strlcpy(it->current.rest.request_id, it->request_id, sizeof(it->current.rest.request_id));
+    vo__strlcpy(it->current.rest.request_id, it->request_id,
+                sizeof(it->current.rest.request_id));
     it->item = it->item->next;
     it->returned++;
     *item = &it->current;

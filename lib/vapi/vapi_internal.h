@@ -12,8 +12,8 @@
 #include "voiceops/vapi.h"
 
 struct vo_vapi_client {
-    vo__handle h;      /* first: type tag, state, references */
-    vo__rest_client rest;  /* the transport (a reference), and the Vapi provider */
+    vo__handle h;         /* first: type tag, state, references */
+    vo__rest_client rest; /* the transport (a reference), and the Vapi provider */
     char *base;
     vo_secret *api_key;
     char tenant[VO_VAULT_TENANT_MAX + 1]; /* "" when made from an explicit key */
@@ -24,12 +24,15 @@ struct vo_vapi_resource {
     vo__rest_resource rest;
 };
 
-typedef enum vo__vapi_list_mode { VO__VAPI_LEGACY, VO__VAPI_V2 } vo__vapi_list_mode;
+typedef enum vo__vapi_list_mode {
+    VO__VAPI_LEGACY,
+    VO__VAPI_V2
+} vo__vapi_list_mode;
 
 #define VO__VAPI_MAX_FILTERS 16
 
 struct vo_vapi_iter {
-    vo__handle h;      /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     vo_vapi_client *client;
     vo__vapi_list_mode mode;
     char *path;
@@ -37,20 +40,20 @@ struct vo_vapi_iter {
     char *fname[VO__VAPI_MAX_FILTERS];
     char *fvalue[VO__VAPI_MAX_FILTERS];
     size_t nf;
-    long limit;         /* 0 = unlimited */
+    long limit; /* 0 = unlimited */
     long page_size;
-    long returned;      /* items handed out */
-    char *boundary;     /* oldest createdAt seen so far */
-    char **seen_ids;    /* ids already returned whose createdAt == boundary */
+    long returned;   /* items handed out */
+    char *boundary;  /* oldest createdAt seen so far */
+    char **seen_ids; /* ids already returned whose createdAt == boundary */
     size_t n_seen, cap_seen;
-    bool more;          /* another page may exist */
+    bool more; /* another page may exist */
     /* v2 */
     long page;
     char *search;
     char *sort;
     /* the current page */
     cJSON *page_doc;
-    cJSON *item;        /* next item to hand out */
+    cJSON *item; /* next item to hand out */
     int pages;
     char request_id[VO_ERROR_ID_SIZE];
     vo_vapi_resource current;

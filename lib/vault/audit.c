@@ -212,8 +212,8 @@ static int check_field(const char *what, const char *s, size_t max, bool allow_u
     return VO_OK;
 }
 
-int vo_vault_audit_append(vo_vault *v, const char *tenant, const char *name,
-                          const char *action, const char *result)
+int vo_vault_audit_append(vo_vault *v, const char *tenant, const char *name, const char *action,
+                          const char *result)
 {
     VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_audit_append");
     if (!v || !action || !result || !*action || !*result)
@@ -342,8 +342,9 @@ int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, 
     if (out_reason)
         *out_reason = reason;
     if (bad) {
-        static const char *const why[] = {"", ("MAC mismatch: the row was edited or moved, or the "
-                                               "row before it was replaced"),
+        static const char *const why[] = {"",
+                                          ("MAC mismatch: the row was edited or moved, or the "
+                                           "row before it was replaced"),
                                           "sequence gap: rows before it were deleted",
                                           "the last rows were deleted (head marker disagrees)"};
         return vo__error_set(VO_ECRYPTO, "audit chain broken at row %lld: %s", (long long)bad,
@@ -391,9 +392,9 @@ int vo__audit_key_load(vo_vault *v)
         vo__strlcpy(v->audit_kek, kek.data, sizeof(v->audit_kek));
         const vo__kek *k = vo__keyring_find(v->kr, v->audit_kek);
         if (!k) {
-            rc = vo__error_set(VO_ECRYPTO,
-                               "the audit key is wrapped by KEK '%s', which is not in the keyring",
-                               v->audit_kek);
+            rc = vo__error_set(
+                VO_ECRYPTO, "the audit key is wrapped by KEK '%s', which is not in the keyring",
+                v->audit_kek);
         } else {
             vo__ad ad;
             vo__ad_init(&ad, "voiceops.audit-key.v1");

@@ -39,46 +39,50 @@
 typedef struct vo__backend vo__backend;
 
 /** Kinds of KEK source, stored with the KEK registration. */
-enum { VO__KEK_RAW = 1, VO__KEK_PASSPHRASE = 2, VO__KEK_PROVIDER = 3 };
+enum {
+    VO__KEK_RAW = 1,
+    VO__KEK_PASSPHRASE = 2,
+    VO__KEK_PROVIDER = 3
+};
 
 typedef struct vo__kek_rec {
     char kek_id[VO__ID_SIZE];
     int kind;
     int64_t created_ms;
-    int64_t retired_ms;                 /* 0 while usable */
+    int64_t retired_ms;                        /* 0 while usable */
     unsigned char check[VO_VAULT_WRAPPED_MAX]; /* wrap of a known value: proves the key */
     size_t check_len;
-    unsigned char salt[VO__SALT_SIZE];  /* passphrase KEKs */
+    unsigned char salt[VO__SALT_SIZE]; /* passphrase KEKs */
     size_t salt_len;
     int64_t kdf_ops, kdf_mem;
 } vo__kek_rec;
 
 typedef struct vo__tenant_rec {
-    int64_t tid;                        /* backend-assigned, never reused */
+    int64_t tid; /* backend-assigned, never reused */
     char name[VO__ID_SIZE];
     int64_t created_ms;
     char kek_id[VO__ID_SIZE];
     int64_t dek_gen;
     unsigned char wrapped[VO_VAULT_WRAPPED_MAX];
     size_t wrapped_len;
-    int64_t secret_count;               /* filled by tenant_get/tenant_list */
+    int64_t secret_count; /* filled by tenant_get/tenant_list */
 } vo__tenant_rec;
 
 /** Per secret name: the version counter and metadata (kept after a delete). */
 typedef struct vo__head_rec {
     int64_t tid;
     char name[VO__NAME_SIZE];
-    int64_t latest;                     /* highest version ever written */
+    int64_t latest; /* highest version ever written */
     int deleted;
     int64_t created_ms, updated_ms;
-    int64_t versions;                   /* filled by head_list: stored versions */
+    int64_t versions; /* filled by head_list: stored versions */
 } vo__head_rec;
 
 /** One stored secret version (ciphertext in a caller buffer or malloc'd). */
 typedef struct vo__secret_rec {
     char name[VO__NAME_SIZE];
     int64_t version, dek_gen, created_ms;
-    unsigned char *ct;                  /* secret_rows: malloc'd; else unused */
+    unsigned char *ct; /* secret_rows: malloc'd; else unused */
     size_t ct_len;
 } vo__secret_rec;
 
@@ -94,7 +98,7 @@ typedef struct vo__audit_rec {
 } vo__audit_rec;
 
 typedef struct vo__audit_filter {
-    const char *tenant;                 /* NULL = all */
+    const char *tenant; /* NULL = all */
     int64_t since_ms, until_ms, after_seq;
     size_t limit;
 } vo__audit_filter;
@@ -119,11 +123,11 @@ typedef struct vo__backend_ops {
     int (*meta_delete)(vo__backend *be, const char *key);
 
     int (*kek_get)(vo__backend *be, const char *kek_id, vo__kek_rec *out);
-    int (*kek_insert)(vo__backend *be, const vo__kek_rec *rec);      /* VO_EEXISTS */
+    int (*kek_insert)(vo__backend *be, const vo__kek_rec *rec); /* VO_EEXISTS */
     int (*kek_retire)(vo__backend *be, const char *kek_id, int64_t when_ms);
 
     int (*tenant_get)(vo__backend *be, const char *name, vo__tenant_rec *out);
-    int (*tenant_insert)(vo__backend *be, vo__tenant_rec *rec);      /* sets rec->tid */
+    int (*tenant_insert)(vo__backend *be, vo__tenant_rec *rec); /* sets rec->tid */
     int (*tenant_set_key)(vo__backend *be, int64_t tid, const char *kek_id, int64_t dek_gen,
                           const unsigned char *wrapped, size_t wrapped_len);
     int (*tenant_delete)(vo__backend *be, int64_t tid);
@@ -135,7 +139,7 @@ typedef struct vo__backend_ops {
     int (*tenant_count)(vo__backend *be, const char *kek_id, bool not_kek, int64_t *n);
 
     int (*head_get)(vo__backend *be, int64_t tid, const char *name, vo__head_rec *out);
-    int (*head_put)(vo__backend *be, const vo__head_rec *rec);       /* insert or replace */
+    int (*head_put)(vo__backend *be, const vo__head_rec *rec); /* insert or replace */
     int (*head_list)(vo__backend *be, int64_t tid, vo__head_rec **out, size_t *n);
 
     /* The hot read path: tenant record and one secret version (0 = latest) in one

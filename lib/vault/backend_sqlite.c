@@ -45,14 +45,37 @@ static const char *const migrations[] = {
 /* ---- statements --------------------------------------------------------------------- */
 
 enum {
-    S_BEGIN_W, S_BEGIN_R, S_COMMIT, S_ROLLBACK,
-    S_META_GET, S_META_SET, S_META_DEL,
-    S_KEK_GET, S_KEK_INS, S_KEK_RETIRE,
-    S_T_GET, S_T_INS, S_T_SETKEY, S_T_DEL, S_T_DEL_HEADS, S_T_DEL_SECRETS,
-    S_T_COUNT_ALL, S_T_COUNT_KEK, S_T_COUNT_NOTKEK,
-    S_H_GET, S_H_PUT, S_H_LIST,
-    S_S_READ_LATEST, S_S_READ_VER, S_S_INS, S_S_PRUNE, S_S_DEL, S_S_ROWS, S_S_UPD,
-    S_A_TAIL, S_A_INS,
+    S_BEGIN_W,
+    S_BEGIN_R,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_META_GET,
+    S_META_SET,
+    S_META_DEL,
+    S_KEK_GET,
+    S_KEK_INS,
+    S_KEK_RETIRE,
+    S_T_GET,
+    S_T_INS,
+    S_T_SETKEY,
+    S_T_DEL,
+    S_T_DEL_HEADS,
+    S_T_DEL_SECRETS,
+    S_T_COUNT_ALL,
+    S_T_COUNT_KEK,
+    S_T_COUNT_NOTKEK,
+    S_H_GET,
+    S_H_PUT,
+    S_H_LIST,
+    S_S_READ_LATEST,
+    S_S_READ_VER,
+    S_S_INS,
+    S_S_PRUNE,
+    S_S_DEL,
+    S_S_ROWS,
+    S_S_UPD,
+    S_A_TAIL,
+    S_A_INS,
     S_COUNT
 };
 
@@ -66,15 +89,17 @@ static const char *const sql_text[S_COUNT] = {
     [S_META_DEL] = "DELETE FROM meta WHERE key = ?1",
     [S_KEK_GET] = "SELECT kek_id, kind, created_ms, retired_ms, check_blob, kdf_salt, kdf_ops,"
                   " kdf_mem FROM keks WHERE kek_id = ?1",
-    [S_KEK_INS] = "INSERT INTO keks (kek_id, kind, created_ms, retired_ms, check_blob, kdf_salt,"
-                  " kdf_ops, kdf_mem) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_KEK_INS] =
+        "INSERT INTO keks (kek_id, kind, created_ms, retired_ms, check_blob, kdf_salt,"
+        " kdf_ops, kdf_mem) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_KEK_RETIRE] = "UPDATE keks SET retired_ms = ?2 WHERE kek_id = ?1",
     [S_T_GET] = "SELECT tid, name, created_ms, kek_id, dek_gen, wrapped_dek,"
                 " (SELECT count(*) FROM heads h WHERE h.tid = t.tid AND h.deleted = 0)"
                 " FROM tenants t WHERE name = ?1",
     [S_T_INS] = "INSERT INTO tenants (name, created_ms, kek_id, dek_gen, wrapped_dek)"
                 " VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_T_SETKEY] = "UPDATE tenants SET kek_id = ?2, dek_gen = ?3, wrapped_dek = ?4 WHERE tid = ?1",
+    [S_T_SETKEY] =
+        "UPDATE tenants SET kek_id = ?2, dek_gen = ?3, wrapped_dek = ?4 WHERE tid = ?1",
     [S_T_DEL] = "DELETE FROM tenants WHERE tid = ?1",
     [S_T_DEL_HEADS] = "DELETE FROM heads WHERE tid = ?1",
     [S_T_DEL_SECRETS] = "DELETE FROM secrets WHERE tid = ?1",
@@ -135,8 +160,7 @@ static int sq_fail(vo__backend *be, int rc, const char *what)
         return vo__error_set(VO_ESTORAGE, "vault storage corrupt (%s): %s", what, msg);
     case SQLITE_CONSTRAINT:
         return vo__error_set(VO_EEXISTS, "vault record already exists (%s)", what);
-    default:
-        return vo__error_set(VO_ESTORAGE, "vault storage error (%s): %s", what, msg);
+    default: return vo__error_set(VO_ESTORAGE, "vault storage error (%s): %s", what, msg);
     }
 }
 
@@ -323,10 +347,9 @@ static int sq_open(vo__backend **out, const char *location, const vo__backend_co
         free(be);
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
-    int src = sqlite3_open_v2(location, &be->db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-                                  SQLITE_OPEN_NOFOLLOW,
-                              NULL);
+    int src = sqlite3_open_v2(
+        location, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+        NULL);
     if (src != SQLITE_OK) {
         rc = sq_fail(be, src, "open");
         sq_close(be);
@@ -336,9 +359,11 @@ static int sq_open(vo__backend **out, const char *location, const vo__backend_co
     sqlite3_busy_timeout(be->db, cfg->busy_timeout_ms);
     rc = exec_sql(be, "PRAGMA journal_mode = WAL", "journal_mode");
     if (rc == VO_OK)
-        rc = exec_sql(be, "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;"
-                          " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF",
-                      "pragmas");
+        rc = exec_sql(
+            be,
+            "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;"
+            " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF",
+            "pragmas");
     if (rc == VO_OK) {
         /* Fail early on a file that is not a database. */
         int jm = 0;
@@ -992,8 +1017,8 @@ static int sq_backup(vo__backend *be, const char *dest_path)
     if (rc != VO_OK)
         return rc;
     sqlite3 *dst = NULL;
-    int src = sqlite3_open_v2(dest_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                              NULL);
+    int src =
+        sqlite3_open_v2(dest_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (src == SQLITE_OK) {
         sqlite3_backup *b = sqlite3_backup_init(dst, "main", be->db, "main");
         if (!b) {

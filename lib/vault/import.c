@@ -223,7 +223,8 @@ static int parse_json(const char *data, size_t len, char *arena, size_t cap, row
     }
     int rc = VO_OK;
     if (!cJSON_IsArray(root)) {
-        rc = vo__error_set(VO_EPARSE, "JSON: expected an array of {tenant, name, value} objects");
+        rc = vo__error_set(VO_EPARSE,
+                           "JSON: expected an array of {tenant, name, value} objects");
         goto out;
     }
     size_t used = 0;
@@ -279,7 +280,8 @@ static int import_rows(vo_vault *v, rows *rs, unsigned int flags, vo_import_repo
         if (rc == VO_ENOTFOUND) {
             if (!(flags & VO_IMPORT_CREATE_TENANTS)) {
                 rc = VO_OK;
-                reject(rep, r->line, "no tenant '%s' (use VO_IMPORT_CREATE_TENANTS)", r->tenant);
+                reject(rep, r->line, "no tenant '%s' (use VO_IMPORT_CREATE_TENANTS)",
+                       r->tenant);
                 continue;
             }
             rc = vo__tenant_create_tx(v, r->tenant, &t);
@@ -297,8 +299,9 @@ static int import_rows(vo_vault *v, rows *rs, unsigned int flags, vo_import_repo
                 continue;
             }
             if (!(flags & VO_IMPORT_OVERWRITE)) {
-                reject(rep, r->line, "secret '%s' exists with a different value "
-                                     "(use VO_IMPORT_OVERWRITE)",
+                reject(rep, r->line,
+                       "secret '%s' exists with a different value "
+                       "(use VO_IMPORT_OVERWRITE)",
                        r->name);
                 continue;
             }
@@ -355,7 +358,8 @@ int vo_vault_import_buffer(vo_import_report **out, vo_vault *v, const char *data
         return vo__error_set(VO_EINVAL, "unknown import flags");
     if (format == VO_IMPORT_AUTO) {
         size_t i = 0;
-        while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        while (i < len &&
+               (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
             i++;
         format = i < len && (data[i] == '[' || data[i] == '{') ? VO_IMPORT_JSON : VO_IMPORT_CSV;
     }

@@ -482,8 +482,8 @@ int vo__kek_derive(vo__kek *k, const unsigned char *salt, unsigned long long ops
     }
     if (crypto_pwhash(k->key, VO_VAULT_KEY_SIZE, k->pass, k->pass_len, salt, ops, mem,
                       crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return vo__error_set(VO_ENOMEM, "Argon2id derivation of KEK '%s' failed (out of memory?)",
-                             k->id);
+        return vo__error_set(VO_ENOMEM,
+                             "Argon2id derivation of KEK '%s' failed (out of memory?)", k->id);
     return VO_OK;
 }
 

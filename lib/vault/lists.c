@@ -171,12 +171,12 @@ size_t vo_audit_list_count(const vo_audit_list *l)
     return l ? l->n : 0;
 }
 
-#define AUDIT_GETTER(fn, type, expr, none)                                                 \
-    type fn(const vo_audit_list *l, size_t i)                                               \
-    {                                                                                       \
-        l = vo__handle_or_null(l, VO__H_AUDIT_LIST, #fn);                                   \
-        return l && i < l->n ? (expr) : (none);                                             \
-    }
+#define AUDIT_GETTER(fn, type, expr, none)            \
+  type fn(const vo_audit_list *l, size_t i)           \
+  {                                                   \
+    l = vo__handle_or_null(l, VO__H_AUDIT_LIST, #fn); \
+    return l && i < l->n ? (expr) : (none);           \
+  }
 
 AUDIT_GETTER(vo_audit_list_seq, int64_t, l->recs[i].seq, 0)
 AUDIT_GETTER(vo_audit_list_time, int64_t, l->recs[i].ts_ms, 0)

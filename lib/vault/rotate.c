@@ -92,7 +92,8 @@ int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *v, const char *kek_id,
         if (rc == VO_OK)
             rc = v->ops->meta_set(v->be, "rotation_target", to->id, strlen(to->id));
         if (rc == VO_OK)
-            rc = v->ops->tenant_list(v->be, NULL, to->id, (size_t)v->rotation_batch, &batch, &n);
+            rc =
+                v->ops->tenant_list(v->be, NULL, to->id, (size_t)v->rotation_batch, &batch, &n);
         size_t i = 0;
         for (; rc == VO_OK && i < n; i++)
             rc = rewrap_tenant(v, &batch[i], to);
@@ -252,8 +253,9 @@ int vo_vault_tenant_rotate_dek(vo_vault *v, const char *tenant)
             rc = vo__open_secret(v, tenant, &rows[i], old_dek, rows[i].ct, rows[i].ct_len,
                                  v->scratch, &len);
             if (rc == VO_OK && rows[i].dek_gen != t.dek_gen)
-                rc = vo__error_set(VO_ECRYPTO, "secret '%s' of tenant '%s': data key generation "
-                                               "mismatch",
+                rc = vo__error_set(VO_ECRYPTO,
+                                   "secret '%s' of tenant '%s': data key generation "
+                                   "mismatch",
                                    rows[i].name, tenant);
             if (rc == VO_OK) {
                 rows[i].dek_gen = gen;

@@ -40,10 +40,11 @@ int vo__dek_unwrap(vo_vault *v, const vo__tenant_rec *t, unsigned char dek[VO_VA
 {
     const vo__kek *kek = vo__keyring_find(v->kr, t->kek_id);
     if (!kek)
-        return vo__error_set(VO_ECRYPTO,
-                             "tenant '%s': its data key is wrapped by KEK '%s', which is not in "
-                             "the keyring",
-                             t->name, t->kek_id);
+        return vo__error_set(
+            VO_ECRYPTO,
+            "tenant '%s': its data key is wrapped by KEK '%s', which is not in "
+            "the keyring",
+            t->name, t->kek_id);
     vo__ad ad;
     vo__dek_ad(v, &ad, t->name, t->created_ms, t->kek_id, t->dek_gen);
     int rc = vo__kek_unwrap(kek, t->wrapped, t->wrapped_len, ad.b, ad.n, dek);
@@ -51,8 +52,9 @@ int vo__dek_unwrap(vo_vault *v, const vo__tenant_rec *t, unsigned char dek[VO_VA
         sodium_memzero(dek, VO_VAULT_KEY_SIZE);
         if (rc != VO_ECRYPTO) /* e.g. a KMS provider failure: keep its error */
             return rc;
-        return vo__error_set(VO_ECRYPTO, "tenant '%s': data key fails authentication under "
-                                         "KEK '%s' (tampered record or wrong key)",
+        return vo__error_set(VO_ECRYPTO,
+                             "tenant '%s': data key fails authentication under "
+                             "KEK '%s' (tampered record or wrong key)",
                              t->name, t->kek_id);
     }
     return VO_OK;
@@ -162,12 +164,30 @@ static int need_vault(const vo_vault *v, const char *fn)
 
 /* ---- open / close ------------------------------------------------------------------- */
 
-size_t vo_vault_tenant_max(void) { return VO_VAULT_TENANT_MAX; }
-size_t vo_vault_name_max(void) { return VO_VAULT_NAME_MAX; }
-size_t vo_vault_kek_id_max(void) { return VO_VAULT_KEK_ID_MAX; }
-size_t vo_vault_value_max(void) { return VO_VAULT_VALUE_MAX; }
-size_t vo_vault_key_size(void) { return VO_VAULT_KEY_SIZE; }
-size_t vo_vault_wrapped_max(void) { return VO_VAULT_WRAPPED_MAX; }
+size_t vo_vault_tenant_max(void)
+{
+    return VO_VAULT_TENANT_MAX;
+}
+size_t vo_vault_name_max(void)
+{
+    return VO_VAULT_NAME_MAX;
+}
+size_t vo_vault_kek_id_max(void)
+{
+    return VO_VAULT_KEK_ID_MAX;
+}
+size_t vo_vault_value_max(void)
+{
+    return VO_VAULT_VALUE_MAX;
+}
+size_t vo_vault_key_size(void)
+{
+    return VO_VAULT_KEY_SIZE;
+}
+size_t vo_vault_wrapped_max(void)
+{
+    return VO_VAULT_WRAPPED_MAX;
+}
 
 static int check_blob_ad(const vo_vault *v, const char *kek_id, vo__ad *ad)
 {
@@ -183,17 +203,16 @@ static int verify_kek(vo_vault *v, vo__kek *k, const vo__kek_rec *r)
     if (k->verified)
         return VO_OK;
     if (r->kind != k->kind)
-        return vo__error_set(VO_ECRYPTO,
-                             "KEK '%s' is registered in this vault as another kind of key",
-                             k->id);
+        return vo__error_set(
+            VO_ECRYPTO, "KEK '%s' is registered in this vault as another kind of key", k->id);
     if (r->retired_ms) {
         k->retired = true;
         return VO_OK;
     }
     if (k->kind == VO__KEK_PASSPHRASE) {
         if (r->salt_len != VO__SALT_SIZE || r->kdf_ops <= 0 || r->kdf_mem <= 0)
-            return vo__error_set(VO_ESTORAGE, "KEK '%s': stored Argon2id parameters are invalid",
-                                 k->id);
+            return vo__error_set(VO_ESTORAGE,
+                                 "KEK '%s': stored Argon2id parameters are invalid", k->id);
         int rc = vo__kek_derive(k, r->salt, (unsigned long long)r->kdf_ops, (size_t)r->kdf_mem);
         if (rc != VO_OK)
             return rc;
@@ -395,11 +414,11 @@ static int check_options(vo_vault_options *o, const vo_vault_options *in)
     if (o->busy_timeout_ms == 0)
         o->busy_timeout_ms = 5000;
     else if (o->busy_timeout_ms < 0)
-        o->busy_timeout_ms = 0;  /* do not wait */
+        o->busy_timeout_ms = 0; /* do not wait */
     if (o->dek_cache_size == 0)
         o->dek_cache_size = 1024;
     else if (o->dek_cache_size < 0)
-        o->dek_cache_size = 0;   /* no cache */
+        o->dek_cache_size = 0; /* no cache */
     if (o->kept_versions == 0)
         o->kept_versions = 10;
     if (o->audit_buffer_rows == 0)
@@ -407,15 +426,20 @@ static int check_options(vo_vault_options *o, const vo_vault_options *in)
     if (o->rotation_batch == 0)
         o->rotation_batch = 256;
     if (o->dek_cache_size > 1000000)
-        return vo__error_set(VO_EINVAL, "vault options: dek_cache_size out of range (at most 1000000)");
+        return vo__error_set(VO_EINVAL,
+                             "vault options: dek_cache_size out of range (at most 1000000)");
     if (o->kept_versions < 1 || o->kept_versions > 1000000)
-        return vo__error_set(VO_EINVAL, "vault options: kept_versions out of range (1-1000000)");
-    if (o->audit_reads < VO_VAULT_AUDIT_READS_BUFFERED || o->audit_reads > VO_VAULT_AUDIT_READS_OFF)
+        return vo__error_set(VO_EINVAL,
+                             "vault options: kept_versions out of range (1-1000000)");
+    if (o->audit_reads < VO_VAULT_AUDIT_READS_BUFFERED ||
+        o->audit_reads > VO_VAULT_AUDIT_READS_OFF)
         return vo__error_set(VO_EINVAL, "vault options: unknown audit_reads mode");
     if (o->audit_buffer_rows < 1 || o->audit_buffer_rows > 65536)
-        return vo__error_set(VO_EINVAL, "vault options: audit_buffer_rows out of range (1-65536)");
+        return vo__error_set(VO_EINVAL,
+                             "vault options: audit_buffer_rows out of range (1-65536)");
     if (o->rotation_batch < 1 || o->rotation_batch > 100000)
-        return vo__error_set(VO_EINVAL, "vault options: rotation_batch out of range (1-100000)");
+        return vo__error_set(VO_EINVAL,
+                             "vault options: rotation_batch out of range (1-100000)");
     if (o->actor) {
         size_t n = strlen(o->actor);
         if (n == 0 || n > VO_VAULT_TENANT_MAX)
@@ -481,15 +505,14 @@ int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
     vo__log(VO_LOG_DEBUG, "vault", "opened vault %s (%s backend)", v->vault_id, ops->name);
     *out = v;
     return VO_OK;
-fail:
-    {
-        vo_error saved = *vo_error_last();
-        char msg[VO_ERROR_MESSAGE_SIZE];
-        vo__strlcpy(msg, saved.message, sizeof(msg));
-        v->qn = 0; /* nothing to flush from a failed open */
-        vo_vault_close(v);
-        vo__error_set(rc, "%s", msg);
-    }
+fail : {
+    vo_error saved = *vo_error_last();
+    char msg[VO_ERROR_MESSAGE_SIZE];
+    vo__strlcpy(msg, saved.message, sizeof(msg));
+    v->qn = 0; /* nothing to flush from a failed open */
+    vo_vault_close(v);
+    vo__error_set(rc, "%s", msg);
+}
     return rc;
 }
 
@@ -919,7 +942,8 @@ int vo_vault_secret_delete(vo_vault *v, const char *tenant, const char *name,
         (rc = vo__check_tenant(tenant)) != VO_OK || (rc = vo__check_name(name)) != VO_OK)
         return rc;
     if (expected_version == 0 || expected_version < VO_VAULT_ANY_VERSION)
-        return vo__error_set(VO_EINVAL, "expected_version must be -1 (any) or a version number");
+        return vo__error_set(VO_EINVAL,
+                             "expected_version must be -1 (any) or a version number");
     pthread_mutex_lock(&v->lock);
     rc = vo__write_begin(v);
     if (rc == VO_OK) {
@@ -931,7 +955,8 @@ int vo_vault_secret_delete(vo_vault *v, const char *tenant, const char *name,
         if (rc == VO_OK) {
             rc = v->ops->head_get(v->be, t.tid, name, &h);
             if (rc == VO_ENOTFOUND || (rc == VO_OK && h.deleted))
-                rc = vo__error_set(VO_ENOTFOUND, "no secret '%s' for tenant '%s'", name, tenant);
+                rc =
+                    vo__error_set(VO_ENOTFOUND, "no secret '%s' for tenant '%s'", name, tenant);
         }
         if (rc == VO_OK && expected_version > 0 && h.latest != expected_version)
             rc = vo__error_set(VO_ECONFLICT,

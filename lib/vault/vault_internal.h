@@ -19,24 +19,24 @@
 
 typedef struct vo__kek {
     char id[VO__ID_SIZE];
-    int kind;                     /* VO__KEK_* */
-    unsigned char *key;           /* sodium_malloc'd 32 bytes (raw, or derived at open) */
-    char *pass;                   /* sodium_malloc'd passphrase (until derived) */
+    int kind;           /* VO__KEK_* */
+    unsigned char *key; /* sodium_malloc'd 32 bytes (raw, or derived at open) */
+    char *pass;         /* sodium_malloc'd passphrase (until derived) */
     size_t pass_len;
     unsigned long long ops;
     size_t mem;
     vo_kek_wrap_fn wrap;
     vo_kek_unwrap_fn unwrap;
     void *payload;
-    bool retired;                 /* set by the vault at open / retire */
-    bool verified;                /* checked against its registration at open */
+    bool retired;  /* set by the vault at open / retire */
+    bool verified; /* checked against its registration at open */
 } vo__kek;
 
 struct vo_keyring {
-    vo__handle h;                 /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     vo__kek *keks;
     size_t n, cap;
-    int active;                   /* index, -1 = none */
+    int active; /* index, -1 = none */
 };
 
 vo__kek *vo__keyring_find(const vo_keyring *kr, const char *id);
@@ -45,7 +45,8 @@ int vo__keyring_clone(vo_keyring **out, const vo_keyring *src);
 int vo__kek_wrap(const vo__kek *k, const unsigned char key[VO_VAULT_KEY_SIZE],
                  const unsigned char *ad, size_t ad_len, unsigned char *out, size_t *out_len);
 int vo__kek_unwrap(const vo__kek *k, const unsigned char *blob, size_t blob_len,
-                   const unsigned char *ad, size_t ad_len, unsigned char out[VO_VAULT_KEY_SIZE]);
+                   const unsigned char *ad, size_t ad_len,
+                   unsigned char out[VO_VAULT_KEY_SIZE]);
 /* Argon2id derivation of a passphrase KEK with the given salt and limits. */
 int vo__kek_derive(vo__kek *k, const unsigned char *salt, unsigned long long ops, size_t mem);
 
@@ -74,11 +75,11 @@ typedef struct vo__cache_slot {
 typedef struct vo__dek_cache {
     int cap, count;
     vo__cache_slot *slots;
-    unsigned char *keys;          /* sodium_malloc'd cap * 32 (+ 32 scratch) */
+    unsigned char *keys; /* sodium_malloc'd cap * 32 (+ 32 scratch) */
     int *buckets;
     int nbuckets;
-    int head, tail;               /* most / least recently used */
-    int free_head;                /* free slots, linked through hnext */
+    int head, tail; /* most / least recently used */
+    int free_head;  /* free slots, linked through hnext */
 } vo__dek_cache;
 
 int vo__cache_init(vo__dek_cache *c, int cap);
@@ -91,13 +92,13 @@ void vo__cache_remove_tenant(vo__dek_cache *c, int64_t tid);
 
 /* ---- the handle --------------------------------------------------------------------- */
 struct vo_vault {
-    vo__handle h;                 /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     pthread_mutex_t lock;
     const vo__backend_ops *ops;
     vo__backend *be;
     vo_keyring *kr;
-    char vault_id[33];            /* hex of 16 random bytes, bound into every AD */
-    unsigned char *audit_key;     /* sodium_malloc'd 32 bytes */
+    char vault_id[33];        /* hex of 16 random bytes, bound into every AD */
+    unsigned char *audit_key; /* sodium_malloc'd 32 bytes */
     char audit_kek[VO__ID_SIZE];
     char actor[VO__ID_SIZE];
     int kept_versions;
@@ -105,11 +106,11 @@ struct vo_vault {
     int audit_buffer_rows;
     int rotation_batch;
     vo__dek_cache cache;
-    vo__audit_rec *queue;         /* queued audit events (no mac/seq yet) */
+    vo__audit_rec *queue; /* queued audit events (no mac/seq yet) */
     size_t qn, qcap;
-    size_t q_mark;                /* queue length when the current write tx began */
-    vo__buf ct;                   /* ciphertext scratch (not secret) */
-    unsigned char *scratch;       /* sodium_malloc'd plaintext scratch, VALUE_MAX + 1 */
+    size_t q_mark;          /* queue length when the current write tx began */
+    vo__buf ct;             /* ciphertext scratch (not secret) */
+    unsigned char *scratch; /* sodium_malloc'd plaintext scratch, VALUE_MAX + 1 */
 };
 
 int64_t vo__now_ms(void);

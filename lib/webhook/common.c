@@ -5,11 +5,28 @@
 #include "webhook_internal.h"
 
 static const char *const reason_names[] = {
-    "ok", "missing_signature", "empty_signature", "malformed_signature", "no_key",
-    "mismatch", "body_hash_mismatch", "missing_body_hash", "malformed_body",
-    "body_too_large", "malformed_url", "missing_timestamp", "malformed_timestamp",
-    "timestamp_too_old", "timestamp_too_new", "missing_id", "invalid_argument",
-    "internal_error", "malformed_token", "unknown_token", "not_initialized", "url_too_long",
+    "ok",
+    "missing_signature",
+    "empty_signature",
+    "malformed_signature",
+    "no_key",
+    "mismatch",
+    "body_hash_mismatch",
+    "missing_body_hash",
+    "malformed_body",
+    "body_too_large",
+    "malformed_url",
+    "missing_timestamp",
+    "malformed_timestamp",
+    "timestamp_too_old",
+    "timestamp_too_new",
+    "missing_id",
+    "invalid_argument",
+    "internal_error",
+    "malformed_token",
+    "unknown_token",
+    "not_initialized",
+    "url_too_long",
 };
 
 const char *vo_verify_reason_name(vo_verify_reason reason)
@@ -84,8 +101,10 @@ int vo_verify_result_init(vo_verify_result *result, unsigned int version)
     if (!result)
         return vo__error_set(VO_EINVAL, "vo_verify_result_init: result is NULL");
     if (version < 1 || version > VO_VERIFY_RESULT_VERSION)
-        return vo__error_set(VO_EINVAL, "vo_verify_result_init: vo_verify_result version %u "
-                             "is not supported (1..%d)", version, VO_VERIFY_RESULT_VERSION);
+        return vo__error_set(VO_EINVAL,
+                             "vo_verify_result_init: vo_verify_result version %u "
+                             "is not supported (1..%d)",
+                             version, VO_VERIFY_RESULT_VERSION);
     result->version = version;
     result_reset(result);
     return VO_OK;
@@ -99,10 +118,11 @@ int vo__verify_begin(vo_verify_result *r, const char *what)
     result_reset(r);
     if (!result_version_ok(r)) {
         r->reason = VO_VERIFY_INVALID_ARGUMENT;
-        return vo__error_set(VO_EINVAL, "%s: vo_verify_result version %u is not supported "
+        return vo__error_set(VO_EINVAL,
+                             "%s: vo_verify_result version %u is not supported "
                              "(1..%d); initialise it with VO_VERIFY_RESULT_INIT or "
-                             "vo_verify_result_init()", what, r->version,
-                             VO_VERIFY_RESULT_VERSION);
+                             "vo_verify_result_init()",
+                             what, r->version, VO_VERIFY_RESULT_VERSION);
     }
     return vo__require_init() == VO_OK
                ? VO_OK
@@ -126,16 +146,11 @@ int vo_verify_http_status(int rc, const vo_verify_result *result)
         return !result || result->reason == VO_VERIFY_OK ? 200 : 500; /* fail closed */
     switch (rc) {
     case VO_EAUTH:
-    case VO_EEXPIRED:
-        return 403;
-    case VO_EPARSE:
-        return 400;
-    case VO_EREQUEST:
-        return result && result->reason == VO_VERIFY_URL_TOO_LONG ? 414 : 400;
-    case VO_ETOOBIG:
-        return 413;
-    case VO_ENOTFOUND:
-        return 404;
+    case VO_EEXPIRED: return 403;
+    case VO_EPARSE: return 400;
+    case VO_EREQUEST: return result && result->reason == VO_VERIFY_URL_TOO_LONG ? 414 : 400;
+    case VO_ETOOBIG: return 413;
+    case VO_ENOTFOUND: return 404;
     default:
         /* VO_EINVAL, VO_ENOTINIT, VO_ENOMEM, VO_ECRYPTO, vault errors, ...: the server's
          * own configuration or failure. */

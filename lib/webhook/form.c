@@ -6,10 +6,10 @@
 
 /* Hex digit values; 0xff for anything else. */
 static const unsigned char HEX[256] = {
-    ['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,
-    ['7'] = 7,  ['8'] = 8,  ['9'] = 9,  ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13,
-    ['e'] = 14, ['f'] = 15, ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14,
-    ['F'] = 15,
+    ['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,
+    ['6'] = 6,  ['7'] = 7,  ['8'] = 8,  ['9'] = 9,  ['a'] = 10, ['b'] = 11,
+    ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15, ['A'] = 10, ['B'] = 11,
+    ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
 };
 
 static bool is_hex(unsigned char c)
@@ -18,7 +18,14 @@ static bool is_hex(unsigned char c)
 }
 
 /* Byte classes of the one-pass form decoder. */
-enum { C_PLAIN = 0, C_AMP, C_EQ, C_PCT, C_PLUS, C_NUL };
+enum {
+    C_PLAIN = 0,
+    C_AMP,
+    C_EQ,
+    C_PCT,
+    C_PLUS,
+    C_NUL
+};
 static const unsigned char FORM_CLASS[256] = {
     [0] = C_NUL, ['&'] = C_AMP, ['='] = C_EQ, ['%'] = C_PCT, ['+'] = C_PLUS,
 };
@@ -106,8 +113,8 @@ static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
             if (f->n == VO_FORM_MAX_PARAMS || f->n == max_pairs)
                 return vo__error_set(VO_EPARSE, "form body has more than %d parameters",
                                      VO_FORM_MAX_PARAMS);
-            f->pairs[f->n++] = (vo__pair){name, value, (size_t)(value - name - 1),
-                                          (size_t)(o - value - 1)};
+            f->pairs[f->n++] =
+                (vo__pair){name, value, (size_t)(value - name - 1), (size_t)(o - value - 1)};
             name = o;
             value = NULL;
             break;
@@ -129,11 +136,8 @@ static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
             i += 2;
             break;
         }
-        case C_PLUS:
-            *o++ = ' ';
-            break;
-        default:
-            return vo__error_set(VO_EPARSE, "form body has a NUL byte");
+        case C_PLUS: *o++ = ' '; break;
+        default: return vo__error_set(VO_EPARSE, "form body has a NUL byte");
         }
     }
     return VO_OK;
@@ -151,8 +155,8 @@ int vo__form_decode(vo_form **out, const char *body, size_t len, size_t max_len)
 {
     *out = NULL;
     if (len > max_len)
-        return vo__error_set(VO_ETOOBIG, "form body of %zu bytes exceeds the limit of %zu",
-                             len, max_len);
+        return vo__error_set(VO_ETOOBIG, "form body of %zu bytes exceeds the limit of %zu", len,
+                             max_len);
     size_t size = vo__form_size(body, len);
     vo_form *f = vo__handle_new(size, VO__H_FORM, NULL);
     if (!f)

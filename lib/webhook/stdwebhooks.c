@@ -12,7 +12,8 @@
 #include "webhook_internal.h"
 
 static const char what[] = "vo_webhook_std_verify: signature verification failed";
-static const char what_request[] = "vo_webhook_std_verify_request: signature verification failed";
+static const char what_request[] =
+    "vo_webhook_std_verify_request: signature verification failed";
 
 #define KEY_MIN 24
 #define KEY_MAX 64
@@ -33,8 +34,10 @@ static int decode_secret(unsigned char key[KEY_MAX], size_t *key_len, const char
         vo_base64_decode(tmp, sizeof(tmp), &n, secret, len, VO_BASE64_STANDARD) != VO_OK ||
         n < KEY_MIN || n > KEY_MAX) {
         sodium_memzero(tmp, sizeof(tmp));
-        return vo__error_set(VO_EINVAL, "webhook secret must be whsec_ followed by the "
-                                        "base64 of a %d-%d byte key", KEY_MIN, KEY_MAX);
+        return vo__error_set(VO_EINVAL,
+                             "webhook secret must be whsec_ followed by the "
+                             "base64 of a %d-%d byte key",
+                             KEY_MIN, KEY_MAX);
     }
     memcpy(key, tmp, n);
     *key_len = n;
@@ -71,7 +74,7 @@ static int compute(unsigned char mac[crypto_auth_hmacsha256_BYTES], const unsign
 }
 
 int vo_webhook_std_sign(char *out, size_t out_size, const char *secret, const char *msg_id,
-                       int64_t timestamp, const unsigned char *body, size_t body_len)
+                        int64_t timestamp, const unsigned char *body, size_t body_len)
 {
     if (!out || !msg_id || !valid_id(msg_id) || timestamp < 0 || (!body && body_len))
         return vo__error_set(VO_EINVAL, "vo_webhook_std_sign: out, a valid message id "
@@ -100,9 +103,9 @@ int vo_webhook_std_sign(char *out, size_t out_size, const char *secret, const ch
 }
 
 int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
-                         size_t secret_count, const char *msg_id, const char *timestamp,
-                         const char *signatures, const unsigned char *body, size_t body_len,
-                         int64_t now)
+                          size_t secret_count, const char *msg_id, const char *timestamp,
+                          const char *signatures, const unsigned char *body, size_t body_len,
+                          int64_t now)
 {
     int rc = vo__verify_begin(result, "vo_webhook_std_verify");
     if (rc != VO_OK)
@@ -182,8 +185,8 @@ int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
     if (entries == 0)
         return vo__verify_fail(result, VO_VERIFY_EMPTY_SIGNATURE, VO_EAUTH, what);
     if (match_key < 0)
-        return vo__verify_fail(result, well_formed ? VO_VERIFY_MISMATCH
-                                                   : VO_VERIFY_MALFORMED_SIGNATURE,
+        return vo__verify_fail(result,
+                               well_formed ? VO_VERIFY_MISMATCH : VO_VERIFY_MALFORMED_SIGNATURE,
                                VO_EAUTH, what);
     vo_verify_reason why = vo__check_tolerance(ts, now, VO_WEBHOOK_STD_TOLERANCE);
     if (why != VO_VERIFY_OK)
@@ -196,8 +199,8 @@ int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
 }
 
 int vo_webhook_std_verify_request(vo_verify_result *result, const char *const *secrets,
-                                 size_t secret_count, const vo_webhook_request *request,
-                                 int64_t now)
+                                  size_t secret_count, const vo_webhook_request *request,
+                                  int64_t now)
 {
     static const char fn[] = "vo_webhook_std_verify_request";
     int rc = vo__verify_begin(result, fn);
@@ -218,7 +221,7 @@ int vo_webhook_std_verify_request(vo_verify_result *result, const char *const *s
     if (!vo__header_get(request, "webhook-signature", &sig))
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what_request);
     return vo_webhook_std_verify(result, secrets, secret_count, id, ts, sig, request->body,
-                                request->body_len, now);
+                                 request->body_len, now);
 }
 
 int vo_webhook_std_secret_new(char *out, size_t out_size)

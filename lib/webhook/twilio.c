@@ -68,7 +68,7 @@ static int sign_raw(unsigned char mac[SHA1_LEN], vo__mac *m, const char *url, si
 }
 
 int vo_webhook_twilio_sign(char *out, size_t out_size, const char *auth_token, const char *url,
-                        const vo_param *params, size_t param_count)
+                           const vo_param *params, size_t param_count)
 {
     if (!out || !auth_token || !*auth_token || !url || !*url || (!params && param_count))
         return vo__error_set(VO_EINVAL, "vo_webhook_twilio_sign: out, auth_token and url are "
@@ -89,15 +89,17 @@ int vo_webhook_twilio_sign(char *out, size_t out_size, const char *auth_token, c
                              VO_WEBHOOK_MAX_URL);
     if (rc != VO_OK)
         return vo__error_set(VO_EINVAL, "vo_webhook_twilio_sign: url must be absolute "
-                             "(scheme://host[:port]/...) with a numeric port");
+                                        "(scheme://host[:port]/...) with a numeric port");
     vo__pair *pairs = malloc((param_count ? param_count : 1) * sizeof(*pairs));
     if (!pairs)
         return vo__error_set(VO_ENOMEM, "out of memory");
     for (size_t i = 0; i < param_count; i++) {
         if (!params[i].name || !params[i].value) {
             free(pairs);
-            return vo__error_set(VO_EINVAL, "vo_webhook_twilio_sign: parameter %zu has a NULL "
-                                            "name or value", i);
+            return vo__error_set(VO_EINVAL,
+                                 "vo_webhook_twilio_sign: parameter %zu has a NULL "
+                                 "name or value",
+                                 i);
         }
         pairs[i] = (vo__pair){params[i].name, params[i].value, strlen(params[i].name),
                               strlen(params[i].value)};
@@ -123,7 +125,7 @@ done:
 }
 
 int vo_webhook_twilio_body_sha256(char *out, size_t out_size, const unsigned char *body,
-                          size_t body_len)
+                                  size_t body_len)
 {
     if (!out || (!body && body_len))
         return vo__error_set(VO_EINVAL, "vo_webhook_twilio_body_sha256: invalid argument");
@@ -137,7 +139,11 @@ int vo_webhook_twilio_body_sha256(char *out, size_t out_size, const unsigned cha
     return vo_hex_encode(out, out_size, h, sizeof(h));
 }
 
-typedef enum body_kind { BODY_NONE, BODY_FORM, BODY_OTHER } body_kind;
+typedef enum body_kind {
+    BODY_NONE,
+    BODY_FORM,
+    BODY_OTHER
+} body_kind;
 
 static body_kind classify(const char *content_type, size_t body_len)
 {
@@ -340,8 +346,9 @@ done:
 }
 
 int vo_webhook_twilio_verify(vo_verify_result *result, const char *const *auth_tokens,
-                     size_t token_count, const char *url, const char *signature,
-                     const char *content_type, const unsigned char *body, size_t body_len)
+                             size_t token_count, const char *url, const char *signature,
+                             const char *content_type, const unsigned char *body,
+                             size_t body_len)
 {
     static const char what[] = "vo_webhook_twilio_verify: signature verification failed";
     int rc = vo__verify_begin(result, "vo_webhook_twilio_verify");
@@ -352,11 +359,12 @@ int vo_webhook_twilio_verify(vo_verify_result *result, const char *const *auth_t
 }
 
 int vo_webhook_twilio_verify_request(vo_verify_result *result,
-                             const vo_webhook_twilio_options *opts,
-                             const char *const *auth_tokens, size_t token_count,
-                             const vo_webhook_request *request)
+                                     const vo_webhook_twilio_options *opts,
+                                     const char *const *auth_tokens, size_t token_count,
+                                     const vo_webhook_request *request)
 {
-    static const char what[] = "vo_webhook_twilio_verify_request: signature verification failed";
+    static const char what[] =
+        "vo_webhook_twilio_verify_request: signature verification failed";
     static const char fn[] = "vo_webhook_twilio_verify_request";
     int rc = vo__verify_begin(result, fn);
     if (rc != VO_OK)

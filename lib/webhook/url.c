@@ -9,12 +9,12 @@
 #include "webhook_internal.h"
 
 typedef struct url_parts {
-    size_t scheme_len;   /* bytes before "://" */
-    size_t host_end;     /* index just after the host (after ']' for IPv6) */
-    size_t port_start;   /* index of ':' before the port, or host_end when none */
-    size_t auth_end;     /* index of the first '/', '?', '#' after the authority, or len */
-    size_t query_start;  /* index of '?', or (size_t)-1 */
-    size_t query_end;    /* index of '#' after the query, or len */
+    size_t scheme_len;  /* bytes before "://" */
+    size_t host_end;    /* index just after the host (after ']' for IPv6) */
+    size_t port_start;  /* index of ':' before the port, or host_end when none */
+    size_t auth_end;    /* index of the first '/', '?', '#' after the authority, or len */
+    size_t query_start; /* index of '?', or (size_t)-1 */
+    size_t query_end;   /* index of '#' after the query, or len */
     bool has_port;
 } url_parts;
 
@@ -81,8 +81,8 @@ static bool split_url(const char *url, size_t len, url_parts *p)
 static bool legacy_unreserved(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '!' || c == '~' || c == '*' ||
-           c == '\'' || c == '(' || c == ')';
+           c == '-' || c == '_' || c == '.' || c == '!' || c == '~' || c == '*' || c == '\'' ||
+           c == '(' || c == ')';
 }
 
 static void legacy_encode(vo__buf *b, const char *s)
@@ -170,8 +170,8 @@ static int check_url(const char *url, size_t len, url_parts *p)
     if (len > VO__URL_MAX_LEN)
         return vo__error_set(VO_EREQUEST, "the URL is longer than %d bytes", VO__URL_MAX_LEN);
     if (!split_url(url, len, p))
-        return vo__error_set(VO_EINVAL,
-                             "URL must be absolute (scheme://host[:port]/...) with a numeric port");
+        return vo__error_set(
+            VO_EINVAL, "URL must be absolute (scheme://host[:port]/...) with a numeric port");
     return VO_OK;
 }
 
@@ -229,7 +229,8 @@ int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants)
          * query as the original, moved by the port change. */
         size_t auth_end[2] = {p.auth_end,
                               p.host_end + (default_port ? strlen(default_port) : 0)};
-        int kinds[2] = {VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY, VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED};
+        int kinds[2] = {VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY,
+                        VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED};
         for (int k = 0; k < (have_toggled ? 2 : 1); k++) {
             size_t shift_q = p.query_start - p.auth_end + auth_end[k];
             size_t shift_e = p.query_end - p.auth_end + auth_end[k];

@@ -17,7 +17,14 @@ static const char what[] = "vo_webhook_vapi_verify: request verification failed"
 #define MAX_TEMPLATE 1024
 #define MAX_SEGMENTS 64
 
-typedef enum seg_kind { SEG_LITERAL, SEG_TIMESTAMP, SEG_BODY, SEG_METHOD, SEG_URL, SEG_ID } seg_kind;
+typedef enum seg_kind {
+    SEG_LITERAL,
+    SEG_TIMESTAMP,
+    SEG_BODY,
+    SEG_METHOD,
+    SEG_URL,
+    SEG_ID
+} seg_kind;
 
 typedef struct segment {
     seg_kind kind;
@@ -40,9 +47,13 @@ typedef struct payload_values {
     size_t body_len;
 } payload_values;
 
-static const struct { const char *name; seg_kind kind; } placeholders[] = {
-    {"{timestamp}", SEG_TIMESTAMP}, {"{body}", SEG_BODY}, {"{method}", SEG_METHOD},
-    {"{url}", SEG_URL}, {"{svix-id}", SEG_ID},
+static const struct {
+    const char *name;
+    seg_kind kind;
+} placeholders[] = {
+    {"{timestamp}", SEG_TIMESTAMP}, {"{body}", SEG_BODY},
+    {"{method}", SEG_METHOD},       {"{url}", SEG_URL},
+    {"{svix-id}", SEG_ID},
 };
 
 /* Split a template into literal text and placeholders; unknown braces stay literal. */
@@ -127,7 +138,8 @@ static int secret_mac(vo__mac **out, vo__mac_alg alg, const char *secret, bool i
     if (rc != VO_OK)
         rc = vo_base64_decode(key, len + 1, &key_len, secret, len, VO_BASE64_STANDARD_NOPAD);
     if (rc != VO_OK || key_len == 0)
-        rc = vo__error_set(VO_EINVAL, "HMAC secret is not valid base64 (secret_is_base64 is set)");
+        rc = vo__error_set(VO_EINVAL,
+                           "HMAC secret is not valid base64 (secret_is_base64 is set)");
     else
         rc = vo__mac_new(out, alg, key, key_len);
     sodium_free(key);
@@ -303,8 +315,9 @@ static int verify_hmac(const resolved *r, const char *const *secrets, size_t n,
             rc = vo__mac_final(m, mac);
         vo__mac_free(m);
         if (rc != VO_OK)
-            return vo__verify_fail(result, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT
-                                                           : VO_VERIFY_INTERNAL_ERROR, rc, what);
+            return vo__verify_fail(
+                result, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT : VO_VERIFY_INTERNAL_ERROR,
+                rc, what);
         if (sodium_memcmp(mac, sig, mac_len) == 0)
             match = (int)i;
     }
@@ -322,8 +335,8 @@ static int verify_hmac(const resolved *r, const char *const *secrets, size_t n,
 }
 
 int vo_webhook_vapi_verify(vo_verify_result *result, const vo_webhook_vapi_options *opts,
-                   const char *const *secrets, size_t secret_count,
-                   const vo_webhook_request *request, int64_t now)
+                           const char *const *secrets, size_t secret_count,
+                           const vo_webhook_request *request, int64_t now)
 {
     int rc = vo__verify_begin(result, "vo_webhook_vapi_verify");
     if (rc != VO_OK)
@@ -356,9 +369,9 @@ int vo_webhook_vapi_verify(vo_verify_result *result, const vo_webhook_vapi_optio
 }
 
 int vo_webhook_vapi_sign(char *out, size_t out_size, const vo_webhook_vapi_options *opts,
-                           const char *secret, const char *method, const char *url,
-                           const char *timestamp, const char *message_id,
-                           const unsigned char *body, size_t body_len)
+                         const char *secret, const char *method, const char *url,
+                         const char *timestamp, const char *message_id,
+                         const unsigned char *body, size_t body_len)
 {
     int rc = vo__require_init();
     if (rc != VO_OK)
@@ -371,8 +384,8 @@ int vo_webhook_vapi_sign(char *out, size_t out_size, const vo_webhook_vapi_optio
     if (r.o.type != VO_WEBHOOK_VAPI_HMAC)
         return vo__error_set(VO_EINVAL, "vo_webhook_vapi_sign: invalid argument or options "
                                         "(type must be VO_WEBHOOK_VAPI_HMAC)");
-    payload_values v = {timestamp, method, url, message_id,
-                        body ? body : (const unsigned char *)"", body_len};
+    payload_values v = {
+        timestamp, method, url, message_id, body ? body : (const unsigned char *)"", body_len};
     if ((r.t.uses[SEG_TIMESTAMP] && !timestamp) || (r.t.uses[SEG_METHOD] && !method) ||
         (r.t.uses[SEG_URL] && !url) || (r.t.uses[SEG_ID] && !message_id))
         return vo__error_set(VO_EINVAL, "vo_webhook_vapi_sign: the payload format needs a "

@@ -17,17 +17,20 @@ typedef struct tool_call {
 } tool_call;
 
 struct vo_vapi_message {
-    vo__handle h;     /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     cJSON *root;
     cJSON *message;
     const char *type;
     vo_vapi_message_kind kind;
-    char *json;       /* compact text of `message` */
+    char *json; /* compact text of `message` */
     tool_call *calls;
     size_t n_calls;
 };
 
-static const struct { const char *type; vo_vapi_message_kind kind; } kinds[] = {
+static const struct {
+    const char *type;
+    vo_vapi_message_kind kind;
+} kinds[] = {
     {"assistant-request", VO_VAPI_MSG_ASSISTANT_REQUEST},
     {"tool-calls", VO_VAPI_MSG_TOOL_CALLS},
     {"status-update", VO_VAPI_MSG_STATUS_UPDATE},
@@ -58,13 +61,16 @@ static int parse_tool_calls(vo_vapi_message *m)
     if (!m->calls)
         return vo__error_set(VO_ENOMEM, "out of memory");
     const cJSON *item;
-    cJSON_ArrayForEach(item, list) {
+    cJSON_ArrayForEach(item, list)
+    {
         tool_call *tc = &m->calls[m->n_calls];
         tc->id = str_at(item, "id", NULL, NULL);
         tc->name = str_at(item, "function", "name", NULL);
         if (!tc->id || !tc->name)
-            return vo__error_set(VO_EPARSE, "Vapi tool call %zu has no string id or "
-                                            "function.name", m->n_calls);
+            return vo__error_set(VO_EPARSE,
+                                 "Vapi tool call %zu has no string id or "
+                                 "function.name",
+                                 m->n_calls);
         const cJSON *args = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(item, "function"), "arguments");
         if (cJSON_IsString(args))
@@ -255,7 +261,7 @@ static int print_owned(cJSON *root, char **out)
 }
 
 int vo_vapi_message_assistant_reply(char **out, const char *assistant_id,
-                               const char *assistant_json, const char *error)
+                                    const char *assistant_json, const char *error)
 {
     if (!out)
         return vo__error_set(VO_EINVAL, "vo_vapi_message_assistant_reply: out is NULL");
@@ -270,7 +276,8 @@ int vo_vapi_message_assistant_reply(char **out, const char *assistant_id,
     if (assistant_id) {
         if (!*assistant_id) {
             cJSON_Delete(root);
-            return vo__error_set(VO_EINVAL, "vo_vapi_message_assistant_reply: empty assistant_id");
+            return vo__error_set(VO_EINVAL,
+                                 "vo_vapi_message_assistant_reply: empty assistant_id");
         }
         cJSON_AddStringToObject(root, "assistantId", assistant_id);
     } else if (assistant_json) {
@@ -278,8 +285,9 @@ int vo_vapi_message_assistant_reply(char **out, const char *assistant_id,
         if (!cJSON_IsObject(a)) {
             cJSON_Delete(a);
             cJSON_Delete(root);
-            return vo__error_set(VO_EINVAL, "vo_vapi_message_assistant_reply: assistant_json is "
-                                            "not a JSON object");
+            return vo__error_set(VO_EINVAL,
+                                 "vo_vapi_message_assistant_reply: assistant_json is "
+                                 "not a JSON object");
         }
         cJSON_AddItemToObject(root, "assistant", a);
     } else {

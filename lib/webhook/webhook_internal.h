@@ -16,10 +16,10 @@ typedef struct vo__pair {
 } vo__pair;
 
 struct vo_form {
-    vo__handle h;     /* first: type tag, state, references */
+    vo__handle h; /* first: type tag, state, references */
     size_t n;
-    vo__pair *pairs;  /* n entries; strings point into the same block */
-    bool owned;       /* allocated by vo__form_decode (else caller-provided memory) */
+    vo__pair *pairs; /* n entries; strings point into the same block */
+    bool owned;      /* allocated by vo__form_decode (else caller-provided memory) */
 };
 
 /**
@@ -40,10 +40,10 @@ int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len);
 #define VO__URL_MAX_LEN VO_WEBHOOK_MAX_URL
 
 typedef struct vo__url_forms {
-    size_t n;                      /* distinct forms, 1..4 */
-    char *url[VO__URL_FORMS];      /* NUL-terminated, distinct */
+    size_t n;                 /* distinct forms, 1..4 */
+    char *url[VO__URL_FORMS]; /* NUL-terminated, distinct */
     size_t len[VO__URL_FORMS];
-    int form[VO__URL_FORMS];       /* the vo_webhook_twilio_url_form of each entry */
+    int form[VO__URL_FORMS]; /* the vo_webhook_twilio_url_form of each entry */
 } vo__url_forms;
 
 /**

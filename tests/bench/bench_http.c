@@ -23,8 +23,15 @@
 #define TOKEN "0f1e2d3c4b5a69780f1e2d3c4b5a6978"
 #define PATH "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers.json"
 
-typedef enum { IMPL_CURL, IMPL_TRANSPORT, IMPL_CURL_PARSE, IMPL_TWILIO, IMPL_COUNT } impl;
-static const char *impl_name[] = {"libcurl loop", "vo_http_send", "libcurl loop + cJSON_Parse", "vo_twilio_numbers_list"};
+typedef enum {
+    IMPL_CURL,
+    IMPL_TRANSPORT,
+    IMPL_CURL_PARSE,
+    IMPL_TWILIO,
+    IMPL_COUNT
+} impl;
+static const char *impl_name[] = {"libcurl loop", "vo_http_send", "libcurl loop + cJSON_Parse",
+                                  "vo_twilio_numbers_list"};
 
 static const char *base;
 static vo_http_client *shared_http;
@@ -86,10 +93,12 @@ static void *run(void *arg)
             k.len = 0;
             long status = 0;
             ok = curl_easy_perform(h) == CURLE_OK &&
-                 curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200;
+                 curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+                 status == 200;
             if (ok && j->which == IMPL_CURL_PARSE) {
                 cJSON *doc = cJSON_ParseWithLength(k.data, k.len);
-                ok = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "incoming_phone_numbers")) == 20;
+                ok = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "incoming_phone_numbers")) ==
+                     20;
                 cJSON_Delete(doc);
             }
         } else if (j->which == IMPL_TRANSPORT) {
@@ -101,7 +110,8 @@ static void *run(void *arg)
             r.username = ACCT;
             r.password = TOKEN;
             vo_http_response *resp = NULL;
-            ok = vo_http_send(&resp, shared_http, &r) == VO_OK && vo_http_response_status(resp) == 200;
+            ok = vo_http_send(&resp, shared_http, &r) == VO_OK &&
+                 vo_http_response_status(resp) == 200;
             vo_http_response_free(resp);
         } else {
             vo_twilio_iter *it = NULL;
@@ -175,7 +185,8 @@ int main(int argc, char **argv)
     if (vo_http_client_new(&shared_http, &ho) != VO_OK)
         return 2;
     vo_twilio_credentials *cr = NULL;
-    if (vo_twilio_credentials_new(&cr) != VO_OK || vo_twilio_credentials_set_account_sid(cr, ACCT) != VO_OK ||
+    if (vo_twilio_credentials_new(&cr) != VO_OK ||
+        vo_twilio_credentials_set_account_sid(cr, ACCT) != VO_OK ||
         vo_twilio_credentials_set_auth_token(cr, TOKEN) != VO_OK)
         return 2;
     vo_twilio_options to = VO_TWILIO_OPTIONS_INIT;
@@ -184,7 +195,8 @@ int main(int argc, char **argv)
         return 2;
     vo_twilio_credentials_free(cr);
 
-    printf("| threads | implementation | req/s | p50 (us) | p99 (us) | time per request vs baseline |\n");
+    printf(
+        "| threads | implementation | req/s | p50 (us) | p99 (us) | time per request vs baseline |\n");
     printf("|---|---|---|---|---|---|\n");
     int threads[] = {1, 16};
     int failures = 0;
@@ -200,8 +212,10 @@ int main(int argc, char **argv)
             failures += r.failures;
             if (w == IMPL_CURL || w == IMPL_CURL_PARSE)
                 base_r = r;
-            printf("| %d | %s | %.0f | %.0f | %.0f | %s%.2fx |\n", threads[ti], impl_name[w], r.rps, r.p50,
-                   r.p99, (w == IMPL_CURL || w == IMPL_CURL_PARSE) ? "baseline " : "", base_r.rps / r.rps);
+            printf("| %d | %s | %.0f | %.0f | %.0f | %s%.2fx |\n", threads[ti], impl_name[w],
+                   r.rps, r.p50, r.p99,
+                   (w == IMPL_CURL || w == IMPL_CURL_PARSE) ? "baseline " : "",
+                   base_r.rps / r.rps);
         }
     }
     vo_http_stats st = VO_HTTP_STATS_INIT;

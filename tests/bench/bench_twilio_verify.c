@@ -93,20 +93,20 @@ typedef struct run {
 static volatile int sink;
 
 /* Best of `reps` timed runs of `iters` iterations. */
-#define TIME_BEST(result, reps, iters, body)                                      \
-    do {                                                                          \
-        double best_ = 1e30;                                                      \
-        for (int r_ = 0; r_ < (reps); r_++) {                                     \
-            double t0_ = now_s();                                                 \
-            for (long i_ = 0; i_ < (iters); i_++) {                               \
-                body;                                                             \
-            }                                                                     \
-            double dt_ = now_s() - t0_;                                           \
-            if (dt_ < best_)                                                      \
-                best_ = dt_;                                                      \
-        }                                                                         \
-        (result) = best_ / (double)(iters);                                       \
-    } while (0)
+#define TIME_BEST(result, reps, iters, body)  \
+  do {                                        \
+    double best_ = 1e30;                      \
+    for (int r_ = 0; r_ < (reps); r_++) {     \
+      double t0_ = now_s();                   \
+      for (long i_ = 0; i_ < (iters); i_++) { \
+        body;                                 \
+      }                                       \
+      double dt_ = now_s() - t0_;             \
+      if (dt_ < best_)                        \
+        best_ = dt_;                          \
+    }                                         \
+    (result) = best_ / (double)(iters);       \
+  } while (0)
 
 int main(int argc, char **argv)
 {
@@ -136,9 +136,11 @@ int main(int argc, char **argv)
                                sorted[i].value);
 
     vo_verify_result res = VO_VERIFY_RESULT_INIT;
-    if (vo_webhook_twilio_verify(&res, tokens, 1, URL, sig, ctype, (const unsigned char *)body, body_len) != VO_OK)
+    if (vo_webhook_twilio_verify(&res, tokens, 1, URL, sig, ctype, (const unsigned char *)body,
+                                 body_len) != VO_OK)
         return 1;
-    if (vo_webhook_twilio_verify(&res, tokens, 1, URL, bad_sig, ctype, (const unsigned char *)body, body_len) != VO_EAUTH)
+    if (vo_webhook_twilio_verify(&res, tokens, 1, URL, bad_sig, ctype,
+                                 (const unsigned char *)body, body_len) != VO_EAUTH)
         return 1;
     int forms = res.forms_tried;
 
@@ -153,33 +155,33 @@ int main(int argc, char **argv)
     EVP_MAC_init(ctx, (const unsigned char *)TOKEN, strlen(TOKEN), p);
     double t_oneshot = 1e30, t_keyed = 1e30, t_valid = 1e30, t_invalid = 1e30, t;
     for (int round = 0; round < 3; round++) {
-    /* Floor: OpenSSL's one-shot HMAC() over the signing string. */
-    TIME_BEST(t, reps, iters, {
-        HMAC(EVP_sha1(), TOKEN, (int)strlen(TOKEN), (const unsigned char *)signing, sl, mac,
-             &mac_len);
-        sink += mac[0];
-    });
-    t_oneshot = t < t_oneshot ? t : t_oneshot;
+        /* Floor: OpenSSL's one-shot HMAC() over the signing string. */
+        TIME_BEST(t, reps, iters, {
+            HMAC(EVP_sha1(), TOKEN, (int)strlen(TOKEN), (const unsigned char *)signing, sl, mac,
+                 &mac_len);
+            sink += mac[0];
+        });
+        t_oneshot = t < t_oneshot ? t : t_oneshot;
 
-    /* Bound: a keyed EVP_MAC context set up once and re-initialised per message. */
-    TIME_BEST(t, reps, iters, {
-        size_t n;
-        EVP_MAC_init(ctx, NULL, 0, NULL);
-        EVP_MAC_update(ctx, (const unsigned char *)signing, sl);
-        EVP_MAC_final(ctx, mac, &n, sizeof(mac));
-        sink += mac[0];
-    });
-    t_keyed = t < t_keyed ? t : t_keyed;
-    TIME_BEST(t, reps, iters, {
-        sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, sig, ctype,
-                                 (const unsigned char *)body, body_len);
-    });
-    t_valid = t < t_valid ? t : t_valid;
-    TIME_BEST(t, reps, iters, {
-        sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, bad_sig, ctype,
-                                 (const unsigned char *)body, body_len);
-    });
-    t_invalid = t < t_invalid ? t : t_invalid;
+        /* Bound: a keyed EVP_MAC context set up once and re-initialised per message. */
+        TIME_BEST(t, reps, iters, {
+            size_t n;
+            EVP_MAC_init(ctx, NULL, 0, NULL);
+            EVP_MAC_update(ctx, (const unsigned char *)signing, sl);
+            EVP_MAC_final(ctx, mac, &n, sizeof(mac));
+            sink += mac[0];
+        });
+        t_keyed = t < t_keyed ? t : t_keyed;
+        TIME_BEST(t, reps, iters, {
+            sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, sig, ctype,
+                                             (const unsigned char *)body, body_len);
+        });
+        t_valid = t < t_valid ? t : t_valid;
+        TIME_BEST(t, reps, iters, {
+            sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, bad_sig, ctype,
+                                             (const unsigned char *)body, body_len);
+        });
+        t_invalid = t < t_invalid ? t : t_invalid;
     }
     EVP_MAC_CTX_free(ctx);
     EVP_MAC_free(hmac);
@@ -190,20 +192,24 @@ int main(int argc, char **argv)
     double floor = t_oneshot;
     printf("# Twilio verification, %zu params, body %zu bytes, signing string %zu bytes\n",
            N_PARAMS, body_len, sl);
-    printf("# best of 3 rounds x %d runs x %ld iterations; distinct URL forms for an invalid signature: %d\n",
-           reps, iters, forms);
+    printf(
+        "# best of 3 rounds x %d runs x %ld iterations; distinct URL forms for an invalid signature: %d\n",
+        reps, iters, forms);
     printf("| measurement | ns/op | ops/s | vs floor | vs hash-only bound |\n"
            "|---|---:|---:|---:|---:|\n");
-    printf("| floor: HMAC-SHA1 of the signing string, OpenSSL HMAC() | %.0f | %.0f | 1.00 | %.2f |\n",
-           t_oneshot * 1e9, 1 / t_oneshot, t_oneshot / t_keyed);
+    printf(
+        "| floor: HMAC-SHA1 of the signing string, OpenSSL HMAC() | %.0f | %.0f | 1.00 | %.2f |\n",
+        t_oneshot * 1e9, 1 / t_oneshot, t_oneshot / t_keyed);
     printf("| bound: HMAC-SHA1, keyed EVP_MAC context reused | %.0f | %.0f | %.2f | 1.00 |\n",
            t_keyed * 1e9, 1 / t_keyed, t_keyed / floor);
-    printf("| vo_webhook_twilio_verify, valid signature (target <= 1.5 x floor) | %.0f | %.0f | %.2f | %.2f |\n",
-           t_valid * 1e9, 1 / t_valid, t_valid / floor, t_valid / t_keyed);
-    printf("| vo_webhook_twilio_verify, invalid signature (target <= 1.5 x floor x %d forms) | %.0f | %.0f "
-           "| %.2f | %.2f |\n",
-           forms, t_invalid * 1e9, 1 / t_invalid, t_invalid / (floor * forms),
-           t_invalid / (t_keyed * forms));
+    printf(
+        "| vo_webhook_twilio_verify, valid signature (target <= 1.5 x floor) | %.0f | %.0f | %.2f | %.2f |\n",
+        t_valid * 1e9, 1 / t_valid, t_valid / floor, t_valid / t_keyed);
+    printf(
+        "| vo_webhook_twilio_verify, invalid signature (target <= 1.5 x floor x %d forms) | %.0f | %.0f "
+        "| %.2f | %.2f |\n",
+        forms, t_invalid * 1e9, 1 / t_invalid, t_invalid / (floor * forms),
+        t_invalid / (t_keyed * forms));
     int ok = t_valid / floor <= 1.5 && t_invalid / (floor * forms) <= 1.5;
     printf("# targets %s\n", ok ? "met" : "NOT met");
     vo_shutdown();

@@ -32,12 +32,12 @@ static void die(const char *what, int rc)
     exit(1);
 }
 
-#define CHECK(expr)                                                                        \
-    do {                                                                                   \
-        int rc_ = (expr);                                                                  \
-        if (rc_ != VO_OK)                                                                  \
-            die(#expr, rc_);                                                               \
-    } while (0)
+#define CHECK(expr)    \
+  do {                 \
+    int rc_ = (expr);  \
+    if (rc_ != VO_OK)  \
+      die(#expr, rc_); \
+  } while (0)
 
 static unsigned long long rng = 88172645463325252ull;
 static unsigned long long next_rand(void)
@@ -129,8 +129,8 @@ int main(int argc, char **argv)
         for (int s = 0; s < per; s++) {
             char val[96];
             value_for(val, sizeof(val), t, s);
-            off += (size_t)snprintf(csv + off, cap - off, "tenant%05d,svc/secret%02d,%s\n", t, s,
-                                    val);
+            off += (size_t)snprintf(csv + off, cap - off, "tenant%05d,svc/secret%02d,%s\n", t,
+                                    s, val);
         }
     vo_vault *v = open_vault(path, "k1", 1024, VO_VAULT_AUDIT_READS_BUFFERED);
     double t0 = now();
@@ -156,8 +156,8 @@ int main(int argc, char **argv)
     int nd = 1000000;
     t0 = now();
     for (int i = 0; i < nd; i++)
-        if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &plen, NULL, ct, clen, ad, 120, nonce,
-                                                       key) != 0)
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &plen, NULL, ct, clen, ad, 120,
+                                                       nonce, key) != 0)
             return 1;
     double decrypt_ns = (now() - t0) / nd * 1e9;
 
@@ -253,17 +253,19 @@ int main(int argc, char **argv)
            warm_ns, 1e9 / warm_ns, warm_ns / base);
     printf("| read, warm DEK cache, reads not audited | %.0f ns (%.0f/s) | %.2fx |\n",
            warm_noaudit_ns, 1e9 / warm_noaudit_ns, warm_noaudit_ns / base);
-    printf("| read, warm, into a new `vo_secret` (pooled guarded block) | %.0f ns (%.0f/s) | %.2fx |\n",
-           warm_secret_ns, 1e9 / warm_secret_ns, warm_secret_ns / base);
-    printf("| read, cold (no DEK cache: unwrap per read) | %.0f ns (%.0f/s) | %.2fx |\n", cold_ns,
-           1e9 / cold_ns, cold_ns / base);
+    printf(
+        "| read, warm, into a new `vo_secret` (pooled guarded block) | %.0f ns (%.0f/s) | %.2fx |\n",
+        warm_secret_ns, 1e9 / warm_secret_ns, warm_secret_ns / base);
+    printf("| read, cold (no DEK cache: unwrap per read) | %.0f ns (%.0f/s) | %.2fx |\n",
+           cold_ns, 1e9 / cold_ns, cold_ns / base);
     printf("| read, audit synchronous (fsync per read) | %.1f us (%.0f/s) | %.1fx |\n",
            sync_ns / 1e3, 1e9 / sync_ns, sync_ns / base);
     printf("| write (one durable transaction each) | %.1f us (%.0f/s) | |\n", write_us,
            1e6 / write_us);
     printf("| tenant DEK rotation (%d secrets) | %.2f ms | |\n", per, dek_rot_ms);
-    printf("| KEK rotation, %d tenants (batches of 256, %d callbacks) | %.3f s | target < 2 s |\n",
-           tenants, calls, rot_s);
+    printf(
+        "| KEK rotation, %d tenants (batches of 256, %d callbacks) | %.3f s | target < 2 s |\n",
+        tenants, calls, rot_s);
     printf("| audit chain verification (%lld rows) | %.3f s | |\n", (long long)rows, verify_s);
     printf("\nwarm read / (lookup + decrypt) = %.2f (target <= 3)\n", warm_ns / base);
 

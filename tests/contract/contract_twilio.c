@@ -32,27 +32,27 @@ static void report(const char *name, int rc)
 }
 
 /* An operation returning a resource. */
-#define RES(name, call)                                                          \
-    do {                                                                         \
-        r = NULL;                                                                \
-        int rc_ = (call);                                                        \
-        report(name, rc_);                                                       \
-        vo_twilio_resource_free(r);                                              \
-    } while (0)
+#define RES(name, call)         \
+  do {                          \
+    r = NULL;                   \
+    int rc_ = (call);           \
+    report(name, rc_);          \
+    vo_twilio_resource_free(r); \
+  } while (0)
 
 /* A list operation: the first page only (later pages would replay Prism's canned
  * next_page_uri examples, which are not requests of ours). */
-#define ITER(name, call)                                                         \
-    do {                                                                         \
-        it = NULL;                                                               \
-        int rc_ = (call);                                                        \
-        if (rc_ == VO_OK) {                                                      \
-            const vo_twilio_resource *item_ = NULL;                              \
-            rc_ = vo_twilio_iter_next(&item_, it);                               \
-        }                                                                        \
-        report(name, rc_);                                                       \
-        vo_twilio_iter_free(it);                                                 \
-    } while (0)
+#define ITER(name, call)                      \
+  do {                                        \
+    it = NULL;                                \
+    int rc_ = (call);                         \
+    if (rc_ == VO_OK) {                       \
+      const vo_twilio_resource *item_ = NULL; \
+      rc_ = vo_twilio_iter_next(&item_, it);  \
+    }                                         \
+    report(name, rc_);                        \
+    vo_twilio_iter_free(it);                  \
+  } while (0)
 
 /*
  * Prism 5 reads a repeated form key (StatusCallbackEvent=a&StatusCallbackEvent=b) as one
@@ -84,11 +84,13 @@ static int only_array_violations(const char *path, const vo_param *form, size_t 
         cJSON *v = cJSON_GetObjectItem(j, "validation");
         ok = cJSON_GetArraySize(v) > 0;
         cJSON *it;
-        cJSON_ArrayForEach(it, v) {
+        cJSON_ArrayForEach(it, v)
+        {
             const cJSON *m = cJSON_GetObjectItem(it, "message");
             char field[64] = "";
             if (!cJSON_IsString(m) ||
-                sscanf(m->valuestring, "Request body property %63s must be array", field) != 1) {
+                sscanf(m->valuestring, "Request body property %63s must be array", field) !=
+                    1) {
                 ok = 0;
                 break;
             }
@@ -99,7 +101,8 @@ static int only_array_violations(const char *path, const vo_param *form, size_t 
                 ok = 0;
                 break;
             }
-            printf("# Prism cannot read repeated '%s' as an array (known Prism limitation)\n", field);
+            printf("# Prism cannot read repeated '%s' as an array (known Prism limitation)\n",
+                   field);
         }
         cJSON_Delete(j);
     }
@@ -108,23 +111,24 @@ static int only_array_violations(const char *path, const vo_param *form, size_t 
     return ok;
 }
 
-#define RES_ARRAYS(name, call, path, form, n)                                    \
-    do {                                                                         \
-        r = NULL;                                                                \
-        int rc_ = (call);                                                        \
-        if (rc_ == VO_EVALIDATION && vo_error_last()->http_status == 422 &&      \
-            only_array_violations(path, form, n))                                \
-            rc_ = VO_OK;                                                         \
-        report(name, rc_);                                                       \
-        vo_twilio_resource_free(r);                                              \
-    } while (0)
+#define RES_ARRAYS(name, call, path, form, n)                           \
+  do {                                                                  \
+    r = NULL;                                                           \
+    int rc_ = (call);                                                   \
+    if (rc_ == VO_EVALIDATION && vo_error_last()->http_status == 422 && \
+        only_array_violations(path, form, n))                           \
+      rc_ = VO_OK;                                                      \
+    report(name, rc_);                                                  \
+    vo_twilio_resource_free(r);                                         \
+  } while (0)
 
 int main(void)
 {
     const char *api = getenv("VO_CONTRACT_API_URL");
     const char *accounts = getenv("VO_CONTRACT_ACCOUNTS_URL");
     if (!api || !accounts) {
-        printf("1..0 # SKIP VO_CONTRACT_API_URL / VO_CONTRACT_ACCOUNTS_URL not set (run through run_contract.sh)\n");
+        printf(
+            "1..0 # SKIP VO_CONTRACT_API_URL / VO_CONTRACT_ACCOUNTS_URL not set (run through run_contract.sh)\n");
         return 0;
     }
     api_url = api;
@@ -148,7 +152,8 @@ int main(void)
 
     vo_twilio_client *kc = NULL;
     vo_twilio_credentials *kcr = NULL;
-    if (vo_twilio_credentials_new(&kcr) != VO_OK || vo_twilio_credentials_set_account_sid(kcr, ACCT) != VO_OK ||
+    if (vo_twilio_credentials_new(&kcr) != VO_OK ||
+        vo_twilio_credentials_set_account_sid(kcr, ACCT) != VO_OK ||
         vo_twilio_credentials_set_api_key(kcr, "SK0123456789abcdef0123456789abcdef",
                                           "abcdefABCDEF0123456789abcdefABCD") != VO_OK ||
         vo_twilio_client_new(&kc, kcr, &o) != VO_OK)
@@ -166,67 +171,91 @@ int main(void)
 
     RES("account fetch", vo_twilio_account_get(&r, c));
     RES("account fetch with an API key", vo_twilio_account_get(&r, kc));
-    vo_param sub_f[] = {{"FriendlyName", "tenant-42"}, {"Status", "active"}, {"PageSize", "20"}};
+    vo_param sub_f[] = {
+        {"FriendlyName", "tenant-42"}, {"Status", "active"}, {"PageSize", "20"}};
     ITER("subaccounts list", vo_twilio_subaccounts_list(&it, c, sub_f, 3));
     RES("subaccounts create", vo_twilio_subaccounts_create(&r, &s, c, "tenant-43"));
     vo_secret_free(s);
     s = NULL;
 
-    vo_param num_f[] = {{"PhoneNumber", "+14155550100"}, {"FriendlyName", "front desk"}, {"PageSize", "50"}};
+    vo_param num_f[] = {
+        {"PhoneNumber", "+14155550100"}, {"FriendlyName", "front desk"}, {"PageSize", "50"}};
     ITER("numbers list", vo_twilio_numbers_list(&it, c, num_f, 3));
     RES("numbers fetch", vo_twilio_numbers_get(&r, c, PN));
-    vo_param upd[] = {{"VoiceUrl", "https://example.com/voice"}, {"VoiceMethod", "POST"},
-                      {"SmsUrl", "https://example.com/sms"}, {"SmsMethod", "GET"},
-                      {"StatusCallback", "https://example.com/status"}, {"StatusCallbackMethod", "POST"},
-                      {"FriendlyName", "support"}, {"VoiceApplicationSid", "AP0123456789abcdef0123456789abcdef"},
+    vo_param upd[] = {{"VoiceUrl", "https://example.com/voice"},
+                      {"VoiceMethod", "POST"},
+                      {"SmsUrl", "https://example.com/sms"},
+                      {"SmsMethod", "GET"},
+                      {"StatusCallback", "https://example.com/status"},
+                      {"StatusCallbackMethod", "POST"},
+                      {"FriendlyName", "support"},
+                      {"VoiceApplicationSid", "AP0123456789abcdef0123456789abcdef"},
                       {"VoiceFallbackUrl", "https://example.com/fallback"}};
     RES("numbers update", vo_twilio_numbers_update(&r, c, PN, upd, 9));
-    vo_param buy[] = {{"PhoneNumber", "+14155550100"}, {"FriendlyName", "bought"},
-                      {"VoiceUrl", "https://example.com/voice"}, {"SmsUrl", "https://example.com/sms"}};
+    vo_param buy[] = {{"PhoneNumber", "+14155550100"},
+                      {"FriendlyName", "bought"},
+                      {"VoiceUrl", "https://example.com/voice"},
+                      {"SmsUrl", "https://example.com/sms"}};
     RES("numbers purchase", vo_twilio_numbers_purchase(&r, c, buy, 4));
     vo_param buy_area[] = {{"AreaCode", "415"}};
     RES("numbers purchase by area code", vo_twilio_numbers_purchase(&r, c, buy_area, 1));
     report("numbers release", vo_twilio_numbers_release(c, PN));
 
-    vo_param av_f[] = {{"AreaCode", "415"}, {"Contains", "555"}, {"SmsEnabled", "true"},
-                       {"VoiceEnabled", "true"}, {"InRegion", "CA"}, {"PageSize", "10"}};
-    ITER("available numbers Local", vo_twilio_available_numbers_search(&it, c, "US", "Local", av_f, 6));
-    ITER("available numbers TollFree", vo_twilio_available_numbers_search(&it, c, "US", "TollFree", av_f + 1, 2));
-    ITER("available numbers Mobile", vo_twilio_available_numbers_search(&it, c, "GB", "Mobile", NULL, 0));
+    vo_param av_f[] = {{"AreaCode", "415"},      {"Contains", "555"}, {"SmsEnabled", "true"},
+                       {"VoiceEnabled", "true"}, {"InRegion", "CA"},  {"PageSize", "10"}};
+    ITER("available numbers Local",
+         vo_twilio_available_numbers_search(&it, c, "US", "Local", av_f, 6));
+    ITER("available numbers TollFree",
+         vo_twilio_available_numbers_search(&it, c, "US", "TollFree", av_f + 1, 2));
+    ITER("available numbers Mobile",
+         vo_twilio_available_numbers_search(&it, c, "GB", "Mobile", NULL, 0));
 
-    vo_param call[] = {{"Url", "https://example.com/twiml"}, {"StatusCallback", "https://example.com/cb"},
-                       {"StatusCallbackEvent", "initiated"}, {"StatusCallbackEvent", "completed"},
-                       {"StatusCallbackMethod", "POST"}, {"Timeout", "20"},
-                       {"MachineDetection", "Enable"}, {"Record", "false"}};
+    vo_param call[] = {
+        {"Url", "https://example.com/twiml"}, {"StatusCallback", "https://example.com/cb"},
+        {"StatusCallbackEvent", "initiated"}, {"StatusCallbackEvent", "completed"},
+        {"StatusCallbackMethod", "POST"},     {"Timeout", "20"},
+        {"MachineDetection", "Enable"},       {"Record", "false"}};
     vo_param call_form[10] = {{"To", "+14155550123"}, {"From", "+14155550100"}};
     memcpy(call_form + 2, call, sizeof(call));
     RES_ARRAYS("calls create (Url, repeated StatusCallbackEvent)",
                vo_twilio_calls_create(&r, c, "+14155550123", "+14155550100", call, 8),
                "/2010-04-01/Accounts/" ACCT "/Calls.json", call_form, 10);
     vo_param twiml[] = {{"Twiml", "<Response><Say>hi</Say></Response>"}};
-    RES("calls create (Twiml)", vo_twilio_calls_create(&r, c, "+14155550123", "+14155550100", twiml, 1));
+    RES("calls create (Twiml)",
+        vo_twilio_calls_create(&r, c, "+14155550123", "+14155550100", twiml, 1));
     vo_param app[] = {{"ApplicationSid", "AP0123456789abcdef0123456789abcdef"}};
-    RES("calls create (ApplicationSid)", vo_twilio_calls_create(&r, c, "+14155550123", "+14155550100", app, 1));
+    RES("calls create (ApplicationSid)",
+        vo_twilio_calls_create(&r, c, "+14155550123", "+14155550100", app, 1));
     RES("calls fetch", vo_twilio_calls_get(&r, c, CA));
-    vo_param call_f[] = {{"To", "+14155550123"}, {"From", "+14155550100"}, {"Status", "completed"},
-                         {"StartTime>", "2024-01-01T00:00:00Z"}, {"PageSize", "20"}};
+    vo_param call_f[] = {{"To", "+14155550123"},
+                         {"From", "+14155550100"},
+                         {"Status", "completed"},
+                         {"StartTime>", "2024-01-01T00:00:00Z"},
+                         {"PageSize", "20"}};
     ITER("calls list", vo_twilio_calls_list(&it, c, call_f, 5));
     vo_param hang[] = {{"Status", "completed"}};
     RES("calls update (hang up)", vo_twilio_calls_update(&r, c, CA, hang, 1));
     vo_param redirect[] = {{"Url", "https://example.com/next"}, {"Method", "POST"}};
     RES("calls update (redirect)", vo_twilio_calls_update(&r, c, CA, redirect, 2));
 
-    vo_param msg[] = {{"From", "+14155550100"}, {"Body", "hello"}, {"StatusCallback", "https://example.com/m"}};
-    RES("messages create (From, Body)", vo_twilio_messages_create(&r, c, "+14155550123", msg, 3));
+    vo_param msg[] = {{"From", "+14155550100"},
+                      {"Body", "hello"},
+                      {"StatusCallback", "https://example.com/m"}};
+    RES("messages create (From, Body)",
+        vo_twilio_messages_create(&r, c, "+14155550123", msg, 3));
     vo_param mms[] = {{"MessagingServiceSid", "MG0123456789abcdef0123456789abcdef"},
-                      {"MediaUrl", "https://example.com/a.png"}, {"MediaUrl", "https://example.com/b.png"}};
+                      {"MediaUrl", "https://example.com/a.png"},
+                      {"MediaUrl", "https://example.com/b.png"}};
     vo_param mms_form[4] = {{"To", "+14155550123"}};
     memcpy(mms_form + 1, mms, sizeof(mms));
     RES_ARRAYS("messages create (service, repeated MediaUrl)",
                vo_twilio_messages_create(&r, c, "+14155550123", mms, 3),
                "/2010-04-01/Accounts/" ACCT "/Messages.json", mms_form, 4);
     RES("messages fetch", vo_twilio_messages_get(&r, c, SM));
-    vo_param msg_f[] = {{"To", "+14155550123"}, {"From", "+14155550100"}, {"DateSent>", "2024-01-01T00:00:00Z"}, {"PageSize", "20"}};
+    vo_param msg_f[] = {{"To", "+14155550123"},
+                        {"From", "+14155550100"},
+                        {"DateSent>", "2024-01-01T00:00:00Z"},
+                        {"PageSize", "20"}};
     ITER("messages list", vo_twilio_messages_list(&it, c, msg_f, 4));
 
     vo_param key_f[] = {{"PageSize", "20"}};

@@ -22,28 +22,29 @@ static void report(const char *name, int rc)
     }
     n_failed++;
     const vo_error *e = vo_error_last();
-    printf("not ok %d - %s: %s (HTTP %d%s)\n# %s\n", n_tests, name, vo_error_name(rc), e->http_status,
-           e->http_status == 422 ? ", the request does not match the spec" : "", e->message);
+    printf("not ok %d - %s: %s (HTTP %d%s)\n# %s\n", n_tests, name, vo_error_name(rc),
+           e->http_status, e->http_status == 422 ? ", the request does not match the spec" : "",
+           e->message);
 }
 
-#define RES(name, call)                                                          \
-    do {                                                                         \
-        r = NULL;                                                                \
-        report(name, (call));                                                    \
-        vo_vapi_resource_free(r);                                                \
-    } while (0)
+#define RES(name, call)       \
+  do {                        \
+    r = NULL;                 \
+    report(name, (call));     \
+    vo_vapi_resource_free(r); \
+  } while (0)
 
-#define ITER(name, call)                                                         \
-    do {                                                                         \
-        it = NULL;                                                               \
-        int rc_ = (call);                                                        \
-        if (rc_ == VO_OK) {                                                      \
-            const vo_vapi_resource *item_ = NULL;                                \
-            rc_ = vo_vapi_iter_next(&item_, it);                                 \
-        }                                                                        \
-        report(name, rc_);                                                       \
-        vo_vapi_iter_free(it);                                                   \
-    } while (0)
+#define ITER(name, call)                    \
+  do {                                      \
+    it = NULL;                              \
+    int rc_ = (call);                       \
+    if (rc_ == VO_OK) {                     \
+      const vo_vapi_resource *item_ = NULL; \
+      rc_ = vo_vapi_iter_next(&item_, it);  \
+    }                                       \
+    report(name, rc_);                      \
+    vo_vapi_iter_free(it);                  \
+  } while (0)
 
 int main(void)
 {
@@ -116,7 +117,8 @@ int main(void)
     cp.name = "contract";
     RES("calls create (assistantId)", vo_vapi_calls_create(&r, c, &cp));
     cp.assistant_id = NULL;
-    cp.assistant_json = "{\"firstMessage\":\"Hi\",\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o\"}}";
+    cp.assistant_json =
+        "{\"firstMessage\":\"Hi\",\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o\"}}";
     RES("calls create (transient assistant)", vo_vapi_calls_create(&r, c, &cp));
     vo_vapi_list_options cl = VO_VAPI_LIST_OPTIONS_INIT;
     cl.assistant_id = ID;

@@ -31,7 +31,7 @@ static void open_vault(void)
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
     unlink(path);
     vo_keyring *kr = NULL;
-    unsigned char key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+    unsigned char key[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                              17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
     if (vo_keyring_new(&kr) != VO_OK || vo_keyring_add_key(kr, "k1", key, sizeof(key)) != VO_OK)
         abort();

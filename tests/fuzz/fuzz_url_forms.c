@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vo__url_forms forms;
     int rc = vo__twilio_url_forms(&forms, ff.f[0], true);
     if (rc == VO_OK) {
-        if (forms.n < 1 || forms.n > VO__URL_FORMS || forms.form[0] != VO_WEBHOOK_TWILIO_URL_AS_GIVEN)
+        if (forms.n < 1 || forms.n > VO__URL_FORMS ||
+            forms.form[0] != VO_WEBHOOK_TWILIO_URL_AS_GIVEN)
             abort();
         /* Form 0 is the URL byte for byte; all forms are distinct. */
         if (forms.len[0] != strlen(ff.f[0]) || strcmp(forms.url[0], ff.f[0]) != 0)

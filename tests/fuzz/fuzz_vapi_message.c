@@ -15,9 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Touch every accessor. */
         size_t sum = strlen(t);
         const char *(*getters[])(const vo_vapi_message *) = {
-            vo_vapi_message_call_id, vo_vapi_message_org_id, vo_vapi_message_phone_number_id,
-            vo_vapi_message_phone_number, vo_vapi_message_customer_number,
-            vo_vapi_message_status, vo_vapi_message_ended_reason};
+            vo_vapi_message_call_id,         vo_vapi_message_org_id,
+            vo_vapi_message_phone_number_id, vo_vapi_message_phone_number,
+            vo_vapi_message_customer_number, vo_vapi_message_status,
+            vo_vapi_message_ended_reason};
         for (size_t g = 0; g < sizeof(getters) / sizeof(getters[0]); g++) {
             const char *v = getters[g](m);
             sum += v ? strlen(v) : 0;
@@ -31,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 !vo_vapi_message_tool_call_arguments(m, i))
                 abort();
             if (*id)
-                vo_vapi_tool_results_add(r, id, vo_vapi_message_tool_call_name(m, i), "ok", NULL);
+                vo_vapi_tool_results_add(r, id, vo_vapi_message_tool_call_name(m, i), "ok",
+                                         NULL);
         }
         char *out = NULL;
         if (vo_vapi_tool_results_json(&out, r) != VO_OK)

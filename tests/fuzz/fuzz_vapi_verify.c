@@ -23,8 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.secret_is_base64 = (sel & 0x80) ? 1 : 0;
     /* Field 1 doubles as a payload template. */
     o.payload_format = (ff.len[0] > 1 && ff.f[0][1] == 'T') ? ff.f[1] : NULL;
-    vo_param h[] = {{"x-vapi-secret", ff.f[2]}, {"Authorization", ff.f[2]},
-                    {"x-signature", ff.f[2]}, {"x-timestamp", ff.f[3]}, {"svix-id", ff.f[4]}};
+    vo_param h[] = {{"x-vapi-secret", ff.f[2]},
+                    {"Authorization", ff.f[2]},
+                    {"x-signature", ff.f[2]},
+                    {"x-timestamp", ff.f[3]},
+                    {"svix-id", ff.f[4]}};
     vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
     req.method = "POST";
     req.url = ff.f[1];
@@ -39,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (o.type == VO_WEBHOOK_VAPI_HMAC && rc != VO_EINVAL) {
         char sig[256];
-        if (vo_webhook_vapi_sign(sig, sizeof(sig), &o, secrets[0], req.method, req.url,
-                                   ff.f[3], ff.f[4], req.body, req.body_len) == VO_OK) {
+        if (vo_webhook_vapi_sign(sig, sizeof(sig), &o, secrets[0], req.method, req.url, ff.f[3],
+                                 ff.f[4], req.body, req.body_len) == VO_OK) {
             h[2].value = sig;
             rc = vo_webhook_vapi_verify(&r, &o, secrets, 2, &req, 1764000000);
             /* A correct signature can only fail on the timestamp. */

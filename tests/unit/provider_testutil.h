@@ -53,7 +53,8 @@ static inline void pt_tenant(vo_vault *v, const char *tenant)
     ck_assert_msg(rc == VO_OK || rc == VO_EEXISTS, "tenant_create: %s", vo_error_name(rc));
 }
 
-static inline void pt_store_twilio(vo_vault *v, const char *tenant, const char *sid, const char *token)
+static inline void pt_store_twilio(vo_vault *v, const char *tenant, const char *sid,
+                                   const char *token)
 {
     pt_tenant(v, tenant);
     vo_twilio_credentials *c = NULL;
@@ -64,7 +65,8 @@ static inline void pt_store_twilio(vo_vault *v, const char *tenant, const char *
     vo_twilio_credentials_free(c);
 }
 
-static inline void pt_store_vapi(vo_vapi_credentials *extra, vo_vault *v, const char *tenant, const char *key)
+static inline void pt_store_vapi(vo_vapi_credentials *extra, vo_vault *v, const char *tenant,
+                                 const char *key)
 {
     pt_tenant(v, tenant);
     vo_vapi_credentials *c = extra;

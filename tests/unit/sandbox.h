@@ -44,7 +44,8 @@ static inline void sandbox_down(void)
 }
 
 /* One control call; returns the parsed JSON answer (caller deletes) and checks the status. */
-static inline cJSON *sandbox_ctl(const char *method, const char *path, const char *json, int want)
+static inline cJSON *sandbox_ctl(const char *method, const char *path, const char *json,
+                                 int want)
 {
     vo_http_options o = VO_HTTP_OPTIONS_INIT;
     o.max_attempts = 1;
@@ -69,18 +70,20 @@ static inline cJSON *sandbox_ctl(const char *method, const char *path, const cha
     return j;
 }
 
-static inline void sandbox_ctl_ok(const char *method, const char *path, const char *json, int want)
+static inline void sandbox_ctl_ok(const char *method, const char *path, const char *json,
+                                  int want)
 {
     cJSON_Delete(sandbox_ctl(method, path, json, want));
 }
 
 /* Inject a fault: kind is "429", "500", "503", "delay", "drop", "drop_after_read", "malformed". */
-static inline void sandbox_fault(const char *method, const char *path, const char *kind, int count,
-                                 const char *extra_json_fields)
+static inline void sandbox_fault(const char *method, const char *path, const char *kind,
+                                 int count, const char *extra_json_fields)
 {
     char body[1024];
-    snprintf(body, sizeof(body), "{\"method\":\"%s\",\"path\":\"%s\",\"kind\":\"%s\",\"count\":%d%s%s}",
-             method, path, kind, count, extra_json_fields ? "," : "",
+    snprintf(body, sizeof(body),
+             "{\"method\":\"%s\",\"path\":\"%s\",\"kind\":\"%s\",\"count\":%d%s%s}", method,
+             path, kind, count, extra_json_fields ? "," : "",
              extra_json_fields ? extra_json_fields : "");
     sandbox_ctl_ok("POST", "/__sandbox/faults", body, 201);
 }
@@ -105,21 +108,21 @@ static inline long sandbox_stat(const char *name)
 }
 
 /* Main for suites that need the sandbox: skip (TAP "1..0 # SKIP") when it is missing. */
-#define VO_SANDBOX_TEST_MAIN(suite_fn)                                           \
-    int main(void)                                                               \
-    {                                                                            \
-        if (!sandbox_available()) {                                              \
-            printf("1..0 # SKIP sandbox server tools/sandbox/voiceops_sandbox.py not found\n"); \
-            return 0;                                                            \
-        }                                                                        \
-        if (vo_init() != VO_OK)                                                  \
-            return 2;                                                            \
-        SRunner *sr = srunner_create(suite_fn());                                \
-        srunner_run_all(sr, CK_ENV);                                             \
-        int failed = srunner_ntests_failed(sr);                                  \
-        srunner_free(sr);                                                        \
-        vo_shutdown();                                                           \
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                        \
-    }
+#define VO_SANDBOX_TEST_MAIN(suite_fn)                                                    \
+  int main(void)                                                                          \
+  {                                                                                       \
+    if (!sandbox_available()) {                                                           \
+      printf("1..0 # SKIP sandbox server tools/sandbox/voiceops_sandbox.py not found\n"); \
+      return 0;                                                                           \
+    }                                                                                     \
+    if (vo_init() != VO_OK)                                                               \
+      return 2;                                                                           \
+    SRunner *sr = srunner_create(suite_fn());                                             \
+    srunner_run_all(sr, CK_ENV);                                                          \
+    int failed = srunner_ntests_failed(sr);                                               \
+    srunner_free(sr);                                                                     \
+    vo_shutdown();                                                                        \
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                     \
+  }
 
 #endif

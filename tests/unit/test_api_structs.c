@@ -20,23 +20,23 @@
 #define NOW ((int64_t)1764000000)
 
 /* Every versioned struct: X(type, MACRO_PREFIX). */
-#define VO_ALL_STRUCTS(X)                                                                 \
-    X(vo_http_options, VO_HTTP_OPTIONS)                                                   \
-    X(vo_http_request, VO_HTTP_REQUEST)                                                   \
-    X(vo_http_stats, VO_HTTP_STATS)                                                       \
-    X(vo_webhook_request, VO_WEBHOOK_REQUEST)                                             \
-    X(vo_webhook_twilio_options, VO_WEBHOOK_TWILIO_OPTIONS)                                 \
-    X(vo_webhook_vapi_options, VO_WEBHOOK_VAPI_OPTIONS)                                     \
-    X(vo_vault_options, VO_VAULT_OPTIONS)                                                 \
-    X(vo_public_url_options, VO_PUBLIC_URL_OPTIONS)                                       \
-    X(vo_twilio_options, VO_TWILIO_OPTIONS)                                               \
-    X(vo_vapi_options, VO_VAPI_OPTIONS)                                                   \
-    X(vo_vapi_list_options, VO_VAPI_LIST_OPTIONS)                                         \
-    X(vo_vapi_assistant_params, VO_VAPI_ASSISTANT_PARAMS)                                 \
-    X(vo_vapi_call_params, VO_VAPI_CALL_PARAMS)                                           \
-    X(vo_vapi_number_params, VO_VAPI_NUMBER_PARAMS)                                       \
-    X(vo_services_options, VO_SERVICES_OPTIONS)                                           \
-    X(vo_number_import_options, VO_NUMBER_IMPORT_OPTIONS)
+#define VO_ALL_STRUCTS(X)                                 \
+  X(vo_http_options, VO_HTTP_OPTIONS)                     \
+  X(vo_http_request, VO_HTTP_REQUEST)                     \
+  X(vo_http_stats, VO_HTTP_STATS)                         \
+  X(vo_webhook_request, VO_WEBHOOK_REQUEST)               \
+  X(vo_webhook_twilio_options, VO_WEBHOOK_TWILIO_OPTIONS) \
+  X(vo_webhook_vapi_options, VO_WEBHOOK_VAPI_OPTIONS)     \
+  X(vo_vault_options, VO_VAULT_OPTIONS)                   \
+  X(vo_public_url_options, VO_PUBLIC_URL_OPTIONS)         \
+  X(vo_twilio_options, VO_TWILIO_OPTIONS)                 \
+  X(vo_vapi_options, VO_VAPI_OPTIONS)                     \
+  X(vo_vapi_list_options, VO_VAPI_LIST_OPTIONS)           \
+  X(vo_vapi_assistant_params, VO_VAPI_ASSISTANT_PARAMS)   \
+  X(vo_vapi_call_params, VO_VAPI_CALL_PARAMS)             \
+  X(vo_vapi_number_params, VO_VAPI_NUMBER_PARAMS)         \
+  X(vo_services_options, VO_SERVICES_OPTIONS)             \
+  X(vo_number_import_options, VO_NUMBER_IMPORT_OPTIONS)
 
 static void assert_names(const char *name)
 {
@@ -61,45 +61,43 @@ static void down(void)
 START_TEST(init_macros_are_version_and_zeros)
 {
     int n = 0;
-#define CHECK_INIT(T, P)                                                                  \
-    {                                                                                     \
-        static const T init = P##_INIT; /* static: padding is zero too */                \
-        T zero, filled;                                                                   \
-        memset(&zero, 0, sizeof(zero));                                                   \
-        zero.version = P##_VERSION;                                                       \
-        ck_assert_msg(memcmp(&init, &zero, sizeof(T)) == 0, #P "_INIT is not {version, 0...}"); \
-        memset(&filled, 0xA5, sizeof(filled));                                            \
-        ck_assert_vo_ok(T##_init(&filled, P##_VERSION));                                  \
-        ck_assert_msg(memcmp(&init, &filled, sizeof(T)) == 0, #T "_init() differs from " #P "_INIT"); \
-        n++;                                                                              \
-    }
+#define CHECK_INIT(T, P)                                                                    \
+  {                                                                                         \
+    static const T init = P##_INIT; /* static: padding is zero too */                       \
+    T zero, filled;                                                                         \
+    memset(&zero, 0, sizeof(zero));                                                         \
+    zero.version = P##_VERSION;                                                             \
+    ck_assert_msg(memcmp(&init, &zero, sizeof(T)) == 0, #P "_INIT is not {version, 0...}"); \
+    memset(&filled, 0xA5, sizeof(filled));                                                  \
+    ck_assert_vo_ok(T##_init(&filled, P##_VERSION));                                        \
+    ck_assert_msg(memcmp(&init, &filled, sizeof(T)) == 0,                                   \
+                  #T "_init() differs from " #P "_INIT");                                   \
+    n++;                                                                                    \
+  }
     VO_ALL_STRUCTS(CHECK_INIT)
     ck_assert_int_eq(n, 16);
 }
 END_TEST
 
-START_TEST(init_functions_follow_the_version_rule)
-{
-#define CHECK_INIT_VERSIONS(T, P)                                                         \
-    {                                                                                     \
-        T s;                                                                              \
-        memset(&s, 0xA5, sizeof(s));                                                      \
-        ck_assert_vo_rc(T##_init(NULL, P##_VERSION), VO_EINVAL);                          \
-        assert_names(#T);                                                                 \
-        ck_assert_vo_rc(T##_init(&s, 0), VO_EINVAL);                                      \
-        assert_names(#T);                                                                 \
-        ck_assert_vo_rc(T##_init(&s, P##_VERSION + 1), VO_EINVAL);                        \
-        assert_names(#T);                                                                 \
-        ck_assert_vo_ok(T##_init(&s, 1));                                                 \
-        ck_assert_uint_eq(s.version, 1);                                                  \
-        ck_assert_vo_ok(T##_init(&s, P##_VERSION));                                       \
-        ck_assert_uint_eq(s.version, P##_VERSION);                                        \
-    }
-    VO_ALL_STRUCTS(CHECK_INIT_VERSIONS)
-}
-END_TEST
+START_TEST(init_functions_follow_the_version_rule){
+#define CHECK_INIT_VERSIONS(T, P)                              \
+  {                                                            \
+    T s;                                                       \
+    memset(&s, 0xA5, sizeof(s));                               \
+    ck_assert_vo_rc(T##_init(NULL, P##_VERSION), VO_EINVAL);   \
+    assert_names(#T);                                          \
+    ck_assert_vo_rc(T##_init(&s, 0), VO_EINVAL);               \
+    assert_names(#T);                                          \
+    ck_assert_vo_rc(T##_init(&s, P##_VERSION + 1), VO_EINVAL); \
+    assert_names(#T);                                          \
+    ck_assert_vo_ok(T##_init(&s, 1));                          \
+    ck_assert_uint_eq(s.version, 1);                           \
+    ck_assert_vo_ok(T##_init(&s, P##_VERSION));                \
+    ck_assert_uint_eq(s.version, P##_VERSION);                 \
+  }
+    VO_ALL_STRUCTS(CHECK_INIT_VERSIONS)} END_TEST
 
-START_TEST(getters_match_the_macros)
+    START_TEST(getters_match_the_macros)
 {
     ck_assert_uint_eq(vo_vault_tenant_max(), VO_VAULT_TENANT_MAX);
     ck_assert_uint_eq(vo_vault_name_max(), VO_VAULT_NAME_MAX);
@@ -125,9 +123,10 @@ START_TEST(getters_match_the_macros)
     ck_assert_vo_ok(vo_correlation_id_new(cid, vo_correlation_id_size()));
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, vo_webhook_twilio_signature_size(), TOKEN,
-                                        "https://example.com/x", NULL, 0));
+                                           "https://example.com/x", NULL, 0));
     ck_assert_vo_rc(vo_webhook_twilio_sign(sig, vo_webhook_twilio_signature_size() - 1, TOKEN,
-                                        "https://example.com/x", NULL, 0), VO_ERANGE);
+                                           "https://example.com/x", NULL, 0),
+                    VO_ERANGE);
 }
 END_TEST
 
@@ -247,8 +246,8 @@ static int call_with_version(const char *which, unsigned version)
         const char *secrets[] = {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
         vo_verify_result res2 = VO_VERIFY_RESULT_INIT;
         rc = vo_webhook_std_verify_request(&res2, secrets, 1, &r, NOW);
-        ck_assert_int_eq(res2.reason, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT
-                                                      : VO_VERIFY_MISSING_ID);
+        ck_assert_int_eq(res2.reason,
+                         rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT : VO_VERIFY_MISSING_ID);
     } else if (strcmp(which, "vo_webhook_twilio_options") == 0) {
         vo_webhook_twilio_options o = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
         o.version = version;
@@ -269,7 +268,8 @@ static int call_with_version(const char *which, unsigned version)
         const char *secrets[] = {"s3cret-value"};
         vo_verify_result res2 = VO_VERIFY_RESULT_INIT;
         rc = vo_webhook_vapi_verify(&res2, &o, secrets, 1, &r, NOW);
-        ck_assert_int_eq(res2.reason, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT : VO_VERIFY_OK);
+        ck_assert_int_eq(res2.reason,
+                         rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT : VO_VERIFY_OK);
         if (rc == VO_OK) {
             /* and the same struct read back from the vault credentials */
             vo_vapi_credentials *cr = NULL;
@@ -376,19 +376,19 @@ START_TEST(versions_through_real_calls)
 {
     fresh();
     int n = 0;
-#define CHECK_CALL_VERSIONS(T, P)                                                          \
-    {                                                                                      \
-        ck_assert_vo_rc(call_with_version(#T, 0), VO_EINVAL);                              \
-        assert_names(#T);                                                                  \
-        ck_assert_vo_rc(call_with_version(#T, P##_VERSION + 1), VO_EINVAL);                \
-        assert_names(#T);                                                                  \
-        int rc1 = call_with_version(#T, 1);                                                \
-        ck_assert_msg(rc1 != VO_EINVAL, #T " version 1 refused: %s", vo_error_last()->message); \
-        int rcc = call_with_version(#T, P##_VERSION);                                      \
-        ck_assert_msg(rcc != VO_EINVAL, #T " current version refused: %s",                 \
-                      vo_error_last()->message);                                           \
-        n++;                                                                               \
-    }
+#define CHECK_CALL_VERSIONS(T, P)                                                           \
+  {                                                                                         \
+    ck_assert_vo_rc(call_with_version(#T, 0), VO_EINVAL);                                   \
+    assert_names(#T);                                                                       \
+    ck_assert_vo_rc(call_with_version(#T, P##_VERSION + 1), VO_EINVAL);                     \
+    assert_names(#T);                                                                       \
+    int rc1 = call_with_version(#T, 1);                                                     \
+    ck_assert_msg(rc1 != VO_EINVAL, #T " version 1 refused: %s", vo_error_last()->message); \
+    int rcc = call_with_version(#T, P##_VERSION);                                           \
+    ck_assert_msg(rcc != VO_EINVAL, #T " current version refused: %s",                      \
+                  vo_error_last()->message);                                                \
+    n++;                                                                                    \
+  }
     VO_ALL_STRUCTS(CHECK_CALL_VERSIONS)
     ck_assert_int_eq(n, 16);
 }
@@ -396,10 +396,10 @@ END_TEST
 
 /* ---- zero-filled twins ---------------------------------------------------------------- */
 
-#define ZERO(T, var, P)                                                                    \
-    T var;                                                                                 \
-    memset(&var, 0, sizeof(var));                                                          \
-    var.version = P##_VERSION
+#define ZERO(T, var, P)         \
+  T var;                        \
+  memset(&var, 0, sizeof(var)); \
+  var.version = P##_VERSION
 
 START_TEST(twin_http_options)
 {
@@ -457,7 +457,8 @@ START_TEST(twin_http_request_and_stats)
         ck_assert_int_eq(vo_http_response_status(resp), 200);
         vo_http_response_free(resp);
     }
-    cJSON *log = sandbox_ctl("GET", "/__sandbox/requests?method=GET&path=/assistant", NULL, 200);
+    cJSON *log =
+        sandbox_ctl("GET", "/__sandbox/requests?method=GET&path=/assistant", NULL, 200);
     ck_assert_int_eq(cJSON_GetArraySize(log), 2);
     for (int i = 0; i < 2; i++) {
         cJSON *e = cJSON_GetArrayItem(log, i);
@@ -533,7 +534,8 @@ static int vapi_twins(void (*tweak)(vo_webhook_vapi_options *), const vo_webhook
     tweak(&init);
     tweak(&zero);
     const char *secrets[] = {"hmac-or-token-secret"};
-    vo_verify_result a = VO_VERIFY_RESULT_INIT, b = VO_VERIFY_RESULT_INIT, c = VO_VERIFY_RESULT_INIT;
+    vo_verify_result a = VO_VERIFY_RESULT_INIT, b = VO_VERIFY_RESULT_INIT,
+                     c = VO_VERIFY_RESULT_INIT;
     memset(&a, 0, sizeof(a)); /* padding too, for the byte comparisons */
     memset(&b, 0, sizeof(b));
     memset(&c, 0, sizeof(c));
@@ -584,8 +586,8 @@ START_TEST(twin_vapi_verify_options)
     bodyonly.payload_format = "{body}";
     char sig[256];
     ck_assert_vo_ok(vo_webhook_vapi_sign(sig, sizeof(sig), &bodyonly, "hmac-or-token-secret",
-                                           NULL, NULL, NULL, NULL, (const unsigned char *)body,
-                                           strlen(body)));
+                                         NULL, NULL, NULL, NULL, (const unsigned char *)body,
+                                         strlen(body)));
     vo_param h[] = {{"x-signature", sig}, {"x-timestamp", NULL}};
     ZERO(vo_webhook_request, req, VO_WEBHOOK_REQUEST);
     req.method = "POST";
@@ -605,8 +607,8 @@ START_TEST(twin_vapi_verify_options)
     char ts[32];
     snprintf(ts, sizeof(ts), "%lld", (long long)NOW);
     ck_assert_vo_ok(vo_webhook_vapi_sign(sig, sizeof(sig), &hm, "hmac-or-token-secret", NULL,
-                                           NULL, ts, NULL, (const unsigned char *)body,
-                                           strlen(body)));
+                                         NULL, ts, NULL, (const unsigned char *)body,
+                                         strlen(body)));
     h[1].value = ts;
     req.header_count = 2;
     ck_assert_vo_ok(vapi_twins(to_hmac, &req, NOW + 299, &r));
@@ -642,7 +644,8 @@ START_TEST(stored_vapi_webhook_documents)
                       "\"webhook_include_timestamp\":1,\"webhook_encoding\":0,"
                       "\"webhook_secret_is_base64\":0,\"webhook_tolerance_seconds\":120,"
                       "\"webhook_max_body\":0}";
-    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "t", VO_CREDENTIALS_VAPI_NAME, old, strlen(old), -1));
+    ck_assert_vo_ok(
+        vo_vault_secret_put(NULL, v, "t", VO_CREDENTIALS_VAPI_NAME, old, strlen(old), -1));
     vo_vapi_credentials *c = NULL;
     ck_assert_vo_ok(vo_vapi_credentials_get(&c, NULL, v, "t"));
     vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
@@ -655,7 +658,8 @@ START_TEST(stored_vapi_webhook_documents)
     /* a document without those fields reads as the secure choice */
     const char *sparse = "{\"type\":\"vapi\",\"format\":1,\"webhook_secret\":\"s3cret-value\","
                          "\"webhook_type\":2,\"webhook_tolerance_seconds\":300}";
-    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "t", VO_CREDENTIALS_VAPI_NAME, sparse, strlen(sparse), -1));
+    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "t", VO_CREDENTIALS_VAPI_NAME, sparse,
+                                        strlen(sparse), -1));
     ck_assert_vo_ok(vo_vapi_credentials_get(&c, NULL, v, "t"));
     ck_assert_vo_ok(vo_vapi_credentials_webhook_options(&o, c));
     ck_assert_int_eq(o.bare_token, 0);
@@ -684,8 +688,9 @@ END_TEST
 static int kms_calls;
 static unsigned char kms_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 
-static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len, const unsigned char *key,
-                    size_t key_len, const unsigned char *ad, size_t ad_len, void *payload)
+static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len,
+                    const unsigned char *key, size_t key_len, const unsigned char *ad,
+                    size_t ad_len, void *payload)
 {
     (void)payload;
     kms_calls++;
@@ -700,8 +705,8 @@ static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len, const 
 }
 
 static int kms_unwrap(unsigned char *out, size_t out_size, size_t *out_len,
-                      const unsigned char *w, size_t wlen, const unsigned char *ad, size_t ad_len,
-                      void *payload)
+                      const unsigned char *w, size_t wlen, const unsigned char *ad,
+                      size_t ad_len, void *payload)
 {
     (void)payload;
     kms_calls++;
@@ -852,7 +857,8 @@ START_TEST(twin_vapi_params_same_request)
         vo_vapi_iter *it = NULL;
         ck_assert_vo_ok(vo_vapi_assistants_list(&it, c, lcases[i]));
         vo_vapi_iter_free(it);
-        cJSON *log = sandbox_ctl("GET", "/__sandbox/requests?method=GET&path=/assistant", NULL, 200);
+        cJSON *log =
+            sandbox_ctl("GET", "/__sandbox/requests?method=GET&path=/assistant", NULL, 200);
         ck_assert_int_eq(cJSON_GetArraySize(log), 1);
         char *t = cJSON_PrintUnformatted(cJSON_GetObjectItem(log->child, "query"));
         snprintf(queries[i], sizeof(queries[i]), "%s", t);

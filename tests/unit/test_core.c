@@ -35,9 +35,11 @@ START_TEST(init_is_reference_counted)
     ck_assert_vo_rc(vo_correlation_id_new(id, sizeof(id)), VO_ENOTINIT);
     const char *tokens[] = {"t"};
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
-    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, "https://a/", "x", NULL, NULL, 0), VO_ENOTINIT);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, "https://a/", "x", NULL, NULL, 0),
+                    VO_ENOTINIT);
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), "t", "https://a/", NULL, 0), VO_ENOTINIT);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), "t", "https://a/", NULL, 0),
+                    VO_ENOTINIT);
     /* Extra shutdowns are ignored. */
     ck_assert_int_eq(vo_shutdown(), 0);
     ck_assert_vo_ok(vo_init());
@@ -90,12 +92,13 @@ END_TEST
 
 START_TEST(strerror_and_names)
 {
-    const int codes[] = {VO_OK, VO_ERROR, VO_EINVAL, VO_ENOMEM, VO_ERANGE, VO_ETOOBIG,
-                         VO_EPARSE, VO_EAUTH, VO_ECRYPTO, VO_ENOTFOUND, VO_EEXISTS,
-                         VO_ECONFLICT, VO_ESTORAGE, VO_EBUSY, VO_ENETWORK, VO_ETIMEOUT,
+    const int codes[] = {VO_OK,         VO_ERROR,        VO_EINVAL,    VO_ENOMEM,
+                         VO_ERANGE,     VO_ETOOBIG,      VO_EPARSE,    VO_EAUTH,
+                         VO_ECRYPTO,    VO_ENOTFOUND,    VO_EEXISTS,   VO_ECONFLICT,
+                         VO_ESTORAGE,   VO_EBUSY,        VO_ENETWORK,  VO_ETIMEOUT,
                          VO_ERATELIMIT, VO_EUNAVAILABLE, VO_EPROTOCOL, VO_EVALIDATION,
-                         VO_EFORBIDDEN, VO_EEXPIRED, VO_ENOTINIT, VO_EUNSUPPORTED,
-                         VO_EINTERNAL, VO_EHANDLE, VO_EREQUEST};
+                         VO_EFORBIDDEN, VO_EEXPIRED,     VO_ENOTINIT,  VO_EUNSUPPORTED,
+                         VO_EINTERNAL,  VO_EHANDLE,      VO_EREQUEST};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         ck_assert_str_ne(vo_strerror(codes[i]), "unknown error");
         ck_assert_str_ne(vo_error_name(codes[i]), "VO_E?");
@@ -147,23 +150,26 @@ START_TEST(redaction_patterns)
     check_redacted("{\"twilioAuthToken\": \"abc def\", \"x\": 1}", "abc def");
     check_redacted("password: hunter2", "hunter2");
     check_redacted("api_key='k-123'", "k-123");
-    check_redacted("secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-    check_redacted("using whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw now", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-    check_redacted("token 0123456789abcdef0123456789ABCDEF here", "0123456789abcdef0123456789ABCDEF");
+    check_redacted("secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                   "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    check_redacted("using whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw now",
+                   "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    check_redacted("token 0123456789abcdef0123456789ABCDEF here",
+                   "0123456789abcdef0123456789ABCDEF");
     /* Values still go after the library's words were exempted. */
     check_redacted("x-auth-token: abc123", "abc123");
     check_redacted("Authorization: Bearer sk-live-123", "sk-live-123");
     check_redacted("authorization: basic dXNlcjpwYXNz", "dXNlcjpwYXNz");
     check_redacted("token=abc", "abc");
-    check_redacted("vo_token=abc", "abc");          /* '=' is a field, even with our prefix */
-    check_redacted("password: \"is\"", "\"is\"");   /* quoted: always a value */
+    check_redacted("vo_token=abc", "abc");        /* '=' is a field, even with our prefix */
+    check_redacted("password: \"is\"", "\"is\""); /* quoted: always a value */
     check_redacted("secret: hunter2 is wrong", "hunter2");
-    check_redacted("Vo_Secret_X: abc", "abc");       /* not one of our (lowercase) names */
+    check_redacted("Vo_Secret_X: abc", "abc"); /* not one of our (lowercase) names */
     check_redacted("secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_MfKQ");
     /* Not secrets: account SIDs (AC + 32 hex), sha256 hex, plain words. */
     char out[256];
-    ck_assert_vo_ok(vo_log_redact(out, sizeof(out),
-                              "GET /Accounts/AC0123456789abcdef0123456789abcdef/Calls status=200"));
+    ck_assert_vo_ok(vo_log_redact(
+        out, sizeof(out), "GET /Accounts/AC0123456789abcdef0123456789abcdef/Calls status=200"));
     ck_assert_str_eq(out, "GET /Accounts/AC0123456789abcdef0123456789abcdef/Calls status=200");
     ck_assert_vo_rc(vo_log_redact(out, 8, "a long message"), VO_ERANGE);
     ck_assert_str_eq(out, "a long ");
@@ -194,7 +200,8 @@ START_TEST(redaction_keeps_library_words)
     check_kept("api_key: not set");
     /* and a real value after a kept word still goes */
     char out[256];
-    ck_assert_vo_ok(vo_log_redact(out, sizeof(out), "vo_vapi_secret_x: out is NULL; token=abc"));
+    ck_assert_vo_ok(
+        vo_log_redact(out, sizeof(out), "vo_vapi_secret_x: out is NULL; token=abc"));
     ck_assert_str_eq(out, "vo_vapi_secret_x: out is NULL; token=[REDACTED]");
     /* the message recorded for a NULL argument keeps its words */
     ck_assert_vo_rc(vo_vault_secret_get(NULL, NULL, NULL, NULL, NULL, 0), VO_EINVAL);
@@ -244,7 +251,8 @@ START_TEST(error_messages_are_redacted)
     char buf[8];
     vo_error_clear();
     ck_assert_vo_rc(vo_base64_encode(buf, sizeof(buf), (const unsigned char *)"0123456789", 10,
-                                     VO_BASE64_STANDARD), VO_ERANGE);
+                                     VO_BASE64_STANDARD),
+                    VO_ERANGE);
     ck_assert_ptr_null(strstr(vo_error_last()->message, "0123456789"));
 }
 END_TEST
@@ -302,10 +310,14 @@ START_TEST(base64_round_trip_and_strictness)
     ck_assert_uint_eq(n, 5);
     ck_assert_mem_eq(out, bin, 5);
     /* Non-canonical: padding missing, trailing bits set, whitespace, wrong alphabet. */
-    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8AEIM", 7, VO_BASE64_STANDARD), VO_EPARSE);
-    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8AEIN=", 8, VO_BASE64_STANDARD), VO_EPARSE);
-    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8A EIM=", 9, VO_BASE64_STANDARD), VO_EPARSE);
-    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "-_8AEIM=", 8, VO_BASE64_STANDARD), VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8AEIM", 7, VO_BASE64_STANDARD),
+                    VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8AEIN=", 8, VO_BASE64_STANDARD),
+                    VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "+/8A EIM=", 9, VO_BASE64_STANDARD),
+                    VO_EPARSE);
+    ck_assert_vo_rc(vo_base64_decode(out, sizeof(out), &n, "-_8AEIM=", 8, VO_BASE64_STANDARD),
+                    VO_EPARSE);
     /* Too small an output buffer is a range error, not a parse error. */
     ck_assert_vo_rc(vo_base64_decode(out, 4, &n, "+/8AEIM=", 8, VO_BASE64_STANDARD), VO_ERANGE);
     ck_assert_vo_rc(vo_base64_decode(out, 4, &n, "+/8AEI!=", 8, VO_BASE64_STANDARD), VO_EPARSE);

@@ -51,7 +51,8 @@ END_TEST
 
 START_TEST(invalid_escapes_rejected)
 {
-    const char *bad[] = {"a=%", "a=%4", "a=%4g", "a=%g4", "%=1", "a=1&b=%%41", "a=%00", "%00=x"};
+    const char *bad[] = {"a=%", "a=%4",       "a=%4g", "a=%g4",
+                         "%=1", "a=1&b=%%41", "a=%00", "%00=x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         vo_form *f = (vo_form *)1;
         ck_assert_vo_rc(vo_form_parse(&f, bad[i], strlen(bad[i])), VO_EPARSE);

@@ -18,18 +18,17 @@
 #define UUID0 "00000000-0000-4000-8000-000000000000"
 
 /* The last call recorded VO_EHANDLE with a message naming fn and containing what. */
-#define ck_assert_ehandle(fn, what)                                                         \
-    do {                                                                                    \
-        const vo_error *e_ = vo_error_last();                                               \
-        ck_assert_msg(e_->code == VO_EHANDLE, "want VO_EHANDLE, got %s (%s)",               \
-                      vo_error_name(e_->code), e_->message);                                \
-        const char *fn_ = (fn);                                                             \
-        ck_assert_msg(strncmp(e_->message, fn_, strlen(fn_)) == 0 &&                        \
-                          strncmp(e_->message + strlen(fn_), ": ", 2) == 0,                 \
-                      "message does not start with %s: %s", fn_, e_->message);              \
-        ck_assert_msg(strstr(e_->message, what), "message lacks '%s': %s", what,            \
-                      e_->message);                                                         \
-    } while (0)
+#define ck_assert_ehandle(fn, what)                                                        \
+  do {                                                                                     \
+    const vo_error *e_ = vo_error_last();                                                  \
+    ck_assert_msg(e_->code == VO_EHANDLE, "want VO_EHANDLE, got %s (%s)",                  \
+                  vo_error_name(e_->code), e_->message);                                   \
+    const char *fn_ = (fn);                                                                \
+    ck_assert_msg(strncmp(e_->message, fn_, strlen(fn_)) == 0 &&                           \
+                      strncmp(e_->message + strlen(fn_), ": ", 2) == 0,                    \
+                  "message does not start with %s: %s", fn_, e_->message);                 \
+    ck_assert_msg(strstr(e_->message, what), "message lacks '%s': %s", what, e_->message); \
+  } while (0)
 
 /* ---- fixtures ------------------------------------------------------------------------- */
 
@@ -54,7 +53,8 @@ static void fresh(void)
                    "{\"account_sid\":\"" ACCT "\",\"auth_token\":\"" TOKEN "\"}", 201);
     sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts/" ACCT "/numbers",
                    "{\"numbers\":[\"+15005550001\",\"+15005550002\",\"+15005550003\","
-                   "\"+15005550004\",\"+15005550005\"]}", 201);
+                   "\"+15005550004\",\"+15005550005\"]}",
+                   201);
     sandbox_ctl_ok("POST", "/__sandbox/vapi/keys", "{\"api_key\":\"" VKEY "\"}", 201);
     vo_vault *v = pt_vault_open();
     pt_store_twilio(v, TENANT, ACCT, TOKEN);
@@ -127,9 +127,18 @@ static int accessor_refused(const void *got)
     return got == NULL && vo_error_last()->code == VO_EHANDLE ? VO_EHANDLE : VO_OK;
 }
 
-static void *make_vault(void) { return pt_vault_open(); }
-static int use_vault(void *h) { return vo_vault_tenant_create(h, "tenant-x"); }
-static void free_vault(void *h) { vo_vault_close(h); }
+static void *make_vault(void)
+{
+    return pt_vault_open();
+}
+static int use_vault(void *h)
+{
+    return vo_vault_tenant_create(h, "tenant-x");
+}
+static void free_vault(void *h)
+{
+    vo_vault_close(h);
+}
 
 static void *make_keyring(void)
 {
@@ -142,7 +151,10 @@ static int use_keyring(void *h)
     unsigned char key[32] = {1};
     return vo_keyring_add_key(h, "k2", key, sizeof(key));
 }
-static void free_keyring(void *h) { vo_keyring_free(h); }
+static void free_keyring(void *h)
+{
+    vo_keyring_free(h);
+}
 
 static void *make_secret(void)
 {
@@ -150,8 +162,14 @@ static void *make_secret(void)
     ck_assert_vo_ok(vo_secret_new(&s, "tenant-a-value", 14));
     return s;
 }
-static int use_secret(void *h) { return accessor_refused(vo_secret_data(h)); }
-static void free_secret(void *h) { vo_secret_free(h); }
+static int use_secret(void *h)
+{
+    return accessor_refused(vo_secret_data(h));
+}
+static void free_secret(void *h)
+{
+    vo_secret_free(h);
+}
 
 static void *make_http(void)
 {
@@ -164,7 +182,10 @@ static int use_http(void *h)
     vo_http_stats st;
     return vo_http_client_stats(&st, h);
 }
-static void free_http(void *h) { vo_http_client_free(h); }
+static void free_http(void *h)
+{
+    vo_http_client_free(h);
+}
 
 static void *make_twilio_creds(void)
 {
@@ -174,8 +195,14 @@ static void *make_twilio_creds(void)
     ck_assert_vo_ok(vo_twilio_credentials_set_auth_token(c, TOKEN));
     return c;
 }
-static int use_twilio_creds(void *h) { return vo_twilio_credentials_set_auth_token(h, TOKEN); }
-static void free_twilio_creds(void *h) { vo_twilio_credentials_free(h); }
+static int use_twilio_creds(void *h)
+{
+    return vo_twilio_credentials_set_auth_token(h, TOKEN);
+}
+static void free_twilio_creds(void *h)
+{
+    vo_twilio_credentials_free(h);
+}
 
 static void *make_vapi_creds(void)
 {
@@ -183,8 +210,14 @@ static void *make_vapi_creds(void)
     ck_assert_vo_ok(vo_vapi_credentials_new(&c));
     return c;
 }
-static int use_vapi_creds(void *h) { return vo_vapi_credentials_set_api_key(h, VKEY); }
-static void free_vapi_creds(void *h) { vo_vapi_credentials_free(h); }
+static int use_vapi_creds(void *h)
+{
+    return vo_vapi_credentials_set_api_key(h, VKEY);
+}
+static void free_vapi_creds(void *h)
+{
+    vo_vapi_credentials_free(h);
+}
 
 static void *make_smtp_creds(void)
 {
@@ -192,8 +225,14 @@ static void *make_smtp_creds(void)
     ck_assert_vo_ok(vo_smtp_credentials_new(&c));
     return c;
 }
-static int use_smtp_creds(void *h) { return vo_smtp_credentials_set_port(h, 465); }
-static void free_smtp_creds(void *h) { vo_smtp_credentials_free(h); }
+static int use_smtp_creds(void *h)
+{
+    return vo_smtp_credentials_set_port(h, 465);
+}
+static void free_smtp_creds(void *h)
+{
+    vo_smtp_credentials_free(h);
+}
 
 static void *make_twilio_client(void)
 {
@@ -211,7 +250,10 @@ static int use_twilio_client(void *h)
     vo_twilio_resource *r = NULL;
     return vo_twilio_account_get(&r, h);
 }
-static void free_twilio_client(void *h) { vo_twilio_client_free(h); }
+static void free_twilio_client(void *h)
+{
+    vo_twilio_client_free(h);
+}
 
 static void *make_vapi_client(void)
 {
@@ -226,7 +268,10 @@ static int use_vapi_client(void *h)
     vo_vapi_resource *r = NULL;
     return vo_vapi_assistants_get(&r, h, UUID0);
 }
-static void free_vapi_client(void *h) { vo_vapi_client_free(h); }
+static void free_vapi_client(void *h)
+{
+    vo_vapi_client_free(h);
+}
 
 static void *make_form(void)
 {
@@ -234,8 +279,14 @@ static void *make_form(void)
     ck_assert_vo_ok(vo_form_parse(&f, "a=1&b=2", 7));
     return f;
 }
-static int use_form(void *h) { return accessor_refused(vo_form_get(h, "a")); }
-static void free_form(void *h) { vo_form_free(h); }
+static int use_form(void *h)
+{
+    return accessor_refused(vo_form_get(h, "a"));
+}
+static void free_form(void *h)
+{
+    vo_form_free(h);
+}
 
 static void *make_tenant_list(void)
 {
@@ -246,21 +297,34 @@ static void *make_tenant_list(void)
     vo_vault_close(v);
     return l;
 }
-static int use_tenant_list(void *h) { return accessor_refused(vo_tenant_list_id(h, 0)); }
-static void free_tenant_list(void *h) { vo_tenant_list_free(h); }
+static int use_tenant_list(void *h)
+{
+    return accessor_refused(vo_tenant_list_id(h, 0));
+}
+static void free_tenant_list(void *h)
+{
+    vo_tenant_list_free(h);
+}
 
 static void *make_secret_list(void)
 {
     vo_vault *v = pt_vault_open();
     pt_tenant(v, "tenant-l");
-    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-l", "s1", "v", 1, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(
+        vo_vault_secret_put(NULL, v, "tenant-l", "s1", "v", 1, VO_VAULT_ANY_VERSION));
     vo_secret_list *l = NULL;
     ck_assert_vo_ok(vo_vault_secret_list(&l, v, "tenant-l"));
     vo_vault_close(v);
     return l;
 }
-static int use_secret_list(void *h) { return accessor_refused(vo_secret_list_name(h, 0)); }
-static void free_secret_list(void *h) { vo_secret_list_free(h); }
+static int use_secret_list(void *h)
+{
+    return accessor_refused(vo_secret_list_name(h, 0));
+}
+static void free_secret_list(void *h)
+{
+    vo_secret_list_free(h);
+}
 
 static void *make_audit_list(void)
 {
@@ -272,8 +336,14 @@ static void *make_audit_list(void)
     vo_vault_close(v);
     return l;
 }
-static int use_audit_list(void *h) { return accessor_refused(vo_audit_list_action(h, 0)); }
-static void free_audit_list(void *h) { vo_audit_list_free(h); }
+static int use_audit_list(void *h)
+{
+    return accessor_refused(vo_audit_list_action(h, 0));
+}
+static void free_audit_list(void *h)
+{
+    vo_audit_list_free(h);
+}
 
 static void *make_import_report(void)
 {
@@ -291,7 +361,10 @@ static int use_import_report(void *h)
     int64_t n = vo_import_report_imported(h);
     return n == 0 && vo_error_last()->code == VO_EHANDLE ? VO_EHANDLE : VO_OK;
 }
-static void free_import_report(void *h) { vo_import_report_free(h); }
+static void free_import_report(void *h)
+{
+    vo_import_report_free(h);
+}
 
 static void *make_vapi_message(void)
 {
@@ -300,8 +373,14 @@ static void *make_vapi_message(void)
     ck_assert_vo_ok(vo_vapi_message_parse(&m, body, sizeof(body) - 1));
     return m;
 }
-static int use_vapi_message(void *h) { return accessor_refused(vo_vapi_message_status(h)); }
-static void free_vapi_message(void *h) { vo_vapi_message_free(h); }
+static int use_vapi_message(void *h)
+{
+    return accessor_refused(vo_vapi_message_status(h));
+}
+static void free_vapi_message(void *h)
+{
+    vo_vapi_message_free(h);
+}
 
 static void *make_tool_results(void)
 {
@@ -309,8 +388,14 @@ static void *make_tool_results(void)
     ck_assert_vo_ok(vo_vapi_tool_results_new(&r));
     return r;
 }
-static int use_tool_results(void *h) { return vo_vapi_tool_results_add(h, "call-1", NULL, "ok", NULL); }
-static void free_tool_results(void *h) { vo_vapi_tool_results_free(h); }
+static int use_tool_results(void *h)
+{
+    return vo_vapi_tool_results_add(h, "call-1", NULL, "ok", NULL);
+}
+static void free_tool_results(void *h)
+{
+    vo_vapi_tool_results_free(h);
+}
 
 /* Types made without the network; the rest (HTTP response, Twilio/Vapi resources and
  * iterators, number import report) are in the sandbox cases below. */
@@ -492,7 +577,8 @@ START_TEST(closed_states)
         kinds[i].destroy(NULL);
     ck_assert_int_eq(vo_error_last()->code, VO_OK);
     ck_assert_str_eq(vo_error_name(VO_EHANDLE), "VO_EHANDLE");
-    ck_assert_str_eq(vo_strerror(VO_EHANDLE), "invalid handle: closed, freed or of another type");
+    ck_assert_str_eq(vo_strerror(VO_EHANDLE),
+                     "invalid handle: closed, freed or of another type");
     /* NULL still means what it meant: VO_EINVAL for calls, NULL/0 for accessors */
     ck_assert_vo_rc(vo_vault_tenant_create(NULL, "t"), VO_EINVAL);
     ck_assert_ptr_null(vo_secret_data(NULL));
@@ -597,11 +683,13 @@ START_TEST(client_freed_before_its_iterator)
     vo_twilio_resource *r = NULL;
     ck_assert_vo_rc(vo_twilio_account_get(&r, tc), VO_EHANDLE);
     /* ... while the iterator, holding a reference, fetches its next pages with it */
-    int before = sandbox_count("GET", "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers.json");
+    int before =
+        sandbox_count("GET", "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers.json");
     ck_assert_uint_eq(count_twilio(it), 5);
     ck_assert_int_eq(vo_twilio_iter_pages(it), 3);
-    ck_assert_int_eq(sandbox_count("GET", "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers.json"),
-                     before + 2);
+    ck_assert_int_eq(
+        sandbox_count("GET", "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers.json"),
+        before + 2);
     /* its current item is part of the iterator: its own free is refused */
     const vo_twilio_resource *item = NULL;
     vo_twilio_iter *it2 = NULL;

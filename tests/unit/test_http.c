@@ -48,7 +48,8 @@ static vo_http_client *client_with(int max_attempts, long deadline_ms, long time
     return c;
 }
 
-static int do_req(vo_http_client *c, const char *method, const char *path, vo_http_response **out)
+static int do_req(vo_http_client *c, const char *method, const char *path,
+                  vo_http_response **out)
 {
     vo_http_request r = VO_HTTP_REQUEST_INIT;
     r.method = method;
@@ -150,7 +151,8 @@ START_TEST(post_form_and_json_bodies)
     r.method = "POST";
     r.base_url = BASE;
     r.path = "/echo";
-    vo_param f[] = {{"Body", "a b+c&d=é"}, {"StatusCallbackEvent", "initiated"},
+    vo_param f[] = {{"Body", "a b+c&d=é"},
+                    {"StatusCallbackEvent", "initiated"},
                     {"StatusCallbackEvent", "answered"}};
     r.form = f;
     r.form_count = 3;
@@ -158,8 +160,9 @@ START_TEST(post_form_and_json_bodies)
     vo_http_response *resp = NULL;
     ck_assert_vo_ok(vo_http_send(&resp, c, &r));
     cJSON *j = cJSON_Parse(vo_http_response_body(resp, NULL));
-    ck_assert_str_eq(cJSON_GetObjectItem(j, "body")->valuestring,
-                     "Body=a%20b%2Bc%26d%3D%C3%A9&StatusCallbackEvent=initiated&StatusCallbackEvent=answered");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(j, "body")->valuestring,
+        "Body=a%20b%2Bc%26d%3D%C3%A9&StatusCallbackEvent=initiated&StatusCallbackEvent=answered");
     cJSON *hd = cJSON_GetObjectItem(j, "headers");
     ck_assert_str_eq(cJSON_GetObjectItem(hd, "content-type")->valuestring,
                      "application/x-www-form-urlencoded");
@@ -205,8 +208,10 @@ START_TEST(methods_and_basic_auth)
         if (strcmp(methods[i], "HEAD") != 0) {
             cJSON *j = cJSON_Parse(vo_http_response_body(resp, NULL));
             ck_assert_str_eq(cJSON_GetObjectItem(j, "method")->valuestring, methods[i]);
-            ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "headers"), "authorization")->valuestring,
-                             "Basic QUN1c2VyOnB3");
+            ck_assert_str_eq(
+                cJSON_GetObjectItem(cJSON_GetObjectItem(j, "headers"), "authorization")
+                    ->valuestring,
+                "Basic QUN1c2VyOnB3");
             cJSON_Delete(j);
         }
         vo_http_response_free(resp);
@@ -309,8 +314,10 @@ START_TEST(retry_after_parsing)
     ck_assert_int_eq(vo_http_parse_retry_after("soon", 0), -1);
     ck_assert_int_eq(vo_http_parse_retry_after(NULL, 0), -1);
     /* Wed, 21 Oct 2015 07:28:00 GMT = 1445412480 */
-    ck_assert_int_eq(vo_http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480LL - 30), 30000);
-    ck_assert_int_eq(vo_http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480LL + 30), 0);
+    ck_assert_int_eq(
+        vo_http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480LL - 30), 30000);
+    ck_assert_int_eq(
+        vo_http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480LL + 30), 0);
 }
 END_TEST
 
@@ -420,7 +427,8 @@ START_TEST(post_dropped_after_read_not_resent)
     for (int reuse = 0; reuse < 2; reuse++) {
         vo_http_response *resp = NULL;
         if (reuse) {
-            ck_assert_vo_ok(do_req(c, "GET", "/echo", &resp)); /* warm a keep-alive connection */
+            ck_assert_vo_ok(
+                do_req(c, "GET", "/echo", &resp)); /* warm a keep-alive connection */
             vo_http_response_free(resp);
             resp = NULL;
         }
@@ -644,8 +652,8 @@ static void capture(const vo_log_record *rec, void *payload)
 {
     (void)payload;
     pthread_mutex_lock(&log_mu);
-    int n = snprintf(log_text + log_len, sizeof(log_text) - log_len, "[%s] %s\n", rec->correlation_id,
-                     rec->message);
+    int n = snprintf(log_text + log_len, sizeof(log_text) - log_len, "[%s] %s\n",
+                     rec->correlation_id, rec->message);
     if (n > 0 && log_len + (size_t)n < sizeof(log_text))
         log_len += (size_t)n;
     pthread_mutex_unlock(&log_mu);
@@ -685,7 +693,7 @@ START_TEST(logs_never_carry_credentials)
     ck_assert_ptr_nonnull(strstr(log_text, "retrying"));
     ck_assert_ptr_null(strstr(log_text, TOKEN));
     ck_assert_ptr_null(strstr(log_text, SECRET));
-    ck_assert_ptr_null(strstr(log_text, "QUN4"));          /* base64 of "ACx..." credentials */
+    ck_assert_ptr_null(strstr(log_text, "QUN4")); /* base64 of "ACx..." credentials */
     ck_assert_ptr_null(strstr(log_text, "Authorization"));
     vo_http_client_free(c);
 }

@@ -75,7 +75,9 @@ static vo__rest_client make_client(const vo__rest_provider *p)
 
 static vo__rest_request get(const char *path)
 {
-    vo__rest_request r = {.method = "GET", .base_url = BASE, .path = path,
+    vo__rest_request r = {.method = "GET",
+                          .base_url = BASE,
+                          .path = path,
                           .idempotency = VO_HTTP_IDEMPOTENT_AUTO};
     return r;
 }
@@ -131,7 +133,8 @@ START_TEST(call_ok_carries_thread_id)
     ck_assert_int_eq(reply.status, 200);
     ck_assert_int_eq(reply.attempts, 1);
     ck_assert_int_ge(reply.sends, 1);
-    ck_assert_str_eq(reply.request_id, "RQ000000000000000000000000000000" "00");
+    ck_assert_str_eq(reply.request_id, "RQ000000000000000000000000000000"
+                                       "00");
     const char *cid = echoed_header(&reply, "x-correlation-id");
     ck_assert_ptr_nonnull(cid);
     ck_assert_uint_eq(strlen(cid), 36);
@@ -153,8 +156,12 @@ START_TEST(call_auth_and_json_body)
     vo__rest_client c = make_client(&OBJ_PROVIDER);
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "name", "n");
-    vo__rest_request r = {.method = "POST", .base_url = BASE, .path = "/echo", .json = body,
-                          .bearer_token = "key-0123456789", .idempotency = VO_HTTP_IDEMPOTENT_NO};
+    vo__rest_request r = {.method = "POST",
+                          .base_url = BASE,
+                          .path = "/echo",
+                          .json = body,
+                          .bearer_token = "key-0123456789",
+                          .idempotency = VO_HTTP_IDEMPOTENT_NO};
     vo__rest_reply reply;
     ck_assert_vo_ok(vo__rest_call(&reply, &c, &r));
     ck_assert_str_eq(echoed_header(&reply, "authorization"), "Bearer key-0123456789");
@@ -165,12 +172,18 @@ START_TEST(call_auth_and_json_body)
     cJSON_Delete(body);
     /* Basic with form fields */
     static const vo_param form[] = {{"To", "+15005550006"}};
-    vo__rest_request f = {.method = "POST", .base_url = BASE, .path = "/echo", .form = form,
-                          .form_count = 1, .username = "AC1", .password = "pw",
+    vo__rest_request f = {.method = "POST",
+                          .base_url = BASE,
+                          .path = "/echo",
+                          .form = form,
+                          .form_count = 1,
+                          .username = "AC1",
+                          .password = "pw",
                           .idempotency = VO_HTTP_IDEMPOTENT_NO};
     ck_assert_vo_ok(vo__rest_call(&reply, &c, &f));
     ck_assert_str_eq(echoed_header(&reply, "authorization"), "Basic QUMxOnB3");
-    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(reply.doc, "body")->valuestring, "To=%2B15005550006");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(reply.doc, "body")->valuestring,
+                     "To=%2B15005550006");
     cJSON_Delete(reply.doc);
     vo__rest_client_clear(&c);
 }
@@ -187,7 +200,9 @@ START_TEST(call_error_mapping)
     ck_assert_ptr_null(reply.doc);
     ck_assert_int_eq(reply.status, 409);
     const vo_error *e = vo_error_last();
-    ck_assert_str_eq(e->message, "Test error 21422 (HTTP 409) on GET /shape/conflict: Number is not available");
+    ck_assert_str_eq(
+        e->message,
+        "Test error 21422 (HTTP 409) on GET /shape/conflict: Number is not available");
     ck_assert_int_eq(e->http_status, 409);
     ck_assert_int_eq(e->provider_code, 21422);
     ck_assert_str_eq(e->more_info, "https://example.com/more");
@@ -202,10 +217,12 @@ START_TEST(call_error_mapping)
     use_label = false;
     r = get("/status/404");
     ck_assert_vo_rc(vo__rest_call(&reply, &c, &r), VO_ENOTFOUND);
-    ck_assert_str_eq(vo_error_last()->message, "Test HTTP 404 on GET /status/404: no error message");
+    ck_assert_str_eq(vo_error_last()->message,
+                     "Test HTTP 404 on GET /status/404: no error message");
     r = get("/shape/html502");
     ck_assert_vo_rc(vo__rest_call(&reply, &c, &r), VO_EUNAVAILABLE);
-    ck_assert_str_eq(vo_error_last()->message, "Test HTTP 502 on GET /shape/html502: unparseable error body");
+    ck_assert_str_eq(vo_error_last()->message,
+                     "Test HTTP 502 on GET /shape/html502: unparseable error body");
     ck_assert_int_eq(reply.attempts, 3); /* a GET is retried on 502 by the transport */
     vo__rest_client_clear(&c);
 }
@@ -217,8 +234,9 @@ START_TEST(call_body_rules)
     vo__rest_reply reply;
     vo__rest_request r = get("/big/10");
     ck_assert_vo_rc(vo__rest_call(&reply, &obj, &r), VO_EPROTOCOL);
-    ck_assert_str_eq(vo_error_last()->message,
-                     "Test answered GET /big/10 with HTTP 200 and a body that is not a JSON object");
+    ck_assert_str_eq(
+        vo_error_last()->message,
+        "Test answered GET /big/10 with HTTP 200 and a body that is not a JSON object");
     ck_assert_int_eq(vo_error_last()->http_status, 200);
     ck_assert_ptr_null(reply.doc);
     ck_assert_vo_rc(vo__rest_call(&reply, &any, &r), VO_EPROTOCOL);
@@ -233,7 +251,9 @@ START_TEST(gone_rule)
 {
     vo__rest_client c = make_client(&OBJ_PROVIDER);
     vo__rest_reply reply;
-    vo__rest_request r = {.method = "DELETE", .base_url = BASE, .path = "/status/404",
+    vo__rest_request r = {.method = "DELETE",
+                          .base_url = BASE,
+                          .path = "/status/404",
                           .idempotency = VO_HTTP_IDEMPOTENT_AUTO};
     int rc = vo__rest_call(&reply, &c, &r);
     ck_assert_int_eq(rc, VO_ENOTFOUND);
@@ -282,7 +302,8 @@ START_TEST(resource_from_reply)
     reply.status = 201;
     snprintf(reply.request_id, sizeof(reply.request_id), "RQ1");
     vo__rest_resource *r = NULL;
-    ck_assert_vo_ok(vo__rest_resource_new(&r, sizeof(wrapped), VO__H_TWILIO_RESOURCE, &reply, &OBJ_PROVIDER, "/x"));
+    ck_assert_vo_ok(vo__rest_resource_new(&r, sizeof(wrapped), VO__H_TWILIO_RESOURCE, &reply,
+                                          &OBJ_PROVIDER, "/x"));
     ck_assert_ptr_null(reply.doc); /* taken */
     ck_assert_str_eq(vo__rest_resource_json(r), "{\"sid\":\"PN1\",\"n\":\"12\",\"b\":true}");
     ck_assert_str_eq(vo__rest_resource_str(r, "sid"), "PN1");
@@ -303,7 +324,8 @@ START_TEST(resource_from_reply)
 
     /* no document: an empty object */
     reply.doc = NULL;
-    ck_assert_vo_ok(vo__rest_resource_new(&r, sizeof(wrapped), VO__H_TWILIO_RESOURCE, &reply, &OBJ_PROVIDER, "/x"));
+    ck_assert_vo_ok(vo__rest_resource_new(&r, sizeof(wrapped), VO__H_TWILIO_RESOURCE, &reply,
+                                          &OBJ_PROVIDER, "/x"));
     ck_assert_str_eq(vo__rest_resource_json(r), "{}");
     vo__handle_close(r, VO__H_TWILIO_RESOURCE, "test");
 

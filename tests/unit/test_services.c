@@ -77,8 +77,8 @@ static vo_vapi_credentials *va_creds(const char *key, const char *secret)
     return c;
 }
 
-static void onboard(vo_vault *v, const char *tenant, const char *sid, const char *token, const char *key,
-                    const char *secret)
+static void onboard(vo_vault *v, const char *tenant, const char *sid, const char *token,
+                    const char *key, const char *secret)
 {
     vo_twilio_credentials *t = tw_creds(sid, token);
     vo_vapi_credentials *a = va_creds(key, secret);
@@ -94,8 +94,9 @@ static void audit_has_no(vo_vault *v, const char *const *secrets, size_t n)
     vo_audit_list *l = NULL;
     ck_assert_vo_ok(vo_vault_audit_list(&l, v, NULL, 0, 0, 0, 100000));
     for (size_t i = 0; i < vo_audit_list_count(l); i++) {
-        const char *f[] = {vo_audit_list_tenant(l, i), vo_audit_list_name(l, i), vo_audit_list_action(l, i),
-                           vo_audit_list_actor(l, i), vo_audit_list_correlation_id(l, i), vo_audit_list_result(l, i)};
+        const char *f[] = {vo_audit_list_tenant(l, i),         vo_audit_list_name(l, i),
+                           vo_audit_list_action(l, i),         vo_audit_list_actor(l, i),
+                           vo_audit_list_correlation_id(l, i), vo_audit_list_result(l, i)};
         for (size_t k = 0; k < 6; k++)
             for (size_t s = 0; s < n; s++)
                 ck_assert_msg(!strstr(f[k], secrets[s]), "audit row %zu carries a secret", i);
@@ -125,7 +126,8 @@ START_TEST(onboarding_refuses_bad_credentials_and_stores_nothing)
     vo_vault *v = pt_vault_open();
     vo_services_options o = sopts();
     vo_twilio_credentials *bad = tw_creds(ACCT, BADTOKEN), *good = tw_creds(ACCT, TOKEN);
-    vo_vapi_credentials *badv = va_creds("wrong-vapi-key-123", NULL), *goodv = va_creds(VKEY, VSECRET);
+    vo_vapi_credentials *badv = va_creds("wrong-vapi-key-123", NULL),
+                        *goodv = va_creds(VKEY, VSECRET);
     ck_assert_vo_rc(vo_onboarding_run(v, "t-bad", bad, goodv, &o), VO_EAUTH);
     ck_assert_int_eq(vo_error_last()->http_status, 401);
     ck_assert_ptr_null(strstr(vo_error_last()->message, BADTOKEN));
@@ -176,17 +178,20 @@ END_TEST
 /* Successful (201) POST /phone-number per number, from the sandbox log. */
 static int posts_for(const char *number, int *ok)
 {
-    cJSON *log = sandbox_ctl("GET", "/__sandbox/requests?method=POST&path=/phone-number", NULL, 200);
+    cJSON *log =
+        sandbox_ctl("GET", "/__sandbox/requests?method=POST&path=/phone-number", NULL, 200);
     int n = 0;
     *ok = 0;
     cJSON *e;
-    cJSON_ArrayForEach(e, log) {
+    cJSON_ArrayForEach(e, log)
+    {
         cJSON *num = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "json"), "number");
         if (cJSON_IsString(num) && strcmp(num->valuestring, number) == 0) {
             n++;
             cJSON *st = cJSON_GetObjectItem(e, "status");
             cJSON *ps = cJSON_GetObjectItem(e, "processed_status");
-            if ((cJSON_IsNumber(st) && st->valueint == 201) || (cJSON_IsNumber(ps) && ps->valueint == 201))
+            if ((cJSON_IsNumber(st) && st->valueint == 201) ||
+                (cJSON_IsNumber(ps) && ps->valueint == 201))
                 (*ok)++;
         }
     }
@@ -205,9 +210,11 @@ static vo_number_import_report *run_import(vo_vault *v)
 START_TEST(number_import_end_to_end)
 {
     fresh();
-    sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts/" ACCT "/numbers",
-                   "[{\"phone_number\":\"+15005550001\",\"sms_url\":\"https://tenant.example/sms\"},"
-                   "\"+15005550002\",\"+15005550003\",\"+15005550004\",\"+15005550005\"]", 201);
+    sandbox_ctl_ok(
+        "POST", "/__sandbox/twilio/accounts/" ACCT "/numbers",
+        "[{\"phone_number\":\"+15005550001\",\"sms_url\":\"https://tenant.example/sms\"},"
+        "\"+15005550002\",\"+15005550003\",\"+15005550004\",\"+15005550005\"]",
+        201);
     vo_vault *v = pt_vault_open();
     onboard(v, "tenant-a", ACCT, TOKEN, VKEY, VSECRET);
     vo_services_options o = sopts();
@@ -275,7 +282,8 @@ START_TEST(number_import_end_to_end)
     vo_number_import_report_free(r);
 
     /* a dropped answer after Vapi processed the import: reconciled, not resent */
-    sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts/" ACCT "/numbers", "[\"+15005550006\"]", 201);
+    sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts/" ACCT "/numbers", "[\"+15005550006\"]",
+                   201);
     sandbox_fault("POST", "/phone-number", "drop_after_read", 1, NULL);
     r = run_import(v);
     ck_assert_uint_eq(vo_number_import_report_imported(r), 1);
@@ -284,8 +292,8 @@ START_TEST(number_import_end_to_end)
 
     /* the request log: no number was imported twice, the failed one was posted twice
      * (the first time refused unprocessed), every other number once */
-    const char *nums[] = {"+15005550001", "+15005550002", "+15005550003", "+15005550004",
-                          "+15005550005", "+15005550006"};
+    const char *nums[] = {"+15005550001", "+15005550002", "+15005550003",
+                          "+15005550004", "+15005550005", "+15005550006"};
     for (int i = 0; i < 6; i++) {
         int ok = 0;
         int posts = posts_for(nums[i], &ok);
@@ -406,7 +414,8 @@ static void receiver_up(void)
 }
 
 /* Have the sandbox send one signed webhook (spec has @URL@ for the URL) and wait for it. */
-static void deliver(char *url_out, size_t url_size, const char *token, const char *suffix, const char *tmpl)
+static void deliver(char *url_out, size_t url_size, const char *token, const char *suffix,
+                    const char *tmpl)
 {
     snprintf(url_out, url_size, "http://127.0.0.1:%d/hooks/%s/%s", recv_port, token, suffix);
     char spec[4096];
@@ -442,12 +451,15 @@ static void token_from_path(char *out, size_t size)
     snprintf(out, size, "%.*s", (int)n, p);
 }
 
-#define TW_SPEC(acct) "{\"provider\":\"twilio\",\"account_sid\":\"" acct "\",\"url\":\"@URL@\"," \
-                      "\"params\":{\"CallSid\":\"CA0123456789abcdef0123456789abcdef\",\"CallStatus\":\"ringing\"}}"
-#define TW_SPEC_TOKEN "{\"provider\":\"twilio\",\"auth_token\":\"%s\",\"url\":\"@URL@\"," \
-                      "\"params\":{\"CallSid\":\"CA0123456789abcdef0123456789abcdef\"}}"
-#define VA_SPEC(secret) "{\"provider\":\"vapi\",\"url\":\"@URL@\",\"message\":{\"type\":\"status-update\"}," \
-                        "\"auth\":{\"type\":\"secret\",\"secret\":\"" secret "\"}}"
+#define TW_SPEC(acct)                                                        \
+  "{\"provider\":\"twilio\",\"account_sid\":\"" acct "\",\"url\":\"@URL@\"," \
+  "\"params\":{\"CallSid\":\"CA0123456789abcdef0123456789abcdef\",\"CallStatus\":\"ringing\"}}"
+#define TW_SPEC_TOKEN                                                 \
+  "{\"provider\":\"twilio\",\"auth_token\":\"%s\",\"url\":\"@URL@\"," \
+  "\"params\":{\"CallSid\":\"CA0123456789abcdef0123456789abcdef\"}}"
+#define VA_SPEC(secret)                                                                \
+  "{\"provider\":\"vapi\",\"url\":\"@URL@\",\"message\":{\"type\":\"status-update\"}," \
+  "\"auth\":{\"type\":\"secret\",\"secret\":\"" secret "\"}}"
 
 START_TEST(webhook_routing)
 {
@@ -466,7 +478,8 @@ START_TEST(webhook_routing)
     char scratch[VO_ROUTING_TOKEN_SIZE];
     ck_assert_vo_rc(vo_routing_token_mint(scratch, sizeof(scratch), v, "nobody"), VO_ENOTFOUND);
     ck_assert_str_eq(scratch, "");
-    ck_assert_vo_rc(vo_routing_token_mint(scratch, sizeof(scratch), v, VO_ROUTING_TENANT), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_token_mint(scratch, sizeof(scratch), v, VO_ROUTING_TENANT),
+                    VO_EINVAL);
     /* the token is stored only as a keyed hash */
     vo_secret_list *sl = NULL;
     ck_assert_vo_ok(vo_vault_secret_list(&sl, v, VO_ROUTING_TENANT));
@@ -480,39 +493,47 @@ START_TEST(webhook_routing)
     deliver(url, sizeof(url), ta, "voice", TW_SPEC(ACCT));
     token_from_path(tok, sizeof(tok));
     vo_webhook_request rq = as_request(url);
-    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), &res, v, tok, VO_WEBHOOK_TWILIO, &rq, time(NULL)));
+    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), &res, v, tok, VO_WEBHOOK_TWILIO,
+                                      &rq, time(NULL)));
     ck_assert_str_eq(tenant, "tenant-a");
     ck_assert_int_eq(res.key_index, 0);
     /* a request to A's URL signed with B's token is rejected */
     deliver(url, sizeof(url), ta, "voice", TW_SPEC(ACCT2));
     rq = as_request(url);
-    ck_assert_vo_rc(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta, VO_WEBHOOK_TWILIO, &rq, time(NULL)),
+    ck_assert_vo_rc(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta, VO_WEBHOOK_TWILIO,
+                                      &rq, time(NULL)),
                     VO_EAUTH);
     ck_assert_str_eq(tenant, "tenant-a");
     ck_assert_int_eq(res.reason, VO_VERIFY_MISMATCH);
     /* and B's own webhook verifies under B's token */
     deliver(url, sizeof(url), tb, "voice", TW_SPEC(ACCT2));
     rq = as_request(url);
-    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), NULL, v, tb, VO_WEBHOOK_TWILIO, &rq, time(NULL)));
+    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), NULL, v, tb, VO_WEBHOOK_TWILIO,
+                                      &rq, time(NULL)));
     ck_assert_str_eq(tenant, "tenant-b");
     /* Vapi: A's secret on A's URL passes, B's secret fails */
     deliver(url, sizeof(url), ta, "vapi", VA_SPEC(VSECRET));
     rq = as_request(url);
-    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta, VO_WEBHOOK_VAPI, &rq, time(NULL)));
+    ck_assert_vo_ok(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta, VO_WEBHOOK_VAPI, &rq,
+                                      time(NULL)));
     ck_assert_str_eq(tenant, "tenant-a");
     deliver(url, sizeof(url), ta, "vapi", VA_SPEC(VSECRET2));
     rq = as_request(url);
-    ck_assert_vo_rc(vo_routing_verify(NULL, 0, &res, v, ta, VO_WEBHOOK_VAPI, &rq, time(NULL)), VO_EAUTH);
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, &res, v, ta, VO_WEBHOOK_VAPI, &rq, time(NULL)),
+                    VO_EAUTH);
     /* unknown, malformed and replaced tokens */
     char forged[VO_ROUTING_TOKEN_SIZE];
     snprintf(forged, sizeof(forged), "%s", ta);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, forged), VO_ENOTFOUND);
-    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, "whk_short"), VO_EREQUEST);
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, "whk_short"),
+                    VO_EREQUEST);
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, NULL), VO_EINVAL);
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, 4, v, ta), VO_ERANGE);
-    ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, (vo_webhook_provider)7, &rq, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, VO_WEBHOOK_VAPI, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, (vo_webhook_provider)7, &rq, 0),
+                    VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, NULL, v, ta, VO_WEBHOOK_VAPI, NULL, 0),
+                    VO_EINVAL);
     char ta2[VO_ROUTING_TOKEN_SIZE];
     ck_assert_vo_ok(vo_routing_token_mint(ta2, sizeof(ta2), v, "tenant-a"));
     ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, ta), VO_ENOTFOUND);
@@ -522,7 +543,8 @@ START_TEST(webhook_routing)
     pt_store_twilio(v, "tenant-c", ACCT, TOKEN);
     char tc[VO_ROUTING_TOKEN_SIZE];
     ck_assert_vo_ok(vo_routing_token_mint(tc, sizeof(tc), v, "tenant-c"));
-    ck_assert_vo_rc(vo_routing_verify(NULL, 0, &res, v, tc, VO_WEBHOOK_VAPI, &rq, time(NULL)), VO_EINVAL);
+    ck_assert_vo_rc(vo_routing_verify(NULL, 0, &res, v, tc, VO_WEBHOOK_VAPI, &rq, time(NULL)),
+                    VO_EINVAL);
     ck_assert_int_eq(res.reason, VO_VERIFY_NO_KEY);
 
     /* Every path of vo_routing_verify() fills the result (pre-filled with garbage),
@@ -530,39 +552,52 @@ START_TEST(webhook_routing)
     const char *fn = "vo_routing_verify";
     deliver(url, sizeof(url), ta2, "voice", TW_SPEC(ACCT));
     rq = as_request(url);
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
-                                           VO_WEBHOOK_TWILIO, &rq, time(NULL)), VO_OK, VO_VERIFY_OK, 0, fn);
+    VT_EXPECT(res,
+              vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2, VO_WEBHOOK_TWILIO, &rq,
+                                time(NULL)),
+              VO_OK, VO_VERIFY_OK, 0, fn);
     ck_assert_int_eq(res.key_index, 0);
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
-                                           (vo_webhook_provider)7, &rq, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, NULL, ta2,
-                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, NULL,
-                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
-                                           VO_WEBHOOK_TWILIO, NULL, 0), VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(
+        res,
+        vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2, (vo_webhook_provider)7, &rq, 0),
+        VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(
+        res,
+        vo_routing_verify(tenant, sizeof(tenant), &res, NULL, ta2, VO_WEBHOOK_TWILIO, &rq, 0),
+        VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(
+        res,
+        vo_routing_verify(tenant, sizeof(tenant), &res, v, NULL, VO_WEBHOOK_TWILIO, &rq, 0),
+        VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
+    VT_EXPECT(
+        res,
+        vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2, VO_WEBHOOK_TWILIO, NULL, 0),
+        VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
     VT_EXPECT(res, vo_routing_verify(tenant, 4, &res, v, ta2, VO_WEBHOOK_TWILIO, &rq, 0),
               VO_ERANGE, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, "whk_short",
-                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EREQUEST, VO_VERIFY_MALFORMED_TOKEN, 0,
-              "vo_routing_token_resolve");
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v,
-                                           "../../etc/passwd", VO_WEBHOOK_VAPI, &rq, 0), VO_EREQUEST,
-              VO_VERIFY_MALFORMED_TOKEN, 0, "vo_routing_token_resolve");
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, forged,
-                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_ENOTFOUND, VO_VERIFY_UNKNOWN_TOKEN, 0,
-              "vo_routing_token_resolve");
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta,
-                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_ENOTFOUND, VO_VERIFY_UNKNOWN_TOKEN, 0,
-              "vo_routing_token_resolve");
-    VT_EXPECT(res, vo_routing_verify(NULL, 0, &res, v, tc, VO_WEBHOOK_VAPI, &rq, 0),
-              VO_EINVAL, VO_VERIFY_NO_KEY, 0, fn);
+    VT_EXPECT(res,
+              vo_routing_verify(tenant, sizeof(tenant), &res, v, "whk_short", VO_WEBHOOK_TWILIO,
+                                &rq, 0),
+              VO_EREQUEST, VO_VERIFY_MALFORMED_TOKEN, 0, "vo_routing_token_resolve");
+    VT_EXPECT(res,
+              vo_routing_verify(tenant, sizeof(tenant), &res, v, "../../etc/passwd",
+                                VO_WEBHOOK_VAPI, &rq, 0),
+              VO_EREQUEST, VO_VERIFY_MALFORMED_TOKEN, 0, "vo_routing_token_resolve");
+    VT_EXPECT(
+        res,
+        vo_routing_verify(tenant, sizeof(tenant), &res, v, forged, VO_WEBHOOK_TWILIO, &rq, 0),
+        VO_ENOTFOUND, VO_VERIFY_UNKNOWN_TOKEN, 0, "vo_routing_token_resolve");
+    VT_EXPECT(res,
+              vo_routing_verify(tenant, sizeof(tenant), &res, v, ta, VO_WEBHOOK_TWILIO, &rq, 0),
+              VO_ENOTFOUND, VO_VERIFY_UNKNOWN_TOKEN, 0, "vo_routing_token_resolve");
+    VT_EXPECT(res, vo_routing_verify(NULL, 0, &res, v, tc, VO_WEBHOOK_VAPI, &rq, 0), VO_EINVAL,
+              VO_VERIFY_NO_KEY, 0, fn);
     /* the request to ta2's URL signed with another account's token */
     deliver(url, sizeof(url), ta2, "voice", TW_SPEC(ACCT2));
     rq = as_request(url);
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
-                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EAUTH, VO_VERIFY_MISMATCH, 0,
-              "vo_webhook_twilio_verify_request");
+    VT_EXPECT(
+        res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2, VO_WEBHOOK_TWILIO, &rq, 0),
+        VO_EAUTH, VO_VERIFY_MISMATCH, 0, "vo_webhook_twilio_verify_request");
     /* an over-long URL is the sender's doing: 414, not a 500 */
     char *long_url = malloc(VO_WEBHOOK_MAX_URL + 128);
     ck_assert_ptr_nonnull(long_url);
@@ -571,15 +606,16 @@ START_TEST(webhook_routing)
     memset(long_url + lu, 'a', VO_WEBHOOK_MAX_URL);
     long_url[lu + VO_WEBHOOK_MAX_URL] = '\0';
     rq.url = long_url;
-    VT_EXPECT(res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
-                                           VO_WEBHOOK_TWILIO, &rq, 0), VO_EREQUEST, VO_VERIFY_URL_TOO_LONG, 0,
-              "vo_webhook_twilio_verify_request");
+    VT_EXPECT(
+        res, vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2, VO_WEBHOOK_TWILIO, &rq, 0),
+        VO_EREQUEST, VO_VERIFY_URL_TOO_LONG, 0, "vo_webhook_twilio_verify_request");
     ck_assert_int_eq(vo_verify_http_status(VO_EREQUEST, &res), 414);
     free(long_url);
     /* a result that was never initialised is refused, not passed */
     memset(&res, 0, sizeof(res));
-    ck_assert_vo_rc(vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2,
-                                            VO_WEBHOOK_TWILIO, &rq, 0), VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_routing_verify(tenant, sizeof(tenant), &res, v, ta2, VO_WEBHOOK_TWILIO, &rq, 0),
+        VO_EINVAL);
     ck_assert_int_eq(res.reason, VO_VERIFY_INVALID_ARGUMENT);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "vo_verify_result"));
     ck_assert_uint_eq(audit_count(v, "tenant-a", "webhook.token.mint", NULL), 2);
@@ -595,13 +631,15 @@ END_TEST
 static void sandbox_tokens(char *primary, char *secondary)
 {
     cJSON *a = sandbox_ctl("GET", "/__sandbox/twilio/accounts/" ACCT, NULL, 200);
-    cJSON *p = cJSON_GetObjectItem(a, "auth_token"), *s = cJSON_GetObjectItem(a, "secondary_auth_token");
+    cJSON *p = cJSON_GetObjectItem(a, "auth_token"),
+          *s = cJSON_GetObjectItem(a, "secondary_auth_token");
     snprintf(primary, 40, "%s", p->valuestring);
     snprintf(secondary, 40, "%s", cJSON_IsString(s) ? s->valuestring : "");
     cJSON_Delete(a);
 }
 
-static int verify_signed_with(vo_vault *v, const char *wtok, const char *auth_token, int *key_index)
+static int verify_signed_with(vo_vault *v, const char *wtok, const char *auth_token,
+                              int *key_index)
 {
     char url[512], tmpl[1024];
     snprintf(tmpl, sizeof(tmpl), TW_SPEC_TOKEN, auth_token);
@@ -667,7 +705,8 @@ START_TEST(token_rotation)
     ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-a", &o));
     char p3[40], s3[40];
     sandbox_tokens(p3, s3);
-    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-a", "rotation/twilio", "promoting", 9, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-a", "rotation/twilio", "promoting", 9,
+                                        VO_VAULT_ANY_VERSION));
     vo_twilio_credentials *direct = tw_creds(ACCT, s3);
     vo_twilio_options to = VO_TWILIO_OPTIONS_INIT;
     to.api_base_url = sandbox.url;
@@ -675,18 +714,21 @@ START_TEST(token_rotation)
     vo_twilio_client *tc = NULL;
     ck_assert_vo_ok(vo_twilio_client_new(&tc, direct, &to));
     vo_twilio_resource *r = NULL;
-    ck_assert_vo_ok(vo_twilio_auth_token_promote(&r, NULL, tc)); /* the "crashed" run's promote */
+    ck_assert_vo_ok(
+        vo_twilio_auth_token_promote(&r, NULL, tc)); /* the "crashed" run's promote */
     vo_twilio_resource_free(r);
     vo_twilio_client_free(tc);
     vo_twilio_credentials_free(direct);
     sandbox_ctl_ok("DELETE", "/__sandbox/requests", NULL, 200);
     ck_assert_vo_ok(vo_token_rotation_promote(v, "tenant-a", &o));
-    ck_assert_int_eq(sandbox_count("POST", "/v1/AuthTokens/Promote"), 0); /* not promoted twice */
+    ck_assert_int_eq(sandbox_count("POST", "/v1/AuthTokens/Promote"),
+                     0); /* not promoted twice */
     ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "tenant-a"));
     ck_assert_str_eq(vo_twilio_credentials_auth_token(c), s3);
     vo_twilio_credentials_free(c);
     /* resumable: a run that stopped after creating a secondary it never stored */
-    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-a", "rotation/twilio", "creating", 8, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-a", "rotation/twilio", "creating", 8,
+                                        VO_VAULT_ANY_VERSION));
     ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-a", &o));
     ck_assert_vo_ok(vo_token_rotation_get(&st, v, "tenant-a"));
     ck_assert_int_eq(st, VO_ROTATION_WINDOW);

@@ -13,14 +13,14 @@ static int verify(const char *const *secrets, size_t n, const char *id, const ch
                   const char *sig, const char *body, int64_t now, vo_verify_result *r)
 {
     return vo_webhook_std_verify(r, secrets, n, id, ts, sig, (const unsigned char *)body,
-                                body ? strlen(body) : 0, now);
+                                 body ? strlen(body) : 0, now);
 }
 
 START_TEST(published_vector)
 {
     char sig[VO_WEBHOOK_STD_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_std_sign(sig, sizeof(sig), SECRET, ID, 1614265330,
-                                       (const unsigned char *)BODY, strlen(BODY)));
+                                        (const unsigned char *)BODY, strlen(BODY)));
     ck_assert_str_eq(sig, SIG);
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify(SECRETS, 1, ID, TS, SIG, BODY, NOW, &r));
@@ -37,7 +37,8 @@ END_TEST
 START_TEST(tampering_fails)
 {
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
-    ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, SIG, "{\"test\": 2432232315}", NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, SIG, "{\"test\": 2432232315}", NOW, &r),
+                    VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
     ck_assert_vo_rc(verify(SECRETS, 1, "msg_other", TS, SIG, BODY, NOW, &r), VO_EAUTH);
     ck_assert_vo_rc(verify(SECRETS, 1, ID, "1614265331", SIG, BODY, NOW, &r), VO_EAUTH);
@@ -69,8 +70,9 @@ START_TEST(multiple_signatures_and_secrets)
     ck_assert_vo_ok(verify(two, 2, ID, TS, SIG, BODY, NOW, &r));
     ck_assert_int_eq(r.key_index, 1);
     /* Only other versions: nothing to check. */
-    ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, "v1a,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-                           BODY, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(verify(SECRETS, 1, ID, TS,
+                           "v1a,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", BODY, NOW, &r),
+                    VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
 }
 END_TEST
@@ -78,18 +80,20 @@ END_TEST
 START_TEST(strict_parsing)
 {
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
-    const char *bad_ts[] = {"", "+1614265330", "1614265330 ", "1614265330.0", "0x10",
-                            "-1614265330", "99999999999999999999"};
+    const char *bad_ts[] = {"",     "+1614265330", "1614265330 ",         "1614265330.0",
+                            "0x10", "-1614265330", "99999999999999999999"};
     for (size_t i = 0; i < sizeof(bad_ts) / sizeof(bad_ts[0]); i++) {
         ck_assert_vo_rc(verify(SECRETS, 1, ID, bad_ts[i], SIG, BODY, NOW, &r), VO_EAUTH);
         ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_TIMESTAMP);
     }
     /* Non-canonical base64 (trailing bits) for the same bytes. */
-    ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=",
-                           BODY, NOW, &r), VO_EAUTH);
+    ck_assert_vo_rc(verify(SECRETS, 1, ID, TS,
+                           "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=", BODY, NOW, &r),
+                    VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_SIGNATURE);
     ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE",
-                           BODY, NOW, &r), VO_EAUTH);
+                           BODY, NOW, &r),
+                    VO_EAUTH);
     ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, NULL, BODY, NOW, &r), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_SIGNATURE);
     ck_assert_vo_rc(verify(SECRETS, 1, ID, TS, "   ", BODY, NOW, &r), VO_EAUTH);
@@ -106,13 +110,15 @@ START_TEST(secrets_validated)
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     char sig[VO_WEBHOOK_STD_SIGNATURE_SIZE];
     /* 23-byte and 65-byte keys are outside 24..64; invalid base64 too. */
-    const char *bad[] = {"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "whsec_", "whsec_!!!!",
-                         "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+    const char *bad[] = {
+        "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "whsec_", "whsec_!!!!",
+        "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *s[] = {bad[i]};
         ck_assert_vo_rc(verify(s, 1, ID, TS, SIG, BODY, NOW, &r), VO_EINVAL);
         ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
-        ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), bad[i], ID, 1, NULL, 0), VO_EINVAL);
+        ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), bad[i], ID, 1, NULL, 0),
+                        VO_EINVAL);
     }
     /* 64-byte key works (needs the any-length HMAC form). */
     char big[100] = "whsec_";
@@ -124,7 +130,8 @@ START_TEST(secrets_validated)
     ck_assert_vo_ok(verify(s64, 1, ID, TS, sig, "", NOW, &r));
     ck_assert_vo_rc(verify(NULL, 0, ID, TS, SIG, BODY, NOW, &r), VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
-    ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), SECRET, "has space", 1, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), SECRET, "has space", 1, NULL, 0),
+                    VO_EINVAL);
     ck_assert_vo_rc(vo_webhook_std_sign(sig, sizeof(sig), SECRET, ID, -1, NULL, 0), VO_EINVAL);
     ck_assert_vo_rc(vo_webhook_std_sign(sig, 10, SECRET, ID, 1, NULL, 0), VO_ERANGE);
 }
@@ -138,9 +145,10 @@ START_TEST(generated_secret_round_trip)
     ck_assert_str_ne(secret, other);
     ck_assert_int_eq(strncmp(secret, "whsec_", 6), 0);
     ck_assert_vo_ok(vo_webhook_std_sign(sig, sizeof(sig), secret, "evt_1", 1700000000,
-                                       (const unsigned char *)"{}", 2));
+                                        (const unsigned char *)"{}", 2));
     const char *s[] = {secret};
-    vo_param h[] = {{"Webhook-Id", "evt_1"}, {"webhook-timestamp", "1700000000"},
+    vo_param h[] = {{"Webhook-Id", "evt_1"},
+                    {"webhook-timestamp", "1700000000"},
                     {"WEBHOOK-SIGNATURE", sig}};
     vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
     req.headers = h;

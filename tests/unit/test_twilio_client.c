@@ -41,13 +41,16 @@ static void seed(void)
     vault_dir_up();
     sandbox_up();
     sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts",
-                   "{\"account_sid\":\"" ACCT "\",\"auth_token\":\"" TOKEN "\",\"friendly_name\":\"Tenant 42\"}", 201);
+                   "{\"account_sid\":\"" ACCT "\",\"auth_token\":\"" TOKEN
+                   "\",\"friendly_name\":\"Tenant 42\"}",
+                   201);
     sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts",
                    "{\"account_sid\":\"" ACCT2 "\",\"auth_token\":\"" TOKEN2 "\"}", 201);
-    sandbox_ctl_ok("POST", "/__sandbox/twilio/accounts/" ACCT "/numbers",
-                   "{\"numbers\":[\"+15005550001\",\"+15005550002\",\"+15005550003\",\"+15005550004\","
-                   "\"+15005550005\",\"+15005550006\",{\"phone_number\":\"+15005550007\",\"friendly_name\":\"front desk\"}]}",
-                   201);
+    sandbox_ctl_ok(
+        "POST", "/__sandbox/twilio/accounts/" ACCT "/numbers",
+        "{\"numbers\":[\"+15005550001\",\"+15005550002\",\"+15005550003\",\"+15005550004\","
+        "\"+15005550005\",\"+15005550006\",{\"phone_number\":\"+15005550007\",\"friendly_name\":\"front desk\"}]}",
+        201);
 }
 
 static void unseed(void)
@@ -117,7 +120,8 @@ static void vault_store(vo_vault *v, const char *tenant, const char *sid, const 
 
 /* Every client of these tests is tenant-scoped: credentials go into the vault and the
  * client comes from vo_twilio_client_for_tenant(). */
-static vo_twilio_client *client_opts(const char *sid, const char *token, const vo_http_options *http)
+static vo_twilio_client *client_opts(const char *sid, const char *token,
+                                     const vo_http_options *http)
 {
     char tenant[64];
     snprintf(tenant, sizeof(tenant), "tenant-%.12s", sid + 2);
@@ -249,9 +253,12 @@ static long fallback_rows(vo_vault *v, const char *tenant)
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open_v2(vault_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *st = NULL;
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = 'twilio.fallback'"
-                                            " AND tenant = ?1 AND name = 'credentials/twilio'", -1, &st, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM audit WHERE action = 'twilio.fallback'"
+                           " AND tenant = ?1 AND name = 'credentials/twilio'",
+                           -1, &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     long n = (long)sqlite3_column_int64(st, 0);
@@ -370,8 +377,10 @@ START_TEST(numbers_fetch_update_not_found)
     vo_twilio_client *c = client();
     char sid[64];
     sid_of_number(c, "+15005550002", sid, sizeof(sid));
-    vo_param upd[] = {{"VoiceUrl", "https://example.com/voice"}, {"VoiceMethod", "POST"},
-                      {"SmsUrl", "https://example.com/sms"}, {"FriendlyName", "support line"},
+    vo_param upd[] = {{"VoiceUrl", "https://example.com/voice"},
+                      {"VoiceMethod", "POST"},
+                      {"SmsUrl", "https://example.com/sms"},
+                      {"FriendlyName", "support line"},
                       {"StatusCallback", "https://example.com/status"}};
     vo_twilio_resource *r = NULL;
     ck_assert_vo_ok(vo_twilio_numbers_update(&r, c, sid, upd, 5));
@@ -380,14 +389,17 @@ START_TEST(numbers_fetch_update_not_found)
     ck_assert_vo_ok(vo_twilio_numbers_get(&r, c, sid));
     ck_assert_str_eq(vo_twilio_resource_friendly_name(r), "support line");
     ck_assert_str_eq(vo_twilio_resource_str(r, "sms_url"), "https://example.com/sms");
-    ck_assert_str_eq(vo_twilio_resource_str(r, "status_callback"), "https://example.com/status");
+    ck_assert_str_eq(vo_twilio_resource_str(r, "status_callback"),
+                     "https://example.com/status");
     vo_twilio_resource_free(r);
 
-    ck_assert_vo_rc(vo_twilio_numbers_get(&r, c, "PN00000000000000000000000000000000"), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_twilio_numbers_get(&r, c, "PN00000000000000000000000000000000"),
+                    VO_ENOTFOUND);
     ck_assert_int_eq(vo_error_last()->provider_code, 20404);
     ck_assert_int_eq(vo_error_last()->http_status, 404);
     /* SIDs are validated: nothing can be smuggled into the path */
-    ck_assert_vo_rc(vo_twilio_numbers_get(&r, c, "PN../../../Accounts.json?x=1234567890"), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_numbers_get(&r, c, "PN../../../Accounts.json?x=1234567890"),
+                    VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_numbers_update(&r, c, sid, NULL, 0), VO_EINVAL);
     vo_twilio_client_free(c);
 }
@@ -409,10 +421,13 @@ START_TEST(available_search_purchase_release)
         n++;
     ck_assert_int_ge(n, 3); /* crossed a page boundary */
     vo_twilio_iter_free(it);
-    ck_assert_vo_rc(vo_twilio_available_numbers_search(&it, c, "us", "Local", NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_available_numbers_search(&it, c, "US", "Cheap", NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_available_numbers_search(&it, c, "us", "Local", NULL, 0),
+                    VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_available_numbers_search(&it, c, "US", "Cheap", NULL, 0),
+                    VO_EINVAL);
 
-    vo_param buy[] = {{"PhoneNumber", pn}, {"FriendlyName", "bought"}, {"VoiceUrl", "https://example.com/v"}};
+    vo_param buy[] = {
+        {"PhoneNumber", pn}, {"FriendlyName", "bought"}, {"VoiceUrl", "https://example.com/v"}};
     vo_twilio_resource *r = NULL;
     ck_assert_vo_ok(vo_twilio_numbers_purchase(&r, c, buy, 3));
     ck_assert_str_eq(vo_twilio_resource_phone_number(r), pn);
@@ -432,9 +447,12 @@ END_TEST
 START_TEST(calls_create_fetch_list_update)
 {
     vo_twilio_client *c = client();
-    vo_param p[] = {{"Url", "https://example.com/twiml"}, {"StatusCallback", "https://example.com/cb"},
-                    {"StatusCallbackEvent", "initiated"}, {"StatusCallbackEvent", "completed"},
-                    {"Timeout", "20"}, {"MachineDetection", "Enable"}};
+    vo_param p[] = {{"Url", "https://example.com/twiml"},
+                    {"StatusCallback", "https://example.com/cb"},
+                    {"StatusCallbackEvent", "initiated"},
+                    {"StatusCallbackEvent", "completed"},
+                    {"Timeout", "20"},
+                    {"MachineDetection", "Enable"}};
     vo_twilio_resource *r = NULL;
     ck_assert_vo_ok(vo_twilio_calls_create(&r, c, "+14155550123", "+15005550001", p, 6));
     char sid[64];
@@ -462,11 +480,14 @@ START_TEST(calls_create_fetch_list_update)
     vo_twilio_resource_free(r);
 
     /* validation: missing Url/Twiml/ApplicationSid locally, bad number at Twilio */
-    ck_assert_vo_rc(vo_twilio_calls_create(&r, c, "+14155550123", "+15005550001", NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_calls_create(&r, c, "not-a-number", "+15005550001", p, 1), VO_EVALIDATION);
+    ck_assert_vo_rc(vo_twilio_calls_create(&r, c, "+14155550123", "+15005550001", NULL, 0),
+                    VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_calls_create(&r, c, "not-a-number", "+15005550001", p, 1),
+                    VO_EVALIDATION);
     ck_assert_int_eq(vo_error_last()->provider_code, 21211);
     ck_assert_int_eq(vo_error_last()->http_status, 400);
-    ck_assert_vo_rc(vo_twilio_calls_get(&r, c, "CA00000000000000000000000000000000"), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_twilio_calls_get(&r, c, "CA00000000000000000000000000000000"),
+                    VO_ENOTFOUND);
     vo_twilio_client_free(c);
 }
 END_TEST
@@ -492,8 +513,10 @@ START_TEST(messages_create_fetch_list)
     ck_assert_ptr_nonnull(item);
     ck_assert_str_eq(vo_twilio_resource_sid(item), sid);
     vo_twilio_iter_free(it);
-    ck_assert_vo_rc(vo_twilio_messages_create(&r, c, "+14155550199", p, 1), VO_EINVAL); /* no Body */
-    ck_assert_vo_rc(vo_twilio_messages_create(&r, c, "+14155550199", p + 1, 1), VO_EINVAL); /* no From */
+    ck_assert_vo_rc(vo_twilio_messages_create(&r, c, "+14155550199", p, 1),
+                    VO_EINVAL); /* no Body */
+    ck_assert_vo_rc(vo_twilio_messages_create(&r, c, "+14155550199", p + 1, 1),
+                    VO_EINVAL); /* no From */
     vo_twilio_client_free(c);
 }
 END_TEST
@@ -547,7 +570,8 @@ START_TEST(subaccounts_and_api_keys)
     ck_assert_int_ge(vo_vault_tenant_create(v, "tenant-keyed"), VO_EEXISTS);
     vo_twilio_credentials *kc = creds(ACCT, NULL);
     ck_assert_vo_ok(vo_twilio_credentials_set_api_key(kc, SEEDED_KEY, SEEDED_SECRET));
-    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, v, "tenant-keyed", kc, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(
+        vo_twilio_credentials_put(NULL, v, "tenant-keyed", kc, VO_VAULT_ANY_VERSION));
     vo_twilio_credentials_free(kc);
     vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
     o.api_base_url = sandbox.url;
@@ -595,8 +619,8 @@ START_TEST(api_key_created_into_vault)
     ck_assert_str_eq(vo_twilio_credentials_auth_token(got), TOKEN);
     /* The stored key authenticates: a client from the key alone works. */
     vo_twilio_credentials *only_key = creds(ACCT, NULL);
-    ck_assert_vo_ok(vo_twilio_credentials_set_api_key(only_key, key_sid,
-                                                      vo_twilio_credentials_api_key_secret(got)));
+    ck_assert_vo_ok(vo_twilio_credentials_set_api_key(
+        only_key, key_sid, vo_twilio_credentials_api_key_secret(got)));
     vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
     o.api_base_url = sandbox.url;
     vo_twilio_client *kc = NULL;
@@ -625,9 +649,11 @@ START_TEST(api_key_created_into_vault)
     ck_assert_int_eq(sandbox_count("POST", KEYS_PATH), 0);
     /* Credentials of another account: refused before anything is created. */
     vault_store(v, "tenant-other", ACCT2, TOKEN2);
-    ck_assert_vo_rc(vo_twilio_keys_create_in_vault(&key, c, v, "tenant-other", NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_keys_create_in_vault(&key, c, v, "tenant-other", NULL),
+                    VO_EINVAL);
     ck_assert_int_eq(sandbox_count("POST", KEYS_PATH), 0);
-    ck_assert_vo_rc(vo_twilio_keys_create_in_vault(&key, c, NULL, "tenant-fresh", NULL), VO_EINVAL);
+    ck_assert_vo_rc(vo_twilio_keys_create_in_vault(&key, c, NULL, "tenant-fresh", NULL),
+                    VO_EINVAL);
     vo_vault_close(v);
     vo_twilio_client_free(c);
 }
@@ -645,7 +671,8 @@ static void interloper(const vo_log_record *rec, void *payload)
     interloper_fired = 1;
     vo_vault *other = vault_open(); /* another handle: another writer */
     vo_twilio_credentials *c = creds(ACCT, "ffffffffffffffffffffffffffffffff");
-    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, other, "tenant-raced", c, VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(
+        vo_twilio_credentials_put(NULL, other, "tenant-raced", c, VO_VAULT_ANY_VERSION));
     vo_twilio_credentials_free(c);
     vo_vault_close(other);
 }
@@ -662,7 +689,8 @@ START_TEST(api_key_not_left_behind_when_storing_fails)
     int rc = vo_twilio_keys_create_in_vault(&key, c, v, "tenant-raced", "raced");
     vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
     ck_assert_int_eq(interloper_fired, 1);
-    ck_assert_msg(rc == VO_ECONFLICT, "got %s: %s", vo_error_name(rc), vo_error_last()->message);
+    ck_assert_msg(rc == VO_ECONFLICT, "got %s: %s", vo_error_name(rc),
+                  vo_error_last()->message);
     ck_assert_ptr_null(key);
     /* The key was created, then deleted again: none is left whose secret is lost. */
     ck_assert_int_eq(sandbox_count("POST", KEYS_PATH), 1);
@@ -671,7 +699,10 @@ START_TEST(api_key_not_left_behind_when_storing_fails)
     const vo_twilio_resource *item = NULL;
     ck_assert_vo_ok(vo_twilio_keys_list(&it, c, NULL, 0));
     while (vo_twilio_iter_next(&item, it) == VO_OK && item)
-        ck_assert_str_ne(vo_twilio_resource_friendly_name(item) ? vo_twilio_resource_friendly_name(item) : "", "raced");
+        ck_assert_str_ne(vo_twilio_resource_friendly_name(item)
+                             ? vo_twilio_resource_friendly_name(item)
+                             : "",
+                         "raced");
     vo_twilio_iter_free(it);
     /* The other writer's credentials stand, without a key. */
     vo_twilio_credentials *got = NULL;
@@ -730,8 +761,9 @@ START_TEST(post_500_not_sent_twice)
     vo_twilio_client *c = client();
     sandbox_fault("POST", CALLS_PATH, "500", 1, NULL);
     vo_twilio_resource *r = NULL;
-    ck_assert_vo_rc(vo_twilio_calls_create(&r, c, "+14155550100", "+15005550001", call_params, 1),
-                    VO_EUNAVAILABLE);
+    ck_assert_vo_rc(
+        vo_twilio_calls_create(&r, c, "+14155550100", "+15005550001", call_params, 1),
+        VO_EUNAVAILABLE);
     ck_assert_int_eq(vo_error_last()->http_status, 500);
     ck_assert_int_eq(vo_error_last()->provider_code, 20500);
     ck_assert_str_ne(vo_error_last()->provider_request_id, "");
@@ -767,7 +799,8 @@ START_TEST(post_429_waits_retry_after_and_succeeds)
     sandbox_fault("POST", CALLS_PATH, "429", 1, "\"retry_after\":\"1\"");
     vo_twilio_resource *r = NULL;
     long t0 = now_ms();
-    ck_assert_vo_ok(vo_twilio_calls_create(&r, c, "+14155550100", "+15005550001", call_params, 1));
+    ck_assert_vo_ok(
+        vo_twilio_calls_create(&r, c, "+14155550100", "+15005550001", call_params, 1));
     long took = now_ms() - t0;
     ck_assert_msg(took >= 950, "waited for Retry-After (took %ld ms)", took);
     ck_assert_int_eq(sandbox_count("POST", CALLS_PATH), 2);
@@ -776,8 +809,9 @@ START_TEST(post_429_waits_retry_after_and_succeeds)
     /* Retry-After beyond the cap: no wait, VO_ERATELIMIT with the delay in the error */
     sandbox_fault("POST", CALLS_PATH, "429", 1, "\"retry_after\":\"3600\"");
     t0 = now_ms();
-    ck_assert_vo_rc(vo_twilio_calls_create(&r, c, "+14155550100", "+15005550001", call_params, 1),
-                    VO_ERATELIMIT);
+    ck_assert_vo_rc(
+        vo_twilio_calls_create(&r, c, "+14155550100", "+15005550001", call_params, 1),
+        VO_ERATELIMIT);
     ck_assert_int_lt(now_ms() - t0, 900);
     ck_assert_int_eq(vo_error_last()->retry_after_ms, 3600000);
     ck_assert_int_eq(vo_error_last()->provider_code, 20429);
@@ -801,10 +835,12 @@ START_TEST(get_retried_on_503_and_drop)
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 5);
     /* a DELETE whose answer was lost, retried, finds the resource gone: success */
     vo_param buy[] = {{"PhoneNumber", "+14155550177"}};
-    sandbox_ctl_ok("POST", "/__sandbox/twilio/available", "{\"numbers\":[\"+14155550177\"]}", 201);
+    sandbox_ctl_ok("POST", "/__sandbox/twilio/available", "{\"numbers\":[\"+14155550177\"]}",
+                   201);
     ck_assert_vo_ok(vo_twilio_numbers_purchase(&r, c, buy, 1));
     char path[160];
-    snprintf(path, sizeof(path), "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers/%s.json", vo_twilio_resource_sid(r));
+    snprintf(path, sizeof(path), "/2010-04-01/Accounts/" ACCT "/IncomingPhoneNumbers/%s.json",
+             vo_twilio_resource_sid(r));
     sandbox_fault("DELETE", path, "drop_after_read", 1, NULL);
     ck_assert_vo_ok(vo_twilio_numbers_release(c, vo_twilio_resource_sid(r)));
     ck_assert_int_eq(sandbox_count("DELETE", path), 2);
@@ -883,7 +919,8 @@ START_TEST(circuit_breaker_opens_and_recovers)
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "circuit"));
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 3); /* not sent */
     usleep(500 * 1000);
-    ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_EUNAVAILABLE); /* probe hits the 4th fault */
+    ck_assert_vo_rc(vo_twilio_account_get(&r, c),
+                    VO_EUNAVAILABLE); /* probe hits the 4th fault */
     ck_assert_int_eq(sandbox_count("GET", ACCOUNT_PATH), 4);
     usleep(500 * 1000);
     ck_assert_vo_ok(vo_twilio_account_get(&r, c)); /* probe succeeds: closed */
@@ -932,9 +969,10 @@ START_TEST(sixteen_threads_share_one_client)
     vo_http_stats st = VO_HTTP_STATS_INIT;
     ck_assert_vo_ok(vo_http_client_stats(&st, vo_twilio_client_http(c)));
     ck_assert_uint_eq(st.requests, THREADS * PER_THREAD);
-    ck_assert_msg(opened <= 2 * THREADS, "connections reused: %ld opened for %d requests", opened,
-                  THREADS * PER_THREAD);
-    ck_assert_msg(st.connects <= 2 * THREADS, "curl opened %llu connections", (unsigned long long)st.connects);
+    ck_assert_msg(opened <= 2 * THREADS, "connections reused: %ld opened for %d requests",
+                  opened, THREADS * PER_THREAD);
+    ck_assert_msg(st.connects <= 2 * THREADS, "curl opened %llu connections",
+                  (unsigned long long)st.connects);
     vo_twilio_client_free(c);
 }
 END_TEST
@@ -979,7 +1017,8 @@ START_TEST(logs_never_carry_tokens_or_secrets)
     vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
 
     ck_assert_uint_gt(log_len, 0);
-    ck_assert_ptr_nonnull(strstr(log_text, "http tenant-42-op-1 POST /2010-04-01/Accounts/" ACCT "/Keys.json -> 201"));
+    ck_assert_ptr_nonnull(strstr(log_text, "http tenant-42-op-1 POST /2010-04-01/Accounts/" ACCT
+                                           "/Keys.json -> 201"));
     ck_assert_ptr_nonnull(strstr(log_text, "retrying"));
     ck_assert_ptr_null(strstr(log_text, TOKEN));
     ck_assert_ptr_null(strstr(log_text, "11111111111111111111111111111111"));
@@ -988,7 +1027,8 @@ START_TEST(logs_never_carry_tokens_or_secrets)
     /* and the sandbox saw correlation ids on the requests */
     cJSON *reqs = sandbox_ctl("GET", "/__sandbox/requests?method=POST", NULL, 200);
     cJSON *first = cJSON_GetArrayItem(reqs, 0);
-    ck_assert_str_eq(cJSON_GetObjectItem(first, "correlation_id")->valuestring, "tenant-42-op-1");
+    ck_assert_str_eq(cJSON_GetObjectItem(first, "correlation_id")->valuestring,
+                     "tenant-42-op-1");
     cJSON_Delete(reqs);
     vo_secret_free(key_secret);
     vo_secret_free(sub_token);

@@ -18,7 +18,7 @@ static const char *const TOKENS[] = {TOKEN};
 static int verify_form(const char *url, const char *sig, vo_verify_result *r)
 {
     return vo_webhook_twilio_verify(r, TOKENS, 1, url, sig, FORM_CT,
-                            (const unsigned char *)FORM_BODY, strlen(FORM_BODY));
+                                    (const unsigned char *)FORM_BODY, strlen(FORM_BODY));
 }
 
 START_TEST(vector_signature)
@@ -55,7 +55,8 @@ END_TEST
 START_TEST(vector_port_removed)
 {
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
-    ck_assert_vo_ok(verify_form("https://mycompany.com:1234/myapp.php?foo=1&bar=2", EXPECTED, &r));
+    ck_assert_vo_ok(
+        verify_form("https://mycompany.com:1234/myapp.php?foo=1&bar=2", EXPECTED, &r));
     ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     ck_assert_int_eq(r.forms_tried, 2);
 }
@@ -82,8 +83,8 @@ START_TEST(vector_userinfo)
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify_form(url, sig, &r));
     /* The port-added form keeps the user info. */
-    ck_assert_vo_ok(verify_form("https://user:pass@mycompany.com:443/myapp.php?foo=1&bar=2",
-                                sig, &r));
+    ck_assert_vo_ok(
+        verify_form("https://user:pass@mycompany.com:443/myapp.php?foo=1&bar=2", sig, &r));
     ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* Signed with user info: the URL without it does not verify. */
     ck_assert_vo_rc(verify_form(URL, sig, &r), VO_EAUTH);
@@ -92,15 +93,18 @@ END_TEST
 
 START_TEST(vector_repeated_keys)
 {
-    const vo_param p[] = {{"Sid", "CA123"}, {"SidAccount", "AC123"}, {"Digits", "5678"},
-                          {"Digits", "1234"}, {"Digits", "1234"}};
+    const vo_param p[] = {{"Sid", "CA123"},
+                          {"SidAccount", "AC123"},
+                          {"Digits", "5678"},
+                          {"Digits", "1234"},
+                          {"Digits", "1234"}};
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, p, 5));
     ck_assert_str_eq(sig, "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
     const char *body = "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234";
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT,
-                                     (const unsigned char *)body, strlen(body)));
+                                             (const unsigned char *)body, strlen(body)));
 }
 END_TEST
 
@@ -112,15 +116,16 @@ static const char JSON_URL[] =
 START_TEST(vector_json_body)
 {
     char hash[65];
-    ck_assert_vo_ok(vo_webhook_twilio_body_sha256(hash, sizeof(hash), (const unsigned char *)JSON_BODY,
-                                          strlen(JSON_BODY)));
+    ck_assert_vo_ok(vo_webhook_twilio_body_sha256(
+        hash, sizeof(hash), (const unsigned char *)JSON_BODY, strlen(JSON_BODY)));
     ck_assert_str_eq(hash, "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620");
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, JSON_URL, NULL, 0));
     ck_assert_str_eq(sig, "a9nBmqA0ju/hNViExpshrM61xv4=");
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, JSON_URL, sig, "application/json",
-                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY)));
+                                             (const unsigned char *)JSON_BODY,
+                                             strlen(JSON_BODY)));
     ck_assert_int_eq(r.reason, VO_VERIFY_OK);
 }
 END_TEST
@@ -132,10 +137,11 @@ START_TEST(json_body_one_byte_changed)
     for (size_t i = 0; i < strlen(body); i++) {
         body[i] ^= 0x01;
         vo_verify_result r = VO_VERIFY_RESULT_INIT;
-        ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, JSON_URL,
-                                         "a9nBmqA0ju/hNViExpshrM61xv4=", "application/json",
-                                         (const unsigned char *)body, strlen(body)),
-                        VO_EAUTH);
+        ck_assert_vo_rc(
+            vo_webhook_twilio_verify(&r, TOKENS, 1, JSON_URL,
+                                     "a9nBmqA0ju/hNViExpshrM61xv4=", "application/json",
+                                     (const unsigned char *)body, strlen(body)),
+            VO_EAUTH);
         ck_assert_int_eq(r.reason, VO_VERIFY_BODY_HASH_MISMATCH);
         body[i] ^= 0x01;
     }
@@ -149,17 +155,19 @@ START_TEST(json_body_without_hash_rejected)
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     /* A valid URL-only signature must not let an unhashed JSON body through. */
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, "application/json",
-                                     (const unsigned char *)JSON_BODY, strlen(JSON_BODY)),
+                                             (const unsigned char *)JSON_BODY,
+                                             strlen(JSON_BODY)),
                     VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
     /* "{}" is a body too: it is not silently skipped. */
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, "application/json",
-                                     (const unsigned char *)"{}", 2),
+                                             (const unsigned char *)"{}", 2),
                     VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
     /* A body without any content type is not treated as "no body". */
-    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, NULL, (const unsigned char *)"{}", 2),
-                    VO_EAUTH);
+    ck_assert_vo_rc(
+        vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, NULL, (const unsigned char *)"{}", 2),
+        VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_BODY_HASH);
 }
 END_TEST
@@ -205,17 +213,20 @@ START_TEST(no_token_is_error)
 {
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, NULL, 0, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
+                                             (const unsigned char *)FORM_BODY,
+                                             strlen(FORM_BODY)),
                     VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
     const char *empty[] = {""};
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, empty, 1, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
+                                             (const unsigned char *)FORM_BODY,
+                                             strlen(FORM_BODY)),
                     VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_NO_KEY);
     const char *with_null[] = {TOKEN, NULL};
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, with_null, 2, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
+                                             (const unsigned char *)FORM_BODY,
+                                             strlen(FORM_BODY)),
                     VO_EINVAL);
 }
 END_TEST
@@ -225,14 +236,16 @@ START_TEST(several_tokens)
     const char *tokens[] = {"old-primary-token", TOKEN};
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, tokens, 2, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)));
+                                             (const unsigned char *)FORM_BODY,
+                                             strlen(FORM_BODY)));
     ck_assert_int_eq(r.key_index, 1);
     ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* The first token was tried on both distinct forms before the second matched. */
     ck_assert_int_eq(r.forms_tried, 2);
     const char *wrong[] = {"a", "b", "c"};
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, wrong, 3, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
+                                             (const unsigned char *)FORM_BODY,
+                                             strlen(FORM_BODY)),
                     VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
 }
@@ -242,9 +255,11 @@ START_TEST(null_arguments)
 {
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, NULL, EXPECTED, FORM_CT, NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, NULL, EXPECTED, FORM_CT, NULL, 0),
+                    VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_URL);
-    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, NULL, 5), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, NULL, 5),
+                    VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
     /* result may be NULL */
     ck_assert_vo_rc(verify_form(URL, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL), VO_EAUTH);
@@ -256,10 +271,12 @@ START_TEST(null_arguments)
     ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, NULL, 1), VO_EINVAL);
     ck_assert_vo_rc(vo_webhook_twilio_sign(sig, 28, TOKEN, URL, NULL, 0), VO_ERANGE);
     /* What cannot be verified is not signed either. */
-    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, "/myapp.php", NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, "/myapp.php", NULL, 0),
+                    VO_EINVAL);
     /* A configuration error is reported before anything about the request. */
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, "/myapp.php", NULL, FORM_CT,
-                                     (const unsigned char *)"a=%zz", 5), VO_EINVAL);
+                                             (const unsigned char *)"a=%zz", 5),
+                    VO_EINVAL);
     ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_URL);
     const vo_param bad[] = {{"a", NULL}};
     ck_assert_vo_rc(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, bad, 1), VO_EINVAL);
@@ -268,8 +285,14 @@ END_TEST
 
 START_TEST(malformed_urls)
 {
-    const char *bad[] = {"", "mycompany.com/x", "://host/x", "https://", "https:///path",
-                         "https://host:12a/x", "https://[::1/x", "https://[::1]x/y",
+    const char *bad[] = {"",
+                         "mycompany.com/x",
+                         "://host/x",
+                         "https://",
+                         "https:///path",
+                         "https://host:12a/x",
+                         "https://[::1/x",
+                         "https://[::1]x/y",
                          "1http://host/"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         vo_verify_result r = VO_VERIFY_RESULT_INIT;
@@ -302,8 +325,10 @@ START_TEST(url_forms_ports)
     check_form("https://example.com/hook", "https://example.com:8443/hook",
                VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* Empty path, with and without the default port. */
-    check_form("https://example.com:443", "https://example.com", VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
-    check_form("https://example.com", "https://example.com:443", VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com:443", "https://example.com",
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com", "https://example.com:443",
+               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     check_form("https://example.com?x=1", "https://example.com:443?x=1",
                VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* IPv6 hosts: the port is after the bracket, the colons inside are not ports. */
@@ -311,23 +336,25 @@ START_TEST(url_forms_ports)
                VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     check_form("https://[2001:db8::1]/hook", "https://[2001:db8::1]:9000/hook",
                VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
-    check_form("http://[::1]:8080/hook", "http://[::1]:8080/hook", VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
+    check_form("http://[::1]:8080/hook", "http://[::1]:8080/hook",
+               VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* User info without password, and with a colon in the password. */
     check_form("https://user@example.com:443/hook", "https://user@example.com/hook",
                VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
-    check_form("https://us%40er:p:a@ss@example.com/hook", "https://us%40er:p:a@ss@example.com:443/hook",
+    check_form("https://us%40er:p:a@ss@example.com/hook",
+               "https://us%40er:p:a@ss@example.com:443/hook",
                VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
     /* An @ in the query is not user info. */
-    check_form("https://example.com:443/hook?email=a@b.c", "https://example.com/hook?email=a@b.c",
-               VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
+    check_form("https://example.com:443/hook?email=a@b.c",
+               "https://example.com/hook?email=a@b.c", VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
 }
 END_TEST
 
 START_TEST(url_forms_no_case_folding)
 {
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
-    ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, "HTTPS://Example.COM/Hook",
-                                        PARAMS, 5));
+    ck_assert_vo_ok(
+        vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, "HTTPS://Example.COM/Hook", PARAMS, 5));
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(verify_form("HTTPS://Example.COM/Hook", sig, &r));
     ck_assert_vo_rc(verify_form("https://example.com/Hook", sig, &r), VO_EAUTH);
@@ -344,12 +371,14 @@ START_TEST(url_forms_legacy_query)
                "https://example.com/hook?name=O%27hara&city=San+Jose",
                VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY);
     check_form("https://example.com:443/hook?name=O'hara",
-               "https://example.com/hook?name=O%27hara", VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED);
+               "https://example.com/hook?name=O%27hara",
+               VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED);
     /* And the plain O'hara URL as given verifies as given. */
     check_form("https://example.com/hook?name=O'hara", "https://example.com/hook?name=O'hara",
                VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* UTF-8 in the query is percent-encoded by the legacy form. */
-    check_form("https://example.com/hook?q=%C3%A9t%C3%A9", "https://example.com/hook?q=\xC3\xA9t\xC3\xA9",
+    check_form("https://example.com/hook?q=%C3%A9t%C3%A9",
+               "https://example.com/hook?q=\xC3\xA9t\xC3\xA9",
                VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY);
 }
 END_TEST
@@ -361,8 +390,9 @@ START_TEST(url_forms_distinct_only)
     ck_assert_vo_rc(verify_form(URL, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r), VO_EAUTH);
     ck_assert_int_eq(r.forms_tried, 2);
     /* A query that changes under the legacy encoding: four forms. */
-    ck_assert_vo_rc(verify_form("https://example.com/hook?a=b+c", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r),
-                    VO_EAUTH);
+    ck_assert_vo_rc(
+        verify_form("https://example.com/hook?a=b+c", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r),
+        VO_EAUTH);
     ck_assert_int_eq(r.forms_tried, 4);
     /* A scheme without a default port and no port: one form. */
     ck_assert_vo_rc(verify_form("wss://example.com/hook", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", &r),
@@ -373,21 +403,21 @@ END_TEST
 
 START_TEST(percent_encoded_and_utf8_values)
 {
-    const vo_param p[] = {{"Body", "caf\xC3\xA9 & cr\xC3\xA8me +1"}, {"Empty", ""},
-                          {"Path", "/a b/%41"}};
+    const vo_param p[] = {
+        {"Body", "caf\xC3\xA9 & cr\xC3\xA8me +1"}, {"Empty", ""}, {"Path", "/a b/%41"}};
     const char *body = "Body=caf%C3%A9+%26+cr%c3%a8me+%2B1&Empty=&Path=%2Fa%20b%2F%2541";
     const char *url = "https://example.com/caf%C3%A9/\xE2\x98\x83?x=%20";
     char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, url, p, 3));
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig,
-                                     "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
-                                     (const unsigned char *)body, strlen(body)));
+                                             "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+                                             (const unsigned char *)body, strlen(body)));
     ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
     /* A key without '=' is a key with an empty value. */
     const char *body2 = "Body=caf%C3%A9+%26+cr%c3%a8me+%2B1&Empty&Path=%2Fa%20b%2F%2541";
     ck_assert_vo_ok(vo_webhook_twilio_verify(&r, TOKENS, 1, url, sig, FORM_CT,
-                                     (const unsigned char *)body2, strlen(body2)));
+                                             (const unsigned char *)body2, strlen(body2)));
 }
 END_TEST
 
@@ -397,14 +427,16 @@ START_TEST(malformed_form_body)
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         vo_verify_result r = VO_VERIFY_RESULT_INIT;
         ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT,
-                                         (const unsigned char *)bodies[i], strlen(bodies[i])),
+                                                 (const unsigned char *)bodies[i],
+                                                 strlen(bodies[i])),
                         VO_EPARSE);
         ck_assert_int_eq(r.reason, VO_VERIFY_MALFORMED_BODY);
     }
     const unsigned char nul_body[] = {'a', '=', 0, 'b'};
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
-    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, nul_body, 4),
-                    VO_EPARSE);
+    ck_assert_vo_rc(
+        vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, nul_body, 4),
+        VO_EPARSE);
 }
 END_TEST
 
@@ -415,10 +447,12 @@ START_TEST(huge_body)
     ck_assert_ptr_nonnull(body);
     memset(body, 'a', n);
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
-    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, body, n), VO_ETOOBIG);
+    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, body, n),
+                    VO_ETOOBIG);
     ck_assert_int_eq(r.reason, VO_VERIFY_BODY_TOO_LARGE);
     /* Just under the limit: parsed, and simply not matching. */
-    ck_assert_vo_rc(vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, body, n - 1), VO_EAUTH);
+    ck_assert_vo_rc(
+        vo_webhook_twilio_verify(&r, TOKENS, 1, URL, EXPECTED, FORM_CT, body, n - 1), VO_EAUTH);
     ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
     /* A smaller limit through the request API. */
     vo_webhook_twilio_options o = VO_WEBHOOK_TWILIO_OPTIONS_INIT;
@@ -460,7 +494,8 @@ START_TEST(request_api_headers)
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_ok(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &req));
     /* Two different signature headers are ambiguous. */
-    vo_param h2[] = {{"Content-Type", FORM_CT}, {"X-Twilio-Signature", EXPECTED},
+    vo_param h2[] = {{"Content-Type", FORM_CT},
+                     {"X-Twilio-Signature", EXPECTED},
                      {"X-Twilio-Signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}};
     req.headers = h2;
     ck_assert_vo_rc(vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &req), VO_EAUTH);
@@ -487,7 +522,8 @@ START_TEST(error_message_has_no_secret)
     const char *tokens[] = {"0123456789abcdef0123456789abcdef"};
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, URL, EXPECTED, FORM_CT,
-                                     (const unsigned char *)FORM_BODY, strlen(FORM_BODY)),
+                                             (const unsigned char *)FORM_BODY,
+                                             strlen(FORM_BODY)),
                     VO_EAUTH);
     ck_assert_ptr_null(strstr(vo_error_last()->message, tokens[0]));
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "mismatch"));

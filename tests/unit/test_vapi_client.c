@@ -248,7 +248,9 @@ START_TEST(assistants_crud)
     bad.extra_json = "{\"bogus\":1,\"alsoBogus\":2}";
     ck_assert_vo_rc(vo_vapi_assistants_create(&r, c, &bad), VO_EVALIDATION);
     ck_assert_int_eq(vo_error_last()->http_status, 400);
-    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "property bogus should not exist; property alsoBogus should not exist"));
+    ck_assert_ptr_nonnull(
+        strstr(vo_error_last()->message,
+               "property bogus should not exist; property alsoBogus should not exist"));
 
     /* pinned: 409 -> VO_ECONFLICT, nothing deleted */
     char ctl[128];
@@ -291,7 +293,8 @@ START_TEST(assistants_list_pages_and_filters)
         /* newest first, each exactly once */
         ck_assert_str_eq(vo_vapi_resource_id(item), ids[6 - n]);
         if (n == 3)
-            snprintf(middle_created, sizeof(middle_created), "%s", vo_vapi_resource_created_at(item));
+            snprintf(middle_created, sizeof(middle_created), "%s",
+                     vo_vapi_resource_created_at(item));
         n++;
     }
     ck_assert_int_eq(n, 7);
@@ -356,7 +359,8 @@ START_TEST(phone_numbers)
     ck_assert_ptr_null(strstr(vo_vapi_resource_json(r), TOKEN));
     vo_vapi_resource_free(r);
     /* the credentials came from the vault (the sandbox checked them), not from the caller */
-    cJSON *log = sandbox_ctl("GET", "/__sandbox/requests?method=POST&path=/phone-number", NULL, 200);
+    cJSON *log =
+        sandbox_ctl("GET", "/__sandbox/requests?method=POST&path=/phone-number", NULL, 200);
     cJSON *j = cJSON_GetObjectItem(cJSON_GetArrayItem(log, 0), "json");
     ck_assert_str_eq(cJSON_GetObjectItem(j, "twilioAuthToken")->valuestring, "[REDACTED]");
     ck_assert_str_eq(cJSON_GetObjectItem(j, "provider")->valuestring, "twilio");
@@ -376,7 +380,8 @@ START_TEST(phone_numbers)
     vo_vapi_client *plain = NULL;
     ck_assert_vo_ok(vo_vapi_client_new(&plain, VKEY, &o));
     p.number = "+15005550002";
-    ck_assert_vo_rc(vo_vapi_numbers_import_twilio(&r, plain, v, "empty-tenant", &p), VO_ENOTFOUND);
+    ck_assert_vo_rc(vo_vapi_numbers_import_twilio(&r, plain, v, "empty-tenant", &p),
+                    VO_ENOTFOUND);
     vo_vapi_client_free(plain);
     vo_vault_close(v);
 
@@ -454,7 +459,8 @@ START_TEST(calls)
     vo_vapi_resource_free(r);
     /* transient assistant */
     vo_vapi_call_params t = VO_VAPI_CALL_PARAMS_INIT;
-    t.assistant_json = "{\"firstMessage\":\"Hi\",\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o\"}}";
+    t.assistant_json =
+        "{\"firstMessage\":\"Hi\",\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o\"}}";
     t.phone_number_id = pn;
     t.customer_number = "+14155550124";
     ck_assert_vo_ok(vo_vapi_calls_create(&r, c, &t));

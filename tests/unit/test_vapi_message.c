@@ -49,7 +49,8 @@ START_TEST(fallback_fields)
     ck_assert_str_eq(vo_vapi_message_customer_number(m), "+1999");
     ck_assert_ptr_null(vo_vapi_message_phone_number(m));
     vo_vapi_message_free(m);
-    m = parse("{\"message\":{\"type\":\"end-of-call-report\",\"call\":{\"customer\":{\"number\":\"+1888\"}}}}");
+    m = parse(
+        "{\"message\":{\"type\":\"end-of-call-report\",\"call\":{\"customer\":{\"number\":\"+1888\"}}}}");
     ck_assert_int_eq(vo_vapi_message_kind_of(m), VO_VAPI_MSG_END_OF_CALL_REPORT);
     ck_assert_str_eq(vo_vapi_message_customer_number(m), "+1888");
     ck_assert_ptr_null(vo_vapi_message_call_id(m));
@@ -75,7 +76,8 @@ START_TEST(tool_calls)
     ck_assert_uint_eq(vo_vapi_message_tool_call_count(m), 3);
     ck_assert_str_eq(vo_vapi_message_tool_call_id(m, 0), "tc-1");
     ck_assert_str_eq(vo_vapi_message_tool_call_name(m, 0), "book");
-    ck_assert_str_eq(vo_vapi_message_tool_call_arguments(m, 0), "{\"date\":\"2026-12-01\",\"seats\":2}");
+    ck_assert_str_eq(vo_vapi_message_tool_call_arguments(m, 0),
+                     "{\"date\":\"2026-12-01\",\"seats\":2}");
     ck_assert_str_eq(vo_vapi_message_tool_call_arguments(m, 1), "{\"q\":\"x\"}");
     ck_assert_str_eq(vo_vapi_message_tool_call_arguments(m, 2), "{}");
     ck_assert_ptr_null(vo_vapi_message_tool_call_name(m, 3));
@@ -87,8 +89,14 @@ END_TEST
 START_TEST(malformed_messages)
 {
     const char *bad[] = {
-        "", "not json", "[]", "{}", "{\"message\":1}", "{\"message\":{}}",
-        "{\"message\":{\"type\":7}}", "{\"message\":{\"type\":\"\"}}",
+        "",
+        "not json",
+        "[]",
+        "{}",
+        "{\"message\":1}",
+        "{\"message\":{}}",
+        "{\"message\":{\"type\":7}}",
+        "{\"message\":{\"type\":\"\"}}",
         "{\"message\":{\"type\":\"status-update\"}} trailing",
         "{\"message\":{\"type\":\"tool-calls\"}}",
         "{\"message\":{\"type\":\"tool-calls\",\"toolCallList\":{}}}",
@@ -106,7 +114,8 @@ START_TEST(malformed_messages)
     ck_assert_vo_rc(vo_vapi_message_parse(NULL, "{}", 2), VO_EINVAL);
     ck_assert_vo_rc(vo_vapi_message_parse(&m, NULL, 0), VO_EINVAL);
     /* An embedded NUL ends nothing early: the length is what counts. */
-    ck_assert_vo_rc(vo_vapi_message_parse(&m, "{\"message\":{\"type\":\"x\"}}\0zz", 27), VO_EPARSE);
+    ck_assert_vo_rc(vo_vapi_message_parse(&m, "{\"message\":{\"type\":\"x\"}}\0zz", 27),
+                    VO_EPARSE);
     size_t big = VO_VAPI_MESSAGE_MAX_SIZE + 1;
     char *b = malloc(big);
     ck_assert_ptr_nonnull(b);
@@ -125,10 +134,12 @@ START_TEST(assistant_replies)
     ck_assert_vo_ok(vo_vapi_message_assistant_reply(&out, "asst-1", NULL, NULL));
     ck_assert_str_eq(out, "{\"assistantId\":\"asst-1\"}");
     vo_free(out);
-    ck_assert_vo_ok(vo_vapi_message_assistant_reply(&out, NULL, "{\"firstMessage\":\"Hi \\\"there\\\"\"}", NULL));
+    ck_assert_vo_ok(vo_vapi_message_assistant_reply(
+        &out, NULL, "{\"firstMessage\":\"Hi \\\"there\\\"\"}", NULL));
     ck_assert_str_eq(out, "{\"assistant\":{\"firstMessage\":\"Hi \\\"there\\\"\"}}");
     vo_free(out);
-    ck_assert_vo_ok(vo_vapi_message_assistant_reply(&out, NULL, NULL, "Sorry, \"we\" are closed"));
+    ck_assert_vo_ok(
+        vo_vapi_message_assistant_reply(&out, NULL, NULL, "Sorry, \"we\" are closed"));
     ck_assert_str_eq(out, "{\"error\":\"Sorry, \\\"we\\\" are closed\"}");
     vo_free(out);
     ck_assert_vo_rc(vo_vapi_message_assistant_reply(&out, NULL, NULL, NULL), VO_EINVAL);
@@ -156,8 +167,10 @@ START_TEST(tool_replies)
     ck_assert_vo_rc(vo_vapi_tool_results_add(r, "", NULL, "a", NULL), VO_EINVAL);
     ck_assert_vo_rc(vo_vapi_tool_results_add(NULL, "x", NULL, "a", NULL), VO_EINVAL);
     ck_assert_vo_ok(vo_vapi_tool_results_json(&out, r));
-    ck_assert_str_eq(out, "{\"results\":[{\"toolCallId\":\"tc-1\",\"name\":\"book\",\"result\":"
-                          "\"booked for 2\"},{\"toolCallId\":\"tc-2\",\"error\":\"no \\\"seats\\\" left\"}]}");
+    ck_assert_str_eq(
+        out,
+        "{\"results\":[{\"toolCallId\":\"tc-1\",\"name\":\"book\",\"result\":"
+        "\"booked for 2\"},{\"toolCallId\":\"tc-2\",\"error\":\"no \\\"seats\\\" left\"}]}");
     vo_free(out);
     vo_vapi_tool_results_free(r);
     vo_vapi_tool_results_free(NULL);

@@ -22,8 +22,8 @@ static vo_webhook_request request(vo_param *h, size_t n)
 }
 
 /* hex or base64 of HMAC(md, key, payload) */
-static void expected(char *out, size_t out_size, const EVP_MD *md, const void *key, size_t key_len,
-                     const char *payload, int base64)
+static void expected(char *out, size_t out_size, const EVP_MD *md, const void *key,
+                     size_t key_len, const char *payload, int base64)
 {
     unsigned char mac[64];
     unsigned int n = 0;
@@ -121,7 +121,7 @@ START_TEST(hmac_default_sha256_hex)
     /* Our signer agrees with OpenSSL. */
     char mine[200];
     ck_assert_vo_ok(vo_webhook_vapi_sign(mine, sizeof(mine), &o, "hmac-key", NULL, NULL, ts,
-                                           NULL, (const unsigned char *)BODY, strlen(BODY)));
+                                         NULL, (const unsigned char *)BODY, strlen(BODY)));
     ck_assert_str_eq(mine, sig);
     /* Upper-case hex is the same signature. */
     for (char *p = sig; *p; p++)
@@ -218,7 +218,7 @@ START_TEST(hmac_variants)
         ck_assert_int_eq(r.key_index, 1);
         char mine[220];
         ck_assert_vo_ok(vo_webhook_vapi_sign(mine, sizeof(mine), &o, "key-1", "POST", req.url,
-                                               ts, "msg_1", req.body, req.body_len));
+                                             ts, "msg_1", req.body, req.body_len));
         ck_assert_str_eq(mine, sig);
         /* Prefix missing when one is configured. */
         if (cases[i].prefix) {
@@ -263,10 +263,12 @@ START_TEST(hmac_malformed_signatures)
         vo_webhook_request req = request(h, 2);
         vo_verify_result r = VO_VERIFY_RESULT_INIT;
         ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
-        ck_assert(r.reason == VO_VERIFY_MALFORMED_SIGNATURE || r.reason == VO_VERIFY_EMPTY_SIGNATURE);
+        ck_assert(r.reason == VO_VERIFY_MALFORMED_SIGNATURE ||
+                  r.reason == VO_VERIFY_EMPTY_SIGNATURE);
     }
     /* Two different signature headers are ambiguous. */
-    vo_param h[] = {{"x-signature", "aa"}, {"X-Signature", "bb"}, {"x-timestamp", "1764000000"}};
+    vo_param h[] = {
+        {"x-signature", "aa"}, {"X-Signature", "bb"}, {"x-timestamp", "1764000000"}};
     vo_webhook_request req = request(h, 3);
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EAUTH);
@@ -302,12 +304,15 @@ START_TEST(invalid_options)
     ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EINVAL);
     char out[8];
     o.payload_format = NULL;
-    ck_assert_vo_rc(vo_webhook_vapi_sign(out, sizeof(out), &o, "k", NULL, NULL, "1", NULL,
-                                           NULL, 0), VO_ERANGE);
-    ck_assert_vo_rc(vo_webhook_vapi_sign(out, sizeof(out), &o, "k", NULL, NULL, NULL, NULL,
-                                           NULL, 0), VO_EINVAL);
-    ck_assert_vo_rc(vo_webhook_vapi_sign(out, sizeof(out), NULL, "k", NULL, NULL, "1", NULL,
-                                           NULL, 0), VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_webhook_vapi_sign(out, sizeof(out), &o, "k", NULL, NULL, "1", NULL, NULL, 0),
+        VO_ERANGE);
+    ck_assert_vo_rc(
+        vo_webhook_vapi_sign(out, sizeof(out), &o, "k", NULL, NULL, NULL, NULL, NULL, 0),
+        VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_webhook_vapi_sign(out, sizeof(out), NULL, "k", NULL, NULL, "1", NULL, NULL, 0),
+        VO_EINVAL);
 }
 END_TEST
 

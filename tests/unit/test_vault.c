@@ -64,7 +64,8 @@ START_TEST(open_creates_0600_and_rejects_bad_input)
     char junk[400];
     snprintf(junk, sizeof(junk), "%s/junk.db", tv_dir);
     int fd = open(junk, O_CREAT | O_WRONLY, 0600);
-    ck_assert_int_eq(write(fd, "this is not a sqlite database, just text padding.....", 52), 52);
+    ck_assert_int_eq(write(fd, "this is not a sqlite database, just text padding.....", 52),
+                     52);
     close(fd);
     kr = tv_keyring("k1", NULL);
     o.keyring = kr;
@@ -175,9 +176,8 @@ START_TEST(passphrase_kek)
     ck_assert_vo_ok(vo_keyring_new(&kr));
     ck_assert_vo_rc(vo_keyring_add_passphrase(kr, "pw", "", 0, 0, 0), VO_EINVAL);
     ck_assert_vo_rc(vo_keyring_add_passphrase(kr, "pw", "x", 1, 0, 1), VO_EINVAL);
-    ck_assert_vo_ok(vo_keyring_add_passphrase(kr, "pw", "correct horse", 13,
-                                              crypto_pwhash_OPSLIMIT_MIN,
-                                              crypto_pwhash_MEMLIMIT_MIN));
+    ck_assert_vo_ok(vo_keyring_add_passphrase(
+        kr, "pw", "correct horse", 13, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN));
     vo_vault_options o = VO_VAULT_OPTIONS_INIT;
     o.keyring = kr;
     vo_vault *v = NULL;
@@ -199,9 +199,8 @@ START_TEST(passphrase_kek)
     vo_keyring_free(kr);
     /* The wrong passphrase fails cleanly at open. */
     ck_assert_vo_ok(vo_keyring_new(&kr));
-    ck_assert_vo_ok(vo_keyring_add_passphrase(kr, "pw", "wrong horse", 11,
-                                              crypto_pwhash_OPSLIMIT_MIN,
-                                              crypto_pwhash_MEMLIMIT_MIN));
+    ck_assert_vo_ok(vo_keyring_add_passphrase(
+        kr, "pw", "wrong horse", 11, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN));
     o.keyring = kr;
     ck_assert_vo_rc(vo_vault_open(&v, tv_path, &o), VO_ECRYPTO);
     ck_assert_ptr_null(v);
@@ -214,8 +213,9 @@ END_TEST
 /* A toy "KMS": AEAD with its own key, binding the associated data. */
 static unsigned char kms_key[32];
 static int kms_calls;
-static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len, const unsigned char *key,
-                    size_t key_len, const unsigned char *ad, size_t ad_len, void *payload)
+static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len,
+                    const unsigned char *key, size_t key_len, const unsigned char *ad,
+                    size_t ad_len, void *payload)
 {
     ck_assert_ptr_eq(payload, &kms_calls);
     kms_calls++;
@@ -229,8 +229,8 @@ static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len, const 
     return 0;
 }
 static int kms_unwrap(unsigned char *out, size_t out_size, size_t *out_len,
-                      const unsigned char *w, size_t wlen, const unsigned char *ad, size_t ad_len,
-                      void *payload)
+                      const unsigned char *w, size_t wlen, const unsigned char *ad,
+                      size_t ad_len, void *payload)
 {
     (void)payload;
     kms_calls++;
@@ -411,8 +411,8 @@ START_TEST(secrets_round_trip_versions_cas)
     ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "t", "e", bin, VO_VAULT_VALUE_MAX + 1, -1),
                     VO_ETOOBIG);
     ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "missing", "e", "x", 1, -1), VO_ENOTFOUND);
-    const char *bad_names[] = {"", "/lead", "trail/", "a//b", "a/../b", "a/./b", "sp ace",
-                               "q?", "_x", NULL};
+    const char *bad_names[] = {"",      "/lead",  "trail/", "a//b", "a/../b",
+                               "a/./b", "sp ace", "q?",     "_x",   NULL};
     for (int i = 0; bad_names[i]; i++)
         ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "t", bad_names[i], "x", 1, -1), VO_EINVAL);
     char longname[200];
@@ -447,7 +447,8 @@ START_TEST(secrets_round_trip_versions_cas)
     ck_assert_vo_rc(vo_vault_secret_delete(v, "t", "twilio/token", -1), VO_ENOTFOUND);
     ck_assert_vo_rc(tv_get_rc(v, "t", "twilio/token", 0), VO_ENOTFOUND);
     ck_assert_vo_rc(tv_get_rc(v, "t", "twilio/token", 1), VO_ENOTFOUND);
-    ck_assert_vo_rc(vo_vault_secret_put(&ver, v, "t", "twilio/token", "v4", 2, 3), VO_ECONFLICT);
+    ck_assert_vo_rc(vo_vault_secret_put(&ver, v, "t", "twilio/token", "v4", 2, 3),
+                    VO_ECONFLICT);
     ck_assert_vo_ok(vo_vault_secret_put(&ver, v, "t", "twilio/token", "v4", 2, 0));
     ck_assert_int_eq(ver, 4);
     vo_vault_close(v);
@@ -490,20 +491,23 @@ START_TEST(moved_ciphertext_fails)
     tv_put(v, "t2", "a", "other-tenant");
     /* Same DEK generation everywhere, so only the AD binding can catch the moves. */
     /* 1. to another name of the same tenant */
-    tv_sql(tv_path, "UPDATE secrets SET ct = (SELECT ct FROM secrets WHERE name='a' AND version=1"
-                    " AND tid=(SELECT tid FROM tenants WHERE name='t1'))"
-                    " WHERE name='b' AND tid=(SELECT tid FROM tenants WHERE name='t1')");
+    tv_sql(tv_path,
+           "UPDATE secrets SET ct = (SELECT ct FROM secrets WHERE name='a' AND version=1"
+           " AND tid=(SELECT tid FROM tenants WHERE name='t1'))"
+           " WHERE name='b' AND tid=(SELECT tid FROM tenants WHERE name='t1')");
     ck_assert_vo_rc(tv_get_rc(v, "t1", "b", 0), VO_ECRYPTO);
     /* 2. to another version of the same name */
-    tv_sql(tv_path, "UPDATE secrets SET ct = (SELECT ct FROM secrets WHERE name='a' AND version=1"
-                    " AND tid=(SELECT tid FROM tenants WHERE name='t1'))"
-                    " WHERE name='a' AND version=2 AND tid=(SELECT tid FROM tenants WHERE name='t1')");
+    tv_sql(tv_path,
+           "UPDATE secrets SET ct = (SELECT ct FROM secrets WHERE name='a' AND version=1"
+           " AND tid=(SELECT tid FROM tenants WHERE name='t1'))"
+           " WHERE name='a' AND version=2 AND tid=(SELECT tid FROM tenants WHERE name='t1')");
     ck_assert_vo_rc(tv_get_rc(v, "t1", "a", 0), VO_ECRYPTO);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "authentication"));
     /* 3. to another tenant (different DEK, and the AD names the tenant) */
-    tv_sql(tv_path, "UPDATE secrets SET ct = (SELECT ct FROM secrets WHERE name='a' AND version=1"
-                    " AND tid=(SELECT tid FROM tenants WHERE name='t1'))"
-                    " WHERE name='a' AND tid=(SELECT tid FROM tenants WHERE name='t2')");
+    tv_sql(tv_path,
+           "UPDATE secrets SET ct = (SELECT ct FROM secrets WHERE name='a' AND version=1"
+           " AND tid=(SELECT tid FROM tenants WHERE name='t1'))"
+           " WHERE name='a' AND tid=(SELECT tid FROM tenants WHERE name='t2')");
     ck_assert_vo_rc(tv_get_rc(v, "t2", "a", 0), VO_ECRYPTO);
     /* 4. a wrapped DEK moved to another tenant */
     tv_sql(tv_path, "UPDATE tenants SET wrapped_dek = (SELECT wrapped_dek FROM tenants WHERE"
@@ -561,7 +565,8 @@ START_TEST(flipped_bit_anywhere_fails)
     tv_expect(v, "t", "s", "bit-flip-target");
     /* The other columns of the secret row. */
     const char *edits[][2] = {
-        {"UPDATE secrets SET created_ms = created_ms + 1", "UPDATE secrets SET created_ms = created_ms - 1"},
+        {"UPDATE secrets SET created_ms = created_ms + 1",
+         "UPDATE secrets SET created_ms = created_ms - 1"},
         {"UPDATE secrets SET dek_gen = 2", "UPDATE secrets SET dek_gen = 1"},
         {"UPDATE secrets SET version = 2; UPDATE heads SET latest = 2",
          "UPDATE secrets SET version = 1; UPDATE heads SET latest = 1"},
@@ -586,7 +591,8 @@ START_TEST(flipped_bit_anywhere_fails)
         xor_blob_byte(tv_path, "tenants", "wrapped_dek", "name='t'", byte, 0x10);
     }
     const char *tedits[][2] = {
-        {"UPDATE tenants SET created_ms = created_ms + 1", "UPDATE tenants SET created_ms = created_ms - 1"},
+        {"UPDATE tenants SET created_ms = created_ms + 1",
+         "UPDATE tenants SET created_ms = created_ms - 1"},
         {"UPDATE tenants SET dek_gen = 2; UPDATE secrets SET dek_gen = 2",
          "UPDATE tenants SET dek_gen = 1; UPDATE secrets SET dek_gen = 1"},
         {"UPDATE tenants SET kek_id = 'k2'", "UPDATE tenants SET kek_id = 'k1'"},
@@ -623,16 +629,16 @@ START_TEST(no_plaintext_on_disk_logs_errors_or_audit)
     vo_log_set_callback(capture_log, VO_LOG_TRACE, NULL);
     char errors[1 << 15];
     size_t elen = 0;
-#define NOTE_ERR()                                                                          \
-    do {                                                                                     \
-        size_t n_ = strlen(vo_error_last()->message);                                       \
-        if (elen + n_ + 2 < sizeof(errors)) {                                                \
-            memcpy(errors + elen, vo_error_last()->message, n_);                             \
-            elen += n_;                                                                      \
-            errors[elen++] = '\n';                                                           \
-            errors[elen] = 0;                                                                \
-        }                                                                                    \
-    } while (0)
+#define NOTE_ERR()                                         \
+  do {                                                     \
+    size_t n_ = strlen(vo_error_last()->message);          \
+    if (elen + n_ + 2 < sizeof(errors)) {                  \
+      memcpy(errors + elen, vo_error_last()->message, n_); \
+      elen += n_;                                          \
+      errors[elen++] = '\n';                               \
+      errors[elen] = 0;                                    \
+    }                                                      \
+  } while (0)
     errors[0] = 0;
     vo_vault *v = tv_open();
     /* Distinctive values, some shaped like identifiers that might end up in messages. */
@@ -650,16 +656,17 @@ START_TEST(no_plaintext_on_disk_logs_errors_or_audit)
         snprintf(name, sizeof(name), "n%d", i);
         tv_put(v, "t1", name, values[i]);
         /* failing writes and reads whose messages must not echo the value */
-        ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "t1", name, values[i], strlen(values[i]), 0),
-                        VO_ECONFLICT);
+        ck_assert_vo_rc(
+            vo_vault_secret_put(NULL, v, "t1", name, values[i], strlen(values[i]), 0),
+            VO_ECONFLICT);
         NOTE_ERR();
-        ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "t1", "bad name", values[i],
-                                            strlen(values[i]), 0),
-                        VO_EINVAL);
+        ck_assert_vo_rc(
+            vo_vault_secret_put(NULL, v, "t1", "bad name", values[i], strlen(values[i]), 0),
+            VO_EINVAL);
         NOTE_ERR();
-        ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "nope", name, values[i], strlen(values[i]),
-                                            0),
-                        VO_ENOTFOUND);
+        ck_assert_vo_rc(
+            vo_vault_secret_put(NULL, v, "nope", name, values[i], strlen(values[i]), 0),
+            VO_ENOTFOUND);
         NOTE_ERR();
         tv_expect(v, "t1", name, values[i]);
     }
@@ -735,23 +742,27 @@ START_TEST(twilio_credentials)
     ck_assert_vo_rc(vo_twilio_credentials_validate(c), VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_credentials_set_account_sid(c, "AC123"), VO_EINVAL);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "account SID"));
-    ck_assert_vo_rc(vo_twilio_credentials_set_account_sid(c, "SK0123456789abcdef0123456789abcdef"),
-                    VO_EINVAL);
-    ck_assert_vo_rc(vo_twilio_credentials_set_account_sid(c, "AC0123456789abcdef0123456789abcdeg"),
-                    VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_twilio_credentials_set_account_sid(c, "SK0123456789abcdef0123456789abcdef"),
+        VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_twilio_credentials_set_account_sid(c, "AC0123456789abcdef0123456789abcdeg"),
+        VO_EINVAL);
     ck_assert_vo_ok(vo_twilio_credentials_set_account_sid(c, SID));
     ck_assert_vo_rc(vo_twilio_credentials_validate(c), VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_credentials_put(NULL, v, "t", c, 0), VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_credentials_set_auth_token(c, "short"), VO_EINVAL);
     ck_assert_vo_ok(vo_twilio_credentials_set_auth_token(c, TOKEN));
-    ck_assert_vo_rc(vo_twilio_credentials_set_api_key(c, "SK0123456789abcdef0123456789abcdef", NULL),
-                    VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_twilio_credentials_set_api_key(c, "SK0123456789abcdef0123456789abcdef", NULL),
+        VO_EINVAL);
     ck_assert_vo_rc(vo_twilio_credentials_set_api_key(c, "AC0123456789abcdef0123456789abcdef",
                                                       "secretsecretsecret12"),
                     VO_EINVAL);
     ck_assert_vo_ok(vo_twilio_credentials_set_api_key(c, "SK0123456789abcdef0123456789abcdef",
                                                       "secretsecretsecret12"));
-    ck_assert_vo_ok(vo_twilio_credentials_set_secondary_auth_token(c, "fedcba9876543210fedcba9876543210"));
+    ck_assert_vo_ok(
+        vo_twilio_credentials_set_secondary_auth_token(c, "fedcba9876543210fedcba9876543210"));
     ck_assert_vo_rc(vo_twilio_credentials_set_region(c, "US 1"), VO_EINVAL);
     ck_assert_vo_ok(vo_twilio_credentials_set_region(c, "ie1"));
     ck_assert_vo_ok(vo_twilio_credentials_set_edge(c, "dublin"));
@@ -764,7 +775,8 @@ START_TEST(twilio_credentials)
     ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "t"));
     ck_assert_str_eq(vo_twilio_credentials_account_sid(c), SID);
     ck_assert_str_eq(vo_twilio_credentials_auth_token(c), TOKEN);
-    ck_assert_str_eq(vo_twilio_credentials_api_key_sid(c), "SK0123456789abcdef0123456789abcdef");
+    ck_assert_str_eq(vo_twilio_credentials_api_key_sid(c),
+                     "SK0123456789abcdef0123456789abcdef");
     ck_assert_str_eq(vo_twilio_credentials_api_key_secret(c), "secretsecretsecret12");
     ck_assert_str_eq(vo_twilio_credentials_secondary_auth_token(c),
                      "fedcba9876543210fedcba9876543210");
@@ -778,7 +790,8 @@ START_TEST(twilio_credentials)
     ck_assert_vo_ok(vo_vault_tenant_create(v, "u"));
     ck_assert_vo_rc(vo_twilio_credentials_get(&c, NULL, v, "u"), VO_ENOTFOUND);
     /* A stored document that is not credentials. */
-    tv_put(v, "u", VO_CREDENTIALS_TWILIO_NAME, "{\"type\":\"twilio\",\"account_sid\":\"nope\"}");
+    tv_put(v, "u", VO_CREDENTIALS_TWILIO_NAME,
+           "{\"type\":\"twilio\",\"account_sid\":\"nope\"}");
     ck_assert_vo_rc(vo_twilio_credentials_get(&c, NULL, v, "u"), VO_EPARSE);
     tv_put(v, "u", VO_CREDENTIALS_TWILIO_NAME, "not json");
     ck_assert_vo_rc(vo_twilio_credentials_get(&c, NULL, v, "u"), VO_EPARSE);
@@ -824,8 +837,8 @@ START_TEST(vapi_and_smtp_credentials)
     const char *body = "{\"message\":{}}";
     char sig[256];
     ck_assert_vo_ok(vo_webhook_vapi_sign(sig, sizeof(sig), &got, "hmac-key", "POST",
-                                           "https://x/hook", "1700000000", NULL,
-                                           (const unsigned char *)body, strlen(body)));
+                                         "https://x/hook", "1700000000", NULL,
+                                         (const unsigned char *)body, strlen(body)));
     vo_param h[] = {{"x-sig", sig}, {"x-timestamp", "1700000000"}};
     vo_webhook_request req = VO_WEBHOOK_REQUEST_INIT;
     req.method = "POST";
@@ -1043,7 +1056,8 @@ START_TEST(import_csv_json_idempotent)
           " {\"tenant\":\"t3\",\"name\":\"k\",\"value\":\"\\u00e9t\\u00e9\"}, 42]",
           f);
     fclose(f);
-    ck_assert_vo_ok(vo_vault_import_file(&r, v, path, VO_IMPORT_AUTO, VO_IMPORT_CREATE_TENANTS));
+    ck_assert_vo_ok(
+        vo_vault_import_file(&r, v, path, VO_IMPORT_AUTO, VO_IMPORT_CREATE_TENANTS));
     ck_assert_int_eq(vo_import_report_imported(r), 1);
     ck_assert_int_eq(vo_import_report_skipped(r), 1);
     ck_assert_int_eq(vo_import_report_rejected(r), 2);
@@ -1139,7 +1153,7 @@ START_TEST(audit_records_everything)
     vo_audit_list *l = NULL;
     ck_assert_vo_ok(vo_vault_audit_list(&l, v, "t", 0, 0, 0, 0));
     const char *want[][2] = {{"tenant.create", "ok"}, {"secret.put", "ok"},
-                             {"secret.get", "ok"}, {"secret.get", "VO_ENOTFOUND"},
+                             {"secret.get", "ok"},    {"secret.get", "VO_ENOTFOUND"},
                              {"secret.delete", "ok"}, {"twilio.fallback", "ok"}};
     ck_assert_uint_eq(vo_audit_list_count(l), 6);
     for (size_t i = 0; i < 6; i++) {

@@ -98,7 +98,8 @@ START_TEST(crash_during_bulk_puts)
         ck_assert_vo_ok(vo_vault_audit_verify(NULL, NULL, NULL, v));
         vo_vault_close(v);
         if (getenv("VO_VAULT_VERBOSE"))
-            fprintf(stderr, "bulk iteration %d: %d acknowledged in this run\n", it, acked - next);
+            fprintf(stderr, "bulk iteration %d: %d acknowledged in this run\n", it,
+                    acked - next);
         if (acked > next)
             progressed++;
         next = acked;
@@ -139,8 +140,8 @@ START_TEST(crash_during_kek_rotation)
         off += (size_t)snprintf(csv + off, sizeof(csv) - off, "t%04d,s,%s\n", i, val);
     }
     vo_import_report *rep = NULL;
-    ck_assert_vo_ok(vo_vault_import_buffer(&rep, v, csv, off, VO_IMPORT_CSV,
-                                           VO_IMPORT_CREATE_TENANTS));
+    ck_assert_vo_ok(
+        vo_vault_import_buffer(&rep, v, csv, off, VO_IMPORT_CSV, VO_IMPORT_CREATE_TENANTS));
     ck_assert_int_eq(vo_import_report_imported(rep), ROT_TENANTS);
     vo_import_report_free(rep);
     vo_vault_close(v);
@@ -181,7 +182,8 @@ START_TEST(crash_during_kek_rotation)
         waitpid(pid, &status, 0);
         ck_assert_msg(WIFSIGNALED(status) || WEXITSTATUS(status) == 0, "child exit %d",
                       WEXITSTATUS(status));
-        int64_t under_k1 = tv_sql_int(tv_path, "SELECT count(*) FROM tenants WHERE kek_id='k1'");
+        int64_t under_k1 =
+            tv_sql_int(tv_path, "SELECT count(*) FROM tenants WHERE kek_id='k1'");
         if (under_k1 > 0 && under_k1 < ROT_TENANTS)
             mixed++;
         ck_assert_int_eq(under_k1 % 5, 0); /* batches of 5 commit atomically */

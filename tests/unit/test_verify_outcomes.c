@@ -34,11 +34,12 @@ START_TEST(twilio_every_path)
               VO_VERIFY_NO_KEY, 0, fn);
     VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 0, URL, sig, FORM_CT, B(FORM)), VO_EINVAL,
               VO_VERIFY_NO_KEY, 0, fn);
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, EMPTY_TOKENS, 1, URL, sig, FORM_CT, B(FORM)), VO_EINVAL,
-              VO_VERIFY_NO_KEY, 0, fn);
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, NULL, sig, FORM_CT, B(FORM)), VO_EINVAL,
-              VO_VERIFY_MALFORMED_URL, 0, fn);
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, "/twilio/voice", sig, FORM_CT, B(FORM)),
+    VT_EXPECT(r, vo_webhook_twilio_verify(&r, EMPTY_TOKENS, 1, URL, sig, FORM_CT, B(FORM)),
+              VO_EINVAL, VO_VERIFY_NO_KEY, 0, fn);
+    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, NULL, sig, FORM_CT, B(FORM)),
+              VO_EINVAL, VO_VERIFY_MALFORMED_URL, 0, fn);
+    VT_EXPECT(r,
+              vo_webhook_twilio_verify(&r, TOKENS, 1, "/twilio/voice", sig, FORM_CT, B(FORM)),
               VO_EINVAL, VO_VERIFY_MALFORMED_URL, 0, fn);
     VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT, NULL, 5), VO_EINVAL,
               VO_VERIFY_INVALID_ARGUMENT, 0, fn);
@@ -50,17 +51,17 @@ START_TEST(twilio_every_path)
     memset(long_url, 'a', long_len);
     memcpy(long_url, "https://example.com/", 20);
     long_url[long_len] = '\0';
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, long_url, sig, FORM_CT, B(FORM)), VO_EREQUEST,
-              VO_VERIFY_URL_TOO_LONG, 0, fn);
+    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, long_url, sig, FORM_CT, B(FORM)),
+              VO_EREQUEST, VO_VERIFY_URL_TOO_LONG, 0, fn);
     long_url[VO_WEBHOOK_MAX_URL] = '\0'; /* at the limit: a plain mismatch */
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, long_url, sig, FORM_CT, B(FORM)), VO_EAUTH,
-              VO_VERIFY_MISMATCH, 0, fn);
+    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, long_url, sig, FORM_CT, B(FORM)),
+              VO_EAUTH, VO_VERIFY_MISMATCH, 0, fn);
     free(long_url);
     size_t big_len = VO_WEBHOOK_DEFAULT_MAX_BODY + 1;
     unsigned char *big = calloc(1, big_len);
     ck_assert_ptr_nonnull(big);
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT, big, big_len), VO_ETOOBIG,
-              VO_VERIFY_BODY_TOO_LARGE, 0, fn);
+    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT, big, big_len),
+              VO_ETOOBIG, VO_VERIFY_BODY_TOO_LARGE, 0, fn);
     free(big);
     VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, NULL, FORM_CT, B(FORM)), VO_EAUTH,
               VO_VERIFY_MISSING_SIGNATURE, 0, fn);
@@ -68,8 +69,8 @@ START_TEST(twilio_every_path)
               VO_VERIFY_EMPTY_SIGNATURE, 0, fn);
     VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, "not base64!", FORM_CT, B(FORM)),
               VO_EAUTH, VO_VERIFY_MALFORMED_SIGNATURE, 0, fn);
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT, B("a=%zz")), VO_EPARSE,
-              VO_VERIFY_MALFORMED_BODY, 0, fn);
+    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT, B("a=%zz")),
+              VO_EPARSE, VO_VERIFY_MALFORMED_BODY, 0, fn);
     VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, "application/json", B("{}")),
               VO_EAUTH, VO_VERIFY_MISSING_BODY_HASH, 0, fn);
     VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, URL, sig, FORM_CT, B("CallSid=CA2")),
@@ -80,11 +81,14 @@ START_TEST(twilio_every_path)
     ck_assert_vo_ok(vo_webhook_twilio_body_sha256(hash, sizeof(hash), B("{\"a\":1}")));
     snprintf(json_url, sizeof(json_url), "https://example.com/status?bodySHA256=%s", hash);
     ck_assert_vo_ok(vo_webhook_twilio_sign(jsig, sizeof(jsig), TOKEN, json_url, NULL, 0));
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, json_url, jsig, "application/json",
-                                  B("{\"a\":1}")), VO_OK, VO_VERIFY_OK, 0, fn);
-    VT_EXPECT(r, vo_webhook_twilio_verify(&r, TOKENS, 1, json_url, jsig, "application/json",
-                                  B("{\"a\":2}")), VO_EAUTH, VO_VERIFY_BODY_HASH_MISMATCH,
-              0, fn);
+    VT_EXPECT(r,
+              vo_webhook_twilio_verify(&r, TOKENS, 1, json_url, jsig, "application/json",
+                                       B("{\"a\":1}")),
+              VO_OK, VO_VERIFY_OK, 0, fn);
+    VT_EXPECT(r,
+              vo_webhook_twilio_verify(&r, TOKENS, 1, json_url, jsig, "application/json",
+                                       B("{\"a\":2}")),
+              VO_EAUTH, VO_VERIFY_BODY_HASH_MISMATCH, 0, fn);
 }
 END_TEST
 
@@ -109,7 +113,8 @@ START_TEST(twilio_request_every_path)
     ck_assert_vo_ok(vo_webhook_twilio_sign(sig, sizeof(sig), TOKEN, URL, p, 2));
     vo_param h[] = {{"X-Twilio-Signature", sig}, {"Content-Type", FORM_CT}};
     vo_webhook_request q = req_of(h, 2, FORM);
-    VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &q), VO_OK, VO_VERIFY_OK, 0, fn);
+    VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &q), VO_OK, VO_VERIFY_OK,
+              0, fn);
     VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, NULL), VO_EINVAL,
               VO_VERIFY_INVALID_ARGUMENT, 0, fn);
     vo_webhook_request q0 = q;
@@ -120,15 +125,16 @@ START_TEST(twilio_request_every_path)
     o.version = 999;
     VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, &o, TOKENS, 1, &q), VO_EINVAL,
               VO_VERIFY_INVALID_ARGUMENT, 0, fn);
-    VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, NULL, NULL, 0, &q), VO_EINVAL, VO_VERIFY_NO_KEY,
-              0, fn);
-    vo_param twice_sig[] = {{"X-Twilio-Signature", sig}, {"x-twilio-signature", "other"},
+    VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, NULL, NULL, 0, &q), VO_EINVAL,
+              VO_VERIFY_NO_KEY, 0, fn);
+    vo_param twice_sig[] = {{"X-Twilio-Signature", sig},
+                            {"x-twilio-signature", "other"},
                             {"Content-Type", FORM_CT}};
     vo_webhook_request qs = req_of(twice_sig, 3, FORM);
     VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &qs), VO_EAUTH,
               VO_VERIFY_MALFORMED_SIGNATURE, 0, fn);
-    vo_param twice_ct[] = {{"X-Twilio-Signature", sig}, {"Content-Type", FORM_CT},
-                           {"content-type", "text/plain"}};
+    vo_param twice_ct[] = {
+        {"X-Twilio-Signature", sig}, {"Content-Type", FORM_CT}, {"content-type", "text/plain"}};
     vo_webhook_request qc = req_of(twice_ct, 3, FORM);
     VT_EXPECT(r, vo_webhook_twilio_verify_request(&r, NULL, TOKENS, 1, &qc), VO_EPARSE,
               VO_VERIFY_MALFORMED_BODY, 0, fn);
@@ -149,7 +155,8 @@ START_TEST(vapi_every_path)
     /* shared secret */
     vo_param ok[] = {{"x-vapi-secret", VSECRET}};
     vo_webhook_request q = req_of(ok, 1, "{}");
-    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, VSECRETS, 1, &q, NOW), VO_OK, VO_VERIFY_OK, 0, fn);
+    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, VSECRETS, 1, &q, NOW), VO_OK, VO_VERIFY_OK, 0,
+              fn);
     VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, VSECRETS, 1, NULL, NOW), VO_EINVAL,
               VO_VERIFY_INVALID_ARGUMENT, 0, fn);
     vo_webhook_request q0 = q;
@@ -164,9 +171,11 @@ START_TEST(vapi_every_path)
     bad.type = (vo_webhook_vapi_auth)42;
     VT_EXPECT(r, vo_webhook_vapi_verify(&r, &bad, VSECRETS, 1, &q, NOW), VO_EINVAL,
               VO_VERIFY_INVALID_ARGUMENT, 0, fn);
-    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, NULL, 0, &q, NOW), VO_EINVAL, VO_VERIFY_NO_KEY, 0, fn);
+    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, NULL, 0, &q, NOW), VO_EINVAL,
+              VO_VERIFY_NO_KEY, 0, fn);
     const char *empty[] = {""};
-    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, empty, 1, &q, NOW), VO_EINVAL, VO_VERIFY_NO_KEY, 0, fn);
+    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, empty, 1, &q, NOW), VO_EINVAL,
+              VO_VERIFY_NO_KEY, 0, fn);
     vo_webhook_vapi_options small = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     small.max_body = 1;
     VT_EXPECT(r, vo_webhook_vapi_verify(&r, &small, VSECRETS, 1, &q, NOW), VO_ETOOBIG,
@@ -184,8 +193,8 @@ START_TEST(vapi_every_path)
               VO_VERIFY_MALFORMED_SIGNATURE, 0, fn);
     vo_param wrong[] = {{"x-vapi-secret", "guess"}};
     vo_webhook_request qw = req_of(wrong, 1, "{}");
-    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, VSECRETS, 1, &qw, NOW), VO_EAUTH, VO_VERIFY_MISMATCH,
-              0, fn);
+    VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, VSECRETS, 1, &qw, NOW), VO_EAUTH,
+              VO_VERIFY_MISMATCH, 0, fn);
     /* bearer without its prefix */
     vo_webhook_vapi_options bo = VO_WEBHOOK_VAPI_OPTIONS_INIT;
     bo.type = VO_WEBHOOK_VAPI_BEARER;
@@ -200,13 +209,14 @@ START_TEST(vapi_every_path)
     char hsig[256], ts[24], old_ts[24], old_sig[256];
     snprintf(ts, sizeof(ts), "%lld", (long long)NOW);
     snprintf(old_ts, sizeof(old_ts), "%lld", (long long)NOW - 1000);
-    ck_assert_vo_ok(vo_webhook_vapi_sign(hsig, sizeof(hsig), &ho, VSECRET, "POST", URL, ts,
-                                           NULL, B("{}")));
+    ck_assert_vo_ok(
+        vo_webhook_vapi_sign(hsig, sizeof(hsig), &ho, VSECRET, "POST", URL, ts, NULL, B("{}")));
     ck_assert_vo_ok(vo_webhook_vapi_sign(old_sig, sizeof(old_sig), &ho, VSECRET, "POST", URL,
-                                           old_ts, NULL, B("{}")));
+                                         old_ts, NULL, B("{}")));
     vo_param hh[] = {{"x-signature", hsig}, {"x-timestamp", ts}};
     vo_webhook_request hq = req_of(hh, 2, "{}");
-    VT_EXPECT(r, vo_webhook_vapi_verify(&r, &ho, VSECRETS, 1, &hq, NOW), VO_OK, VO_VERIFY_OK, NOW, fn);
+    VT_EXPECT(r, vo_webhook_vapi_verify(&r, &ho, VSECRETS, 1, &hq, NOW), VO_OK, VO_VERIFY_OK,
+              NOW, fn);
     vo_param no_ts[] = {{"x-signature", hsig}};
     vo_webhook_request q1 = req_of(no_ts, 1, "{}");
     VT_EXPECT(r, vo_webhook_vapi_verify(&r, &ho, VSECRETS, 1, &q1, NOW), VO_EAUTH,
@@ -224,8 +234,8 @@ START_TEST(vapi_every_path)
     VT_EXPECT(r, vo_webhook_vapi_verify(&r, &ho, VSECRETS, 1, &q4, NOW), VO_EAUTH,
               VO_VERIFY_MALFORMED_SIGNATURE, NOW, fn);
     vo_webhook_request q5 = req_of(hh, 2, "{\"x\":1}");
-    VT_EXPECT(r, vo_webhook_vapi_verify(&r, &ho, VSECRETS, 1, &q5, NOW), VO_EAUTH, VO_VERIFY_MISMATCH,
-              NOW, fn);
+    VT_EXPECT(r, vo_webhook_vapi_verify(&r, &ho, VSECRETS, 1, &q5, NOW), VO_EAUTH,
+              VO_VERIFY_MISMATCH, NOW, fn);
     vo_param old[] = {{"x-signature", old_sig}, {"x-timestamp", old_ts}};
     vo_webhook_request q6 = req_of(old, 2, "{}");
     VT_EXPECT(r, vo_webhook_vapi_verify(&r, &ho, VSECRETS, 1, &q6, NOW), VO_EEXPIRED,
@@ -265,8 +275,9 @@ START_TEST(stdwebhooks_every_path)
     vo_verify_result r;
     const char *fn = "vo_webhook_std_verify";
     const int64_t T = STD_NOW;
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, B(STD_BODY), T),
-              VO_OK, VO_VERIFY_OK, T, fn);
+    VT_EXPECT(
+        r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, B(STD_BODY), T),
+        VO_OK, VO_VERIFY_OK, T, fn);
     ck_assert_int_eq(r.signature_index, 0);
     VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, NULL, 3, T),
               VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, 0, fn);
@@ -277,45 +288,59 @@ START_TEST(stdwebhooks_every_path)
     VT_EXPECT(r, vo_webhook_std_verify(&r, nine, 9, STD_ID, STD_TS, STD_SIG, B(STD_BODY), T),
               VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, T, fn);
     const char *bad_secret[] = {"whsec_short"};
-    VT_EXPECT(r, vo_webhook_std_verify(&r, bad_secret, 1, STD_ID, STD_TS, STD_SIG, B(STD_BODY), T),
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, bad_secret, 1, STD_ID, STD_TS, STD_SIG, B(STD_BODY), T),
               VO_EINVAL, VO_VERIFY_INVALID_ARGUMENT, T, fn);
     size_t big_len = VO_WEBHOOK_DEFAULT_MAX_BODY + 1;
     unsigned char *big = calloc(1, big_len);
     ck_assert_ptr_nonnull(big);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, big, big_len, T), VO_ETOOBIG, VO_VERIFY_BODY_TOO_LARGE, 0, fn);
+    VT_EXPECT(
+        r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, big, big_len, T),
+        VO_ETOOBIG, VO_VERIFY_BODY_TOO_LARGE, 0, fn);
     free(big);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, NULL, STD_TS, STD_SIG, B(STD_BODY), T),
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, NULL, STD_TS, STD_SIG, B(STD_BODY), T),
               VO_EAUTH, VO_VERIFY_MISSING_ID, 0, fn);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, "a b", STD_TS, STD_SIG, B(STD_BODY), T),
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, "a b", STD_TS, STD_SIG, B(STD_BODY), T),
               VO_EAUTH, VO_VERIFY_MISSING_ID, 0, fn);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, NULL, STD_SIG, B(STD_BODY), T),
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, NULL, STD_SIG, B(STD_BODY), T),
               VO_EAUTH, VO_VERIFY_MISSING_TIMESTAMP, 0, fn);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, "-5", STD_SIG, B(STD_BODY), T),
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, "-5", STD_SIG, B(STD_BODY), T),
               VO_EAUTH, VO_VERIFY_MALFORMED_TIMESTAMP, 0, fn);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, NULL, B(STD_BODY), T),
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, NULL, B(STD_BODY), T),
               VO_EAUTH, VO_VERIFY_MISSING_SIGNATURE, T, fn);
     char *long_sig = malloc(9000);
     ck_assert_ptr_nonnull(long_sig);
     memset(long_sig, 'v', 8999);
     long_sig[8999] = '\0';
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, long_sig, B(STD_BODY), T), VO_EAUTH, VO_VERIFY_MALFORMED_SIGNATURE, T, fn);
+    VT_EXPECT(
+        r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, long_sig, B(STD_BODY), T),
+        VO_EAUTH, VO_VERIFY_MALFORMED_SIGNATURE, T, fn);
     free(long_sig);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, "   ", B(STD_BODY), T),
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, "   ", B(STD_BODY), T),
               VO_EAUTH, VO_VERIFY_EMPTY_SIGNATURE, T, fn);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, "v1,zz", B(STD_BODY), T),
-              VO_EAUTH, VO_VERIFY_MALFORMED_SIGNATURE, T, fn);
+    VT_EXPECT(
+        r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, "v1,zz", B(STD_BODY), T),
+        VO_EAUTH, VO_VERIFY_MALFORMED_SIGNATURE, T, fn);
     VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, B("{}"), T),
               VO_EAUTH, VO_VERIFY_MISMATCH, T, fn);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG,
-                                      B(STD_BODY), T + 1000), VO_EEXPIRED, VO_VERIFY_TIMESTAMP_TOO_OLD,
-              T, fn);
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG,
-                                      B(STD_BODY), T - 1000), VO_EEXPIRED, VO_VERIFY_TIMESTAMP_TOO_NEW,
-              T, fn);
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, B(STD_BODY),
+                                    T + 1000),
+              VO_EEXPIRED, VO_VERIFY_TIMESTAMP_TOO_OLD, T, fn);
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, B(STD_BODY),
+                                    T - 1000),
+              VO_EEXPIRED, VO_VERIFY_TIMESTAMP_TOO_NEW, T, fn);
 
     fn = "vo_webhook_std_verify_request";
-    vo_param h[] = {{"webhook-id", STD_ID}, {"webhook-timestamp", STD_TS},
-                    {"webhook-signature", STD_SIG}};
+    vo_param h[] = {
+        {"webhook-id", STD_ID}, {"webhook-timestamp", STD_TS}, {"webhook-signature", STD_SIG}};
     vo_webhook_request q = req_of(h, 3, STD_BODY);
     VT_EXPECT(r, vo_webhook_std_verify_request(&r, STD_SECRETS, 1, &q, T), VO_OK, VO_VERIFY_OK,
               T, "vo_webhook_std_verify");
@@ -353,9 +378,10 @@ START_TEST(not_initialised_every_function)
               VO_VERIFY_NOT_INITIALIZED, 0, "vo_webhook_twilio_verify_request");
     VT_EXPECT(r, vo_webhook_vapi_verify(&r, NULL, VSECRETS, 1, &q, NOW), VO_ENOTINIT,
               VO_VERIFY_NOT_INITIALIZED, 0, "vo_webhook_vapi_verify");
-    VT_EXPECT(r, vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG,
-                                      B(STD_BODY), STD_NOW), VO_ENOTINIT, VO_VERIFY_NOT_INITIALIZED, 0,
-              "vo_webhook_std_verify");
+    VT_EXPECT(r,
+              vo_webhook_std_verify(&r, STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG, B(STD_BODY),
+                                    STD_NOW),
+              VO_ENOTINIT, VO_VERIFY_NOT_INITIALIZED, 0, "vo_webhook_std_verify");
     VT_EXPECT(r, vo_webhook_std_verify_request(&r, STD_SECRETS, 1, &q, STD_NOW), VO_ENOTINIT,
               VO_VERIFY_NOT_INITIALIZED, 0, "vo_webhook_std_verify_request");
     VT_EXPECT(r, vo_routing_verify(NULL, 0, &r, NULL, "whk_x", VO_WEBHOOK_TWILIO, &q, NOW),
@@ -397,7 +423,7 @@ START_TEST(result_versions)
         rcs[0] = vo_webhook_twilio_verify(&rs[0], TOKENS, 1, URL, sig, NULL, NULL, 0);
         rcs[1] = vo_webhook_vapi_verify(&rs[1], NULL, VSECRETS, 1, &q, NOW);
         rcs[2] = vo_webhook_std_verify(&rs[2], STD_SECRETS, 1, STD_ID, STD_TS, STD_SIG,
-                                      B(STD_BODY), STD_NOW);
+                                       B(STD_BODY), STD_NOW);
         rcs[3] = vo_webhook_twilio_verify_request(&rs[3], NULL, TOKENS, 1, &q);
         rcs[4] = vo_webhook_std_verify_request(&rs[4], STD_SECRETS, 1, &q, STD_NOW);
         for (int k = 0; k < 5; k++) {
@@ -421,18 +447,31 @@ END_TEST
 /* The mapping for every reason (through its code) and for every code without a result. */
 START_TEST(http_status_every_reason_and_code)
 {
-    static const struct { vo_verify_reason reason; int rc; } pairs[] = {
+    static const struct {
+        vo_verify_reason reason;
+        int rc;
+    } pairs[] = {
         {VO_VERIFY_OK, VO_OK},
-        {VO_VERIFY_MISSING_SIGNATURE, VO_EAUTH}, {VO_VERIFY_EMPTY_SIGNATURE, VO_EAUTH},
-        {VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH}, {VO_VERIFY_NO_KEY, VO_EINVAL},
-        {VO_VERIFY_MISMATCH, VO_EAUTH}, {VO_VERIFY_BODY_HASH_MISMATCH, VO_EAUTH},
-        {VO_VERIFY_MISSING_BODY_HASH, VO_EAUTH}, {VO_VERIFY_MALFORMED_BODY, VO_EPARSE},
-        {VO_VERIFY_BODY_TOO_LARGE, VO_ETOOBIG}, {VO_VERIFY_MALFORMED_URL, VO_EINVAL},
-        {VO_VERIFY_MISSING_TIMESTAMP, VO_EAUTH}, {VO_VERIFY_MALFORMED_TIMESTAMP, VO_EAUTH},
-        {VO_VERIFY_TIMESTAMP_TOO_OLD, VO_EEXPIRED}, {VO_VERIFY_TIMESTAMP_TOO_NEW, VO_EEXPIRED},
-        {VO_VERIFY_MISSING_ID, VO_EAUTH}, {VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL},
-        {VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM}, {VO_VERIFY_MALFORMED_TOKEN, VO_EREQUEST},
-        {VO_VERIFY_UNKNOWN_TOKEN, VO_ENOTFOUND}, {VO_VERIFY_NOT_INITIALIZED, VO_ENOTINIT},
+        {VO_VERIFY_MISSING_SIGNATURE, VO_EAUTH},
+        {VO_VERIFY_EMPTY_SIGNATURE, VO_EAUTH},
+        {VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH},
+        {VO_VERIFY_NO_KEY, VO_EINVAL},
+        {VO_VERIFY_MISMATCH, VO_EAUTH},
+        {VO_VERIFY_BODY_HASH_MISMATCH, VO_EAUTH},
+        {VO_VERIFY_MISSING_BODY_HASH, VO_EAUTH},
+        {VO_VERIFY_MALFORMED_BODY, VO_EPARSE},
+        {VO_VERIFY_BODY_TOO_LARGE, VO_ETOOBIG},
+        {VO_VERIFY_MALFORMED_URL, VO_EINVAL},
+        {VO_VERIFY_MISSING_TIMESTAMP, VO_EAUTH},
+        {VO_VERIFY_MALFORMED_TIMESTAMP, VO_EAUTH},
+        {VO_VERIFY_TIMESTAMP_TOO_OLD, VO_EEXPIRED},
+        {VO_VERIFY_TIMESTAMP_TOO_NEW, VO_EEXPIRED},
+        {VO_VERIFY_MISSING_ID, VO_EAUTH},
+        {VO_VERIFY_INVALID_ARGUMENT, VO_EINVAL},
+        {VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM},
+        {VO_VERIFY_MALFORMED_TOKEN, VO_EREQUEST},
+        {VO_VERIFY_UNKNOWN_TOKEN, VO_ENOTFOUND},
+        {VO_VERIFY_NOT_INITIALIZED, VO_ENOTINIT},
         {VO_VERIFY_URL_TOO_LONG, VO_EREQUEST},
     };
     const size_t n = sizeof(pairs) / sizeof(pairs[0]);
@@ -456,8 +495,10 @@ START_TEST(http_status_every_reason_and_code)
         int want = 500;
         switch (code) {
         case VO_OK: want = 200; break;
-        case VO_EAUTH: case VO_EEXPIRED: want = 403; break;
-        case VO_EPARSE: case VO_EREQUEST: want = 400; break;
+        case VO_EAUTH:
+        case VO_EEXPIRED: want = 403; break;
+        case VO_EPARSE:
+        case VO_EREQUEST: want = 400; break;
         case VO_ETOOBIG: want = 413; break;
         case VO_ENOTFOUND: want = 404; break;
         default: break;
@@ -482,7 +523,8 @@ START_TEST(strerror_knows_request)
 {
     ck_assert_str_eq(vo_error_name(VO_EREQUEST), "VO_EREQUEST");
     ck_assert_int_eq(VO_EREQUEST, -26);
-    ck_assert_str_eq(vo_strerror(VO_EREQUEST), "the request received from the network is malformed");
+    ck_assert_str_eq(vo_strerror(VO_EREQUEST),
+                     "the request received from the network is malformed");
     ck_assert_str_eq(vo_verify_reason_name(VO_VERIFY_MALFORMED_TOKEN), "malformed_token");
     ck_assert_str_eq(vo_verify_reason_name(VO_VERIFY_UNKNOWN_TOKEN), "unknown_token");
     ck_assert_str_eq(vo_verify_reason_name(VO_VERIFY_NOT_INITIALIZED), "not_initialized");
@@ -523,7 +565,8 @@ static void *worker(void *arg)
 
 START_TEST(error_snapshot_across_threads)
 {
-    handoff h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, VO_ERROR_SNAPSHOT_INIT};
+    handoff h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0,
+                 VO_ERROR_SNAPSHOT_INIT};
     vo_error_clear();
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, worker, &h), 0);

@@ -13,7 +13,7 @@
 
 typedef struct vo_test_server {
     pid_t pid;
-    char url[128];   /* http://127.0.0.1:PORT */
+    char url[128]; /* http://127.0.0.1:PORT */
 } vo_test_server;
 
 /* Path of a file under the source tree (VO_SOURCE_ROOT is set by tests/meson.build). */
@@ -26,7 +26,8 @@ static inline const char *vo_test_source_path(const char *rel, char *out, size_t
 }
 
 /* Spawn `python3 <script> --port 0 [extra]`; returns 0 and fills srv, or -1. */
-static inline int vo_test_server_start(vo_test_server *srv, const char *script_rel, const char *extra)
+static inline int vo_test_server_start(vo_test_server *srv, const char *script_rel,
+                                       const char *extra)
 {
     char script[1024];
     if (script_rel[0] == '/')

@@ -66,8 +66,7 @@ static vo_keyring *tv_keyring(const char *ids, const char *active)
     return kr;
 }
 
-static vo_vault *tv_open_with(const char *path, const char *ids, const char *active,
-                              int cache)
+static vo_vault *tv_open_with(const char *path, const char *ids, const char *active, int cache)
 {
     vo_keyring *kr = tv_keyring(ids, active);
     vo_vault_options o = VO_VAULT_OPTIONS_INIT;
@@ -116,11 +115,12 @@ static inline int64_t tv_sql_int(const char *path, const char *sql)
 
 static inline void tv_put(vo_vault *v, const char *tenant, const char *name, const char *value)
 {
-    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, tenant, name, value, strlen(value),
-                                        VO_VAULT_ANY_VERSION));
+    ck_assert_vo_ok(
+        vo_vault_secret_put(NULL, v, tenant, name, value, strlen(value), VO_VAULT_ANY_VERSION));
 }
 
-static inline void tv_expect(vo_vault *v, const char *tenant, const char *name, const char *value)
+static inline void tv_expect(vo_vault *v, const char *tenant, const char *name,
+                             const char *value)
 {
     vo_secret *s = NULL;
     int rc = vo_vault_secret_get(&s, NULL, v, tenant, name, 0);

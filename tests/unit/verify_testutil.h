@@ -20,20 +20,27 @@ static inline int vt_status_of(vo_verify_reason reason)
 {
     switch (reason) {
     case VO_VERIFY_OK: return 200;
-    case VO_VERIFY_MISSING_SIGNATURE: case VO_VERIFY_EMPTY_SIGNATURE:
-    case VO_VERIFY_MALFORMED_SIGNATURE: case VO_VERIFY_MISMATCH:
-    case VO_VERIFY_BODY_HASH_MISMATCH: case VO_VERIFY_MISSING_BODY_HASH:
-    case VO_VERIFY_MISSING_TIMESTAMP: case VO_VERIFY_MALFORMED_TIMESTAMP:
-    case VO_VERIFY_TIMESTAMP_TOO_OLD: case VO_VERIFY_TIMESTAMP_TOO_NEW:
-    case VO_VERIFY_MISSING_ID:
-        return 403;
-    case VO_VERIFY_MALFORMED_BODY: case VO_VERIFY_MALFORMED_TOKEN: return 400;
+    case VO_VERIFY_MISSING_SIGNATURE:
+    case VO_VERIFY_EMPTY_SIGNATURE:
+    case VO_VERIFY_MALFORMED_SIGNATURE:
+    case VO_VERIFY_MISMATCH:
+    case VO_VERIFY_BODY_HASH_MISMATCH:
+    case VO_VERIFY_MISSING_BODY_HASH:
+    case VO_VERIFY_MISSING_TIMESTAMP:
+    case VO_VERIFY_MALFORMED_TIMESTAMP:
+    case VO_VERIFY_TIMESTAMP_TOO_OLD:
+    case VO_VERIFY_TIMESTAMP_TOO_NEW:
+    case VO_VERIFY_MISSING_ID: return 403;
+    case VO_VERIFY_MALFORMED_BODY:
+    case VO_VERIFY_MALFORMED_TOKEN: return 400;
     case VO_VERIFY_BODY_TOO_LARGE: return 413;
     case VO_VERIFY_UNKNOWN_TOKEN: return 404;
     case VO_VERIFY_URL_TOO_LONG: return 414;
-    case VO_VERIFY_NO_KEY: case VO_VERIFY_MALFORMED_URL: case VO_VERIFY_INVALID_ARGUMENT:
-    case VO_VERIFY_INTERNAL_ERROR: case VO_VERIFY_NOT_INITIALIZED:
-        return 500;
+    case VO_VERIFY_NO_KEY:
+    case VO_VERIFY_MALFORMED_URL:
+    case VO_VERIFY_INVALID_ARGUMENT:
+    case VO_VERIFY_INTERNAL_ERROR:
+    case VO_VERIFY_NOT_INITIALIZED: return 500;
     }
     return -1;
 }
@@ -81,20 +88,21 @@ static inline void vt_check_at(const char *where, int rc, const vo_verify_result
     /* Never a 500 for what the network sent; 500 only for the server's own faults. */
     if (st == 500)
         ck_assert_msg(rc == VO_EINVAL || rc == VO_ENOTINIT || rc == VO_ENOMEM ||
-                      rc == VO_ECRYPTO || rc == VO_EINTERNAL || rc == VO_ERANGE ||
-                      rc == VO_ESTORAGE, "%s: 500 for %s", where, vo_error_name(rc));
+                          rc == VO_ECRYPTO || rc == VO_EINTERNAL || rc == VO_ERANGE ||
+                          rc == VO_ESTORAGE,
+                      "%s: 500 for %s", where, vo_error_name(rc));
 }
 
 #define VT_STR2(x) #x
 #define VT_STR(x) VT_STR2(x)
 /* Pre-fill `res` with garbage, evaluate `call` (which writes `res`), check the outcome. */
 #define VT_EXPECT(res, call, want_rc, want_reason, want_ts, fn)                          \
-    do {                                                                                 \
-        vt_garbage(&(res));                                                              \
-        vo_error_clear();                                                                \
-        int vt_rc_ = (call);                                                             \
-        vt_check_at(__FILE__ ":" VT_STR(__LINE__), vt_rc_, &(res), (want_rc),            \
-                    (want_reason), (want_ts), (fn));                                     \
-    } while (0)
+  do {                                                                                   \
+    vt_garbage(&(res));                                                                  \
+    vo_error_clear();                                                                    \
+    int vt_rc_ = (call);                                                                 \
+    vt_check_at(__FILE__ ":" VT_STR(__LINE__), vt_rc_, &(res), (want_rc), (want_reason), \
+                (want_ts), (fn));                                                        \
+  } while (0)
 
 #endif
