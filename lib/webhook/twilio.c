@@ -228,6 +228,7 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
     /* What is signed besides the URL. */
     body_kind kind = classify(content_type, body_len);
     vo_form *form = NULL;
+    void *form_heap = NULL; /* a larger body: decoded into one plain allocation, no handle */
     _Alignas(max_align_t) unsigned char form_space[8192];
     vo__buf params = VO__BUF_INIT;
     vo__url_forms forms = {0};
@@ -242,8 +243,13 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
             rc = vo__form_decode_into(form, sizeof(form_space), text, body_len);
             if (rc != VO_OK)
                 form = NULL;
+        } else if (!(form_heap = malloc(need))) { /* body_len <= max_body: checked above */
+            rc = VO_ENOMEM;
         } else {
-            rc = vo__form_decode(&form, text, body_len, max_body);
+            form = (vo_form *)form_heap;
+            rc = vo__form_decode_into(form, need, text, body_len);
+            if (rc != VO_OK)
+                form = NULL;
         }
         if (rc == VO_ENOMEM) {
             rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
@@ -341,7 +347,8 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
 done:
     vo__url_forms_free(&forms);
     vo__buf_free(&params, false);
-    vo_form_free(form);
+    vo_form_free(form); /* a no-op for the library's own memory */
+    free(form_heap);
     return rc;
 }
 

@@ -107,12 +107,23 @@ static void legacy_encode(vo__buf *b, const char *s)
  */
 static bool legacy_query(vo__buf *b, const char *q, size_t qlen)
 {
-    vo_form *f = NULL;
-    if (vo__form_decode(&f, q, qlen, VO__URL_MAX_LEN) != VO_OK)
+    /* Queries of real webhook URLs are short: decoded on the stack, like the body, so the
+     * verification hot path allocates no form handle. */
+    _Alignas(max_align_t) unsigned char space[4096];
+    size_t need = vo__form_size(q, qlen);
+    void *heap = need > sizeof(space) ? malloc(need) : NULL;
+    if (need > sizeof(space) && !heap) {
+        b->failed = true;
         return false;
+    }
+    vo_form *f = (vo_form *)(heap ? heap : (void *)space);
+    if (vo__form_decode_into(f, heap ? need : sizeof(space), q, qlen) != VO_OK) {
+        free(heap);
+        return false;
+    }
     bool *done = calloc(f->n ? f->n : 1, sizeof(bool));
     if (!done) {
-        vo_form_free(f);
+        free(heap);
         b->failed = true;
         return false;
     }
@@ -133,7 +144,7 @@ static bool legacy_query(vo__buf *b, const char *q, size_t qlen)
         }
     }
     free(done);
-    vo_form_free(f);
+    free(heap);
     return true;
 }
 
