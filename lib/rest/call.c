@@ -91,6 +91,27 @@ static int interpret(vo__rest_reply *reply, const vo_http_response *resp,
     return rc;
 }
 
+int vo__rest_status_code(int status)
+{
+    if (status == 401)
+        return VO_EAUTH;
+    if (status == 403)
+        return VO_EFORBIDDEN;
+    if (status == 404)
+        return VO_ENOTFOUND;
+    if (status == 409 || status == 412)
+        return VO_ECONFLICT;
+    if (status == 429)
+        return VO_ERATELIMIT;
+    if (status == 408 || status == 504)
+        return VO_ETIMEOUT;
+    if (status >= 500)
+        return VO_EUNAVAILABLE;
+    if (status >= 400)
+        return VO_EVALIDATION;
+    return VO_EPROTOCOL;
+}
+
 int vo__rest_call(vo__rest_reply *reply, const vo__rest_client *c, const vo__rest_request *rq)
 {
     memset(reply, 0, sizeof(*reply));

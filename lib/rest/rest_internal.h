@@ -86,6 +86,14 @@ typedef struct vo__rest_reply {
 } vo__rest_reply;
 
 /**
+ * The HTTP status of a provider's error answer as a VO_E* code, the mapping every provider
+ * shares (401 auth, 403 forbidden, 404 not found, 409/412 conflict, 429 rate limited,
+ * 408/504 timeout, other 5xx unavailable, other 4xx validation, anything else protocol).
+ * Providers apply their own error codes first (vo_twilio_error_code(), vo_vapi_error_code()).
+ */
+int vo__rest_status_code(int status);
+
+/**
  * Send a request through the client's transport under one correlation id (the thread's, or
  * a new one for the call). A non-2xx answer is mapped to a VO_E* code through the provider's
  * read_error, with the details (HTTP status, provider code, request id, Retry-After) in

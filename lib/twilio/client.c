@@ -256,23 +256,7 @@ int vo_twilio_error_code(int status, long code)
     case 20503: return VO_EUNAVAILABLE;
     default: break;
     }
-    if (status == 401)
-        return VO_EAUTH;
-    if (status == 403)
-        return VO_EFORBIDDEN;
-    if (status == 404)
-        return VO_ENOTFOUND;
-    if (status == 409 || status == 412)
-        return VO_ECONFLICT;
-    if (status == 429)
-        return VO_ERATELIMIT;
-    if (status == 408 || status == 504)
-        return VO_ETIMEOUT;
-    if (status >= 500)
-        return VO_EUNAVAILABLE;
-    if (status >= 400)
-        return VO_EVALIDATION;
-    return VO_EPROTOCOL;
+    return vo__rest_status_code(status);
 }
 
 static const char *jstr(const cJSON *o, const char *k)

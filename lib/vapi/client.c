@@ -185,23 +185,7 @@ int vo_vapi_error_code(int status, const char *error)
 {
     if (error && strcmp(error, "assistant_pinned") == 0)
         return VO_ECONFLICT;
-    if (status == 401)
-        return VO_EAUTH;
-    if (status == 403)
-        return VO_EFORBIDDEN;
-    if (status == 404)
-        return VO_ENOTFOUND;
-    if (status == 409 || status == 412)
-        return VO_ECONFLICT;
-    if (status == 429)
-        return VO_ERATELIMIT;
-    if (status == 408 || status == 504)
-        return VO_ETIMEOUT;
-    if (status >= 500)
-        return VO_EUNAVAILABLE;
-    if (status >= 400)
-        return VO_EVALIDATION;
-    return VO_EPROTOCOL;
+    return vo__rest_status_code(status);
 }
 
 /* The provider's read_error: {"error": "Bad Request", "message": "..." or ["...", ...]}. */
