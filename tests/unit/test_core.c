@@ -161,6 +161,11 @@ START_TEST(redaction_patterns)
     check_redacted("Authorization: Bearer sk-live-123", "sk-live-123");
     check_redacted("authorization: basic dXNlcjpwYXNz", "dXNlcjpwYXNz");
     check_redacted("token=abc", "abc");
+    /* Scheme words in any letter case, with no key such as Authorization or token= before */
+    check_redacted("upstream said bearer sk-live-abc123 was fine", "sk-live-abc123");
+    check_redacted("proxy forwarded BASIC dXNlcjpwYXNz to us", "dXNlcjpwYXNz");
+    check_redacted("header was BeArEr eyJhbGciOiJIUzI1NiJ9.e30.sig, dropped", "eyJhbGciOiJIUzI1NiJ9");
+    check_redacted("bAsIc QUMxMjM6c2VjcmV0", "QUMxMjM6c2VjcmV0");
     check_redacted("vo_token=abc", "abc");        /* '=' is a field, even with our prefix */
     check_redacted("password: \"is\"", "\"is\""); /* quoted: always a value */
     check_redacted("secret: hunter2 is wrong", "hunter2");
