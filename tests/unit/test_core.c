@@ -164,7 +164,8 @@ START_TEST(redaction_patterns)
     /* Scheme words in any letter case, with no key such as Authorization or token= before */
     check_redacted("upstream said bearer sk-live-abc123 was fine", "sk-live-abc123");
     check_redacted("proxy forwarded BASIC dXNlcjpwYXNz to us", "dXNlcjpwYXNz");
-    check_redacted("header was BeArEr eyJhbGciOiJIUzI1NiJ9.e30.sig, dropped", "eyJhbGciOiJIUzI1NiJ9");
+    check_redacted("header was BeArEr eyJhbGciOiJIUzI1NiJ9.e30.sig, dropped",
+                   "eyJhbGciOiJIUzI1NiJ9");
     check_redacted("bAsIc QUMxMjM6c2VjcmV0", "QUMxMjM6c2VjcmV0");
     check_redacted("vo_token=abc", "abc");        /* '=' is a field, even with our prefix */
     check_redacted("password: \"is\"", "\"is\""); /* quoted: always a value */
@@ -355,6 +356,37 @@ END_TEST
 
 /* ---- secrets ------------------------------------------------------------------------ */
 
+/* The per-thread cache of keyed MAC states: a key of the same length that differs in any one
+ * byte (first, middle, last) never gets another key's state, for every algorithm. */
+START_TEST(mac_cache_never_mixes_keys)
+{
+    const vo__mac_alg algs[] = {VO__MAC_SHA1, VO__MAC_SHA256, VO__MAC_SHA512};
+    const char msg[] = "To=%2B15005550006&From=%2B15005550001";
+    for (size_t a = 0; a < 3; a++) {
+        unsigned char keys[4][32];
+        for (int k = 0; k < 4; k++)
+            memset(keys[k], 'k', sizeof(keys[k]));
+        keys[1][0] = 'K';  /* first byte differs */
+        keys[2][16] = 'K'; /* a middle byte differs */
+        keys[3][31] = 'K'; /* the last byte differs */
+        for (int round = 0; round < 3; round++) {
+            for (int k = 0; k < 4; k++) {
+                unsigned char want[VO__MAC_MAX_SIZE], got[VO__MAC_MAX_SIZE];
+                ck_assert_vo_ok(vo__mac_oneshot(algs[a], keys[k], 32, msg, strlen(msg), want));
+                vo__mac *m = NULL;
+                ck_assert_vo_ok(vo__mac_cached(&m, algs[a], keys[k], 32));
+                ck_assert_vo_ok(vo__mac_begin(m));
+                ck_assert_vo_ok(vo__mac_update(m, msg, strlen(msg)));
+                ck_assert_vo_ok(vo__mac_final(m, got));
+                ck_assert_msg(memcmp(want, got, vo__mac_size(algs[a])) == 0,
+                              "alg %zu key %d round %d: the cache gave another key's state", a,
+                              k, round);
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(secret_holder)
 {
     vo_secret *s = NULL;
@@ -399,6 +431,7 @@ static Suite *suite(void)
     tcase_add_test(t, base64_round_trip_and_strictness);
     tcase_add_test(t, hex_round_trip);
     tcase_add_test(t, secret_holder);
+    tcase_add_test(t, mac_cache_never_mixes_keys);
     suite_add_tcase(s, t);
     return s;
 }
