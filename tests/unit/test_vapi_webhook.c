@@ -143,6 +143,36 @@ START_TEST(hmac_default_sha256_hex)
 }
 END_TEST
 
+/* A custom template that signs {timestamp} keeps replay protection even with
+ * omit_timestamp set (that flag only chooses the default template): an hour-old request
+ * with a valid signature is refused. */
+START_TEST(hmac_custom_template_with_timestamp_checks_age)
+{
+    vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
+    o.type = VO_WEBHOOK_VAPI_HMAC;
+    o.omit_timestamp = 1;
+    o.payload_format = "{timestamp}:{method}:{body}";
+    const char *secrets[] = {"hmac-key"};
+    char ts[32], sig[256];
+    snprintf(ts, sizeof(ts), "%lld", (long long)(NOW - 3600));
+    ck_assert_vo_ok(vo_webhook_vapi_sign(sig, sizeof(sig), &o, "hmac-key", "POST", NULL, ts,
+                                         NULL, (const unsigned char *)BODY, strlen(BODY)));
+    vo_param h[] = {{"x-signature", sig}, {"x-timestamp", ts}};
+    vo_webhook_request req = request(h, 2);
+    req.method = "POST";
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW), VO_EEXPIRED);
+    ck_assert_int_eq(r.reason, VO_VERIFY_TIMESTAMP_TOO_OLD);
+    /* the same request when it is fresh verifies: the signature itself is right */
+    ck_assert_vo_ok(vo_webhook_vapi_verify(&r, &o, secrets, 1, &req, NOW - 3600 + 10));
+    /* without the timestamp header the template cannot be built: refused */
+    vo_webhook_request no_ts = request(h, 1);
+    no_ts.method = "POST";
+    ck_assert_vo_rc(vo_webhook_vapi_verify(&r, &o, secrets, 1, &no_ts, NOW), VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_MISSING_TIMESTAMP);
+}
+END_TEST
+
 START_TEST(hmac_milliseconds_and_missing_timestamp)
 {
     vo_webhook_vapi_options o = VO_WEBHOOK_VAPI_OPTIONS_INIT;
@@ -338,6 +368,7 @@ static Suite *suite(void)
     tcase_add_test(t, bearer);
     tcase_add_test(t, hmac_default_sha256_hex);
     tcase_add_test(t, hmac_milliseconds_and_missing_timestamp);
+    tcase_add_test(t, hmac_custom_template_with_timestamp_checks_age);
     tcase_add_test(t, hmac_variants);
     tcase_add_test(t, hmac_base64_secret);
     tcase_add_test(t, hmac_malformed_signatures);
