@@ -652,6 +652,31 @@ static int verify_signed_with(vo_vault *v, const char *wtok, const char *auth_to
     return rc;
 }
 
+/* A webhook token minted before its tenant was deleted and created again never resolves to
+ * the new tenant of the same name (its webhooks would be verified with the new tenant's
+ * keys), and a token minted for the new tenant does. */
+START_TEST(webhook_token_of_a_deleted_tenant)
+{
+    fresh();
+    vo_vault *v = pt_vault_open();
+    ck_assert_vo_ok(vo_vault_tenant_create(v, "tenant-r"));
+    char old[VO_ROUTING_TOKEN_SIZE], tenant[VO_VAULT_TENANT_MAX + 1];
+    ck_assert_vo_ok(vo_routing_token_mint(old, sizeof(old), v, "tenant-r"));
+    ck_assert_vo_ok(vo_routing_token_resolve(tenant, sizeof(tenant), v, old));
+    ck_assert_vo_ok(vo_vault_tenant_delete(v, "tenant-r"));
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, old), VO_ENOTFOUND);
+    ck_assert_vo_ok(vo_vault_tenant_create(v, "tenant-r"));
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, old), VO_ENOTFOUND);
+    ck_assert_str_eq(tenant, "");
+    char fresh_token[VO_ROUTING_TOKEN_SIZE];
+    ck_assert_vo_ok(vo_routing_token_mint(fresh_token, sizeof(fresh_token), v, "tenant-r"));
+    ck_assert_vo_ok(vo_routing_token_resolve(tenant, sizeof(tenant), v, fresh_token));
+    ck_assert_str_eq(tenant, "tenant-r");
+    ck_assert_vo_rc(vo_routing_token_resolve(tenant, sizeof(tenant), v, old), VO_ENOTFOUND);
+    vo_vault_close(v);
+}
+END_TEST
+
 START_TEST(token_rotation)
 {
     fresh();
@@ -756,6 +781,7 @@ static Suite *suite(void)
     tcase_add_test(t, number_import_end_to_end);
     tcase_add_test(t, webhook_routing);
     tcase_add_test(t, token_rotation);
+    tcase_add_test(t, webhook_token_of_a_deleted_tenant);
     suite_add_tcase(s, t);
     return s;
 }
