@@ -334,6 +334,53 @@ START_TEST(assistants_list_pages_and_filters)
 }
 END_TEST
 
+/* A tenant whose Twilio credentials are an API key (and an auth token): the import sends the
+ * API key pair from the vault, and a twilioAuthToken slipped in through extra_json never
+ * reaches Vapi. */
+START_TEST(number_import_with_api_key_sends_no_auth_token)
+{
+    fresh();
+    vo_vapi_client *c = client();
+    vo_vault *v = pt_vault_open();
+    pt_tenant(v, "tenant-k");
+    vo_twilio_credentials *cr = NULL;
+    ck_assert_vo_ok(vo_twilio_credentials_new(&cr));
+    ck_assert_vo_ok(vo_twilio_credentials_set_account_sid(cr, ACCT));
+    ck_assert_vo_ok(vo_twilio_credentials_set_auth_token(cr, TOKEN));
+    ck_assert_vo_ok(vo_twilio_credentials_set_api_key(cr, "SK0123456789abcdef0123456789abcdef",
+                                                      "ApiKeySecretApiKeySecretApiKey12"));
+    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, v, "tenant-k", cr, VO_VAULT_ANY_VERSION));
+    vo_twilio_credentials_free(cr);
+    /* a client with an explicit key (not bound to another tenant of the vault) */
+    vo_vapi_client_free(c);
+    vo_vapi_options o = VO_VAPI_OPTIONS_INIT;
+    o.base_url = sandbox.url;
+    ck_assert_vo_ok(vo_vapi_client_new(&c, VKEY, &o));
+    sandbox_ctl_ok("DELETE", "/__sandbox/requests", NULL, 200);
+    vo_vapi_number_params p = VO_VAPI_NUMBER_PARAMS_INIT;
+    p.number = "+15005550001";
+    p.extra_json = "{\"twilioAuthToken\":\"smuggled-token\",\"name\":\"x\"}";
+    vo_vapi_resource *r = NULL;
+    (void)vo_vapi_numbers_import_twilio(&r, c, v, "tenant-k", &p); /* the sandbox may refuse
+                                                                   the key: the request counts */
+    vo_vapi_resource_free(r);
+    cJSON *log =
+        sandbox_ctl("GET", "/__sandbox/requests?method=POST&path=/phone-number", NULL, 200);
+    ck_assert_int_eq(cJSON_GetArraySize(log), 1);
+    cJSON *j = cJSON_GetObjectItem(cJSON_GetArrayItem(log, 0), "json");
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "twilioAuthToken"));
+    /* the sandbox log redacts credential values, so presence is what can be asserted */
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(j, "twilioApiKey"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(j, "twilioApiSecret"));
+    char *text = cJSON_PrintUnformatted(j);
+    ck_assert_ptr_null(strstr(text, "smuggled-token"));
+    cJSON_free(text);
+    cJSON_Delete(log);
+    vo_vapi_client_free(c);
+    vo_vault_close(v);
+}
+END_TEST
+
 START_TEST(phone_numbers)
 {
     fresh();
@@ -587,6 +634,7 @@ static Suite *suite(void)
     tcase_add_test(ops, assistants_crud);
     tcase_add_test(ops, assistants_list_pages_and_filters);
     tcase_add_test(ops, phone_numbers);
+    tcase_add_test(ops, number_import_with_api_key_sends_no_auth_token);
     tcase_add_test(ops, calls);
     tcase_add_test(ops, post_call_never_resent);
     tcase_add_test(ops, no_secret_in_logs_or_errors);
