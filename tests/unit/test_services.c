@@ -2,6 +2,8 @@
  * files: onboarding, number import, webhook routing (signed webhooks sent by the sandbox to
  * a receiver in this test), token rotation, and no secret in logs, errors or audit rows. */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -677,6 +679,88 @@ START_TEST(webhook_token_of_a_deleted_tenant)
 }
 END_TEST
 
+/* An operator's credentials edit that commits while a rotation step is talking to Twilio
+ * (the sandbox holds the Twilio answer for 700 ms): the rotation step gets VO_ECONFLICT and
+ * the edit survives; the step writes nothing over it. */
+typedef struct edit_arg {
+    vo_vault *v;
+    int rc;
+} edit_arg;
+
+static void *edit_during_twilio_call(void *p)
+{
+    edit_arg *a = p;
+    struct timespec ts = {0, 250 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    vo_twilio_credentials *c = NULL;
+    int64_t ver = 0;
+    a->rc = vo_twilio_credentials_get(&c, &ver, a->v, "tenant-e");
+    if (a->rc == VO_OK)
+        a->rc = vo_twilio_credentials_set_region(c, "ie1");
+    if (a->rc == VO_OK)
+        a->rc = vo_twilio_credentials_put(NULL, a->v, "tenant-e", c, ver);
+    vo_twilio_credentials_free(c);
+    return NULL;
+}
+
+static int step_with_concurrent_edit(vo_vault *v, const char *method, const char *path,
+                                     int (*step)(vo_vault *, const char *,
+                                                 const vo_services_options *))
+{
+    sandbox_fault(method, path, "delay", 1, "\"delay_ms\":700");
+    vo_services_options o = sopts();
+    edit_arg a = {v, VO_ERROR};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, edit_during_twilio_call, &a), 0);
+    int rc = step(v, "tenant-e", &o);
+    pthread_join(t, NULL);
+    ck_assert_msg(a.rc == VO_OK, "the edit failed: %s", vo_error_name(a.rc));
+    vo_twilio_credentials *c = NULL;
+    ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "tenant-e"));
+    ck_assert_str_eq(vo_twilio_credentials_region(c), "ie1"); /* the edit survived */
+    vo_twilio_credentials_free(c);
+    /* back to no region for the next step */
+    ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "tenant-e"));
+    ck_assert_vo_ok(vo_twilio_credentials_set_region(c, NULL));
+    ck_assert_vo_ok(vo_twilio_credentials_put(NULL, v, "tenant-e", c, VO_VAULT_ANY_VERSION));
+    vo_twilio_credentials_free(c);
+    return rc;
+}
+
+START_TEST(rotation_loses_to_a_concurrent_edit)
+{
+    fresh();
+    vo_vault *v = pt_vault_open();
+    onboard(v, "tenant-e", ACCT, TOKEN, VKEY, VSECRET);
+    vo_services_options o = sopts();
+    /* begin: Twilio created a secondary token, but the vault keeps the operator's edit */
+    ck_assert_vo_rc(step_with_concurrent_edit(v, "POST", "/v1/AuthTokens/Secondary",
+                                              vo_token_rotation_begin),
+                    VO_ECONFLICT);
+    vo_twilio_credentials *c = NULL;
+    ck_assert_vo_ok(vo_twilio_credentials_get(&c, NULL, v, "tenant-e"));
+    ck_assert_ptr_null(vo_twilio_credentials_secondary_auth_token(c));
+    vo_twilio_credentials_free(c);
+    /* a run without interference completes the rotation's first step */
+    ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-e", &o));
+    /* abort, interrupted the same way */
+    ck_assert_vo_rc(step_with_concurrent_edit(v, "DELETE", "/v1/AuthTokens/Secondary",
+                                              vo_token_rotation_abort),
+                    VO_ECONFLICT);
+    /* the abort again, without interference, completes; then a fresh window */
+    ck_assert_vo_ok(vo_token_rotation_abort(v, "tenant-e", &o));
+    int st = -1;
+    ck_assert_vo_ok(vo_token_rotation_get(&st, v, "tenant-e"));
+    ck_assert_int_eq(st, VO_ROTATION_IDLE);
+    ck_assert_vo_ok(vo_token_rotation_begin(v, "tenant-e", &o));
+    /* promote, interrupted the same way */
+    ck_assert_vo_rc(step_with_concurrent_edit(v, "POST", "/v1/AuthTokens/Promote",
+                                              vo_token_rotation_promote),
+                    VO_ECONFLICT);
+    vo_vault_close(v);
+}
+END_TEST
+
 START_TEST(token_rotation)
 {
     fresh();
@@ -781,6 +865,7 @@ static Suite *suite(void)
     tcase_add_test(t, number_import_end_to_end);
     tcase_add_test(t, webhook_routing);
     tcase_add_test(t, token_rotation);
+    tcase_add_test(t, rotation_loses_to_a_concurrent_edit);
     tcase_add_test(t, webhook_token_of_a_deleted_tenant);
     suite_add_tcase(s, t);
     return s;
