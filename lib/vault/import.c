@@ -276,7 +276,7 @@ static int import_rows(vo_vault *v, rows *rs, unsigned int flags, vo_import_repo
             continue;
         }
         vo__tenant_rec t;
-        rc = v->ops->tenant_get(v->be, r->tenant, &t);
+        rc = vo__be_tenant_get(v, r->tenant, &t);
         if (rc == VO_ENOTFOUND) {
             if (!(flags & VO_IMPORT_CREATE_TENANTS)) {
                 rc = VO_OK;
