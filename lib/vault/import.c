@@ -214,8 +214,8 @@ static int jfail(jp *p, const char *what)
 
 static void jws(jp *p)
 {
-    while (p->i < p->n &&
-           (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+    while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
+                           p->s[p->i] == '\r'))
         p->i++;
 }
 
@@ -270,24 +270,12 @@ static int jstring(jp *p, char *out, size_t cap, size_t *len)
         switch (c) {
         case '"':
         case '\\':
-        case '/':
-            jput(out, cap, len, c);
-            break;
-        case 'b':
-            jput(out, cap, len, '\b');
-            break;
-        case 'f':
-            jput(out, cap, len, '\f');
-            break;
-        case 'n':
-            jput(out, cap, len, '\n');
-            break;
-        case 'r':
-            jput(out, cap, len, '\r');
-            break;
-        case 't':
-            jput(out, cap, len, '\t');
-            break;
+        case '/': jput(out, cap, len, c); break;
+        case 'b': jput(out, cap, len, '\b'); break;
+        case 'f': jput(out, cap, len, '\f'); break;
+        case 'n': jput(out, cap, len, '\n'); break;
+        case 'r': jput(out, cap, len, '\r'); break;
+        case 't': jput(out, cap, len, '\t'); break;
         case 'u': {
             unsigned cp;
             if (jhex4(p, &cp) != 0)
@@ -322,8 +310,7 @@ static int jstring(jp *p, char *out, size_t cap, size_t *len)
             }
             break;
         }
-        default:
-            return jfail(p, "unknown escape in string");
+        default: return jfail(p, "unknown escape in string");
         }
     }
 }
@@ -422,20 +409,12 @@ static int jvalue(jp *p, int depth)
         return jfail(p, "unexpected end of input");
     size_t len;
     switch (p->s[p->i]) {
-    case '"':
-        return jstring(p, NULL, 0, &len);
-    case '{':
-        p->i++;
-        return jcontainer(p, depth, true);
-    case '[':
-        p->i++;
-        return jcontainer(p, depth, false);
-    case 't':
-        return jliteral(p, "true");
-    case 'f':
-        return jliteral(p, "false");
-    case 'n':
-        return jliteral(p, "null");
+    case '"': return jstring(p, NULL, 0, &len);
+    case '{': p->i++; return jcontainer(p, depth, true);
+    case '[': p->i++; return jcontainer(p, depth, false);
+    case 't': return jliteral(p, "true");
+    case 'f': return jliteral(p, "false");
+    case 'n': return jliteral(p, "null");
     default:
         if (p->s[p->i] == '-' || jdigit(p))
             return jnumber(p);
@@ -443,7 +422,12 @@ static int jvalue(jp *p, int depth)
     }
 }
 
-enum { F_TENANT, F_NAME, F_VALUE, F_COUNT };
+enum {
+    F_TENANT,
+    F_NAME,
+    F_VALUE,
+    F_COUNT
+};
 
 /* One array element that is an object: its three fields decoded into the arena. Returns
  * -1 on a syntax error; otherwise *why is NULL (a row) or the row's rejection reason. */

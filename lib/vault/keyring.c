@@ -40,9 +40,35 @@ static int check_id(const char *what, const char *s, size_t max)
     return VO_OK;
 }
 
+static _Thread_local bool tls_reserved;
+
+bool vo__vault_reserved_enter(void)
+{
+    bool prev = tls_reserved;
+    tls_reserved = true;
+    return prev;
+}
+
+void vo__vault_reserved_leave(bool prev)
+{
+    tls_reserved = prev;
+}
+
+bool vo__tenant_reserved(const char *tenant)
+{
+    return strncmp(tenant, VO__RESERVED_PREFIX, strlen(VO__RESERVED_PREFIX)) == 0;
+}
+
 int vo__check_tenant(const char *tenant)
 {
-    return check_id("tenant id", tenant, VO_VAULT_TENANT_MAX);
+    int rc = check_id("tenant id", tenant, VO_VAULT_TENANT_MAX);
+    if (rc == VO_OK && !tls_reserved && vo__tenant_reserved(tenant))
+        return vo__error_set(
+            VO_EINVAL,
+            "tenant id '%s' is reserved: ids starting with '" VO__RESERVED_PREFIX
+            "' belong to the library (docs/vault.md)",
+            tenant);
+    return rc;
 }
 
 int vo__check_kek_id(const char *id)

@@ -17,10 +17,9 @@
 static int check_wrapped(const vo__tenant_rec *t)
 {
     if (t->wrapped_len == 0 || t->wrapped_len > VO_VAULT_WRAPPED_MAX)
-        return vo__error_set(VO_ECRYPTO,
-                             "tenant '%s': stored data key is %s %d bytes (tampered record)",
-                             t->name, t->wrapped_len ? "larger than" : "empty, at most",
-                             VO_VAULT_WRAPPED_MAX);
+        return vo__error_set(
+            VO_ECRYPTO, "tenant '%s': stored data key is %s %d bytes (tampered record)",
+            t->name, t->wrapped_len ? "larger than" : "empty, at most", VO_VAULT_WRAPPED_MAX);
     return VO_OK;
 }
 
@@ -49,9 +48,11 @@ int vo__be_meta_get(vo_vault *v, const char *key, vo__buf *out)
         ok = out->len > 0 && out->len <= VO_VAULT_KEK_ID_MAX && strlen(out->data) == out->len;
     if (!ok) {
         out->len = 0;
-        return vo__error_set(VO_ECRYPTO, "vault record '%s'%s has an invalid size (tampered "
-                                         "record)",
-                             key, strcmp(key, "audit_key") == 0 ? " (the wrapped audit key)" : "");
+        return vo__error_set(VO_ECRYPTO,
+                             "vault record '%s'%s has an invalid size (tampered "
+                             "record)",
+                             key,
+                             strcmp(key, "audit_key") == 0 ? " (the wrapped audit key)" : "");
     }
     return VO_OK;
 }
@@ -62,10 +63,9 @@ int vo__be_kek_get(vo_vault *v, const char *kek_id, vo__kek_rec *r)
     if (rc != VO_OK)
         return rc;
     if (r->check_len == 0 || r->check_len > VO_VAULT_WRAPPED_MAX)
-        return vo__error_set(VO_ECRYPTO,
-                             "KEK '%s': stored check value is %s %d bytes (tampered record)",
-                             kek_id, r->check_len ? "larger than" : "empty, at most",
-                             VO_VAULT_WRAPPED_MAX);
+        return vo__error_set(
+            VO_ECRYPTO, "KEK '%s': stored check value is %s %d bytes (tampered record)", kek_id,
+            r->check_len ? "larger than" : "empty, at most", VO_VAULT_WRAPPED_MAX);
     if (r->kind == VO__KEK_PASSPHRASE ? r->salt_len != VO__SALT_SIZE : r->salt_len != 0)
         return vo__error_set(VO_ECRYPTO,
                              "KEK '%s': stored Argon2id salt has the wrong size (tampered "

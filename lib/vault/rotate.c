@@ -92,8 +92,7 @@ int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *v, const char *kek_id,
         if (rc == VO_OK)
             rc = v->ops->meta_set(v->be, "rotation_target", to->id, strlen(to->id));
         if (rc == VO_OK)
-            rc =
-                vo__be_tenant_list(v, NULL, to->id, (size_t)v->rotation_batch, &batch, &n);
+            rc = vo__be_tenant_list(v, NULL, to->id, (size_t)v->rotation_batch, &batch, &n);
         size_t i = 0;
         for (; rc == VO_OK && i < n; i++)
             rc = rewrap_tenant(v, &batch[i], to);

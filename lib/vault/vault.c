@@ -696,8 +696,19 @@ int vo_vault_tenant_list(vo_tenant_list **out, vo_vault *v, const char *after, s
         return rc;
     vo__tenant_rec *recs = NULL;
     size_t n = 0;
+    /* Reserved tenants are hidden: fetch a few more so a page is still full. */
+    bool hide = !vo__vault_reserved_enter();
+    vo__vault_reserved_leave(!hide);
+    size_t fetch = limit && hide ? limit + 8 : limit;
     pthread_mutex_lock(&v->lock);
-    rc = vo__be_tenant_list(v, after, NULL, limit, &recs, &n);
+    rc = vo__be_tenant_list(v, after, NULL, fetch, &recs, &n);
+    if (rc == VO_OK && hide) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!vo__tenant_reserved(recs[i].name) && (!limit || kept < limit))
+                recs[kept++] = recs[i];
+        n = kept;
+    }
     vo__audit_rec e;
     vo__audit_event(v, &e, "", "", "tenant.list", rc);
     int arc = vo__audit_queue(v, &e, true);

@@ -55,7 +55,9 @@ int vo__kek_unwrap(const vo__kek *k, const unsigned char *blob, size_t blob_len,
 int vo__kek_derive(vo__kek *k, const unsigned char *salt, unsigned long long ops, size_t mem);
 
 /* ---- validation --------------------------------------------------------------------- */
+/* Valid tenant id, and not reserved unless inside a reserved scope (core/internal.h). */
 int vo__check_tenant(const char *tenant);
+bool vo__tenant_reserved(const char *tenant);
 int vo__check_name(const char *name);
 int vo__check_kek_id(const char *id);
 

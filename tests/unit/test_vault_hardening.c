@@ -140,7 +140,8 @@ START_TEST(oversized_wrapped_keys_never_reach_the_provider)
     v = open_kms(&rc);
     ck_assert_ptr_null(v);
     ck_assert_vo_rc(rc, VO_ECRYPTO);
-    ck_assert_msg(strstr(vo_error_last()->message, "audit key"), "%s", vo_error_last()->message);
+    ck_assert_msg(strstr(vo_error_last()->message, "audit key"), "%s",
+                  vo_error_last()->message);
     ck_assert_uint_le(kms_max_len, VO_VAULT_WRAPPED_MAX);
 }
 END_TEST
@@ -240,7 +241,7 @@ START_TEST(stored_argon2_limits_are_capped)
     ck_assert_vo_ok(vo_vault_open(&v, tv_path, &o));
     vo_vault_close(v);
     const char *edits[] = {
-        "UPDATE keks SET kdf_ops = 1000000000",       /* hours of work */
+        "UPDATE keks SET kdf_ops = 1000000000",                 /* hours of work */
         "UPDATE keks SET kdf_ops = 1, kdf_mem = 1099511627776", /* 1 TiB */
         "UPDATE keks SET kdf_ops = 17, kdf_mem = 8192",
     };
@@ -259,8 +260,8 @@ START_TEST(stored_argon2_limits_are_capped)
     ck_assert_vo_rc(vo_keyring_add_passphrase(kr, "b", "horse", 5, 0,
                                               (size_t)crypto_pwhash_MEMLIMIT_SENSITIVE + 1),
                     VO_EINVAL);
-    ck_assert_vo_ok(vo_keyring_add_passphrase(kr, "c", "horse", 5, 16,
-                                              crypto_pwhash_MEMLIMIT_SENSITIVE));
+    ck_assert_vo_ok(
+        vo_keyring_add_passphrase(kr, "c", "horse", 5, 16, crypto_pwhash_MEMLIMIT_SENSITIVE));
     vo_keyring_free(kr);
 }
 END_TEST
@@ -311,8 +312,9 @@ START_TEST(json_import_nul_and_binary)
     ck_assert_vo_rc(tv_get_rc(v, "imp", "ok", 0), VO_ENOTFOUND);
 
     /* Malformed documents are refused whole. */
-    const char *bad[] = {"[", "[{\"tenant\":\"a\"", "[\"\\u00\"]", "[\"\\ud800\"]",
-                         "[1,]", "{}", "[] x", "[\"\\x\"]", "[01]", "[tru]", NULL};
+    const char *bad[] = {
+        "[",    "[{\"tenant\":\"a\"", "[\"\\u00\"]", "[\"\\ud800\"]", "[1,]", "{}",
+        "[] x", "[\"\\x\"]",          "[01]",        "[tru]",         NULL};
     for (int i = 0; bad[i]; i++) {
         rep = NULL;
         ck_assert_msg(vo_vault_import_buffer(&rep, v, bad[i], strlen(bad[i]), VO_IMPORT_JSON,
@@ -342,14 +344,17 @@ START_TEST(routing_tenant_is_reserved)
     char token[VO_ROUTING_TOKEN_SIZE];
     ck_assert_vo_ok(vo_routing_token_mint(token, sizeof(token), v, "acme"));
     /* The index exists now, but no ordinary call reaches it. */
-    ck_assert_int_eq(tv_sql_int(tv_path, "SELECT count(*) FROM tenants WHERE name='" VO_ROUTING_TENANT "'"), 1);
+    ck_assert_int_eq(
+        tv_sql_int(tv_path, "SELECT count(*) FROM tenants WHERE name='" VO_ROUTING_TENANT "'"),
+        1);
     ck_assert_vo_rc(vo_vault_tenant_delete(v, R), VO_EINVAL);
     ck_assert_vo_rc(vo_vault_secret_put(NULL, v, R, "routing/key", "x", 1, -1), VO_EINVAL);
     ck_assert_vo_rc(tv_get_rc(v, R, "routing/key", 0), VO_EINVAL);
     unsigned char buf[64];
     size_t len = 0;
-    ck_assert_vo_rc(vo_vault_secret_get_into(buf, sizeof(buf), &len, NULL, v, R, "routing/key", 0),
-                    VO_EINVAL);
+    ck_assert_vo_rc(
+        vo_vault_secret_get_into(buf, sizeof(buf), &len, NULL, v, R, "routing/key", 0),
+        VO_EINVAL);
     ck_assert_vo_rc(vo_vault_secret_delete(v, R, "routing/key", -1), VO_EINVAL);
     vo_secret_list *sl = NULL;
     ck_assert_vo_rc(vo_vault_secret_list(&sl, v, R), VO_EINVAL);
@@ -413,9 +418,9 @@ START_TEST(sealed_record_does_not_open_as_another_tenant)
     ck_assert_vo_ok(vo__open_secret(v, "alice", &m, dek, (const unsigned char *)ct.data, ct.len,
                                     out, &len));
     ck_assert_uint_eq(len, 2);
-    ck_assert_vo_rc(vo__open_secret(v, "bob", &m, dek, (const unsigned char *)ct.data, ct.len,
-                                    out, &len),
-                    VO_ECRYPTO);
+    ck_assert_vo_rc(
+        vo__open_secret(v, "bob", &m, dek, (const unsigned char *)ct.data, ct.len, out, &len),
+        VO_ECRYPTO);
     /* Nor with a tenant id that shares a prefix. */
     ck_assert_vo_rc(vo__open_secret(v, "alice2", &m, dek, (const unsigned char *)ct.data,
                                     ct.len, out, &len),
