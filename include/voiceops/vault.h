@@ -147,10 +147,13 @@ VO_EXTERN int vo_keyring_add_env(vo_keyring *keyring, const char *kek_id, const 
  * Add a KEK derived from a passphrase with Argon2id (crypto_pwhash). The salt and limits
  * are generated and stored in the vault the first time a vault sees this KEK id; later
  * opens use the stored values (the limits given here are then ignored).
- * @param opslimit  0 = crypto_pwhash_OPSLIMIT_MODERATE.
- * @param memlimit  0 = crypto_pwhash_MEMLIMIT_MODERATE (bytes).
- * @return VO_OK, VO_EINVAL (empty passphrase, limits below libsodium's minimum), VO_EEXISTS,
- *         VO_ENOMEM. The derivation itself runs in vo_vault_open().
+ * @param opslimit  0 = crypto_pwhash_OPSLIMIT_MODERATE; at most 16.
+ * @param memlimit  0 = crypto_pwhash_MEMLIMIT_MODERATE (bytes); at most
+ *                  crypto_pwhash_MEMLIMIT_SENSITIVE (1 GiB).
+ * @return VO_OK, VO_EINVAL (empty passphrase, limits below libsodium's minimum or above the
+ *         maximum), VO_EEXISTS, VO_ENOMEM. The derivation itself runs in vo_vault_open(),
+ *         which refuses limits stored in the file above the same maximum (VO_EUNSUPPORTED):
+ *         a writer of the file cannot make an open run for hours.
  */
 VO_EXTERN int vo_keyring_add_passphrase(vo_keyring *keyring, const char *kek_id,
                                         const char *passphrase, size_t passphrase_len,
@@ -249,10 +252,13 @@ VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version
  * library gives VO_EUNSUPPORTED), registers new KEKs of the keyring in the vault and checks
  * every known one: a KEK whose bytes differ from the key registered under its id gives
  * VO_ECRYPTO and nothing is opened. The audit key must be unwrappable by the keyring.
+ * Opening is all or nothing: a failed open registers no KEK and writes no audit row.
  *
  * @return VO_OK, VO_EINVAL, VO_EFORBIDDEN, VO_ENOTFOUND (file missing and no_create set),
- *         VO_ECRYPTO (wrong KEK, or no KEK of the keyring can unwrap the audit key),
- *         VO_EUNSUPPORTED, VO_ESTORAGE, VO_EBUSY, VO_ENOMEM, VO_ENOTINIT.
+ *         VO_ECRYPTO (wrong KEK, no KEK of the keyring can unwrap the audit key, or a
+ *         tampered key record), VO_EUNAVAILABLE (a key provider is down: retry later),
+ *         VO_EUNSUPPORTED (newer schema, or stored Argon2id limits above the maximum),
+ *         VO_ESTORAGE, VO_EBUSY, VO_ENOMEM, VO_ENOTINIT.
  */
 VO_EXTERN int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts);
 

@@ -198,4 +198,13 @@ int vo__mac_cached(vo__mac **out, vo__mac_alg alg, const void *key, size_t key_l
 int vo__mac_oneshot(vo__mac_alg alg, const void *key, size_t key_len, const void *data,
                     size_t len, unsigned char *out);
 
+/* ---- reserved vault tenants (lib/vault/keyring.c) ---------------------------------- */
+/* Tenant ids starting with VO__RESERVED_PREFIX belong to the library (the webhook routing
+ * index): every public vault call refuses them (VO_EINVAL) and tenant lists hide them,
+ * except on a thread inside a reserved scope. Enter returns the previous state; pass it to
+ * leave. Use the scope around the calls that name a reserved tenant, nothing else. */
+#define VO__RESERVED_PREFIX "voiceops-"
+bool vo__vault_reserved_enter(void);
+void vo__vault_reserved_leave(bool prev);
+
 #endif /* VO_CORE_INTERNAL_H */

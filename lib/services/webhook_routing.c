@@ -15,21 +15,49 @@
 #define TOKEN_BYTES 32
 #define TOKEN_B64 43 /* base64url without padding of 32 bytes */
 
+/* The index lives in a reserved tenant: ordinary calls cannot reach it, these can. */
+static int index_put(vo_vault *vault, const char *name, const void *value, size_t len,
+                     int64_t expected)
+{
+    bool prev = vo__vault_reserved_enter();
+    int rc = vo_vault_secret_put(NULL, vault, ROUTING, name, value, len, expected);
+    vo__vault_reserved_leave(prev);
+    return rc;
+}
+
+static int index_get(vo_vault *vault, const char *name, void *buf, size_t size, size_t *len)
+{
+    bool prev = vo__vault_reserved_enter();
+    int rc = vo_vault_secret_get_into(buf, size, len, NULL, vault, ROUTING, name, 0);
+    vo__vault_reserved_leave(prev);
+    return rc;
+}
+
+static int index_delete(vo_vault *vault, const char *name)
+{
+    bool prev = vo__vault_reserved_enter();
+    int rc = vo_vault_secret_delete(vault, ROUTING, name, VO_VAULT_ANY_VERSION);
+    vo__vault_reserved_leave(prev);
+    return rc;
+}
+
 /* The routing key: created once (check-and-set, so two minting processes agree). */
 static int routing_key(unsigned char key[32], vo_vault *vault)
 {
+    bool prev = vo__vault_reserved_enter();
     int rc = vo_vault_tenant_create(vault, ROUTING);
+    vo__vault_reserved_leave(prev);
     if (rc != VO_OK && rc != VO_EEXISTS)
         return rc;
     size_t len = 0;
-    rc = vo_vault_secret_get_into(key, 32, &len, NULL, vault, ROUTING, KEY_NAME, 0);
+    rc = index_get(vault, KEY_NAME, key, 32, &len);
     if (rc == VO_ENOTFOUND) {
         unsigned char fresh[32];
         randombytes_buf(fresh, sizeof(fresh));
-        rc = vo_vault_secret_put(NULL, vault, ROUTING, KEY_NAME, fresh, sizeof(fresh), 0);
+        rc = index_put(vault, KEY_NAME, fresh, sizeof(fresh), 0);
         sodium_memzero(fresh, sizeof(fresh));
         if (rc == VO_OK || rc == VO_ECONFLICT) /* ours, or another writer's: read it back */
-            rc = vo_vault_secret_get_into(key, 32, &len, NULL, vault, ROUTING, KEY_NAME, 0);
+            rc = index_get(vault, KEY_NAME, key, 32, &len);
     }
     if (rc == VO_OK && len != 32)
         rc = vo__error_set(VO_ECRYPTO,
@@ -110,15 +138,14 @@ int vo_routing_token_mint(char *out, size_t out_size, vo_vault *vault, const cha
         vo_error_clear();
     }
     if (rc == VO_OK)
-        rc = vo_vault_secret_put(NULL, vault, ROUTING, name, tenant, strlen(tenant),
-                                 VO_VAULT_ANY_VERSION);
+        rc = index_put(vault, name, tenant, strlen(tenant), VO_VAULT_ANY_VERSION);
     if (rc == VO_OK)
         rc = vo_vault_secret_put(NULL, vault, tenant, TENANT_ROUTE, hex, 64,
                                  VO_VAULT_ANY_VERSION);
     if (rc == VO_OK && old[0] && strcmp(old, hex) != 0) {
         char oname[80];
         snprintf(oname, sizeof(oname), "routes/%s", old);
-        int d = vo_vault_secret_delete(vault, ROUTING, oname, VO_VAULT_ANY_VERSION);
+        int d = index_delete(vault, oname);
         if (d != VO_OK && d != VO_ENOTFOUND)
             rc = d;
     }
@@ -150,8 +177,7 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
         return rc;
     char tenant[VO_VAULT_TENANT_MAX + 1];
     size_t len = 0;
-    rc = vo_vault_secret_get_into((unsigned char *)tenant, sizeof(tenant), &len, NULL, vault,
-                                  ROUTING, name, 0);
+    rc = index_get(vault, name, tenant, sizeof(tenant), &len);
     if (rc == VO_ENOTFOUND || rc == VO_ERANGE)
         return vo__error_set(VO_ENOTFOUND, "vo_routing_token_resolve: unknown webhook token");
     if (rc != VO_OK)

@@ -311,7 +311,7 @@ int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, 
     }
     if (rc == VO_OK && !bad) {
         vo__buf head = VO__BUF_INIT;
-        int hrc = v->ops->meta_get(v->be, "audit_head", &head);
+        int hrc = vo__be_meta_get(v, "audit_head", &head);
         int64_t hseq = 0;
         if (hrc == VO_OK && head.len == 8 + VO__MAC_SIZE) {
             for (int i = 0; i < 8; i++)
@@ -383,9 +383,9 @@ int vo_vault_audit_list(vo_audit_list **out, vo_vault *v, const char *tenant, in
 int vo__audit_key_load(vo_vault *v)
 {
     vo__buf kek = VO__BUF_INIT, wrapped = VO__BUF_INIT;
-    int rc = v->ops->meta_get(v->be, "audit_kek", &kek);
+    int rc = vo__be_meta_get(v, "audit_kek", &kek);
     if (rc == VO_OK)
-        rc = v->ops->meta_get(v->be, "audit_key", &wrapped);
+        rc = vo__be_meta_get(v, "audit_key", &wrapped);
     if (rc == VO_ENOTFOUND)
         rc = vo__error_set(VO_ESTORAGE, "vault has no audit key");
     if (rc == VO_OK) {

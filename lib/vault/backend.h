@@ -21,6 +21,11 @@
  * - Arrays returned through `**out` are malloc'd and freed by the caller with free();
  *   blobs written into a vo__buf are appended after clearing it (len reset to 0).
  * - tenant_delete removes the tenant row, its heads and every secret row.
+ * - Stored bytes are untrusted (whoever can write the database chooses them). A blob that
+ *   does not fit its fixed-size field is reported with length = field size + 1 and nothing
+ *   copied past the field. The vault reads only through vo__be_* (records.c), which rejects
+ *   every size the vault itself never writes (VO_ECRYPTO, the record named) before any
+ *   crypto or key-provider callback sees the bytes; a backend need not check sizes itself.
  */
 #ifndef VO_VAULT_BACKEND_H
 #define VO_VAULT_BACKEND_H

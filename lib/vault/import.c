@@ -1,7 +1,8 @@
 /*
  * Plaintext migration: import tenant/name/value rows from a JSON or CSV export. The input
- * is copied into guarded memory and parsed there (CSV in place; JSON through cJSON, whose
- * heap copies are wiped before release). Idempotent: equal values are skipped.
+ * is copied or decoded into guarded memory and parsed there (CSV in place; JSON decoded by
+ * the reader below straight into the arena): no plaintext lands on the ordinary heap, and
+ * the arena is wiped when freed. Idempotent: equal values are skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cjson/cJSON.h>
 
 #include "vault_internal.h"
 
@@ -190,73 +189,382 @@ static int parse_csv(char *buf, size_t len, rows *rs, vo_import_report *rep)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
-static void json_wipe(cJSON *j)
+/*
+ * A small JSON reader (RFC 8259) for this one shape: an array of objects whose "tenant",
+ * "name" and "value" members are strings. It decodes those three strings straight into the
+ * guarded arena with their exact length (a value may hold \u0000: binary values are stored
+ * exactly), so no copy of a secret lands on the ordinary heap and nothing is truncated at a
+ * NUL. Other members are validated and skipped. Raw bytes other than '"' and '\' are taken
+ * as they are inside strings (as cJSON did before); nesting is limited to JSON_DEPTH.
+ */
+#define JSON_DEPTH 64
+
+typedef struct jp {
+    const unsigned char *s;
+    size_t n, i;
+    const char *err; /* first error */
+} jp;
+
+static int jfail(jp *p, const char *what)
 {
-    for (cJSON *c = j; c; c = c->next) {
-        if (c->valuestring)
-            sodium_memzero(c->valuestring, strlen(c->valuestring));
-        if (c->string)
-            sodium_memzero(c->string, strlen(c->string));
-        if (c->child)
-            json_wipe(c->child);
+    if (!p->err)
+        p->err = what;
+    return -1;
+}
+
+static void jws(jp *p)
+{
+    while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
+                           p->s[p->i] == '\r'))
+        p->i++;
+}
+
+static int jhex4(jp *p, unsigned *out)
+{
+    if (p->n - p->i < 4)
+        return jfail(p, "truncated \\u escape");
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = p->s[p->i++];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return jfail(p, "bad \\u escape");
+    }
+    *out = v;
+    return 0;
+}
+
+/* Put one decoded byte: into out while it fits (cap), always counted in *len. */
+static void jput(char *out, size_t cap, size_t *len, unsigned char c)
+{
+    if (out && *len < cap)
+        out[*len] = (char)c;
+    (*len)++;
+}
+
+/* A string at p->i (the opening quote). Decodes into out (capacity cap, may be NULL to
+ * only validate); *len receives the full decoded length, which may exceed cap. */
+static int jstring(jp *p, char *out, size_t cap, size_t *len)
+{
+    *len = 0;
+    p->i++; /* '"' */
+    for (;;) {
+        if (p->i >= p->n)
+            return jfail(p, "unterminated string");
+        unsigned char c = p->s[p->i++];
+        if (c == '"')
+            return 0;
+        if (c != '\\') {
+            jput(out, cap, len, c);
+            continue;
+        }
+        if (p->i >= p->n)
+            return jfail(p, "unterminated string");
+        c = p->s[p->i++];
+        switch (c) {
+        case '"':
+        case '\\':
+        case '/': jput(out, cap, len, c); break;
+        case 'b': jput(out, cap, len, '\b'); break;
+        case 'f': jput(out, cap, len, '\f'); break;
+        case 'n': jput(out, cap, len, '\n'); break;
+        case 'r': jput(out, cap, len, '\r'); break;
+        case 't': jput(out, cap, len, '\t'); break;
+        case 'u': {
+            unsigned cp;
+            if (jhex4(p, &cp) != 0)
+                return -1;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return jfail(p, "lone low surrogate in \\u escape");
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned lo;
+                if (p->n - p->i < 2 || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u')
+                    return jfail(p, "high surrogate without its low half");
+                p->i += 2;
+                if (jhex4(p, &lo) != 0)
+                    return -1;
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return jfail(p, "high surrogate without its low half");
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            if (cp < 0x80) {
+                jput(out, cap, len, (unsigned char)cp);
+            } else if (cp < 0x800) {
+                jput(out, cap, len, (unsigned char)(0xC0 | (cp >> 6)));
+                jput(out, cap, len, (unsigned char)(0x80 | (cp & 0x3F)));
+            } else if (cp < 0x10000) {
+                jput(out, cap, len, (unsigned char)(0xE0 | (cp >> 12)));
+                jput(out, cap, len, (unsigned char)(0x80 | ((cp >> 6) & 0x3F)));
+                jput(out, cap, len, (unsigned char)(0x80 | (cp & 0x3F)));
+            } else {
+                jput(out, cap, len, (unsigned char)(0xF0 | (cp >> 18)));
+                jput(out, cap, len, (unsigned char)(0x80 | ((cp >> 12) & 0x3F)));
+                jput(out, cap, len, (unsigned char)(0x80 | ((cp >> 6) & 0x3F)));
+                jput(out, cap, len, (unsigned char)(0x80 | (cp & 0x3F)));
+            }
+            break;
+        }
+        default: return jfail(p, "unknown escape in string");
+        }
     }
 }
 
-/* Copy the rows' strings into the guarded arena (appending after `used`). */
-static char *arena_copy(char *arena, size_t cap, size_t *used, const char *s, size_t n)
+static bool jdigit(const jp *p)
 {
-    if (*used + n + 1 > cap)
-        return NULL;
-    char *p = arena + *used;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    *used += n + 1;
-    return p;
+    return p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9';
+}
+
+static int jnumber(jp *p)
+{
+    if (p->s[p->i] == '-')
+        p->i++;
+    if (!jdigit(p))
+        return jfail(p, "bad number");
+    if (p->s[p->i] == '0')
+        p->i++;
+    else
+        while (jdigit(p))
+            p->i++;
+    if (p->i < p->n && p->s[p->i] == '.') {
+        p->i++;
+        if (!jdigit(p))
+            return jfail(p, "bad number");
+        while (jdigit(p))
+            p->i++;
+    }
+    if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+        p->i++;
+        if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-'))
+            p->i++;
+        if (!jdigit(p))
+            return jfail(p, "bad number");
+        while (jdigit(p))
+            p->i++;
+    }
+    return 0;
+}
+
+static int jliteral(jp *p, const char *lit)
+{
+    size_t l = strlen(lit);
+    if (p->n - p->i < l || memcmp(p->s + p->i, lit, l) != 0)
+        return jfail(p, "unexpected character");
+    p->i += l;
+    return 0;
+}
+
+static int jvalue(jp *p, int depth);
+
+/* Members of an object or elements of an array after the opening bracket (skipped). */
+static int jcontainer(jp *p, int depth, bool object)
+{
+    char close = object ? '}' : ']';
+    jws(p);
+    if (p->i < p->n && p->s[p->i] == close) {
+        p->i++;
+        return 0;
+    }
+    for (;;) {
+        jws(p);
+        if (object) {
+            size_t klen;
+            if (p->i >= p->n || p->s[p->i] != '"')
+                return jfail(p, "expected a member name");
+            if (jstring(p, NULL, 0, &klen) != 0)
+                return -1;
+            jws(p);
+            if (p->i >= p->n || p->s[p->i] != ':')
+                return jfail(p, "expected ':'");
+            p->i++;
+        }
+        if (jvalue(p, depth + 1) != 0)
+            return -1;
+        jws(p);
+        if (p->i >= p->n)
+            return jfail(p, "unterminated array or object");
+        if (p->s[p->i] == ',') {
+            p->i++;
+            continue;
+        }
+        if (p->s[p->i] == close) {
+            p->i++;
+            return 0;
+        }
+        return jfail(p, "expected ',' or a closing bracket");
+    }
+}
+
+static int jvalue(jp *p, int depth)
+{
+    if (depth > JSON_DEPTH)
+        return jfail(p, "nested too deep");
+    jws(p);
+    if (p->i >= p->n)
+        return jfail(p, "unexpected end of input");
+    size_t len;
+    switch (p->s[p->i]) {
+    case '"': return jstring(p, NULL, 0, &len);
+    case '{': p->i++; return jcontainer(p, depth, true);
+    case '[': p->i++; return jcontainer(p, depth, false);
+    case 't': return jliteral(p, "true");
+    case 'f': return jliteral(p, "false");
+    case 'n': return jliteral(p, "null");
+    default:
+        if (p->s[p->i] == '-' || jdigit(p))
+            return jnumber(p);
+        return jfail(p, "unexpected character");
+    }
+}
+
+enum {
+    F_TENANT,
+    F_NAME,
+    F_VALUE,
+    F_COUNT
+};
+
+/* One array element that is an object: its three fields decoded into the arena. Returns
+ * -1 on a syntax error; otherwise *why is NULL (a row) or the row's rejection reason. */
+static int jrow(jp *p, char *arena, size_t cap, size_t *used, row *r, const char **why)
+{
+    static const char *const names[F_COUNT] = {"tenant", "name", "value"};
+    const char *f[F_COUNT] = {NULL, NULL, NULL};
+    size_t fl[F_COUNT] = {0, 0, 0};
+    bool bad_type = false, dup = false;
+    *why = NULL;
+    p->i++; /* '{' */
+    jws(p);
+    if (p->i < p->n && p->s[p->i] == '}') {
+        p->i++;
+        *why = "expected an object with string fields tenant, name, value";
+        return 0;
+    }
+    for (;;) {
+        jws(p);
+        if (p->i >= p->n || p->s[p->i] != '"')
+            return jfail(p, "expected a member name");
+        char key[8];
+        size_t klen;
+        if (jstring(p, key, sizeof(key), &klen) != 0)
+            return -1;
+        int which = -1;
+        for (int k = 0; k < F_COUNT && klen < sizeof(key); k++)
+            if (klen == strlen(names[k]) && memcmp(key, names[k], klen) == 0)
+                which = k;
+        jws(p);
+        if (p->i >= p->n || p->s[p->i] != ':')
+            return jfail(p, "expected ':'");
+        p->i++;
+        jws(p);
+        if (which >= 0 && f[which]) {
+            dup = true;
+            which = -1;
+        }
+        if (which >= 0 && p->i < p->n && p->s[p->i] == '"') {
+            char *dst = arena + *used;
+            size_t len;
+            if (jstring(p, dst, cap - *used, &len) != 0)
+                return -1;
+            if (len >= cap - *used)
+                return jfail(p, "internal: import arena overflow");
+            dst[len] = '\0';
+            *used += len + 1;
+            f[which] = dst;
+            fl[which] = len;
+        } else {
+            if (which >= 0)
+                bad_type = true;
+            if (jvalue(p, 2) != 0)
+                return -1;
+        }
+        jws(p);
+        if (p->i >= p->n)
+            return jfail(p, "unterminated object");
+        if (p->s[p->i] == ',') {
+            p->i++;
+            continue;
+        }
+        if (p->s[p->i] == '}') {
+            p->i++;
+            break;
+        }
+        return jfail(p, "expected ',' or '}'");
+    }
+    if (dup)
+        *why = "duplicate tenant, name or value field";
+    else if (bad_type || !f[F_TENANT] || !f[F_NAME] || !f[F_VALUE])
+        *why = "expected an object with string fields tenant, name, value";
+    else if (memchr(f[F_TENANT], 0, fl[F_TENANT]) || memchr(f[F_NAME], 0, fl[F_NAME]))
+        *why = "NUL byte in tenant or name";
+    r->tenant = f[F_TENANT];
+    r->name = f[F_NAME];
+    r->value = f[F_VALUE];
+    r->value_len = fl[F_VALUE];
+    return 0;
 }
 
 static int parse_json(const char *data, size_t len, char *arena, size_t cap, rows *rs,
                       vo_import_report *rep)
 {
-    cJSON *root = cJSON_ParseWithLength(data, len);
-    if (!root) {
-        return vo__error_set(VO_EPARSE, "JSON: the document does not parse");
-    }
-    int rc = VO_OK;
-    if (!cJSON_IsArray(root)) {
-        rc = vo__error_set(VO_EPARSE,
-                           "JSON: expected an array of {tenant, name, value} objects");
-        goto out;
-    }
+    jp p = {(const unsigned char *)data, len, 0, NULL};
     size_t used = 0;
     int64_t line = 0;
-    for (cJSON *it = root->child; it; it = it->next) {
+    jws(&p);
+    if (p.i >= p.n || p.s[p.i] != '[')
+        return vo__error_set(VO_EPARSE,
+                             "JSON: expected an array of {tenant, name, value} objects");
+    p.i++;
+    jws(&p);
+    bool empty = p.i < p.n && p.s[p.i] == ']';
+    if (empty)
+        p.i++;
+    while (!empty) {
+        jws(&p);
         line++;
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "tenant");
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
-        if (!cJSON_IsObject(it) || !cJSON_IsString(t) || !cJSON_IsString(n) ||
-            !cJSON_IsString(v)) {
+        if (p.i < p.n && p.s[p.i] == '{') {
+            row r = {NULL, NULL, NULL, 0, line};
+            const char *why = NULL;
+            if (jrow(&p, arena, cap, &used, &r, &why) != 0)
+                break;
+            if (why) {
+                reject(rep, line, "%s", why);
+            } else {
+                int rc = rows_add(rs, &r);
+                if (rc != VO_OK)
+                    return rc;
+            }
+        } else {
+            if (jvalue(&p, 1) != 0)
+                break;
             reject(rep, line, "expected an object with string fields tenant, name, value%s",
                    NULL);
+        }
+        jws(&p);
+        if (p.i < p.n && p.s[p.i] == ',') {
+            p.i++;
             continue;
         }
-        row r;
-        r.line = line;
-        r.value_len = strlen(v->valuestring);
-        r.tenant = arena_copy(arena, cap, &used, t->valuestring, strlen(t->valuestring));
-        r.name = arena_copy(arena, cap, &used, n->valuestring, strlen(n->valuestring));
-        r.value = arena_copy(arena, cap, &used, v->valuestring, r.value_len);
-        if (!r.tenant || !r.name || !r.value) {
-            rc = vo__error_set(VO_EINTERNAL, "JSON import arena overflow");
-            goto out;
+        if (p.i < p.n && p.s[p.i] == ']') {
+            p.i++;
+            break;
         }
-        if ((rc = rows_add(rs, &r)) != VO_OK)
-            goto out;
+        jfail(&p, "expected ',' or ']'");
+        break;
     }
-out:
-    json_wipe(root);
-    cJSON_Delete(root);
-    return rc;
+    if (!p.err) {
+        jws(&p);
+        if (p.i < p.n)
+            jfail(&p, "trailing data after the array");
+    }
+    if (p.err)
+        return vo__error_set(VO_EPARSE, "JSON: %s (at byte %zu)", p.err, p.i);
+    return VO_OK;
 }
 
 /* ---- import ------------------------------------------------------------------------- */
@@ -276,7 +584,7 @@ static int import_rows(vo_vault *v, rows *rs, unsigned int flags, vo_import_repo
             continue;
         }
         vo__tenant_rec t;
-        rc = v->ops->tenant_get(v->be, r->tenant, &t);
+        rc = vo__be_tenant_get(v, r->tenant, &t);
         if (rc == VO_ENOTFOUND) {
             if (!(flags & VO_IMPORT_CREATE_TENANTS)) {
                 rc = VO_OK;

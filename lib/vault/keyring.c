@@ -40,9 +40,35 @@ static int check_id(const char *what, const char *s, size_t max)
     return VO_OK;
 }
 
+static _Thread_local bool tls_reserved;
+
+bool vo__vault_reserved_enter(void)
+{
+    bool prev = tls_reserved;
+    tls_reserved = true;
+    return prev;
+}
+
+void vo__vault_reserved_leave(bool prev)
+{
+    tls_reserved = prev;
+}
+
+bool vo__tenant_reserved(const char *tenant)
+{
+    return strncmp(tenant, VO__RESERVED_PREFIX, strlen(VO__RESERVED_PREFIX)) == 0;
+}
+
 int vo__check_tenant(const char *tenant)
 {
-    return check_id("tenant id", tenant, VO_VAULT_TENANT_MAX);
+    int rc = check_id("tenant id", tenant, VO_VAULT_TENANT_MAX);
+    if (rc == VO_OK && !tls_reserved && vo__tenant_reserved(tenant))
+        return vo__error_set(
+            VO_EINVAL,
+            "tenant id '%s' is reserved: ids starting with '" VO__RESERVED_PREFIX
+            "' belong to the library (docs/vault.md)",
+            tenant);
+    return rc;
 }
 
 int vo__check_kek_id(const char *id)
@@ -380,9 +406,13 @@ int vo_keyring_add_passphrase(vo_keyring *kr, const char *kek_id, const char *pa
         opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
     if (memlimit == 0)
         memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
-    if (opslimit < crypto_pwhash_OPSLIMIT_MIN || memlimit < crypto_pwhash_MEMLIMIT_MIN ||
-        opslimit > crypto_pwhash_OPSLIMIT_MAX)
+    if (opslimit < crypto_pwhash_OPSLIMIT_MIN || memlimit < crypto_pwhash_MEMLIMIT_MIN)
         return vo__error_set(VO_EINVAL, "Argon2id limits below libsodium's minimum");
+    if (opslimit > VO__KDF_OPS_MAX || (int64_t)memlimit > VO__KDF_MEM_MAX)
+        return vo__error_set(VO_EINVAL,
+                             "Argon2id limits above this library's maximum (opslimit %d, "
+                             "memlimit %lld bytes)",
+                             VO__KDF_OPS_MAX, (long long)VO__KDF_MEM_MAX);
     k->pass = sodium_malloc(passphrase_len);
     if (!k->pass)
         return vo__error_set(VO_ENOMEM, "out of secure memory");
@@ -496,6 +526,11 @@ int vo__kek_wrap(const vo__kek *k, const unsigned char key[VO_VAULT_KEY_SIZE],
         size_t n = 0;
         int rc = k->wrap(out, VO_VAULT_WRAPPED_MAX, &n, key, VO_VAULT_KEY_SIZE, ad, ad_len,
                          k->payload);
+        if (rc == VO_EUNAVAILABLE)
+            return vo__error_set(VO_EUNAVAILABLE,
+                                 "key provider '%s' is unavailable: cannot wrap a key (retry "
+                                 "later)",
+                                 k->id);
         if (rc != 0 || n == 0 || n > VO_VAULT_WRAPPED_MAX)
             return vo__error_set(rc < 0 ? rc : VO_ECRYPTO,
                                  "key provider '%s' failed to wrap a key", k->id);
@@ -522,6 +557,11 @@ int vo__kek_unwrap(const vo__kek *k, const unsigned char *blob, size_t blob_len,
         int rc = k->unwrap(out, VO_VAULT_KEY_SIZE, &n, blob, blob_len, ad, ad_len, k->payload);
         if (rc != 0 || n != VO_VAULT_KEY_SIZE) {
             sodium_memzero(out, VO_VAULT_KEY_SIZE);
+            if (rc == VO_EUNAVAILABLE)
+                return vo__error_set(VO_EUNAVAILABLE,
+                                     "key provider '%s' is unavailable: cannot unwrap a key "
+                                     "(retry later)",
+                                     k->id);
             return vo__error_set(rc < 0 && rc != VO_ERROR ? rc : VO_ECRYPTO,
                                  "key provider '%s' failed to unwrap a key", k->id);
         }

@@ -92,8 +92,7 @@ int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *v, const char *kek_id,
         if (rc == VO_OK)
             rc = v->ops->meta_set(v->be, "rotation_target", to->id, strlen(to->id));
         if (rc == VO_OK)
-            rc =
-                v->ops->tenant_list(v->be, NULL, to->id, (size_t)v->rotation_batch, &batch, &n);
+            rc = vo__be_tenant_list(v, NULL, to->id, (size_t)v->rotation_batch, &batch, &n);
         size_t i = 0;
         for (; rc == VO_OK && i < n; i++)
             rc = rewrap_tenant(v, &batch[i], to);
@@ -115,7 +114,7 @@ int vo_vault_kek_rotate(int64_t *out_remaining, vo_vault *v, const char *kek_id,
         if (rc != VO_OK) {
             /* Reload the audit key's KEK id: the batch that moved it may have rolled back. */
             vo__buf kek = VO__BUF_INIT;
-            if (v->ops->meta_get(v->be, "audit_kek", &kek) == VO_OK)
+            if (vo__be_meta_get(v, "audit_kek", &kek) == VO_OK)
                 vo__strlcpy(v->audit_kek, kek.data, sizeof(v->audit_kek));
             vo__buf_free(&kek, false);
             vo__audit_failure(v, failed, to->id, "kek.rotate", rc);
@@ -160,7 +159,7 @@ int vo_vault_kek_usage(int64_t *out_count, vo_vault *v, const char *kek_id)
     int64_t n = 0;
     rc = v->ops->tenant_count(v->be, kek_id, false, &n);
     vo__buf kek = VO__BUF_INIT;
-    if (rc == VO_OK && v->ops->meta_get(v->be, "audit_kek", &kek) == VO_OK &&
+    if (rc == VO_OK && vo__be_meta_get(v, "audit_kek", &kek) == VO_OK &&
         strcmp(kek.data, kek_id) == 0)
         n++;
     vo__buf_free(&kek, false);
@@ -186,7 +185,7 @@ int vo_vault_kek_retire(vo_vault *v, const char *kek_id)
     if (rc == VO_OK) {
         vo__kek_rec r;
         int64_t n = 0;
-        rc = v->ops->kek_get(v->be, kek_id, &r);
+        rc = vo__be_kek_get(v, kek_id, &r);
         if (rc == VO_ENOTFOUND)
             rc = vo__error_set(VO_ENOTFOUND, "KEK '%s' is unknown to this vault", kek_id);
         if (rc == VO_OK)
@@ -196,7 +195,7 @@ int vo_vault_kek_retire(vo_vault *v, const char *kek_id)
                                "KEK '%s' still wraps %lld data keys: finish the rotation first",
                                kek_id, (long long)n);
         vo__buf kek = VO__BUF_INIT;
-        if (rc == VO_OK && v->ops->meta_get(v->be, "audit_kek", &kek) == VO_OK &&
+        if (rc == VO_OK && vo__be_meta_get(v, "audit_kek", &kek) == VO_OK &&
             strcmp(kek.data, kek_id) == 0)
             rc = vo__error_set(VO_ECONFLICT, "KEK '%s' still wraps the audit key", kek_id);
         vo__buf_free(&kek, false);
@@ -236,14 +235,14 @@ int vo_vault_tenant_rotate_dek(vo_vault *v, const char *tenant)
     unsigned char old_dek[VO_VAULT_KEY_SIZE], new_dek[VO_VAULT_KEY_SIZE];
     rc = vo__write_begin(v);
     if (rc == VO_OK) {
-        rc = v->ops->tenant_get(v->be, tenant, &t);
+        rc = vo__be_tenant_get(v, tenant, &t);
         if (rc == VO_ENOTFOUND)
             rc = vo__error_set(VO_ENOTFOUND, "no tenant '%s'", tenant);
         const unsigned char *dek = NULL;
         if (rc == VO_OK && (rc = vo__tenant_dek(v, &t, &dek)) == VO_OK)
             memcpy(old_dek, dek, sizeof(old_dek));
         if (rc == VO_OK)
-            rc = v->ops->secret_rows(v->be, t.tid, &rows, &n);
+            rc = vo__be_secret_rows(v, tenant, t.tid, &rows, &n);
         const vo__kek *k = vo__active_kek(v);
         int64_t gen = t.dek_gen + 1;
         randombytes_buf(new_dek, sizeof(new_dek));

@@ -210,9 +210,20 @@ static int verify_kek(vo_vault *v, vo__kek *k, const vo__kek_rec *r)
         return VO_OK;
     }
     if (k->kind == VO__KEK_PASSPHRASE) {
-        if (r->salt_len != VO__SALT_SIZE || r->kdf_ops <= 0 || r->kdf_mem <= 0)
-            return vo__error_set(VO_ESTORAGE,
-                                 "KEK '%s': stored Argon2id parameters are invalid", k->id);
+        /* The file's writer chooses these: bound them before any work is done. */
+        if (r->kdf_ops > VO__KDF_OPS_MAX || r->kdf_mem > VO__KDF_MEM_MAX)
+            return vo__error_set(VO_EUNSUPPORTED,
+                                 "KEK '%s': stored Argon2id limits (opslimit %lld, memlimit "
+                                 "%lld) exceed what this library derives (opslimit %d, "
+                                 "memlimit %lld bytes): refusing (tampered file?)",
+                                 k->id, (long long)r->kdf_ops, (long long)r->kdf_mem,
+                                 VO__KDF_OPS_MAX, (long long)VO__KDF_MEM_MAX);
+        if (r->salt_len != VO__SALT_SIZE || r->kdf_ops < crypto_pwhash_OPSLIMIT_MIN ||
+            r->kdf_mem < (int64_t)crypto_pwhash_MEMLIMIT_MIN)
+            return vo__error_set(VO_ECRYPTO,
+                                 "KEK '%s': stored Argon2id parameters are invalid (tampered "
+                                 "record)",
+                                 k->id);
         int rc = vo__kek_derive(k, r->salt, (unsigned long long)r->kdf_ops, (size_t)r->kdf_mem);
         if (rc != VO_OK)
             return rc;
@@ -225,6 +236,8 @@ static int verify_kek(vo_vault *v, vo__kek *k, const vo__kek_rec *r)
     if (rc == VO_OK && sodium_memcmp(probe, zero, sizeof(zero)) != 0)
         rc = VO_ECRYPTO;
     sodium_memzero(probe, sizeof(probe));
+    if (rc != VO_OK && rc != VO_ECRYPTO) /* e.g. VO_EUNAVAILABLE: keep the provider's error */
+        return rc;
     if (rc != VO_OK)
         return vo__error_set(VO_ECRYPTO,
                              "KEK '%s' does not match the key registered under that id in this "
@@ -286,11 +299,20 @@ static int create_audit_key(vo_vault *v)
     return rc;
 }
 
+static int check_active(const vo_vault *v)
+{
+    const vo__kek *act = vo__active_kek(v);
+    if (act && act->retired)
+        return vo__error_set(VO_EINVAL, "the active KEK '%s' is retired in this vault",
+                             act->id);
+    return VO_OK;
+}
+
 /* Set up the vault id, KEK registrations and the audit key. */
 static int setup_keys(vo_vault *v)
 {
     vo__buf id = VO__BUF_INIT;
-    int rc = v->ops->meta_get(v->be, "vault_id", &id);
+    int rc = vo__be_meta_get(v, "vault_id", &id);
     bool need_write = rc == VO_ENOTFOUND;
     if (rc == VO_OK)
         vo__strlcpy(v->vault_id, id.data, sizeof(v->vault_id));
@@ -300,7 +322,7 @@ static int setup_keys(vo_vault *v)
     /* Phase 1, without the write lock: verify the KEKs the vault already knows. */
     for (size_t i = 0; !need_write && i < v->kr->n; i++) {
         vo__kek_rec r;
-        int g = v->ops->kek_get(v->be, v->kr->keks[i].id, &r);
+        int g = vo__be_kek_get(v, v->kr->keks[i].id, &r);
         if (g == VO_ENOTFOUND) {
             need_write = true;
         } else if (g != VO_OK || (g = verify_kek(v, &v->kr->keks[i], &r)) != VO_OK) {
@@ -310,7 +332,7 @@ static int setup_keys(vo_vault *v)
     }
     if (!need_write) {
         vo__buf probe = VO__BUF_INIT;
-        int g = v->ops->meta_get(v->be, "audit_key", &probe);
+        int g = vo__be_meta_get(v, "audit_key", &probe);
         vo__buf_free(&probe, false);
         if (g == VO_ENOTFOUND)
             need_write = true;
@@ -325,7 +347,7 @@ static int setup_keys(vo_vault *v)
         if (rc != VO_OK)
             goto out;
         id.len = 0;
-        rc = v->ops->meta_get(v->be, "vault_id", &id);
+        rc = vo__be_meta_get(v, "vault_id", &id);
         if (rc == VO_ENOTFOUND) {
             unsigned char raw[16];
             randombytes_buf(raw, sizeof(raw));
@@ -341,7 +363,7 @@ static int setup_keys(vo_vault *v)
         for (size_t i = 0; rc == VO_OK && i < v->kr->n; i++) {
             vo__kek *k = &v->kr->keks[i];
             vo__kek_rec r;
-            int g = v->ops->kek_get(v->be, k->id, &r);
+            int g = vo__be_kek_get(v, k->id, &r);
             if (g == VO_ENOTFOUND)
                 rc = register_kek(v, k);
             else if (g == VO_OK)
@@ -351,30 +373,34 @@ static int setup_keys(vo_vault *v)
         }
         if (rc == VO_OK) {
             vo__buf probe = VO__BUF_INIT;
-            int g = v->ops->meta_get(v->be, "audit_key", &probe);
+            int g = vo__be_meta_get(v, "audit_key", &probe);
             vo__buf_free(&probe, false);
             if (g == VO_ENOTFOUND)
                 rc = create_audit_key(v);
             else
                 rc = g;
         }
-        /* The registration events stay queued: they are appended once the audit key is
-         * loaded below. */
+        /* All or nothing: the registrations commit only when this open succeeds (the
+         * active KEK usable, the audit key unwrapped). The registration events stay
+         * queued: they are appended once the transaction has committed. */
+        if (rc == VO_OK)
+            rc = check_active(v);
+        if (rc == VO_OK)
+            rc = vo__audit_key_load(v);
         if (rc == VO_OK)
             rc = v->ops->commit(v->be);
         if (rc != VO_OK) {
             vo__write_abort(v);
             goto out;
         }
+    } else {
+        rc = check_active(v);
+        if (rc == VO_OK)
+            rc = vo__audit_key_load(v);
+        if (rc != VO_OK)
+            goto out;
     }
-    const vo__kek *act = vo__active_kek(v);
-    if (act && act->retired) {
-        rc = vo__error_set(VO_EINVAL, "the active KEK '%s' is retired in this vault", act->id);
-        goto out;
-    }
-    rc = vo__audit_key_load(v);
-    if (rc == VO_OK)
-        rc = vo__audit_flush_locked(v);
+    rc = vo__audit_flush_locked(v);
 out:
     vo__buf_free(&id, false);
     return rc;
@@ -545,7 +571,7 @@ void vo_vault_close(vo_vault *v)
 
 int vo__tenant_create_tx(vo_vault *v, const char *tenant, vo__tenant_rec *t)
 {
-    int rc = v->ops->tenant_get(v->be, tenant, t);
+    int rc = vo__be_tenant_get(v, tenant, t);
     if (rc == VO_OK)
         return vo__error_set(VO_EEXISTS, "tenant '%s' already exists", tenant);
     if (rc != VO_ENOTFOUND)
@@ -609,7 +635,7 @@ int vo_vault_tenant_delete(vo_vault *v, const char *tenant)
     t.tid = 0;
     rc = vo__write_begin(v);
     if (rc == VO_OK) {
-        rc = v->ops->tenant_get(v->be, tenant, &t);
+        rc = vo__be_tenant_get(v, tenant, &t);
         if (rc == VO_ENOTFOUND)
             rc = tenant_not_found(tenant);
         if (rc == VO_OK)
@@ -642,7 +668,7 @@ int vo_vault_tenant_get(vo_tenant_list **out, vo_vault *v, const char *tenant)
     if (!t)
         return vo__error_set(VO_ENOMEM, "out of memory");
     pthread_mutex_lock(&v->lock);
-    rc = v->ops->tenant_get(v->be, tenant, t);
+    rc = vo__be_tenant_get(v, tenant, t);
     if (rc == VO_ENOTFOUND)
         rc = tenant_not_found(tenant);
     vo__audit_rec e;
@@ -670,8 +696,19 @@ int vo_vault_tenant_list(vo_tenant_list **out, vo_vault *v, const char *after, s
         return rc;
     vo__tenant_rec *recs = NULL;
     size_t n = 0;
+    /* Reserved tenants are hidden: fetch a few more so a page is still full. */
+    bool hide = !vo__vault_reserved_enter();
+    vo__vault_reserved_leave(!hide);
+    size_t fetch = limit && hide ? limit + 8 : limit;
     pthread_mutex_lock(&v->lock);
-    rc = v->ops->tenant_list(v->be, after, NULL, limit, &recs, &n);
+    rc = vo__be_tenant_list(v, after, NULL, fetch, &recs, &n);
+    if (rc == VO_OK && hide) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!vo__tenant_reserved(recs[i].name) && (!limit || kept < limit))
+                recs[kept++] = recs[i];
+        n = kept;
+    }
     vo__audit_rec e;
     vo__audit_event(v, &e, "", "", "tenant.list", rc);
     int arc = vo__audit_queue(v, &e, true);
@@ -781,7 +818,7 @@ int vo_vault_secret_put(int64_t *out_version, vo_vault *v, const char *tenant, c
     rc = vo__write_begin(v);
     if (rc == VO_OK) {
         vo__tenant_rec t;
-        rc = v->ops->tenant_get(v->be, tenant, &t);
+        rc = vo__be_tenant_get(v, tenant, &t);
         if (rc == VO_ENOTFOUND)
             rc = tenant_not_found(tenant);
         int64_t ver = 0;
@@ -809,10 +846,10 @@ static int secret_read_locked(vo_vault *v, const char *tenant, const char *name,
 {
     vo__tenant_rec t;
     vo__secret_rec m;
-    int rc = v->ops->secret_read(v->be, tenant, name, version, &t, &m, &v->ct);
+    int rc = vo__be_secret_read(v, tenant, name, version, &t, &m, &v->ct);
     if (rc == VO_ENOTFOUND) {
         vo__tenant_rec probe;
-        int g = v->ops->tenant_get(v->be, tenant, &probe);
+        int g = vo__be_tenant_get(v, tenant, &probe);
         if (g == VO_ENOTFOUND)
             return tenant_not_found(tenant);
         if (g != VO_OK)
@@ -949,7 +986,7 @@ int vo_vault_secret_delete(vo_vault *v, const char *tenant, const char *name,
     if (rc == VO_OK) {
         vo__tenant_rec t;
         vo__head_rec h;
-        rc = v->ops->tenant_get(v->be, tenant, &t);
+        rc = vo__be_tenant_get(v, tenant, &t);
         if (rc == VO_ENOTFOUND)
             rc = tenant_not_found(tenant);
         if (rc == VO_OK) {
@@ -997,7 +1034,7 @@ int vo_vault_secret_list(vo_secret_list **out, vo_vault *v, const char *tenant)
     rc = v->ops->begin(v->be, false);
     if (rc == VO_OK) {
         vo__tenant_rec t;
-        rc = v->ops->tenant_get(v->be, tenant, &t);
+        rc = vo__be_tenant_get(v, tenant, &t);
         if (rc == VO_ENOTFOUND)
             rc = tenant_not_found(tenant);
         if (rc == VO_OK)

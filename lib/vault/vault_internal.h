@@ -12,6 +12,10 @@
 #define VO__FORMAT_VERSION 1
 #define VO__NONCE_SIZE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define VO__TAG_SIZE crypto_aead_xchacha20poly1305_ietf_ABYTES
+/* Upper bounds of the Argon2id limits of a passphrase KEK, given to
+ * vo_keyring_add_passphrase() or read from the vault file (docs/vault.md). */
+#define VO__KDF_OPS_MAX 16
+#define VO__KDF_MEM_MAX ((int64_t)crypto_pwhash_MEMLIMIT_SENSITIVE) /* 1 GiB */
 /* Sealed blob: format byte || nonce || ciphertext || tag. */
 #define VO__SEAL_OVERHEAD (1 + VO__NONCE_SIZE + VO__TAG_SIZE)
 
@@ -51,7 +55,9 @@ int vo__kek_unwrap(const vo__kek *k, const unsigned char *blob, size_t blob_len,
 int vo__kek_derive(vo__kek *k, const unsigned char *salt, unsigned long long ops, size_t mem);
 
 /* ---- validation --------------------------------------------------------------------- */
+/* Valid tenant id, and not reserved unless inside a reserved scope (core/internal.h). */
 int vo__check_tenant(const char *tenant);
+bool vo__tenant_reserved(const char *tenant);
 int vo__check_name(const char *name);
 int vo__check_kek_id(const char *id);
 
@@ -163,6 +169,20 @@ int vo__audit_key_load(vo_vault *v);
 /* Record the outcome of a failed write operation (best effort) and return rc. */
 int vo__audit_failure(vo_vault *v, const char *tenant, const char *name, const char *action,
                       int rc);
+
+/* ---- the backend boundary (records.c) ----------------------------------------------- */
+/* The backend's read operations, with every stored blob's size checked before any crypto
+ * or key-provider callback sees it: out-of-range sizes are VO_ECRYPTO naming the record
+ * (tampered). Use these, never v->ops->... directly, for reads. */
+int vo__be_meta_get(vo_vault *v, const char *key, vo__buf *out);
+int vo__be_kek_get(vo_vault *v, const char *kek_id, vo__kek_rec *r);
+int vo__be_tenant_get(vo_vault *v, const char *name, vo__tenant_rec *t);
+int vo__be_tenant_list(vo_vault *v, const char *after, const char *not_kek, size_t limit,
+                       vo__tenant_rec **out, size_t *n);
+int vo__be_secret_read(vo_vault *v, const char *tenant, const char *name, int64_t version,
+                       vo__tenant_rec *t, vo__secret_rec *s, vo__buf *ct);
+int vo__be_secret_rows(vo_vault *v, const char *tenant, int64_t tid, vo__secret_rec **out,
+                       size_t *n);
 
 /* ---- lists (lists.c) ---------------------------------------------------------------- */
 int vo__tenant_list_from(vo_tenant_list **out, vo__tenant_rec *recs, size_t n);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "core/internal.h"
 #include "provider_testutil.h"
 #include "verify_testutil.h"
 
@@ -484,7 +485,10 @@ START_TEST(webhook_routing)
                     VO_EINVAL);
     /* the token is stored only as a keyed hash */
     vo_secret_list *sl = NULL;
+    ck_assert_vo_rc(vo_vault_secret_list(&sl, v, VO_ROUTING_TENANT), VO_EINVAL); /* reserved */
+    bool prev = vo__vault_reserved_enter();
     ck_assert_vo_ok(vo_vault_secret_list(&sl, v, VO_ROUTING_TENANT));
+    vo__vault_reserved_leave(prev);
     for (size_t i = 0; i < vo_secret_list_count(sl); i++)
         ck_assert_ptr_null(strstr(vo_secret_list_name(sl, i), ta + 4));
     vo_secret_list_free(sl);
