@@ -103,6 +103,9 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     rc = vo__rest_client_init(&c->rest, &vo__vapi_provider, opts->http_client, opts->http);
     if (rc != VO_OK)
         goto fail;
+    /* the API key the client sends never shows in an error */
+    c->rest.secrets[0] = vo_secret_str(c->api_key);
+    c->rest.secret_count = 1;
     vo__log(VO_LOG_DEBUG, MODULE, "client via %s", c->base);
     *out = c;
     return VO_OK;
