@@ -158,8 +158,8 @@ void vo__rest_describe_error(vo__rest_failure *f, const vo__rest_provider *p, in
         n = snprintf(f->message, sizeof(f->message), "%s HTTP %d (%s) on %s %s: %s", p->name,
                      status, e.label, method, where, e.text);
     else
-        n = snprintf(f->message, sizeof(f->message), "%s HTTP %d on %s %s: %s", p->name,
-                     status, method, where, e.text);
+        n = snprintf(f->message, sizeof(f->message), "%s HTTP %d on %s %s: %s", p->name, status,
+                     method, where, e.text);
     if (n < 0)
         f->message[0] = '\0';
     /* a secret cut by the text limits leaves a prefix no exact match finds: scrub the
@@ -174,8 +174,8 @@ void vo__rest_describe_error(vo__rest_failure *f, const vo__rest_provider *p, in
 
 /* A non-2xx answer: the provider reads its body; the message names the call without its
  * query (query values may carry personal data) and holds none of the client's secrets. */
-static int map_error(const vo_http_response *resp, const vo__rest_client *c,
-                     const char *method, const char *path)
+static int map_error(const vo_http_response *resp, const vo__rest_client *c, const char *method,
+                     const char *path)
 {
     int status = vo_http_response_status(resp);
     const char *rid = vo_http_response_request_id(resp);
@@ -218,10 +218,9 @@ static int interpret(vo__rest_reply *reply, const vo_http_response *resp,
     const char *reason = parsed ? NULL : vo__rest_not_json_reason(body, len);
     if (reason && strcmp(reason, "not JSON") != 0)
         snprintf(why, sizeof(why), " (%s)", reason);
-    int rc = vo__error_set(VO_EPROTOCOL,
-                           "%s answered %s %s with HTTP %d and a body that is not %s%s",
-                           p->name, method, path, reply->status,
-                           p->object_body ? "a JSON object" : "JSON", why);
+    int rc = vo__error_set(
+        VO_EPROTOCOL, "%s answered %s %s with HTTP %d and a body that is not %s%s", p->name,
+        method, path, reply->status, p->object_body ? "a JSON object" : "JSON", why);
     vo__error_set_remote(reply->status, 0, rid, NULL, -1);
     return rc;
 }

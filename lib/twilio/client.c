@@ -106,7 +106,13 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     if (!vo__base_url_ok(api) || !vo__base_url_ok(accounts))
         return vo__error_set(
             VO_EINVAL,
-            "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix]");
+            "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix] (no user info)");
+    if (!opts->allow_insecure_http &&
+        (vo__base_url_cleartext(api) || vo__base_url_cleartext(accounts)))
+        return vo__error_set(VO_EINVAL,
+                             "vo_twilio_client_new: refusing http:// to a host other than "
+                             "loopback: the credentials would travel in clear text (use "
+                             "https://, or set allow_insecure_http)");
 
     vo_twilio_client *c =
         vo__handle_new(sizeof(*c), VO__H_TWILIO_CLIENT, twilio_client_destroy);

@@ -17,19 +17,20 @@ bool vo__twilio_strip_secrets(cJSON *obj, const char *take_field, vo_secret **ta
     if (!cJSON_IsObject(obj))
         return false;
     for (size_t i = 0; i < sizeof(secret_fields) / sizeof(secret_fields[0]); i++) {
-        cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i]);
-        if (!v)
-            continue;
-        removed = true;
-        if (cJSON_IsString(v) && v->valuestring) {
-            if (take_field && take && strcmp(take_field, secret_fields[i]) == 0 && !*take) {
-                int r = vo_secret_new(take, v->valuestring, strlen(v->valuestring));
-                if (r != VO_OK && rc)
-                    *rc = r;
+        /* every member of that name: a duplicate key must not keep a second copy */
+        cJSON *v;
+        while ((v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i])) != NULL) {
+            removed = true;
+            if (cJSON_IsString(v) && v->valuestring) {
+                if (take_field && take && strcmp(take_field, secret_fields[i]) == 0 && !*take) {
+                    int r = vo_secret_new(take, v->valuestring, strlen(v->valuestring));
+                    if (r != VO_OK && rc)
+                        *rc = r;
+                }
+                sodium_memzero(v->valuestring, strlen(v->valuestring));
             }
-            sodium_memzero(v->valuestring, strlen(v->valuestring));
+            cJSON_Delete(v);
         }
-        cJSON_Delete(v);
     }
     return removed;
 }

@@ -84,7 +84,12 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     if (!vo__base_url_ok(base))
         return vo__error_set(
             VO_EINVAL,
-            "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
+            "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix] (no user info)");
+    if (!opts->allow_insecure_http && vo__base_url_cleartext(base))
+        return vo__error_set(VO_EINVAL,
+                             "vo_vapi_client_new: refusing http:// to a host other than "
+                             "loopback: the API key would travel in clear text (use https://, "
+                             "or set allow_insecure_http)");
     vo_vapi_client *c = vo__handle_new(sizeof(*c), VO__H_VAPI_CLIENT, vapi_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");

@@ -642,11 +642,75 @@ START_TEST(sixteen_threads_share_one_client)
 }
 END_TEST
 
-/* ---- logging ------------------------------------------------------------------------- */
+/* Issue 9: a 429 whose Retry-After exceeds retry_after_max_ms (but not the deadline) ends
+ * after one attempt, without waiting, and reports the delay. */
+START_TEST(retry_after_over_cap_ends_without_waiting)
+{
+    vo_http_options o = VO_HTTP_OPTIONS_INIT;
+    o.max_attempts = 4;
+    o.retry_after_max_ms = 1000;
+    o.deadline_ms = 60000; /* 5 s would fit the deadline */
+    o.breaker_threshold = VO_HTTP_BREAKER_OFF;
+    vo_http_client *c = NULL;
+    ck_assert_vo_ok(vo_http_client_new(&c, &o));
+    char key[64], path[128];
+    unique_key(key, sizeof(key), "racap");
+    snprintf(path, sizeof(path), "/flaky/%s?fail=3&code=429&retry_after=5", key);
+    vo_http_request r = VO_HTTP_REQUEST_INIT;
+    r.base_url = BASE;
+    r.path = path;
+    vo_http_response *resp = NULL;
+    long t0 = now_ms();
+    ck_assert_vo_ok(vo_http_send(&resp, c, &r));
+    long took = now_ms() - t0;
+    ck_assert_int_eq(vo_http_response_status(resp), 429);
+    ck_assert_int_eq(vo_http_response_attempts(resp), 1);
+    ck_assert_int_eq(vo_http_response_retry_after_ms(resp), 5000);
+    ck_assert_msg(took < 1000, "waited %ld ms", took);
+    vo_http_response_free(resp);
+    vo_http_client_free(c);
+}
+END_TEST
 
 static char log_text[65536];
 static size_t log_len;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static void capture(const vo_log_record *rec, void *payload);
+
+/* Issue 9: user info in a base URL given straight to vo_http_send is never logged (the
+ * circuit breaker's host key, which appears in warnings, leaves it out). */
+START_TEST(user_info_never_logged)
+{
+    log_len = 0;
+    log_text[0] = '\0';
+    vo_log_set_callback(capture, VO_LOG_TRACE, NULL);
+    vo_http_options o = VO_HTTP_OPTIONS_INIT;
+    o.max_attempts = 1;
+    o.breaker_threshold = 1;
+    o.breaker_cooldown_ms = 60000;
+    vo_http_client *c = NULL;
+    ck_assert_vo_ok(vo_http_client_new(&c, &o));
+    char base[256];
+    snprintf(base, sizeof(base), "http://user:hunter2@%s", BASE + strlen("http://"));
+    vo_http_request r = VO_HTTP_REQUEST_INIT;
+    r.base_url = base;
+    r.path = "/status/503";
+    vo_http_response *resp = NULL;
+    ck_assert_vo_ok(vo_http_send(&resp, c, &r));
+    vo_http_response_free(resp);
+    ck_assert_vo_rc(vo_http_send(&resp, c, &r), VO_EUNAVAILABLE); /* the circuit is open */
+    ck_assert_ptr_null(strstr(vo_error_last()->message, "hunter2"));
+    ck_assert_ptr_nonnull(
+        strstr(vo_error_last()->message, "circuit breaker open for http://127.0.0.1"));
+    vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
+    ck_assert_ptr_nonnull(strstr(log_text, "circuit open"));
+    ck_assert_ptr_null(strstr(log_text, "hunter2"));
+    ck_assert_ptr_null(strstr(log_text, "user:"));
+    vo_http_client_free(c);
+}
+END_TEST
+
+/* ---- logging ------------------------------------------------------------------------- */
 
 static void capture(const vo_log_record *rec, void *payload)
 {
@@ -727,6 +791,8 @@ static Suite *suite(void)
     tcase_add_test(r, timeout_against_slow_endpoint);
     tcase_add_test(r, circuit_breaker_opens_and_recovers);
     tcase_add_test(r, response_size_cap);
+    tcase_add_test(r, retry_after_over_cap_ends_without_waiting);
+    tcase_add_test(r, user_info_never_logged);
     suite_add_tcase(s, r);
     TCase *t = tcase_create("threads_and_logs");
     tcase_add_unchecked_fixture(t, fixture_up, fixture_down);

@@ -335,6 +335,62 @@ START_TEST(fallback_only_when_allowed_and_absent)
 }
 END_TEST
 
+/* Issue 9: an http:// base URL to a host other than loopback sent Basic credentials in clear
+ * text; user info in a base URL was logged verbatim. Both are refused when the client is
+ * created; loopback stays allowed (the sandbox), and allow_insecure_http opts in. */
+START_TEST(cleartext_and_user_info_refused)
+{
+    vo_twilio_credentials *cr = creds(ACCT, TOKEN);
+    vo_twilio_client *c = NULL;
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    static const char *const refused[] = {
+        "http://api.example.com",
+        "http://127.0.0.1.evil.example:8080",
+        "http://10.0.0.1",
+        "http://[2001:db8::1]:80",
+        "http://localhost.example.com",
+        "HTTP://api.example.com",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        o.api_base_url = refused[i];
+        ck_assert_msg(vo_twilio_client_new(&c, cr, &o) == VO_EINVAL, "accepted %s", refused[i]);
+        ck_assert_ptr_null(c);
+        if (refused[i][0] == 'h')
+            ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "clear text"));
+    }
+    o.api_base_url = "https://api.example.com";
+    o.accounts_base_url = "http://accounts.example.com";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &o), VO_EINVAL);
+    o.accounts_base_url = NULL;
+    static const char *const loopback[] = {"http://127.0.0.1:9", "http://127.1.2.3:9/p",
+                                           "http://localhost:9", "http://LOCALHOST",
+                                           "http://[::1]:9"};
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+        o.api_base_url = loopback[i];
+        ck_assert_msg(vo_twilio_client_new(&c, cr, &o) == VO_OK, "refused %s: %s", loopback[i],
+                      vo_error_last()->message);
+        vo_twilio_client_free(c);
+    }
+    /* the explicit opt-in */
+    o.api_base_url = "http://api.example.com";
+    o.allow_insecure_http = 1;
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
+    vo_twilio_client_free(c);
+    /* user info: refused, with or without the opt-in, and never echoed */
+    o.api_base_url = "https://AC1:hunter2@api.example.com";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &o), VO_EINVAL);
+    ck_assert_ptr_null(strstr(vo_error_last()->message, "hunter2"));
+    o.api_base_url = "http://u:hunter2@127.0.0.1:9";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &o), VO_EINVAL);
+    /* a version-1 caller (without the field) gets the safe default */
+    vo_twilio_options v1 = VO_TWILIO_OPTIONS_INIT;
+    v1.version = 1;
+    v1.api_base_url = "http://api.example.com";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &v1), VO_EINVAL);
+    vo_twilio_credentials_free(cr);
+}
+END_TEST
+
 /* ---- operations ---------------------------------------------------------------------- */
 
 START_TEST(account_fetch_and_auth_errors)
@@ -1126,8 +1182,8 @@ START_TEST(huge_or_fractional_code_is_no_code)
 {
     ck_assert_int_eq(fetch_shape("hugecode"), VO_EVALIDATION);
     ck_assert_int_eq(vo_error_last()->provider_code, 0);
-    ck_assert_msg(strstr(vo_error_last()->message, "Twilio HTTP 400 on GET") != NULL,
-                  "%s", vo_error_last()->message);
+    ck_assert_msg(strstr(vo_error_last()->message, "Twilio HTTP 400 on GET") != NULL, "%s",
+                  vo_error_last()->message);
     ck_assert_int_eq(fetch_shape("fraccode"), VO_EVALIDATION);
     ck_assert_int_eq(vo_error_last()->provider_code, 0);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "fractional code"));
@@ -1219,6 +1275,7 @@ static Suite *suite(void)
     TCase *u = tcase_create("local");
     tcase_add_test(u, construction_and_base_urls);
     tcase_add_test(u, error_code_table);
+    tcase_add_test(u, cleartext_and_user_info_refused);
     suite_add_tcase(s, u);
     TCase *ops = tcase_create("operations");
     tcase_add_unchecked_fixture(ops, seed, unseed);
