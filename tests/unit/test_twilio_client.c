@@ -1241,6 +1241,29 @@ START_TEST(echoed_credentials_are_scrubbed)
 }
 END_TEST
 
+/* A result that names a secret member twice: both copies are stripped (cJSON's detach removes
+ * the first member of a name only). */
+START_TEST(duplicated_secret_members_stripped)
+{
+    char base[256];
+    snprintf(base, sizeof(base), "%s/dupsecret", fixture.url);
+    vo_twilio_credentials *cr = creds(ACCT, TOKEN);
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    o.api_base_url = base;
+    vo_twilio_client *c = NULL;
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
+    vo_twilio_credentials_free(cr);
+    vo_twilio_resource *r = NULL;
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c));
+    ck_assert_msg(strstr(vo_twilio_resource_json(r), "copy-0001") == NULL &&
+                      strstr(vo_twilio_resource_json(r), "copy-0002") == NULL,
+                  "%s", vo_twilio_resource_json(r));
+    ck_assert_ptr_null(vo_twilio_resource_str(r, "auth_token"));
+    vo_twilio_resource_free(r);
+    vo_twilio_client_free(c);
+}
+END_TEST
+
 /* Issue 9: a list page whose next_page_uri names itself made the iterator loop forever. */
 START_TEST(self_referencing_next_page_stops)
 {
@@ -1314,6 +1337,7 @@ static Suite *suite(void)
     tcase_add_test(sh, redirect_and_deep_nesting_are_named);
     tcase_add_test(sh, echoed_credentials_are_scrubbed);
     tcase_add_test(sh, self_referencing_next_page_stops);
+    tcase_add_test(sh, duplicated_secret_members_stripped);
     suite_add_tcase(s, sh);
     return s;
 }
