@@ -48,9 +48,12 @@ typedef enum vo_error_code {
     VO_EINTERNAL = -24,    /**< a bug in libvoiceops: please report it */
     VO_EHANDLE = -25,      /**< invalid handle: closed, freed or of another type (or a
                                vo_free() string given to a handle's free function) */
-    VO_EREQUEST = -26      /**< the request received from the network is malformed (a garbage
+    VO_EREQUEST = -26,     /**< the request received from the network is malformed (a garbage
                                webhook token, an over-long URL): the sender's fault, answer
                                4xx; distinct from VO_EINVAL, which is the caller's fault */
+    VO_ETLS = -27          /**< the server's TLS certificate failed verification (expired,
+                               unknown CA, host name mismatch): permanent, never retried and
+                               not counted by the circuit breaker; the message says what failed */
 } vo_error_code;
 
 /** Maximum length (including the NUL) of the message held in a vo_error. */

@@ -287,7 +287,9 @@ VO_EXTERN long vo_http_response_new_connections(const vo_http_response *resp);
 
 /**
  * The delay the server asked for with `Retry-After` on the final response, in
- * milliseconds (uncapped); -1 when there was none or it could not be parsed.
+ * milliseconds, as vo_http_parse_retry_after() reads it: clamped to 100,000,000 seconds
+ * (about three years), not to retry_after_max_ms (which only decides whether the transport
+ * waits and retries); -1 when there was none or it could not be parsed.
  */
 VO_EXTERN long vo_http_response_retry_after_ms(const vo_http_response *resp);
 
@@ -297,7 +299,8 @@ VO_EXTERN long vo_http_response_retry_after_ms(const vo_http_response *resp);
  *
  * @param value     the header value.
  * @param now_unix  current time in seconds since the epoch (for the date form).
- * @return the delay in milliseconds (0 for a date in the past), or -1 when malformed.
+ * @return the delay in milliseconds (0 for a date in the past; at most 100,000,000 s, about
+ *         three years: larger values and dates are clamped), or -1 when malformed.
  */
 VO_EXTERN long vo_http_parse_retry_after(const char *value, long long now_unix);
 

@@ -30,7 +30,7 @@
 extern "C" {
 #endif
 
-#define VO_SERVICES_OPTIONS_VERSION 1
+#define VO_SERVICES_OPTIONS_VERSION 2
 
 /** Where the providers are and how to reach them. NULL/0 fields take the defaults, so a
  *  zero-filled struct with only `version` set is the same as VO_SERVICES_OPTIONS_INIT. */
@@ -44,11 +44,13 @@ typedef struct vo_services_options {
     vo_http_client *http_client;          /**< or share this transport (not owned) */
     const char
         *correlation_id; /**< the run's correlation id; NULL = the thread's, else a new one */
+    /* version 2 */
+    int allow_insecure_http; /**< passed to the clients (vo_twilio_options, vo_vapi_options): 0 refuses http:// to hosts other than loopback */
 } vo_services_options;
 
-#define VO_SERVICES_OPTIONS_INIT                                    \
-  {                                                                 \
-    VO_SERVICES_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL \
+#define VO_SERVICES_OPTIONS_INIT                                       \
+  {                                                                    \
+    VO_SERVICES_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0 \
   }
 
 /**

@@ -53,7 +53,7 @@ typedef struct vo_twilio_iter vo_twilio_iter;
  */
 
 /** Version of vo_twilio_options understood by this header. */
-#define VO_TWILIO_OPTIONS_VERSION 1
+#define VO_TWILIO_OPTIONS_VERSION 2
 
 /** Client options. NULL, or a zero field, means the default: a zero-filled struct with
  *  only `version` set is the same as VO_TWILIO_OPTIONS_INIT. */
@@ -72,11 +72,13 @@ typedef struct vo_twilio_options {
     int allow_service_account_fallback; /**< vo_twilio_client_for_tenant only; see its documentation */
     const char
         *service_account_tenant; /**< vault tenant that holds the service account credentials */
+    /* version 2 */
+    int allow_insecure_http; /**< 0 (default): an http:// base URL to a host other than loopback (localhost, 127.0.0.0/8, [::1]) is refused with VO_EINVAL, because Basic credentials would travel in clear text; nonzero allows it */
 } vo_twilio_options;
 
-#define VO_TWILIO_OPTIONS_INIT                                             \
-  {                                                                        \
-    VO_TWILIO_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL \
+#define VO_TWILIO_OPTIONS_INIT                                                \
+  {                                                                           \
+    VO_TWILIO_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 \
   }
 
 /**

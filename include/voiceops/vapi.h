@@ -51,7 +51,7 @@ typedef struct vo_vapi_resource vo_vapi_resource;
 typedef struct vo_vapi_iter vo_vapi_iter;
 
 /** Version of vo_vapi_options understood by this header. */
-#define VO_VAPI_OPTIONS_VERSION 1
+#define VO_VAPI_OPTIONS_VERSION 2
 
 /** Client options. NULL, or a zero field, means the default: a zero-filled struct with
  *  only `version` set is the same as VO_VAPI_OPTIONS_INIT. */
@@ -61,11 +61,13 @@ typedef struct vo_vapi_options {
     const vo_http_options *http; /**< transport options for a client-owned transport */
     vo_http_client *
         http_client; /**< share this transport instead (not owned; the client holds a reference, so it may be freed first) */
+    /* version 2 */
+    int allow_insecure_http; /**< 0 (default): an http:// base URL to a host other than loopback (localhost, 127.0.0.0/8, [::1]) is refused with VO_EINVAL, because the bearer key would travel in clear text; nonzero allows it */
 } vo_vapi_options;
 
-#define VO_VAPI_OPTIONS_INIT                  \
-  {                                           \
-    VO_VAPI_OPTIONS_VERSION, NULL, NULL, NULL \
+#define VO_VAPI_OPTIONS_INIT                     \
+  {                                              \
+    VO_VAPI_OPTIONS_VERSION, NULL, NULL, NULL, 0 \
   }
 
 /**

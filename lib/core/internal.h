@@ -110,9 +110,12 @@ void vo__cid_scope_leave(const vo__cid_scope *s);
 bool vo__str_ieq(const char *a, const char *b);
 /** ASCII case-insensitive equality of a length-delimited string with a C string. */
 bool vo__strn_ieq(const char *a, size_t a_len, const char *b);
-/** A provider base URL: http(s)://, no white space or control characters, no query or
- *  fragment. */
+/** A provider base URL: http(s)://host, no user info, no white space or control characters,
+ *  no query or fragment. */
 bool vo__base_url_ok(const char *url);
+/** True for an http:// URL whose host is not loopback (localhost, 127.0.0.0/8, [::1]):
+ *  credentials sent there travel in clear text. */
+bool vo__base_url_cleartext(const char *url);
 /** Copy with truncation; always NUL-terminates when size > 0. Returns true if it fit. */
 bool vo__strlcpy(char *dst, const char *src, size_t size);
 

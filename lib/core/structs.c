@@ -11,6 +11,7 @@
  *   compiled against older headers passes a shorter struct and the fields it does not have
  *   read as zero, which means the documented default.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,8 +129,10 @@ VO__STRUCT_DEFINE(vo_webhook_twilio_options, VO_WEBHOOK_TWILIO_OPTIONS_VERSION,
 VO__STRUCT_DEFINE(vo_webhook_vapi_options, VO_WEBHOOK_VAPI_OPTIONS_VERSION,
                   sizeof(vo_webhook_vapi_options))
 VO__STRUCT_DEFINE(vo_vault_options, VO_VAULT_OPTIONS_VERSION, sizeof(vo_vault_options))
-VO__STRUCT_DEFINE(vo_twilio_options, VO_TWILIO_OPTIONS_VERSION, sizeof(vo_twilio_options))
-VO__STRUCT_DEFINE(vo_vapi_options, VO_VAPI_OPTIONS_VERSION, sizeof(vo_vapi_options))
+VO__STRUCT_DEFINE(vo_twilio_options, VO_TWILIO_OPTIONS_VERSION,
+                  offsetof(vo_twilio_options, allow_insecure_http), sizeof(vo_twilio_options))
+VO__STRUCT_DEFINE(vo_vapi_options, VO_VAPI_OPTIONS_VERSION,
+                  offsetof(vo_vapi_options, allow_insecure_http), sizeof(vo_vapi_options))
 VO__STRUCT_DEFINE(vo_vapi_list_options, VO_VAPI_LIST_OPTIONS_VERSION,
                   sizeof(vo_vapi_list_options))
 VO__STRUCT_DEFINE(vo_vapi_assistant_params, VO_VAPI_ASSISTANT_PARAMS_VERSION,
@@ -139,6 +142,8 @@ VO__STRUCT_DEFINE(vo_vapi_number_params, VO_VAPI_NUMBER_PARAMS_VERSION,
                   sizeof(vo_vapi_number_params))
 VO__STRUCT_DEFINE(vo_public_url_options, VO_PUBLIC_URL_OPTIONS_VERSION,
                   sizeof(vo_public_url_options))
-VO__STRUCT_DEFINE(vo_services_options, VO_SERVICES_OPTIONS_VERSION, sizeof(vo_services_options))
+VO__STRUCT_DEFINE(vo_services_options, VO_SERVICES_OPTIONS_VERSION,
+                  offsetof(vo_services_options, allow_insecure_http),
+                  sizeof(vo_services_options))
 VO__STRUCT_DEFINE(vo_number_import_options, VO_NUMBER_IMPORT_OPTIONS_VERSION,
                   sizeof(vo_number_import_options))

@@ -1,4 +1,6 @@
 /* Small string and buffer helpers shared by the modules. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,8 +114,45 @@ bool vo__base_url_ok(const char *u)
 {
     if (!u || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
         return false;
+    const char *auth = strstr(u, "://") + 3;
+    size_t alen = strcspn(auth, "/");
+    if (alen == 0 || memchr(auth, '@', alen)) /* no host, or user info */
+        return false;
     for (; *u; u++)
         if ((unsigned char)*u <= 0x20 || *u == '?' || *u == '#')
             return false;
+    return true;
+}
+
+bool vo__base_url_cleartext(const char *u)
+{
+    if (!u || strncmp(u, "http://", 7) != 0)
+        return false;
+    const char *h = u + 7;
+    size_t alen = strcspn(h, "/");
+    char host[256];
+    size_t hl;
+    if (h[0] == '[') { /* [v6]:port */
+        const char *end = memchr(h, ']', alen);
+        if (!end)
+            return true;
+        hl = (size_t)(end - h - 1);
+        h++;
+    } else {
+        const char *colon = memchr(h, ':', alen);
+        hl = colon ? (size_t)(colon - h) : alen;
+    }
+    if (hl == 0 || hl >= sizeof(host))
+        return true;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    if (vo__str_ieq(host, "localhost"))
+        return false;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) != 127; /* 127.0.0.0/8 */
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return !IN6_IS_ADDR_LOOPBACK(&a6);
     return true;
 }

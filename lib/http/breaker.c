@@ -39,22 +39,25 @@ void vo__http_breakers_free(vo_http_client *c)
     pthread_mutex_destroy(&c->breaker_lock);
 }
 
-/* scheme://authority of a base URL, lower-cased, into out. */
+/* scheme://host[:port] of a base URL (without user info), lower-cased, into out. */
 void vo__http_host_key(const char *base_url, char *out, size_t size)
 {
     const char *p = strstr(base_url, "://");
-    const char *start = base_url;
     p = p ? p + 3 : base_url;
     const char *end = p;
     while (*end && *end != '/' && *end != '?' && *end != '#')
         end++;
-    size_t n = (size_t)(end - start);
-    if (n >= size)
-        n = size - 1;
-    for (size_t i = 0; i < n; i++) {
-        char ch = start[i];
-        out[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-    }
+    /* user info (user:password@) is never part of the key: it is logged */
+    for (const char *q = p; q < end; q++)
+        if (*q == '@')
+            p = q + 1;
+    size_t scheme =
+        (size_t)(strstr(base_url, "://") ? strstr(base_url, "://") + 3 - base_url : 0);
+    size_t n = 0;
+    for (size_t i = 0; i < scheme && n + 1 < size; i++)
+        out[n++] = base_url[i];
+    for (const char *q = p; q < end && n + 1 < size; q++)
+        out[n++] = (*q >= 'A' && *q <= 'Z') ? (char)(*q + 32) : *q;
     out[n] = '\0';
 }
 

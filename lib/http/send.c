@@ -150,6 +150,49 @@ static bool failed_before_send(CURLcode cc, CURL *h, const body_src *src,
     }
 }
 
+/* A failure of the server's certificate (or of our trust store): no retry can fix it. */
+static bool tls_cert_failure(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH: return true;
+    default: return false;
+    }
+}
+
+/* What failed, in words, from the TLS library's verify result and libcurl's error text. */
+static const char *tls_what(CURLcode cc, long verify, const char *errbuf)
+{
+    switch (verify) {
+    case 9: return "certificate not yet valid"; /* X509_V_ERR_CERT_NOT_YET_VALID */
+    case 10: return "certificate expired";      /* X509_V_ERR_CERT_HAS_EXPIRED */
+    case 2:                                     /* unable to get issuer certificate */
+    case 18:                                    /* self-signed certificate */
+    case 19:                                    /* self-signed certificate in chain */
+    case 20:                                    /* unable to get local issuer certificate */
+    case 21: return "unknown CA (issuer not trusted)"; /* unable to verify the first cert */
+    case 23: return "certificate revoked";
+    case 62: return "host name mismatch"; /* X509_V_ERR_HOSTNAME_MISMATCH */
+    default: break;
+    }
+    if (strstr(errbuf, "expired"))
+        return "certificate expired";
+    if (strstr(errbuf, "subject name") || strstr(errbuf, "does not match") ||
+        strstr(errbuf, "host name"))
+        return "host name mismatch";
+    if (strstr(errbuf, "self-signed") || strstr(errbuf, "self signed") ||
+        strstr(errbuf, "issuer"))
+        return "unknown CA (issuer not trusted)";
+    if (cc == CURLE_SSL_CACERT_BADFILE)
+        return "the CA bundle cannot be read";
+    if (cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+        return "pinned public key mismatch";
+    return "certificate not accepted";
+}
+
 static int map_curl_error(CURLcode cc, bool too_big)
 {
     if (too_big)
@@ -250,6 +293,7 @@ typedef struct send_ctx {
     vo_http_response *r;
     vo__buf url, form;
     struct curl_slist *hdrs;
+    char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail of the last failure */
     body_src src;
     bool has_body;
 } send_ctx;
@@ -257,7 +301,8 @@ typedef struct send_ctx {
 /* The outcome of one attempt. */
 typedef struct attempt_outcome {
     CURLcode cc;
-    bool stop; /* fatal (out of memory, response too big): no breaker record, no retry */
+    bool stop; /* fatal (out of memory, response too big, TLS certificate): no breaker record,
+                  no retry */
     bool retryable;
     bool breaker_failure;
     long server_delay; /* a Retry-After to honour, or -1 */
@@ -439,7 +484,8 @@ static int attempt_prepare(send_ctx *s, int attempt, long attempt_timeout)
     int rc = set_common(s->c, h, s->url.data, s->hdrs, s->r, attempt_timeout);
     if (rc != VO_OK)
         return rc;
-    CURLcode e = CURLE_OK;
+    s->errbuf[0] = '\0';
+    CURLcode e = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
     if (req->bearer_token) {
         e = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
         if (e == CURLE_OK)
@@ -540,6 +586,23 @@ static int classify_failure(send_ctx *s, int attempt, long status, long adur,
                 s->method, s->logpath, s->c->opts.max_response_bytes);
         o->stop = true;
         return rc;
+    }
+    if (tls_cert_failure(cc)) {
+        /* permanent: the same certificate fails the same way on every attempt, and it says
+         * nothing about the host's health (no breaker record) */
+        long verify = 0;
+        curl_easy_getinfo(s->h, CURLINFO_SSL_VERIFYRESULT, &verify);
+        s->errbuf[sizeof(s->errbuf) - 1] = '\0';
+        const char *what = tls_what(cc, verify, s->errbuf);
+        snprintf(o->why, sizeof(o->why), "TLS: %s", what);
+        vo__error_set(VO_ETLS,
+                      "%s %s: TLS certificate verification failed for %s: %s (%s); not retried",
+                      s->method, s->logpath, s->host, what,
+                      s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc));
+        vo__log(VO_LOG_WARN, MODULE, "%s %s -> TLS certificate verification failed for %s: %s",
+                s->method, s->logpath, s->host, what);
+        o->stop = true;
+        return VO_ETLS;
     }
     o->breaker_failure = rc == VO_ENETWORK || rc == VO_ETIMEOUT;
     o->retryable = o->breaker_failure && (s->idempotent || presend);

@@ -43,11 +43,17 @@ typedef struct vo__rest_provider {
 
 /* ---- clients ------------------------------------------------------------------------- */
 
-/** The part of a provider client the REST layer uses: the provider and the transport. */
+#define VO__REST_MAX_SECRETS 2
+
+/** The part of a provider client the REST layer uses: the provider, the transport, and the
+ *  client's own secret values (what it sends as credentials), which are scrubbed exactly from
+ *  any server text before it is stored in an error message. */
 typedef struct vo__rest_client {
     const vo__rest_provider *provider;
     vo_http_client *http;
     bool owns_http;
+    const char *secrets[VO__REST_MAX_SECRETS]; /**< borrowed: live as long as the client */
+    size_t secret_count;
 } vo__rest_client;
 
 /** Borrow `http` when non-NULL, else make a transport with http_opts (NULL: defaults). The
@@ -109,6 +115,38 @@ int vo__rest_call(vo__rest_reply *reply, const vo__rest_client *c, const vo__res
  * cleared) in that case.
  */
 bool vo__rest_gone(int rc, const vo__rest_reply *reply);
+
+/* ---- error answers (internal entry points, also for tests/fuzz) ---------------------- */
+
+/** Replace every occurrence of each secret (exact bytes, non-empty) in the NUL-terminated
+ *  string s, in place, with "[secret]" (or as many '*' when the secret is shorter). */
+void vo__rest_scrub(char *s, const char *const *secrets, size_t secret_count);
+
+/** Why len bytes of body are not a JSON value cJSON accepts: "nested too deep (more than 1000
+ *  levels)" when its brackets nest past CJSON_NESTING_LIMIT, else "not JSON". */
+const char *vo__rest_not_json_reason(const char *body, size_t len);
+
+/** A non-2xx answer, described: the VO_E* code, the provider's code and documentation URL,
+ *  and the message vo_error_last() gets. */
+typedef struct vo__rest_failure {
+    int code;
+    long provider_code;
+    char more_info[VO_ERROR_MORE_INFO_SIZE];
+    char message[VO_ERROR_MESSAGE_SIZE];
+} vo__rest_failure;
+
+/**
+ * Describe a non-2xx answer of `status` with `body` (len bytes, may be empty) through the
+ * provider's read_error: a 3xx names its Location (without query or user info) as a redirect
+ * not followed; a body that does not parse says why (not JSON, nested too deep); every string
+ * of the body and the final message are scrubbed of `secrets` before use. method and path
+ * name the call (the path's query is dropped). No side effects: vo__rest_call() stores the
+ * result in vo_error_last().
+ */
+void vo__rest_describe_error(vo__rest_failure *f, const vo__rest_provider *p, int status,
+                             const char *body, size_t len, const char *location,
+                             const char *method, const char *path, const char *const *secrets,
+                             size_t secret_count);
 
 /* ---- resources ----------------------------------------------------------------------- */
 

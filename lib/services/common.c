@@ -43,6 +43,7 @@ static void twilio_opts(vo_twilio_options *t, const vo__svc *s)
     if (s->opts) {
         t->api_base_url = s->opts->twilio_api_base_url;
         t->accounts_base_url = s->opts->twilio_accounts_base_url;
+        t->allow_insecure_http = s->opts->allow_insecure_http;
     }
     t->http_client = s->http;
 }
@@ -67,6 +68,7 @@ static void vapi_opts(vo_vapi_options *v, const vo__svc *s)
     vo_vapi_options d = VO_VAPI_OPTIONS_INIT;
     *v = d;
     v->base_url = s->opts ? s->opts->vapi_base_url : NULL;
+    v->allow_insecure_http = s->opts ? s->opts->allow_insecure_http : 0;
     v->http_client = s->http;
 }
 

@@ -106,7 +106,13 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     if (!vo__base_url_ok(api) || !vo__base_url_ok(accounts))
         return vo__error_set(
             VO_EINVAL,
-            "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix]");
+            "vo_twilio_client_new: base URLs must be http(s)://host[:port][/prefix] (no user info)");
+    if (!opts->allow_insecure_http &&
+        (vo__base_url_cleartext(api) || vo__base_url_cleartext(accounts)))
+        return vo__error_set(VO_EINVAL,
+                             "vo_twilio_client_new: refusing http:// to a host other than "
+                             "loopback: the credentials would travel in clear text (use "
+                             "https://, or set allow_insecure_http)");
 
     vo_twilio_client *c =
         vo__handle_new(sizeof(*c), VO__H_TWILIO_CLIENT, twilio_client_destroy);
@@ -129,6 +135,9 @@ int vo_twilio_client_new(vo_twilio_client **out, const vo_twilio_credentials *cr
     rc = vo__rest_client_init(&c->rest, &vo__twilio_provider, opts->http_client, opts->http);
     if (rc != VO_OK)
         goto fail;
+    /* the secret the client sends (auth token or API key secret) never shows in an error */
+    c->rest.secrets[0] = vo_secret_str(c->password);
+    c->rest.secret_count = 1;
     vo__log(VO_LOG_DEBUG, MODULE, "client for account %s via %s (%s auth)", c->account_sid,
             c->api_base, key ? "API key" : "auth token");
     *out = c;
@@ -265,6 +274,29 @@ static const char *jstr(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Twilio error codes are whole numbers of at most 6 digits. Anything else (fractional,
+ * negative, huge, NaN: {"code": 1e300}) is no code at all, as if the member were missing. */
+#define TWILIO_CODE_MAX 999999L
+
+static long code_from_double(double d)
+{
+    if (!(d >= 1 && d <= (double)TWILIO_CODE_MAX) || d != (double)(long)d)
+        return 0;
+    return (long)d;
+}
+
+static long code_from_text(const char *s)
+{
+    long v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > TWILIO_CODE_MAX)
+            return 0;
+    }
+    return p > s && *p == '\0' ? v : 0;
+}
+
 /* The provider's read_error: {"code": 20404, "message", "more_info"}, or an RFC 7807 problem
  * ({"type": ".../errors/20404", "title", "detail"}). */
 static void read_error(vo__rest_error *e, int status, const cJSON *doc)
@@ -277,9 +309,9 @@ static void read_error(vo__rest_error *e, int status, const cJSON *doc)
     if (cJSON_IsObject(doc)) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "code");
         if (cJSON_IsNumber(c))
-            code = (long)c->valuedouble;
+            code = code_from_double(c->valuedouble);
         else if (cJSON_IsString(c))
-            code = strtol(c->valuestring, NULL, 10);
+            code = code_from_text(c->valuestring);
         msg = jstr(doc, "message");
         more = jstr(doc, "more_info");
         title = jstr(doc, "title");
@@ -292,7 +324,7 @@ static void read_error(vo__rest_error *e, int status, const cJSON *doc)
             while (p > type && p[-1] >= '0' && p[-1] <= '9')
                 p--;
             if (*p)
-                code = strtol(p, NULL, 10);
+                code = code_from_text(p);
         }
     }
     e->code = vo_twilio_error_code(status, code);

@@ -17,19 +17,20 @@ bool vo__twilio_strip_secrets(cJSON *obj, const char *take_field, vo_secret **ta
     if (!cJSON_IsObject(obj))
         return false;
     for (size_t i = 0; i < sizeof(secret_fields) / sizeof(secret_fields[0]); i++) {
-        cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i]);
-        if (!v)
-            continue;
-        removed = true;
-        if (cJSON_IsString(v) && v->valuestring) {
-            if (take_field && take && strcmp(take_field, secret_fields[i]) == 0 && !*take) {
-                int r = vo_secret_new(take, v->valuestring, strlen(v->valuestring));
-                if (r != VO_OK && rc)
-                    *rc = r;
+        /* every member of that name: a duplicate key must not keep a second copy */
+        cJSON *v;
+        while ((v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i])) != NULL) {
+            removed = true;
+            if (cJSON_IsString(v) && v->valuestring) {
+                if (take_field && take && strcmp(take_field, secret_fields[i]) == 0 && !*take) {
+                    int r = vo_secret_new(take, v->valuestring, strlen(v->valuestring));
+                    if (r != VO_OK && rc)
+                        *rc = r;
+                }
+                sodium_memzero(v->valuestring, strlen(v->valuestring));
             }
-            sodium_memzero(v->valuestring, strlen(v->valuestring));
+            cJSON_Delete(v);
         }
-        cJSON_Delete(v);
     }
     return removed;
 }
@@ -130,6 +131,9 @@ static void twilio_iter_destroy(void *self)
     cJSON_Delete(it->page);
     free(it->next_uri);
     free(it->list_key);
+    for (size_t i = 0; i < it->seen_count; i++)
+        free(it->seen_uris[i]);
+    free(it->seen_uris);
     vo__handle_release(it->client);
 }
 
@@ -144,17 +148,66 @@ int vo_twilio_iter_pages(const vo_twilio_iter *it)
     return it ? it->pages : 0;
 }
 
-/* Install a fetched page into the iterator. */
-static int take_page(vo_twilio_iter *it, vo__rest_reply *reply)
+/* Remember a next_page_uri about to be followed; VO_EPROTOCOL when it was followed before
+ * (the server pages in a loop) or the page limit is reached. */
+static int follow_once(vo_twilio_iter *it, const char *uri)
+{
+    for (size_t i = 0; i < it->seen_count; i++)
+        if (strcmp(it->seen_uris[i], uri) == 0)
+            return vo__error_set(VO_EPROTOCOL,
+                                 "Twilio list: next_page_uri repeats an earlier page after %d "
+                                 "page(s); the listing loops, stopped",
+                                 it->pages);
+    if (it->pages >= VO__TWILIO_MAX_PAGES)
+        return vo__error_set(VO_EPROTOCOL, "Twilio list: more than %d pages; stopped",
+                             VO__TWILIO_MAX_PAGES);
+    if (it->seen_count == it->seen_cap) {
+        size_t cap = it->seen_cap ? it->seen_cap * 2 : 8;
+        char **p = realloc(it->seen_uris, cap * sizeof(*p));
+        if (!p)
+            return vo__error_set(VO_ENOMEM, "out of memory");
+        it->seen_uris = p;
+        it->seen_cap = cap;
+    }
+    if (!(it->seen_uris[it->seen_count] = strdup(uri)))
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    it->seen_count++;
+    return VO_OK;
+}
+
+/* Install a fetched page into the iterator. A page whose next_page_uri is unusable (another
+ * host, a page already followed, past the page limit) is refused whole. */
+int vo__twilio_iter_take_page(vo_twilio_iter *it, vo__rest_reply *reply)
 {
     cJSON *items = cJSON_GetObjectItemCaseSensitive(reply->doc, it->list_key);
-    if (!cJSON_IsArray(items)) {
+    int rc = VO_OK;
+    if (!cJSON_IsArray(items))
+        rc = vo__error_set(VO_EPROTOCOL, "Twilio list page has no '%s' array", it->list_key);
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(reply->doc, "next_page_uri");
+    bool has_next = rc == VO_OK && cJSON_IsString(next) && next->valuestring[0];
+    if (has_next) {
+        /* Follow only paths on the same host: credentials never go elsewhere. */
+        if (next->valuestring[0] != '/' || next->valuestring[1] == '/' ||
+            strstr(next->valuestring, "://"))
+            rc = vo__error_set(VO_EPROTOCOL,
+                               "Twilio next_page_uri is not a path on the API host");
+        else
+            rc = follow_once(it, next->valuestring);
+    }
+    if (rc != VO_OK) {
         cJSON_Delete(reply->doc);
         reply->doc = NULL;
-        int rc =
-            vo__error_set(VO_EPROTOCOL, "Twilio list page has no '%s' array", it->list_key);
+        free(it->next_uri); /* the listing ends here */
+        it->next_uri = NULL;
         vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
         return rc;
+    }
+    free(it->next_uri);
+    it->next_uri = NULL;
+    if (has_next && !(it->next_uri = strdup(next->valuestring))) {
+        cJSON_Delete(reply->doc);
+        reply->doc = NULL;
+        return vo__error_set(VO_ENOMEM, "out of memory");
     }
     cJSON_Delete(it->page);
     it->page = reply->doc;
@@ -163,33 +216,28 @@ static int take_page(vo_twilio_iter *it, vo__rest_reply *reply)
     cJSON *item;
     cJSON_ArrayForEach(item, items) vo__twilio_strip_secrets(item, NULL, NULL, NULL);
     it->item = items->child;
-    free(it->next_uri);
-    it->next_uri = NULL;
-    const cJSON *next = cJSON_GetObjectItemCaseSensitive(it->page, "next_page_uri");
-    if (cJSON_IsString(next) && next->valuestring[0]) {
-        /* Follow only paths on the same host: credentials never go elsewhere. */
-        if (next->valuestring[0] != '/' || next->valuestring[1] == '/' ||
-            strstr(next->valuestring, "://"))
-            return vo__error_set(VO_EPROTOCOL,
-                                 "Twilio next_page_uri is not a path on the API host");
-        it->next_uri = strdup(next->valuestring);
-        if (!it->next_uri)
-            return vo__error_set(VO_ENOMEM, "out of memory");
-    }
     vo__strlcpy(it->current.rest.request_id, reply->request_id,
                 sizeof(it->current.rest.request_id));
     return VO_OK;
 }
 
-int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
-                    const char *list_key, const vo_param *filters, size_t nf)
+vo_twilio_iter *vo__twilio_iter_alloc(const char *list_key)
 {
     vo_twilio_iter *it = vo__handle_new(sizeof(*it), VO__H_TWILIO_ITER, twilio_iter_destroy);
     if (!it || !(it->list_key = strdup(list_key))) {
         vo__handle_release(it);
-        return vo__error_set(VO_ENOMEM, "out of memory");
+        return NULL;
     }
     vo__rest_item_init(&it->current.rest, VO__H_TWILIO_RESOURCE);
+    return it;
+}
+
+int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
+                    const char *list_key, const vo_param *filters, size_t nf)
+{
+    vo_twilio_iter *it = vo__twilio_iter_alloc(list_key);
+    if (!it)
+        return vo__error_set(VO_ENOMEM, "out of memory");
     /* The iterator keeps its client alive: the caller may free the client first. */
     it->client = c;
     vo__handle_retain(c);
@@ -197,7 +245,7 @@ int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,
     int rc = vo__twilio_call(&reply, c, VO__TWILIO_API, "GET", path, filters, nf, NULL, 0,
                              VO_HTTP_IDEMPOTENT_AUTO);
     if (rc == VO_OK)
-        rc = take_page(it, &reply);
+        rc = vo__twilio_iter_take_page(it, &reply);
     if (rc != VO_OK) {
         vo_twilio_iter_free(it);
         return rc;
@@ -218,7 +266,7 @@ int vo_twilio_iter_next(const vo_twilio_resource **item, vo_twilio_iter *it)
         int rc = vo__twilio_call(&reply, it->client, VO__TWILIO_API, "GET", it->next_uri, NULL,
                                  0, NULL, 0, VO_HTTP_IDEMPOTENT_AUTO);
         if (rc == VO_OK)
-            rc = take_page(it, &reply);
+            rc = vo__twilio_iter_take_page(it, &reply);
         if (rc != VO_OK)
             return rc;
     }

@@ -13,6 +13,10 @@
 
 #define VO__TWILIO_API_VERSION "/2010-04-01"
 
+/* The most pages one Twilio list iterator follows (a server that pages forever without
+ * repeating a URI ends here; 10000 pages of up to 1000 items). */
+#define VO__TWILIO_MAX_PAGES 10000
+
 struct vo_twilio_client {
     vo__handle h;         /* first: type tag, state, references */
     vo__rest_client rest; /* the transport (a reference), and the Twilio provider */
@@ -37,6 +41,8 @@ struct vo_twilio_iter {
     cJSON *item; /* next item to hand out */
     char *next_uri;
     int pages;
+    char **seen_uris; /* every next_page_uri followed: a repeat is a loop */
+    size_t seen_count, seen_cap;
     vo_twilio_resource current;
 };
 
@@ -78,6 +84,15 @@ int vo__twilio_delete(vo_twilio_client *c, vo__twilio_host host, const char *pat
 
 /* GET a single resource. */
 int vo__twilio_fetch(vo_twilio_resource **out, vo_twilio_client *c, const char *path);
+
+/* A list iterator without a client or page yet (NULL: out of memory); vo__twilio_list() and
+ * the fuzz targets use it. */
+vo_twilio_iter *vo__twilio_iter_alloc(const char *list_key);
+
+/* Install a fetched list page (takes reply->doc in every case): its items under the list key,
+ * with secrets stripped, and its next_page_uri, which must be a path on the API host that was
+ * not followed before, within VO__TWILIO_MAX_PAGES. VO_EPROTOCOL otherwise (the listing ends). */
+int vo__twilio_iter_take_page(vo_twilio_iter *it, vo__rest_reply *reply);
 
 /* Start a list: GET path with filters, items under list_key. */
 int vo__twilio_list(vo_twilio_iter **out, vo_twilio_client *c, const char *path,

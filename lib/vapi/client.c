@@ -84,7 +84,12 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     if (!vo__base_url_ok(base))
         return vo__error_set(
             VO_EINVAL,
-            "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix]");
+            "vo_vapi_client_new: the base URL must be http(s)://host[:port][/prefix] (no user info)");
+    if (!opts->allow_insecure_http && vo__base_url_cleartext(base))
+        return vo__error_set(VO_EINVAL,
+                             "vo_vapi_client_new: refusing http:// to a host other than "
+                             "loopback: the API key would travel in clear text (use https://, "
+                             "or set allow_insecure_http)");
     vo_vapi_client *c = vo__handle_new(sizeof(*c), VO__H_VAPI_CLIENT, vapi_client_destroy);
     if (!c)
         return vo__error_set(VO_ENOMEM, "out of memory");
@@ -103,6 +108,9 @@ int vo_vapi_client_new(vo_vapi_client **out, const char *api_key, const vo_vapi_
     rc = vo__rest_client_init(&c->rest, &vo__vapi_provider, opts->http_client, opts->http);
     if (rc != VO_OK)
         goto fail;
+    /* the API key the client sends never shows in an error */
+    c->rest.secrets[0] = vo_secret_str(c->api_key);
+    c->rest.secret_count = 1;
     vo__log(VO_LOG_DEBUG, MODULE, "client via %s", c->base);
     *out = c;
     return VO_OK;

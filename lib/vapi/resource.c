@@ -18,12 +18,13 @@ void vo__vapi_strip_secrets(cJSON *obj)
     if (!cJSON_IsObject(obj))
         return;
     for (size_t i = 0; i < sizeof(secret_fields) / sizeof(secret_fields[0]); i++) {
-        cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i]);
-        if (!v)
-            continue;
-        if (cJSON_IsString(v) && v->valuestring)
-            sodium_memzero(v->valuestring, strlen(v->valuestring));
-        cJSON_Delete(v);
+        /* every member of that name: a duplicate key must not keep a second copy */
+        cJSON *v;
+        while ((v = cJSON_DetachItemFromObjectCaseSensitive(obj, secret_fields[i])) != NULL) {
+            if (cJSON_IsString(v) && v->valuestring)
+                sodium_memzero(v->valuestring, strlen(v->valuestring));
+            cJSON_Delete(v);
+        }
     }
 }
 
@@ -237,28 +238,34 @@ static int fetch_legacy(vo_vapi_iter *it)
         vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
     if (rc != VO_OK)
         return rc;
-    if (!cJSON_IsArray(reply.doc)) {
-        cJSON_Delete(reply.doc);
+    return vo__vapi_iter_take_legacy(it, &reply, want);
+}
+
+int vo__vapi_iter_take_legacy(vo_vapi_iter *it, vo__rest_reply *reply, long want)
+{
+    int rc = VO_OK;
+    if (!cJSON_IsArray(reply->doc)) {
+        cJSON_Delete(reply->doc);
         rc = vo__error_set(VO_EPROTOCOL, "Vapi list %s did not answer a JSON array", it->path);
-        vo__error_set_remote(reply.status, 0, reply.request_id, NULL, -1);
+        vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
         return rc;
     }
-    int raw = cJSON_GetArraySize(reply.doc);
+    int raw = cJSON_GetArraySize(reply->doc);
     /* drop items already handed out (same createdAt as the previous boundary) */
-    cJSON *item = reply.doc->child;
+    cJSON *item = reply->doc->child;
     while (item) {
         cJSON *next = item->next;
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
         if (!cJSON_IsObject(item) || (cJSON_IsString(id) && seen(it, id->valuestring)))
-            cJSON_Delete(cJSON_DetachItemViaPointer(reply.doc, item));
+            cJSON_Delete(cJSON_DetachItemViaPointer(reply->doc, item));
         else
             vo__vapi_strip_secrets(item);
         item = next;
     }
-    int fresh = cJSON_GetArraySize(reply.doc);
+    int fresh = cJSON_GetArraySize(reply->doc);
     it->more = raw >= want;
     if (it->more && fresh == 0) {
-        cJSON_Delete(reply.doc);
+        cJSON_Delete(reply->doc);
         return vo__error_set(
             VO_EPROTOCOL,
             "Vapi list %s: more than %ld items share one createdAt; raise page_size", it->path,
@@ -266,10 +273,10 @@ static int fetch_legacy(vo_vapi_iter *it)
     }
     /* the new boundary: the oldest createdAt of this page, and the ids that carry it */
     if (it->more) {
-        const cJSON *last = cJSON_GetArrayItem(reply.doc, fresh - 1);
+        const cJSON *last = cJSON_GetArrayItem(reply->doc, fresh - 1);
         const cJSON *ca = cJSON_GetObjectItemCaseSensitive(last, "createdAt");
         if (!cJSON_IsString(ca) || !ca->valuestring[0]) {
-            cJSON_Delete(reply.doc);
+            cJSON_Delete(reply->doc);
             return vo__error_set(VO_EPROTOCOL,
                                  "Vapi list %s: an item has no createdAt to page by", it->path);
         }
@@ -277,28 +284,28 @@ static int fetch_legacy(vo_vapi_iter *it)
             seen_clear(it);
             free(it->boundary);
             if (!(it->boundary = strdup(ca->valuestring))) {
-                cJSON_Delete(reply.doc);
+                cJSON_Delete(reply->doc);
                 return vo__error_set(VO_ENOMEM, "out of memory");
             }
         }
         const cJSON *x;
-        cJSON_ArrayForEach(x, reply.doc)
+        cJSON_ArrayForEach(x, reply->doc)
         {
             const cJSON *xc = cJSON_GetObjectItemCaseSensitive(x, "createdAt");
             const cJSON *xi = cJSON_GetObjectItemCaseSensitive(x, "id");
             if (cJSON_IsString(xc) && cJSON_IsString(xi) &&
                 strcmp(xc->valuestring, it->boundary) == 0 &&
                 (rc = seen_add(it, xi->valuestring)) != VO_OK) {
-                cJSON_Delete(reply.doc);
+                cJSON_Delete(reply->doc);
                 return rc;
             }
         }
     }
     cJSON_Delete(it->page_doc);
-    it->page_doc = reply.doc;
-    it->item = reply.doc->child;
+    it->page_doc = reply->doc;
+    it->item = reply->doc->child;
     it->pages++;
-    vo__strlcpy(it->request_id, reply.request_id, sizeof(it->request_id));
+    vo__strlcpy(it->request_id, reply->request_id, sizeof(it->request_id));
     return VO_OK;
 }
 
@@ -322,13 +329,19 @@ static int fetch_v2(vo_vapi_iter *it)
         vo__vapi_call(&reply, it->client, "GET", it->path, q, n, NULL, VO_HTTP_IDEMPOTENT_AUTO);
     if (rc != VO_OK)
         return rc;
-    cJSON *results = cJSON_GetObjectItemCaseSensitive(reply.doc, "results");
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(reply.doc, "metadata");
+    return vo__vapi_iter_take_v2(it, &reply);
+}
+
+int vo__vapi_iter_take_v2(vo_vapi_iter *it, vo__rest_reply *reply)
+{
+    int rc = VO_OK;
+    cJSON *results = cJSON_GetObjectItemCaseSensitive(reply->doc, "results");
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(reply->doc, "metadata");
     if (!cJSON_IsArray(results) || !cJSON_IsObject(meta)) {
-        cJSON_Delete(reply.doc);
+        cJSON_Delete(reply->doc);
         rc = vo__error_set(VO_EPROTOCOL, "Vapi %s page has no 'results' array and 'metadata'",
                            it->path);
-        vo__error_set_remote(reply.status, 0, reply.request_id, NULL, -1);
+        vo__error_set_remote(reply->status, 0, reply->request_id, NULL, -1);
         return rc;
     }
     cJSON *x;
@@ -337,10 +350,10 @@ static int fetch_v2(vo_vapi_iter *it)
                cJSON_GetArraySize(results) > 0;
     it->page++;
     cJSON_Delete(it->page_doc);
-    it->page_doc = reply.doc;
+    it->page_doc = reply->doc;
     it->item = results->child;
     it->pages++;
-    vo__strlcpy(it->request_id, reply.request_id, sizeof(it->request_id));
+    vo__strlcpy(it->request_id, reply->request_id, sizeof(it->request_id));
     return VO_OK;
 }
 
@@ -349,8 +362,8 @@ static int fetch(vo_vapi_iter *it)
     return it->mode == VO__VAPI_V2 ? fetch_v2(it) : fetch_legacy(it);
 }
 
-static int iter_new(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
-                    vo__vapi_list_mode mode)
+int vo__vapi_iter_alloc(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
+                        vo__vapi_list_mode mode)
 {
     vo_vapi_iter *it = vo__handle_new(sizeof(*it), VO__H_VAPI_ITER, vapi_iter_destroy);
     if (!it || !(it->path = strdup(path))) {
@@ -380,7 +393,7 @@ int vo__vapi_list_legacy(vo_vapi_iter **out, vo_vapi_client *c, const char *path
         return vo__error_set(VO_EINVAL,
                              "id, assistant_id and phone_number_id filter calls only");
     vo_vapi_iter *it = NULL;
-    int rc = iter_new(&it, c, path, VO__VAPI_LEGACY);
+    int rc = vo__vapi_iter_alloc(&it, c, path, VO__VAPI_LEGACY);
     if (rc != VO_OK)
         return rc;
     it->page_size = o && o->page_size ? o->page_size : 100;
@@ -422,7 +435,7 @@ int vo__vapi_list_v2(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
     if (sort_order && strcmp(sort_order, "ASC") != 0 && strcmp(sort_order, "DESC") != 0)
         return vo__error_set(VO_EINVAL, "sort_order must be ASC or DESC");
     vo_vapi_iter *it = NULL;
-    int rc = iter_new(&it, c, path, VO__VAPI_V2);
+    int rc = vo__vapi_iter_alloc(&it, c, path, VO__VAPI_V2);
     if (rc != VO_OK)
         return rc;
     it->page = 1;

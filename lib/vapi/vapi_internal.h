@@ -107,4 +107,17 @@ int vo__vapi_set_str(cJSON *obj, const char *field, const char *value);
 int vo__vapi_id_path(char *out, size_t size, const char *prefix, const char *id,
                      const char *what);
 
+/* A list iterator of `mode` on `path` without a page yet (c may be NULL: the fuzz targets);
+ * it holds a reference to c. */
+int vo__vapi_iter_alloc(vo_vapi_iter **out, vo_vapi_client *c, const char *path,
+                        vo__vapi_list_mode mode);
+
+/* Install a fetched legacy page (a JSON array; takes reply->doc in every case), `want` being
+ * the limit it was asked with: items already handed out are dropped, secrets stripped, the
+ * createdAt boundary moved. VO_EPROTOCOL for an answer that cannot be paged. */
+int vo__vapi_iter_take_legacy(vo_vapi_iter *it, vo__rest_reply *reply, long want);
+
+/* Install a fetched v2 page ({"results": [...], "metadata": {...}}; takes reply->doc). */
+int vo__vapi_iter_take_v2(vo_vapi_iter *it, vo__rest_reply *reply);
+
 #endif

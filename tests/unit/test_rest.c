@@ -222,7 +222,7 @@ START_TEST(call_error_mapping)
     r = get("/shape/html502");
     ck_assert_vo_rc(vo__rest_call(&reply, &c, &r), VO_EUNAVAILABLE);
     ck_assert_str_eq(vo_error_last()->message,
-                     "Test HTTP 502 on GET /shape/html502: unparseable error body");
+                     "Test HTTP 502 on GET /shape/html502: error body not JSON");
     ck_assert_int_eq(reply.attempts, 3); /* a GET is retried on 502 by the transport */
     vo__rest_client_clear(&c);
 }

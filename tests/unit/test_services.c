@@ -150,6 +150,15 @@ START_TEST(onboarding_refuses_bad_credentials_and_stores_nothing)
     vo_services_options bo = o;
     bo.version = 42;
     ck_assert_vo_rc(vo_onboarding_run(v, "t-bad", good, NULL, &bo), VO_EINVAL);
+    /* issue 9: a cleartext base URL to a non-loopback host is refused unless the run opts in
+     * (0.0.0.0 is not loopback by the rule, and refuses connections at once) */
+    vo_services_options io = o;
+    io.vapi_base_url = "http://0.0.0.0:9";
+    ck_assert_vo_rc(vo_onboarding_run(v, "t-insecure", NULL, goodv, &io), VO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "clear text"));
+    io.allow_insecure_http = 1;
+    int irc = vo_onboarding_run(v, "t-insecure", NULL, goodv, &io);
+    ck_assert_msg(irc != VO_EINVAL && irc != VO_OK, "got %s", vo_error_name(irc));
     /* good credentials are stored */
     ck_assert_vo_ok(vo_onboarding_run(v, "t-good", good, goodv, &o));
     vo_twilio_credentials *got = NULL;

@@ -306,6 +306,91 @@ START_TEST(tenant_without_credentials_and_fallback)
 }
 END_TEST
 
+/* Issue 9: the fallback is taken only when it is allowed and only for a tenant that has no
+ * credentials at all; a service account named but not allowed changes nothing, and a
+ * tenant whose credentials are corrupt gets that error, never the service account. */
+START_TEST(fallback_only_when_allowed_and_absent)
+{
+    vo_vault *v = vault_open();
+    vault_store(v, "service-account", ACCT2, TOKEN2);
+    ck_assert_int_ge(vo_vault_tenant_create(v, "tenant-bare"), VO_EEXISTS);
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    o.api_base_url = sandbox.url;
+    o.service_account_tenant = "service-account"; /* configured ... */
+    o.allow_service_account_fallback = 0;         /* ... but not allowed */
+    vo_twilio_client *c = NULL;
+    ck_assert_vo_rc(vo_twilio_client_for_tenant(&c, v, "tenant-bare", &o), VO_ENOTFOUND);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(fallback_rows(v, "tenant-bare"), 0);
+    /* corrupt credentials (not the JSON credentials document) with fallback allowed */
+    ck_assert_int_ge(vo_vault_tenant_create(v, "tenant-corrupt"), VO_EEXISTS);
+    ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "tenant-corrupt", VO_CREDENTIALS_TWILIO_NAME,
+                                        "{not json", 9, VO_VAULT_ANY_VERSION));
+    o.allow_service_account_fallback = 1;
+    int rc = vo_twilio_client_for_tenant(&c, v, "tenant-corrupt", &o);
+    ck_assert_msg(rc != VO_OK && rc != VO_ENOTFOUND, "got %s", vo_error_name(rc));
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(fallback_rows(v, "tenant-corrupt"), 0);
+    vo_vault_close(v);
+}
+END_TEST
+
+/* Issue 9: an http:// base URL to a host other than loopback sent Basic credentials in clear
+ * text; user info in a base URL was logged verbatim. Both are refused when the client is
+ * created; loopback stays allowed (the sandbox), and allow_insecure_http opts in. */
+START_TEST(cleartext_and_user_info_refused)
+{
+    vo_twilio_credentials *cr = creds(ACCT, TOKEN);
+    vo_twilio_client *c = NULL;
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    static const char *const refused[] = {
+        "http://api.example.com",
+        "http://127.0.0.1.evil.example:8080",
+        "http://10.0.0.1",
+        "http://[2001:db8::1]:80",
+        "http://localhost.example.com",
+        "HTTP://api.example.com",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        o.api_base_url = refused[i];
+        ck_assert_msg(vo_twilio_client_new(&c, cr, &o) == VO_EINVAL, "accepted %s", refused[i]);
+        ck_assert_ptr_null(c);
+        if (refused[i][0] == 'h')
+            ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "clear text"));
+    }
+    o.api_base_url = "https://api.example.com";
+    o.accounts_base_url = "http://accounts.example.com";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &o), VO_EINVAL);
+    o.accounts_base_url = NULL;
+    static const char *const loopback[] = {"http://127.0.0.1:9", "http://127.1.2.3:9/p",
+                                           "http://localhost:9", "http://LOCALHOST",
+                                           "http://[::1]:9"};
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+        o.api_base_url = loopback[i];
+        ck_assert_msg(vo_twilio_client_new(&c, cr, &o) == VO_OK, "refused %s: %s", loopback[i],
+                      vo_error_last()->message);
+        vo_twilio_client_free(c);
+    }
+    /* the explicit opt-in */
+    o.api_base_url = "http://api.example.com";
+    o.allow_insecure_http = 1;
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
+    vo_twilio_client_free(c);
+    /* user info: refused, with or without the opt-in, and never echoed */
+    o.api_base_url = "https://AC1:hunter2@api.example.com";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &o), VO_EINVAL);
+    ck_assert_ptr_null(strstr(vo_error_last()->message, "hunter2"));
+    o.api_base_url = "http://u:hunter2@127.0.0.1:9";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &o), VO_EINVAL);
+    /* a version-1 caller (without the field) gets the safe default */
+    vo_twilio_options v1 = VO_TWILIO_OPTIONS_INIT;
+    v1.version = 1;
+    v1.api_base_url = "http://api.example.com";
+    ck_assert_vo_rc(vo_twilio_client_new(&c, cr, &v1), VO_EINVAL);
+    vo_twilio_credentials_free(cr);
+}
+END_TEST
+
 /* ---- operations ---------------------------------------------------------------------- */
 
 START_TEST(account_fetch_and_auth_errors)
@@ -1087,7 +1172,123 @@ START_TEST(error_shapes_mapped)
     ck_assert_int_eq(fetch_shape("plain500"), VO_EUNAVAILABLE);
     ck_assert_int_eq(fetch_shape("html502"), VO_EUNAVAILABLE);
     ck_assert_int_eq(vo_error_last()->http_status, 502);
-    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "unparseable"));
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "error body not JSON"));
+}
+END_TEST
+
+/* Issue 9: {"code": 1e300} was converted to long with undefined behaviour (x86: LONG_MIN),
+ * and 20404.5 was read as 20404 (not found). Neither is a Twilio code: no code. */
+START_TEST(huge_or_fractional_code_is_no_code)
+{
+    ck_assert_int_eq(fetch_shape("hugecode"), VO_EVALIDATION);
+    ck_assert_int_eq(vo_error_last()->provider_code, 0);
+    ck_assert_msg(strstr(vo_error_last()->message, "Twilio HTTP 400 on GET") != NULL, "%s",
+                  vo_error_last()->message);
+    ck_assert_int_eq(fetch_shape("fraccode"), VO_EVALIDATION);
+    ck_assert_int_eq(vo_error_last()->provider_code, 0);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "fractional code"));
+}
+END_TEST
+
+/* Issue 9: a 3xx said "unparseable error body"; JSON nested past cJSON's limit said "not
+ * JSON". */
+START_TEST(redirect_and_deep_nesting_are_named)
+{
+    ck_assert_int_eq(fetch_shape("redirect302"), VO_EPROTOCOL);
+    const char *m = vo_error_last()->message;
+    ck_assert_msg(strstr(m, "redirect to https://elsewhere.example/next not followed") != NULL,
+                  "%s", m);
+    ck_assert_ptr_null(strstr(m, "hunter2")); /* no user info, no query */
+    ck_assert_ptr_null(strstr(m, "token=abc"));
+    ck_assert_int_eq(fetch_shape("deep400"), VO_EVALIDATION);
+    ck_assert_msg(strstr(vo_error_last()->message, "nested too deep") != NULL, "%s",
+                  vo_error_last()->message);
+}
+END_TEST
+
+/* Issue 9: a provider that echoes the credentials it got. The auth token and the API key
+ * secret never reach vo_error_last() (message, more_info), whatever the words around them. */
+START_TEST(echoed_credentials_are_scrubbed)
+{
+    char base[256];
+    snprintf(base, sizeof(base), "%s/echoauth", fixture.url);
+    const char *key_secret = "Zq9xW3vB7nM2kL5pR8tY1uI4oP6aS0dF";
+    for (int use_key = 0; use_key < 2; use_key++) {
+        vo_twilio_credentials *cr = NULL;
+        ck_assert_vo_ok(vo_twilio_credentials_new(&cr));
+        ck_assert_vo_ok(vo_twilio_credentials_set_account_sid(cr, ACCT));
+        if (use_key) {
+            ck_assert_vo_ok(vo_twilio_credentials_set_api_key(
+                cr, "SK0123456789abcdef0123456789abcdef", key_secret));
+        } else {
+            ck_assert_vo_ok(vo_twilio_credentials_set_auth_token(cr, TOKEN));
+        }
+        vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+        o.api_base_url = base;
+        vo_twilio_client *c = NULL;
+        ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
+        vo_twilio_credentials_free(cr);
+        vo_twilio_resource *r = NULL;
+        ck_assert_vo_rc(vo_twilio_account_get(&r, c), VO_EAUTH);
+        const vo_error *e = vo_error_last();
+        const char *secret = use_key ? key_secret : TOKEN;
+        ck_assert_msg(strstr(e->message, secret) == NULL, "secret in: %s", e->message);
+        ck_assert_msg(strstr(e->more_info, secret) == NULL, "secret in: %s", e->more_info);
+        ck_assert_msg(strstr(e->message, "credentials [secret] rejected") != NULL, "%s",
+                      e->message);
+        vo_twilio_client_free(c);
+    }
+}
+END_TEST
+
+/* A result that names a secret member twice: both copies are stripped (cJSON's detach removes
+ * the first member of a name only). */
+START_TEST(duplicated_secret_members_stripped)
+{
+    char base[256];
+    snprintf(base, sizeof(base), "%s/dupsecret", fixture.url);
+    vo_twilio_credentials *cr = creds(ACCT, TOKEN);
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    o.api_base_url = base;
+    vo_twilio_client *c = NULL;
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
+    vo_twilio_credentials_free(cr);
+    vo_twilio_resource *r = NULL;
+    ck_assert_vo_ok(vo_twilio_account_get(&r, c));
+    ck_assert_msg(strstr(vo_twilio_resource_json(r), "copy-0001") == NULL &&
+                      strstr(vo_twilio_resource_json(r), "copy-0002") == NULL,
+                  "%s", vo_twilio_resource_json(r));
+    ck_assert_ptr_null(vo_twilio_resource_str(r, "auth_token"));
+    vo_twilio_resource_free(r);
+    vo_twilio_client_free(c);
+}
+END_TEST
+
+/* Issue 9: a list page whose next_page_uri names itself made the iterator loop forever. */
+START_TEST(self_referencing_next_page_stops)
+{
+    char base[256];
+    snprintf(base, sizeof(base), "%s/loop", fixture.url);
+    vo_twilio_credentials *cr = creds(ACCT, TOKEN);
+    vo_twilio_options o = VO_TWILIO_OPTIONS_INIT;
+    o.api_base_url = base;
+    vo_twilio_client *c = NULL;
+    ck_assert_vo_ok(vo_twilio_client_new(&c, cr, &o));
+    vo_twilio_credentials_free(cr);
+    vo_twilio_iter *it = NULL;
+    ck_assert_vo_ok(vo_twilio_calls_list(&it, c, NULL, 0));
+    const vo_twilio_resource *item = NULL;
+    int items = 0, rc;
+    while ((rc = vo_twilio_iter_next(&item, it)) == VO_OK && item && items < 50)
+        items++;
+    ck_assert_vo_rc(rc, VO_EPROTOCOL);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "repeats an earlier page"));
+    ck_assert_int_le(items, 2);
+    /* the listing is over: no further request */
+    ck_assert_vo_ok(vo_twilio_iter_next(&item, it));
+    ck_assert_ptr_null(item);
+    vo_twilio_iter_free(it);
+    vo_twilio_client_free(c);
 }
 END_TEST
 
@@ -1097,11 +1298,13 @@ static Suite *suite(void)
     TCase *u = tcase_create("local");
     tcase_add_test(u, construction_and_base_urls);
     tcase_add_test(u, error_code_table);
+    tcase_add_test(u, cleartext_and_user_info_refused);
     suite_add_tcase(s, u);
     TCase *ops = tcase_create("operations");
     tcase_add_unchecked_fixture(ops, seed, unseed);
     tcase_set_timeout(ops, 30);
     tcase_add_test(ops, tenant_without_credentials_and_fallback);
+    tcase_add_test(ops, fallback_only_when_allowed_and_absent);
     tcase_add_test(ops, account_fetch_and_auth_errors);
     tcase_add_test(ops, numbers_list_pages_and_filters);
     tcase_add_test(ops, numbers_fetch_update_not_found);
@@ -1130,6 +1333,11 @@ static Suite *suite(void)
     TCase *sh = tcase_create("error_shapes");
     tcase_add_unchecked_fixture(sh, fixture_up, fixture_down);
     tcase_add_test(sh, error_shapes_mapped);
+    tcase_add_test(sh, huge_or_fractional_code_is_no_code);
+    tcase_add_test(sh, redirect_and_deep_nesting_are_named);
+    tcase_add_test(sh, echoed_credentials_are_scrubbed);
+    tcase_add_test(sh, self_referencing_next_page_stops);
+    tcase_add_test(sh, duplicated_secret_members_stripped);
     suite_add_tcase(s, sh);
     return s;
 }

@@ -95,6 +95,23 @@ START_TEST(construction_and_bad_input)
     o.version = 99;
     ck_assert_vo_rc(vo_vapi_client_new(&c, VKEY, &o), VO_EINVAL);
     o.version = VO_VAPI_OPTIONS_VERSION;
+    /* issue 9: the bearer key never goes to a non-loopback host over http://, and user info
+     * in a base URL is refused */
+    o.base_url = "http://api.vapi.example";
+    ck_assert_vo_rc(vo_vapi_client_new(&c, VKEY, &o), VO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "clear text"));
+    o.base_url = "http://[::1]:9";
+    ck_assert_vo_ok(vo_vapi_client_new(&c, VKEY, &o));
+    vo_vapi_client_free(c);
+    o.base_url = "https://key:" VKEY "@api.vapi.ai";
+    ck_assert_vo_rc(vo_vapi_client_new(&c, VKEY, &o), VO_EINVAL);
+    ck_assert_ptr_null(strstr(vo_error_last()->message, VKEY));
+    o.base_url = "http://api.vapi.example";
+    o.allow_insecure_http = 1;
+    ck_assert_vo_ok(vo_vapi_client_new(&c, VKEY, &o));
+    vo_vapi_client_free(c);
+    o.allow_insecure_http = 0;
+    o.base_url = "https://api.vapi.ai/";
     ck_assert_vo_ok(vo_vapi_client_new(&c, VKEY, &o));
     ck_assert_str_eq(vo_vapi_client_base_url(c), "https://api.vapi.ai");
     ck_assert_ptr_null(vo_vapi_client_tenant(c));
