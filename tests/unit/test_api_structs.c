@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "provider_testutil.h"
+#include "kms_testutil.h"
 
 #define ACCT "AC0123456789abcdef0123456789abcdef"
 #define TOKEN "0f1e2d3c4b5a69780f1e2d3c4b5a6978"
@@ -685,40 +686,6 @@ START_TEST(stored_vapi_webhook_documents)
 END_TEST
 
 /* A KEK held by a "KMS" (libsodium AEAD) that counts its calls. */
-static int kms_calls;
-static unsigned char kms_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-
-static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len,
-                    const unsigned char *key, size_t key_len, const unsigned char *ad,
-                    size_t ad_len, void *payload)
-{
-    (void)payload;
-    kms_calls++;
-    if (out_size < 24 + key_len + 16)
-        return VO_ERANGE;
-    randombytes_buf(out, 24);
-    unsigned long long clen;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, &clen, key, key_len, ad, ad_len, NULL,
-                                               out, kms_key);
-    *out_len = 24 + (size_t)clen;
-    return 0;
-}
-
-static int kms_unwrap(unsigned char *out, size_t out_size, size_t *out_len,
-                      const unsigned char *w, size_t wlen, const unsigned char *ad,
-                      size_t ad_len, void *payload)
-{
-    (void)payload;
-    kms_calls++;
-    unsigned long long mlen;
-    if (wlen < 40 || out_size < wlen - 40)
-        return VO_ECRYPTO;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL, w + 24, wlen - 24, ad,
-                                                   ad_len, w, kms_key) != 0)
-        return VO_ECRYPTO;
-    *out_len = (size_t)mlen;
-    return 0;
-}
 
 /* Open a new vault file with options o (keyring added here), run the same workload, and
  * return the KMS calls the reads made; *gone says whether version 1 was pruned. */
@@ -726,7 +693,7 @@ static int vault_workload(vo_vault_options o, const char *file, int *gone)
 {
     vo_keyring *kr = NULL;
     ck_assert_vo_ok(vo_keyring_new(&kr));
-    ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", kms_wrap, kms_unwrap, NULL));
+    ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", pt_kms_wrap, pt_kms_unwrap, NULL));
     o.keyring = kr;
     char path[400];
     snprintf(path, sizeof(path), "%s/%s", pt_vault_dir, file);
@@ -736,13 +703,13 @@ static int vault_workload(vo_vault_options o, const char *file, int *gone)
     ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
     for (int i = 0; i < 11; i++)
         ck_assert_vo_ok(vo_vault_secret_put(NULL, v, "t", "s", "value", 5, -1));
-    int before = kms_calls;
+    int before = pt_kms.calls;
     for (int i = 0; i < 5; i++) {
         vo_secret *s = NULL;
         ck_assert_vo_ok(vo_vault_secret_get(&s, NULL, v, "t", "s", 0));
         vo_secret_free(s);
     }
-    int reads = kms_calls - before;
+    int reads = pt_kms.calls - before;
     vo_secret *s = NULL;
     *gone = vo_vault_secret_get(&s, NULL, v, "t", "s", 1) == VO_ENOTFOUND;
     vo_secret_free(s);
@@ -758,7 +725,7 @@ static int vault_workload(vo_vault_options o, const char *file, int *gone)
 
 START_TEST(twin_vault_options)
 {
-    randombytes_buf(kms_key, sizeof(kms_key));
+    randombytes_buf(pt_kms.key, sizeof(pt_kms.key));
     vo_vault_options init = VO_VAULT_OPTIONS_INIT;
     ZERO(vo_vault_options, zero, VO_VAULT_OPTIONS);
     int gone_i, gone_z, gone_n;
@@ -774,7 +741,7 @@ START_TEST(twin_vault_options)
     zero.no_create = 1;
     vo_keyring *kr = NULL;
     ck_assert_vo_ok(vo_keyring_new(&kr));
-    ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", kms_wrap, kms_unwrap, NULL));
+    ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", pt_kms_wrap, pt_kms_unwrap, NULL));
     zero.keyring = kr;
     char path[400];
     snprintf(path, sizeof(path), "%s/missing.db", pt_vault_dir);

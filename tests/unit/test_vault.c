@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 
+#include "kms_testutil.h"
 #include "vault_testutil.h"
 
 /* ---- opening and files -------------------------------------------------------------- */
@@ -211,46 +212,14 @@ START_TEST(passphrase_kek)
 END_TEST
 
 /* A toy "KMS": AEAD with its own key, binding the associated data. */
-static unsigned char kms_key[32];
-static int kms_calls;
-static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len,
-                    const unsigned char *key, size_t key_len, const unsigned char *ad,
-                    size_t ad_len, void *payload)
-{
-    ck_assert_ptr_eq(payload, &kms_calls);
-    kms_calls++;
-    if (out_size < 24 + key_len + 16)
-        return VO_ERANGE;
-    randombytes_buf(out, 24);
-    unsigned long long clen;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, &clen, key, key_len, ad, ad_len, NULL,
-                                               out, kms_key);
-    *out_len = 24 + (size_t)clen;
-    return 0;
-}
-static int kms_unwrap(unsigned char *out, size_t out_size, size_t *out_len,
-                      const unsigned char *w, size_t wlen, const unsigned char *ad,
-                      size_t ad_len, void *payload)
-{
-    (void)payload;
-    kms_calls++;
-    unsigned long long mlen;
-    if (wlen < 40 || out_size < wlen - 40)
-        return VO_ECRYPTO;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL, w + 24, wlen - 24, ad,
-                                                   ad_len, w, kms_key) != 0)
-        return VO_ECRYPTO;
-    *out_len = (size_t)mlen;
-    return 0;
-}
-
 START_TEST(provider_kek)
 {
-    randombytes_buf(kms_key, 32);
+    randombytes_buf(pt_kms.key, 32);
     vo_keyring *kr = NULL;
     ck_assert_vo_ok(vo_keyring_new(&kr));
-    ck_assert_vo_rc(vo_keyring_add_provider(kr, "kms", NULL, kms_unwrap, NULL), VO_EINVAL);
-    ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", kms_wrap, kms_unwrap, &kms_calls));
+    ck_assert_vo_rc(vo_keyring_add_provider(kr, "kms", NULL, pt_kms_unwrap, NULL), VO_EINVAL);
+    ck_assert_vo_ok(
+        vo_keyring_add_provider(kr, "kms", pt_kms_wrap, pt_kms_unwrap, &pt_kms.calls));
     vo_vault_options o = VO_VAULT_OPTIONS_INIT;
     o.keyring = kr;
     o.dek_cache_size = -1; /* no cache: every read unwraps through the provider */
@@ -258,12 +227,12 @@ START_TEST(provider_kek)
     ck_assert_vo_ok(vo_vault_open(&v, tv_path, &o));
     ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
     tv_put(v, "t", "s", "kms-protected");
-    int before = kms_calls;
+    int before = pt_kms.calls;
     tv_expect(v, "t", "s", "kms-protected");
-    ck_assert_int_gt(kms_calls, before); /* no cache: the provider unwrapped */
+    ck_assert_int_gt(pt_kms.calls, before); /* no cache: the provider unwrapped */
     vo_vault_close(v);
     /* Another provider key under the same id fails at open. */
-    randombytes_buf(kms_key, 32);
+    randombytes_buf(pt_kms.key, 32);
     ck_assert_vo_rc(vo_vault_open(&v, tv_path, &o), VO_ECRYPTO);
     vo_keyring_free(kr);
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "vault/vault_internal.h"
+#include "kms_testutil.h"
 #include "vault_testutil.h"
 #include "voiceops/services.h"
 
@@ -35,50 +36,11 @@ START_TEST(oversized_ciphertext_is_tampering)
 }
 END_TEST
 
-/* A toy KMS that records the largest wrapped length it was handed. */
-static unsigned char kms_key[32];
-static size_t kms_max_len;
-static int kms_fail; /* nonzero: the provider answers with this code */
-static int kms_wrap(unsigned char *out, size_t out_size, size_t *out_len,
-                    const unsigned char *key, size_t key_len, const unsigned char *ad,
-                    size_t ad_len, void *payload)
-{
-    (void)payload;
-    if (kms_fail)
-        return kms_fail;
-    if (out_size < 24 + key_len + 16)
-        return VO_ERANGE;
-    randombytes_buf(out, 24);
-    unsigned long long clen;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, &clen, key, key_len, ad, ad_len, NULL,
-                                               out, kms_key);
-    *out_len = 24 + (size_t)clen;
-    return 0;
-}
-static int kms_unwrap(unsigned char *out, size_t out_size, size_t *out_len,
-                      const unsigned char *w, size_t wlen, const unsigned char *ad,
-                      size_t ad_len, void *payload)
-{
-    (void)payload;
-    if (wlen > kms_max_len)
-        kms_max_len = wlen;
-    if (kms_fail)
-        return kms_fail;
-    unsigned long long mlen;
-    if (wlen < 40 || out_size < wlen - 40)
-        return VO_ECRYPTO;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL, w + 24, wlen - 24, ad,
-                                                   ad_len, w, kms_key) != 0)
-        return VO_ECRYPTO;
-    *out_len = (size_t)mlen;
-    return 0;
-}
-
 static vo_vault *open_kms(int *rc_out)
 {
     vo_keyring *kr = NULL;
     ck_assert_vo_ok(vo_keyring_new(&kr));
-    ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", kms_wrap, kms_unwrap, NULL));
+    ck_assert_vo_ok(vo_keyring_add_provider(kr, "kms", pt_kms_wrap, pt_kms_unwrap, NULL));
     vo_vault_options o = VO_VAULT_OPTIONS_INIT;
     o.keyring = kr;
     o.dek_cache_size = -1;
@@ -96,8 +58,8 @@ static vo_vault *open_kms(int *rc_out)
  * provider (was: called with wrapped_len 1025 over a 1024-byte buffer). */
 START_TEST(oversized_wrapped_keys_never_reach_the_provider)
 {
-    randombytes_buf(kms_key, 32);
-    kms_fail = 0;
+    randombytes_buf(pt_kms.key, 32);
+    pt_kms.fail = 0;
     vo_vault *v = open_kms(NULL);
     ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
     tv_put(v, "t", "s", "value");
@@ -106,13 +68,13 @@ START_TEST(oversized_wrapped_keys_never_reach_the_provider)
     /* the tenant's wrapped data key */
     tv_sql(tv_path, "CREATE TABLE saved AS SELECT wrapped_dek FROM tenants;"
                     "UPDATE tenants SET wrapped_dek = wrapped_dek || randomblob(2000)");
-    kms_max_len = 0;
+    pt_kms.max_len = 0;
     v = open_kms(NULL);
     ck_assert_vo_rc(tv_get_rc(v, "t", "s", 0), VO_ECRYPTO);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "tenant 't'"));
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "tampered"));
     ck_assert_vo_rc(vo_vault_tenant_rotate_dek(v, "t"), VO_ECRYPTO);
-    ck_assert_uint_le(kms_max_len, VO_VAULT_WRAPPED_MAX);
+    ck_assert_uint_le(pt_kms.max_len, VO_VAULT_WRAPPED_MAX);
     vo_vault_close(v);
     tv_sql(tv_path, "UPDATE tenants SET wrapped_dek = (SELECT wrapped_dek FROM saved)");
     v = open_kms(NULL);
@@ -122,27 +84,27 @@ START_TEST(oversized_wrapped_keys_never_reach_the_provider)
     /* the KEK's check value */
     tv_sql(tv_path, "CREATE TABLE savedk AS SELECT check_blob FROM keks;"
                     "UPDATE keks SET check_blob = check_blob || randomblob(2000)");
-    kms_max_len = 0;
+    pt_kms.max_len = 0;
     int rc = 0;
     v = open_kms(&rc);
     ck_assert_ptr_null(v);
     ck_assert_vo_rc(rc, VO_ECRYPTO);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "'kms'"));
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "tampered"));
-    ck_assert_uint_le(kms_max_len, VO_VAULT_WRAPPED_MAX);
+    ck_assert_uint_le(pt_kms.max_len, VO_VAULT_WRAPPED_MAX);
     tv_sql(tv_path, "UPDATE keks SET check_blob = (SELECT check_blob FROM savedk)");
     v = open_kms(NULL);
     vo_vault_close(v);
 
     /* the wrapped audit key */
     tv_sql(tv_path, "UPDATE meta SET value = value || randomblob(2000) WHERE key='audit_key'");
-    kms_max_len = 0;
+    pt_kms.max_len = 0;
     v = open_kms(&rc);
     ck_assert_ptr_null(v);
     ck_assert_vo_rc(rc, VO_ECRYPTO);
     ck_assert_msg(strstr(vo_error_last()->message, "audit key"), "%s",
                   vo_error_last()->message);
-    ck_assert_uint_le(kms_max_len, VO_VAULT_WRAPPED_MAX);
+    ck_assert_uint_le(pt_kms.max_len, VO_VAULT_WRAPPED_MAX);
 }
 END_TEST
 
@@ -203,25 +165,25 @@ END_TEST
 
 START_TEST(provider_down_is_unavailable_not_wrong_key)
 {
-    randombytes_buf(kms_key, 32);
-    kms_fail = 0;
+    randombytes_buf(pt_kms.key, 32);
+    pt_kms.fail = 0;
     vo_vault *v = open_kms(NULL);
     ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
     tv_put(v, "t", "s", "value");
     vo_vault_close(v);
-    kms_fail = VO_EUNAVAILABLE;
+    pt_kms.fail = VO_EUNAVAILABLE;
     int rc = 0;
     v = open_kms(&rc);
     ck_assert_ptr_null(v);
     ck_assert_vo_rc(rc, VO_EUNAVAILABLE);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "unavailable"));
     ck_assert_ptr_null(strstr(vo_error_last()->message, "wrong key"));
-    kms_fail = 0;
+    pt_kms.fail = 0;
     v = open_kms(NULL);
-    kms_fail = VO_EUNAVAILABLE;
+    pt_kms.fail = VO_EUNAVAILABLE;
     ck_assert_vo_rc(tv_get_rc(v, "t", "s", 0), VO_EUNAVAILABLE);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "unavailable"));
-    kms_fail = 0;
+    pt_kms.fail = 0;
     tv_expect(v, "t", "s", "value");
     vo_vault_close(v);
 }
