@@ -342,6 +342,10 @@ static int looks_like_curl(const unsigned char *d, size_t len)
         pos = ln.next;
         if (ln.len == 0)
             continue;
+        size_t ml, to, tl, vo;
+        /* a request line wins: "* / HTTP/1.1" (method "*") is not a curl info line */
+        if (parse_request_line(ln.p, ln.len, &ml, &to, &tl, &vo))
+            return 0;
         if (ln.len >= 2 &&
             (ln.p[0] == '*' || ln.p[0] == '>' || ln.p[0] == '<' || ln.p[0] == '{' ||
              ln.p[0] == '}') &&
