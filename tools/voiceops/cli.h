@@ -94,6 +94,7 @@ typedef struct progress {
     double last_print;
     int last_decile;
     int printed;
+    int64_t last_done, last_total; /* as last reported */
 } progress;
 void progress_start(progress *p, const char *label, int quiet);
 void progress_update(progress *p, int64_t done, int64_t total);

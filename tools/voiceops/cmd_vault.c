@@ -704,7 +704,7 @@ int cmd_rotate(cli *c, int argc, char **argv)
         }
         int64_t usage = 0;
         vo_vault_kek_usage(&usage, v, new_id);
-        progress_finish(&p, usage, usage + remaining,
+        progress_finish(&p, p.last_done, p.last_total,
                         remaining ? "interrupted; run the same command again to resume" : NULL);
         cJSON_AddStringToObject(d, "kek_id", new_id);
         cJSON_AddNumberToObject(d, "rewrapped_total", (double)usage);

@@ -343,15 +343,16 @@ int cli_read_secret(const cli *c, vo_secret **out, const char *prompt, int whole
     int tty = isatty(STDIN_FILENO);
     struct termios old, noecho;
     if (tty) {
-        fprintf(stderr, "%s: ", prompt);
-        fflush(stderr);
+        /* echo off before the prompt, so nothing typed after it is shown */
         if (tcgetattr(STDIN_FILENO, &old) == 0) {
             noecho = old;
             noecho.c_lflag &= ~(tcflag_t)ECHO;
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+            tcsetattr(STDIN_FILENO, TCSANOW, &noecho);
         } else {
             tty = 0;
         }
+        fprintf(stderr, "%s: ", prompt);
+        fflush(stderr);
         whole_input = 0;
     }
     for (;;) {
@@ -367,7 +368,7 @@ int cli_read_secret(const cli *c, vo_secret **out, const char *prompt, int whole
             break;
     }
     if (tty) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
         fputc('\n', stderr);
     }
     if (cli_interrupted) {
@@ -459,6 +460,8 @@ static void progress_draw(progress *p, int64_t done, int64_t total, int final)
 
 void progress_update(progress *p, int64_t done, int64_t total)
 {
+    p->last_done = done;
+    p->last_total = total;
     if (p->quiet)
         return;
     double now = cli_now();
