@@ -271,3 +271,89 @@ int cmd_demo(cli *c, int argc, char **argv)
     execl(script, script, demo, (char *)NULL);
     return cli_failf(c, EXIT_ERROR, "demo: cannot run %s", script);
 }
+
+/* ---- smtp test ------------------------------------------------------------------------- */
+
+static const char *const smtp_usage =
+    "usage: voiceops smtp test TENANT --to ADDRESS [--from ADDRESS] [--subject TEXT]\n"
+    "                                [--ca-file PEM] [--timeout-ms N]\n"
+    "Send a test mail with the tenant's SMTP credentials from the vault. STARTTLS is\n"
+    "required unless the credentials say implicit TLS or the host is loopback; the server\n"
+    "certificate is verified (--ca-file for a private CA). --from defaults to the SMTP\n"
+    "username when it is an address. The send is audited (recipient domain and result).\n";
+
+int cmd_smtp(cli *c, int argc, char **argv)
+{
+    const char *to = NULL, *from = NULL, *subject = NULL, *ca = NULL, *timeout = NULL;
+    const cli_opt opts[] = {
+        {"to", &to, NULL},      {"from", &from, NULL},          {"subject", &subject, NULL},
+        {"ca-file", &ca, NULL}, {"timeout-ms", &timeout, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_parse(c, argc, argv, opts, smtp_usage);
+    if (rc)
+        return rc;
+    if (c->help)
+        return cli_usage(smtp_usage);
+    if ((rc = cli_need(c, 2, 2, smtp_usage)))
+        return rc;
+    if (strcmp(c->pos[0], "test") != 0)
+        return cli_failf(c, EXIT_USAGE, "smtp: test");
+    if (!to)
+        return cli_failf(c, EXIT_USAGE, "smtp test: --to ADDRESS is required");
+    int64_t tmo = 0;
+    if (timeout && (cli_parse_int64(timeout, &tmo) != 0 || tmo < 1))
+        return cli_failf(c, EXIT_USAGE, "--timeout-ms: milliseconds");
+    const char *tenant = c->pos[1];
+    vo_vault *v = NULL;
+    if ((rc = cli_open_vault(c, &v, 0, 0, NULL)))
+        return rc;
+    char from_buf[300] = "";
+    if (!from) {
+        vo_smtp_credentials *cr = NULL;
+        rc = vo_smtp_credentials_get(&cr, NULL, v, tenant);
+        if (rc != VO_OK) {
+            vo_vault_close(v);
+            return cli_fail(c, "smtp test", rc);
+        }
+        const char *u = vo_smtp_credentials_username(cr);
+        if (u && strchr(u, '@'))
+            snprintf(from_buf, sizeof(from_buf), "%s", u);
+        vo_smtp_credentials_free(cr);
+        if (!from_buf[0]) {
+            vo_vault_close(v);
+            return cli_failf(c, EXIT_USAGE,
+                             "smtp test: the SMTP username is not an address: give --from");
+        }
+        from = from_buf;
+    }
+    char text[512];
+    snprintf(text, sizeof(text),
+             "This is a test message from `voiceops smtp test` for tenant %s.\n"
+             "If you can read it, the tenant's SMTP settings work.\n",
+             tenant);
+    const char *rcpt[1] = {to};
+    vo_smtp_message m = VO_SMTP_MESSAGE_INIT;
+    m.from = from;
+    m.to = rcpt;
+    m.to_count = 1;
+    m.subject = subject ? subject : "voiceops SMTP test";
+    m.text = text;
+    vo_smtp_options o = VO_SMTP_OPTIONS_INIT;
+    o.ca_file = ca;
+    o.timeout_ms = (long)tmo;
+    double t0 = cli_now();
+    rc = vo_smtp_send(v, tenant, &m, &o);
+    vo_vault_close(v);
+    if (rc != VO_OK)
+        return cli_fail(c, "smtp test", rc);
+    if (c->json) {
+        cJSON *d = cli_doc();
+        cJSON_AddStringToObject(d, "tenant", tenant);
+        cJSON_AddStringToObject(d, "to", to);
+        cJSON_AddStringToObject(d, "from", from);
+        cJSON_AddNumberToObject(d, "seconds", cli_now() - t0);
+        cli_json_print(d);
+    } else {
+        printf("sent a test mail to %s with %s's SMTP credentials\n", to, tenant);
+    }
+    return EXIT_OK;
+}
