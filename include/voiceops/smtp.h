@@ -23,6 +23,7 @@
 #define VOICEOPS_SMTP_H
 
 #include "common.h"
+#include "credentials.h"
 #include "vault.h"
 
 #ifdef __cplusplus
@@ -121,6 +122,20 @@ VO_EXTERN int vo_smtp_options_init(vo_smtp_options *opts, unsigned int version);
  */
 VO_EXTERN int vo_smtp_send(vo_vault *vault, const char *tenant, const vo_smtp_message *msg,
                            const vo_smtp_options *opts);
+
+/**
+ * Check SMTP credentials against their server without sending anything: connect, TLS as
+ * vo_smtp_send() requires it (same policy, same certificate verification), log in with the
+ * username and password when set, one NOOP, quit. For validating settings before they are
+ * stored (`voiceops creds set smtp --check`). Not audited (no vault is involved).
+ *
+ * @param creds  the credentials to check (only read).
+ * @param opts   options, or NULL for the defaults (ca_file, timeout_ms).
+ * @return VO_OK; VO_EINVAL (NULL, incomplete credentials, unknown options version);
+ *         VO_EFORBIDDEN, VO_EAUTH, VO_ETLS, VO_EPROTOCOL, VO_ENETWORK, VO_ETIMEOUT as for
+ *         vo_smtp_send(). Thread-safe.
+ */
+VO_EXTERN int vo_smtp_check(const vo_smtp_credentials *creds, const vo_smtp_options *opts);
 
 #ifdef __cplusplus
 }

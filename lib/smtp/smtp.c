@@ -196,11 +196,11 @@ static int map_curl(CURLcode cc, long response, const char *errbuf, const char *
 {
     switch (cc) {
     case CURLE_LOGIN_DENIED:
-        return vo__error_set(VO_EAUTH, "vo_smtp_send: %s refused the login (SMTP %ld)", host,
+        return vo__error_set(VO_EAUTH, "vo_smtp: %s refused the login (SMTP %ld)", host,
                              response);
     case CURLE_USE_SSL_FAILED:
         return vo__error_set(VO_EPROTOCOL,
-                             "vo_smtp_send: %s does not offer STARTTLS, which the "
+                             "vo_smtp: %s does not offer STARTTLS, which the "
                              "credentials require for a host that is not loopback",
                              host);
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -208,10 +208,10 @@ static int map_curl(CURLcode cc, long response, const char *errbuf, const char *
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_ISSUER_ERROR:
-        return vo__error_set(VO_ETLS, "vo_smtp_send: TLS with %s failed: %s", host,
+        return vo__error_set(VO_ETLS, "vo_smtp: TLS with %s failed: %s", host,
                              errbuf[0] ? errbuf : curl_easy_strerror(cc));
     case CURLE_OPERATION_TIMEDOUT:
-        return vo__error_set(VO_ETIMEOUT, "vo_smtp_send: %s: timed out", host);
+        return vo__error_set(VO_ETIMEOUT, "vo_smtp: %s: timed out", host);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
     case CURLE_RECV_ERROR:
@@ -220,61 +220,41 @@ static int map_curl(CURLcode cc, long response, const char *errbuf, const char *
     case CURLE_PARTIAL_FILE:
         if (response >= 400)
             break;
-        return vo__error_set(VO_ENETWORK, "vo_smtp_send: %s: %s", host,
+        return vo__error_set(VO_ENETWORK, "vo_smtp: %s: %s", host,
                              errbuf[0] ? errbuf : curl_easy_strerror(cc));
     default: break;
     }
     if (response >= 400)
         return vo__error_set(VO_EPROTOCOL,
-                             "vo_smtp_send: %s answered %ld (sender, recipient or message "
+                             "vo_smtp: %s answered %ld (sender, recipient or message "
                              "refused)",
                              host, response);
-    return vo__error_set(VO_EPROTOCOL, "vo_smtp_send: %s: %s", host,
+    return vo__error_set(VO_EPROTOCOL, "vo_smtp: %s: %s", host,
                          errbuf[0] ? errbuf : curl_easy_strerror(cc));
 }
 
-static int do_send(const vo_smtp_credentials *cr, const vo_smtp_message *m,
-                   const vo_smtp_options *o)
+/* The URL of the credentials' server, the TLS decision, and a handle set up for it. */
+static int open_handle(CURL **out, char *host_out, size_t host_size,
+                       const vo_smtp_credentials *cr, const vo_smtp_options *o, char *errbuf)
 {
+    *out = NULL;
     const char *host = vo_smtp_credentials_host(cr);
     int port = vo_smtp_credentials_port(cr), tls = vo_smtp_credentials_tls(cr);
+    vo__strlcpy(host_out, host, host_size);
     bool v6 = strchr(host, ':') && host[0] != '[';
     char probe[300], url[320];
     snprintf(probe, sizeof(probe), "http://%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "");
     bool loopback = !vo__base_url_cleartext(probe);
     if (tls == VO_SMTP_TLS_NONE && !loopback)
         return vo__error_set(VO_EFORBIDDEN,
-                             "vo_smtp_send: the credentials say no TLS, which is allowed for "
+                             "vo_smtp: the credentials say no TLS, which is allowed for "
                              "loopback hosts only (%s is not)",
                              host);
     snprintf(url, sizeof(url), "%s://%s%s%s:%d", tls == VO_SMTP_TLS_IMPLICIT ? "smtps" : "smtp",
              v6 ? "[" : "", host, v6 ? "]" : "", port);
-
-    vo__buf msg = VO__BUF_INIT;
-    if (!build_message(&msg, m)) {
-        vo__buf_free(&msg, true);
-        return vo__error_set(VO_ENOMEM, "vo_smtp_send: out of memory");
-    }
     CURL *h = curl_easy_init();
-    struct curl_slist *rcpt = NULL;
-    bool ok = h != NULL;
-    for (size_t i = 0; ok && i < m->to_count; i++) {
-        char a[SMTP_ADDRESS_MAX + 3];
-        snprintf(a, sizeof(a), "<%s>", m->to[i]);
-        struct curl_slist *n = curl_slist_append(rcpt, a);
-        ok = n != NULL;
-        if (n)
-            rcpt = n;
-    }
-    if (!ok) {
-        curl_slist_free_all(rcpt);
-        curl_easy_cleanup(h);
-        vo__buf_free(&msg, true);
-        return vo__error_set(VO_ENOMEM, "vo_smtp_send: out of memory");
-    }
-    char from[SMTP_ADDRESS_MAX + 3], errbuf[CURL_ERROR_SIZE] = "";
-    snprintf(from, sizeof(from), "<%s>", m->from);
-    reader rd = {msg.data, msg.len, 0};
+    if (!h)
+        return vo__error_set(VO_ENOMEM, "vo_smtp: out of memory");
     long timeout = o->timeout_ms ? o->timeout_ms : SMTP_TIMEOUT_DEFAULT_MS;
     curl_easy_setopt(h, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -282,12 +262,6 @@ static int do_send(const vo_smtp_credentials *cr, const vo_smtp_message *m,
 #else
     curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
 #endif
-    curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-    curl_easy_setopt(h, CURLOPT_READDATA, &rd);
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
     curl_easy_setopt(h, CURLOPT_USE_SSL,
                      tls == VO_SMTP_TLS_NONE ? (long)CURLUSESSL_NONE
                      : loopback              ? (long)CURLUSESSL_TRY
@@ -305,15 +279,83 @@ static int do_send(const vo_smtp_credentials *cr, const vo_smtp_message *m,
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    *out = h;
+    return VO_OK;
+}
+
+/* Run the handle; map the outcome. The handle (and libcurl's copies of the credentials) is
+ * freed. */
+static int perform(CURL *h, const char *host, char *errbuf)
+{
     CURLcode cc = curl_easy_perform(h);
     long response = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response);
+    curl_easy_cleanup(h);
+    return cc == CURLE_OK ? VO_OK : map_curl(cc, response, errbuf, host);
+}
+
+static int do_send(const vo_smtp_credentials *cr, const vo_smtp_message *m,
+                   const vo_smtp_options *o)
+{
+    char host[256], errbuf[CURL_ERROR_SIZE] = "";
+    CURL *h = NULL;
+    int rc = open_handle(&h, host, sizeof(host), cr, o, errbuf);
+    if (rc != VO_OK)
+        return rc;
+    vo__buf msg = VO__BUF_INIT;
+    struct curl_slist *rcpt = NULL;
+    bool ok = build_message(&msg, m);
+    for (size_t i = 0; ok && i < m->to_count; i++) {
+        char a[SMTP_ADDRESS_MAX + 3];
+        snprintf(a, sizeof(a), "<%s>", m->to[i]);
+        struct curl_slist *n = curl_slist_append(rcpt, a);
+        ok = n != NULL;
+        if (n)
+            rcpt = n;
+    }
+    if (!ok) {
+        curl_slist_free_all(rcpt);
+        curl_easy_cleanup(h);
+        vo__buf_free(&msg, true);
+        return vo__error_set(VO_ENOMEM, "vo_smtp_send: out of memory");
+    }
+    char from[SMTP_ADDRESS_MAX + 3];
+    snprintf(from, sizeof(from), "<%s>", m->from);
+    reader rd = {msg.data, msg.len, 0};
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(h, CURLOPT_READDATA, &rd);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
+    rc = perform(h, host, errbuf);
     curl_slist_free_all(rcpt);
-    curl_easy_cleanup(h); /* libcurl's copies of the credentials go with the handle */
     vo__buf_free(&msg, true);
-    if (cc == CURLE_OK)
-        return VO_OK;
-    return map_curl(cc, response, errbuf, host);
+    return rc;
+}
+
+int vo_smtp_check(const vo_smtp_credentials *creds, const vo_smtp_options *opts)
+{
+    int rc = vo__require_init();
+    if (rc != VO_OK)
+        return rc;
+    if (!creds)
+        return vo__error_set(VO_EINVAL, "vo_smtp_check: creds is required");
+    vo_smtp_options o;
+    if ((rc = vo__struct_copy(&vo_smtp_options_info_, "vo_smtp_check", &o, opts)) != VO_OK)
+        return rc;
+    if (o.timeout_ms < 0)
+        return vo__error_set(VO_EINVAL, "vo_smtp_check: opts->timeout_ms is negative");
+    if ((rc = vo_smtp_credentials_validate(creds)) != VO_OK)
+        return rc;
+    char host[256], errbuf[CURL_ERROR_SIZE] = "";
+    CURL *h = NULL;
+    if ((rc = open_handle(&h, host, sizeof(host), creds, &o, errbuf)) != VO_OK)
+        return rc;
+    /* greeting, EHLO, TLS, login, then one NOOP: nothing is sent to anyone */
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP");
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    return perform(h, host, errbuf);
 }
 
 static int check_message(const vo_smtp_message *m)

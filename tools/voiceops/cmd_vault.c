@@ -399,13 +399,14 @@ static const char *const creds_usage =
     "       voiceops creds set vapi TENANT [--webhook secret|bearer|hmac] [--no-api-key]\n"
     "                         [--check]\n"
     "       voiceops creds set smtp TENANT --host H [--port N] [--username U]\n"
-    "                         [--tls starttls|implicit|none]\n"
+    "                         [--tls starttls|implicit|none] [--check [--ca-file PEM]]\n"
     "Secret fields are read from stdin, one per line, or from prompts on a terminal:\n"
     "  twilio: the auth token (or, with --api-key-sid, the API key secret)\n"
     "  vapi:   the private API key (unless --no-api-key), then the webhook secret (--webhook)\n"
     "  smtp:   the password (with --username)\n"
     "--check validates against the provider before storing (Twilio: fetch the account;\n"
-    "Vapi: list one assistant); nothing is stored when it fails. The tenant must exist.\n";
+    "Vapi: list one assistant; SMTP: connect, TLS, log in, NOOP); nothing is stored when it\n"
+    "fails. The tenant must exist.\n";
 
 static int check_twilio(const cli *c, const vo_twilio_credentials *cr)
 {
@@ -464,6 +465,7 @@ int cmd_creds(cli *c, int argc, char **argv)
 {
     const char *account_sid = NULL, *key_sid = NULL, *region = NULL, *edge = NULL;
     const char *webhook = NULL, *host = NULL, *port = NULL, *username = NULL, *tls = NULL;
+    const char *ca_file = NULL;
     int check = 0, no_api_key = 0;
     const cli_opt opts[] = {{"account-sid", &account_sid, NULL},
                             {"api-key-sid", &key_sid, NULL},
@@ -476,6 +478,7 @@ int cmd_creds(cli *c, int argc, char **argv)
                             {"username", &username, NULL},
                             {"tls", &tls, NULL},
                             {"check", NULL, &check},
+                            {"ca-file", &ca_file, NULL},
                             {NULL, NULL, NULL}};
     int rc = cli_parse(c, argc, argv, opts, creds_usage);
     if (rc)
@@ -610,6 +613,14 @@ int cmd_creds(cli *c, int argc, char **argv)
         if (rc != VO_OK) {
             code = cli_fail(c, "creds set smtp", rc);
             goto sm_out;
+        }
+        if (check) {
+            vo_smtp_options so = VO_SMTP_OPTIONS_INIT;
+            so.ca_file = ca_file;
+            if ((rc = vo_smtp_check(cr, &so)) != VO_OK) {
+                code = cli_fail(c, "creds check (smtp)", rc);
+                goto sm_out;
+            }
         }
         if ((code = cli_open_vault(c, &v, 0, 0, NULL)))
             goto sm_out;

@@ -264,3 +264,30 @@ def test_webhook_verify_vapi_secret_and_old_timestamp(acme, tmp_path):
     assert r.code == 1 and r.json["reason"] == "timestamp_too_old"
     assert r.json["signature_valid_at_capture_time"] is True
     assert acme.json("webhook", "verify", cap, "--tenant", "acme", "--now", str(ts + 10)).code == 0
+
+
+def test_sandbox_command_starts_the_sandbox(tool, tmp_path):
+    import subprocess
+    import time
+    import urllib.request
+    port_file = tmp_path / "port"
+    p = subprocess.Popen([tool.binary, "sandbox", "--port", "0", "--port-file", str(port_file)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=tool.env)
+    try:
+        for _ in range(100):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.1)
+        port = int(port_file.read_text())
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/__sandbox/health") as r:
+            assert json.loads(r.read()) == {"ok": True}
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+
+
+def test_demo_command_runs_the_quickstart_demo(tool):
+    r = tool.run("demo", timeout=300)
+    if r.code == 3 and "build tree" in r.err:
+        pytest.skip("the demo binary is not built")
+    assert r.code == 0, r

@@ -198,3 +198,20 @@ def test_bad_input(vault, sink):
     assert vault.json("smtp", "test", "nocreds", "--to", "a@example.org",
                       "--from", "x@example.org").code == 3
     assert sink.messages == []
+
+
+def test_creds_set_smtp_check(vault, tls_sink, certs):
+    vault.run("tenant", "add", "acme")
+    args = ["creds", "set", "smtp", "acme", "--host", "127.0.0.1", "--port", str(tls_sink.port),
+            "--username", "mailer@acme.example", "--check", "--ca-file", certs / "ca.pem"]
+    r = vault.json(*args, input=PASSWORD + "\n")
+    assert r.code == 0 and r.json["checked"] is True, r
+    assert tls_sink.messages == []  # nothing sent
+    assert tls_sink.auth_attempts == [{"user": "mailer@acme.example", "ok": True, "tls": True}]
+    tls_sink.refuse_auth = True
+    vault.run("secret", "rm", "acme", "credentials/smtp")
+    r = vault.json(*args, input="wrong-password\n")
+    assert r.code == 7 and r.json["error"]["code"] == "VO_EAUTH"
+    assert vault.json("secret", "list", "acme").json["secrets"] == []
+    r = vault.json(*args[:-2], input=PASSWORD + "\n")  # the test CA unknown to the system
+    assert r.code == 7 and r.json["error"]["code"] == "VO_ETLS"
