@@ -604,6 +604,77 @@ VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
  */
 VO_EXTERN void vo_audit_list_free(vo_audit_list *l);
 
+/* ------------------------------------------------------------------------------------ */
+/* Seen-request store (webhook duplicate and replay guard)                              */
+/* ------------------------------------------------------------------------------------ */
+
+/** Most rows one vo_vault_seen_prune() call deletes (max_rows is capped to it). */
+#define VO_VAULT_SEEN_PRUNE_MAX 100000
+/** Longest scope (characters) given to vo_vault_seen_put(). */
+#define VO_VAULT_SEEN_SCOPE_MAX 32
+
+/**
+ * Record that a request was seen, in one atomic step shared by every process (and, with a
+ * shared database backend, every server) that opens the vault: "insert if absent, else
+ * report the entry already there". The building block of the webhook guard
+ * (vo_webhook_guard_twilio() and the others in services.h); usable for any other scheme.
+ *
+ * Nothing readable is stored: the entry's key is a keyed BLAKE2b digest of the tenant, the
+ * scope and the id, and the mark is stored as a keyed digest too. The digest key is derived
+ * from the vault's audit key, which is itself only stored wrapped by a KEK; someone who
+ * reads the vault file without the KEK cannot test a guess of a request against it.
+ * Entries are not audited (one per webhook would swamp the audit log).
+ *
+ * Each call also deletes up to 8 expired entries in the same transaction, so under steady
+ * load the store holds about (requests per second x retention) rows without any cron job;
+ * vo_vault_seen_prune() deletes larger batches.
+ *
+ * @param out_seen_at_ms receives, on VO_OK, now_ms; on VO_EEXISTS, when the entry already
+ *                       there was stored (Unix ms); may be NULL.
+ * @param out_same_mark  receives, on VO_EEXISTS, 1 when `mark` equals the mark stored with
+ *                       the first sighting, else 0; 0 on VO_OK; may be NULL.
+ * @param tenant         a tenant id (the syntax is checked; the tenant need not exist).
+ * @param scope          what kind of id this is, 1-VO_VAULT_SEEN_SCOPE_MAX characters of
+ *                       `a-z 0-9 . _ -` (e.g. "twilio", "stdwebhooks.id"); ids of
+ *                       different scopes never collide.
+ * @param id, id_len     the request's identity (1 byte or more; e.g. a digest of the signed
+ *                       request, or a signed message id).
+ * @param mark, mark_len what distinguishes sightings of one id (e.g. an idempotency token or
+ *                       a signature); may be NULL when mark_len is 0.
+ * @param now_ms         the current time (Unix ms, > 0).
+ * @param expires_at_ms  until when the entry counts (exclusive), > now_ms. An entry whose
+ *                       time has passed is treated as absent and replaced.
+ * @return VO_OK (first sighting: stored), VO_EEXISTS (a live entry has this id: nothing
+ *         changed), VO_EINVAL, VO_EBUSY, VO_ESTORAGE, VO_EUNSUPPORTED (a backend without a
+ *         seen store). Thread-safe (the handle's lock); processes are serialised by the
+ *         storage's write lock, so of several concurrent calls with one id exactly one
+ *         gets VO_OK.
+ */
+VO_EXTERN int vo_vault_seen_put(int64_t *out_seen_at_ms, int *out_same_mark, vo_vault *vault,
+                                const char *tenant, const char *scope, const void *id,
+                                size_t id_len, const void *mark, size_t mark_len,
+                                int64_t now_ms, int64_t expires_at_ms);
+
+/**
+ * Delete expired entries of the seen-request store, at most max_rows of them, earliest
+ * expiry first, in one transaction. An entry whose expiry is after now_ms is never deleted.
+ * Call it again while *out_removed == max_rows to empty a backlog in bounded steps.
+ *
+ * @param out_removed receives the number of entries deleted; may be NULL.
+ * @param now_ms      the current time (Unix ms, > 0).
+ * @param max_rows    0 = 1000; at most VO_VAULT_SEEN_PRUNE_MAX (larger values are capped).
+ * @return VO_OK, VO_EINVAL, VO_EBUSY, VO_ESTORAGE, VO_EUNSUPPORTED.
+ */
+VO_EXTERN int vo_vault_seen_prune(int64_t *out_removed, vo_vault *vault, int64_t now_ms,
+                                  size_t max_rows);
+
+/**
+ * Number of entries in the seen-request store, live and expired (for monitoring: it stays
+ * bounded when pruning keeps up).
+ * @return VO_OK, VO_EINVAL, VO_ESTORAGE, VO_EUNSUPPORTED.
+ */
+VO_EXTERN int vo_vault_seen_count(int64_t *out_count, vo_vault *vault);
+
 #ifdef __cplusplus
 }
 #endif

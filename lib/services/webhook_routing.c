@@ -211,6 +211,10 @@ static int route_begin(vo_verify_result *res)
     res->key_index = res->url_form = res->signature_index = -1;
     res->forms_tried = 0;
     res->timestamp = 0;
+    if (res->version >= 2 && res->version <= VO_VERIFY_RESULT_VERSION) {
+        res->seen = VO_VERIFY_SEEN_NOT_CHECKED;
+        res->seen_at_ms = 0;
+    }
     if (res->version < 1 || res->version > VO_VERIFY_RESULT_VERSION)
         return route_fail(res, VO_VERIFY_INVALID_ARGUMENT,
                           vo__error_set(VO_EINVAL,
