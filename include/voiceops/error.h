@@ -54,7 +54,7 @@ typedef enum vo_error_code {
     VO_ETLS = -27,         /**< the server's TLS certificate failed verification (expired,
                                unknown CA, host name mismatch): permanent, never retried and
                                not counted by the circuit breaker; the message says what failed */
-    VO_EDUPLICATE = -28 /**< the webhook guard saw this authentic request before: a provider
+    VO_EDUPLICATE = -28    /**< the webhook guard saw this authentic request before: a provider
                             retry; answer 200 without acting again (vo_verify_http_status) */
 } vo_error_code;
 

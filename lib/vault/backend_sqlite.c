@@ -145,8 +145,9 @@ static const char *const sql_text[S_COUNT] = {
                    " seen_ms = excluded.seen_ms, expires_ms = excluded.expires_ms"
                    " WHERE seen.expires_ms <= ?5",
     [S_SEEN_GET] = "SELECT mark, seen_ms, expires_ms FROM seen WHERE key = ?1",
-    [S_SEEN_PRUNE] = "DELETE FROM seen WHERE key IN (SELECT key FROM seen WHERE expires_ms <= ?1"
-                     " ORDER BY expires_ms LIMIT ?2)",
+    [S_SEEN_PRUNE] =
+        "DELETE FROM seen WHERE key IN (SELECT key FROM seen WHERE expires_ms <= ?1"
+        " ORDER BY expires_ms LIMIT ?2)",
     [S_SEEN_COUNT] = "SELECT count(*) FROM seen",
 };
 

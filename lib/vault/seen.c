@@ -56,8 +56,8 @@ static int need_store(vo_vault *v, const char *fn)
     if (!v)
         return vo__error_set(VO_EINVAL, "%s: vault is NULL", fn);
     if (!v->ops->seen_insert || !v->ops->seen_prune || !v->ops->seen_count)
-        return vo__error_set(VO_EUNSUPPORTED, "%s: the %s vault backend has no seen store",
-                             fn, v->ops->name);
+        return vo__error_set(VO_EUNSUPPORTED, "%s: the %s vault backend has no seen store", fn,
+                             v->ops->name);
     return VO_OK;
 }
 
@@ -90,8 +90,8 @@ int vo_vault_seen_put(int64_t *out_seen_at_ms, int *out_same_mark, vo_vault *v,
         return rc;
     if (!tenant || !id || id_len == 0 || (!mark && mark_len))
         return vo__error_set(VO_EINVAL, "vo_vault_seen_put: %s is NULL or empty",
-                             !tenant ? "tenant"
-                             : !id   ? "id"
+                             !tenant       ? "tenant"
+                             : !id         ? "id"
                              : id_len == 0 ? "id"
                                            : "mark");
     if ((rc = vo__check_tenant(tenant)) != VO_OK || (rc = check_scope(scope)) != VO_OK)
@@ -135,8 +135,7 @@ int vo_vault_seen_put(int64_t *out_seen_at_ms, int *out_same_mark, vo_vault *v,
             *out_seen_at_ms = old.seen_ms;
         if (out_same_mark)
             *out_same_mark = sodium_memcmp(old.mark, rec.mark, VO__MAC_SIZE) == 0;
-        vo__error_set(VO_EEXISTS, "vo_vault_seen_put: this %s request was already seen",
-                      scope);
+        vo__error_set(VO_EEXISTS, "vo_vault_seen_put: this %s request was already seen", scope);
     }
     return rc;
 }
