@@ -552,10 +552,15 @@ VO_EXTERN int vo_vault_audit_flush(vo_vault *vault);
 
 /** Why audit verification failed. */
 typedef enum vo_audit_break {
-    VO_AUDIT_INTACT = 0,       /**< the chain verifies */
-    VO_AUDIT_MAC_MISMATCH = 1, /**< the row was edited, moved, or a row before it replaced */
-    VO_AUDIT_SEQ_GAP = 2,      /**< rows before this one were deleted */
-    VO_AUDIT_TAIL_MISMATCH = 3 /**< the last rows were deleted (head marker disagrees) */
+    VO_AUDIT_INTACT = 0,        /**< the chain verifies */
+    VO_AUDIT_MAC_MISMATCH = 1,  /**< the row was edited, moved, or a row before it replaced */
+    VO_AUDIT_SEQ_GAP = 2,       /**< rows before this one were deleted */
+    VO_AUDIT_TAIL_MISMATCH = 3, /**< the last rows were deleted (head marker disagrees) */
+    VO_AUDIT_ROLLBACK = 4,      /**< checkpoint: the log ends before the checkpoint's row (the
+                               vault was rolled back to an older copy, or its tail was cut
+                               and the head marker rewritten) */
+    VO_AUDIT_FORK = 5           /**< checkpoint: the row at the checkpoint's sequence number is
+                               not the one signed (rolled back, then written again) */
 } vo_audit_break;
 
 /**
@@ -674,6 +679,86 @@ VO_EXTERN int vo_vault_seen_prune(int64_t *out_removed, vo_vault *vault, int64_t
  * @return VO_OK, VO_EINVAL, VO_ESTORAGE, VO_EUNSUPPORTED.
  */
 VO_EXTERN int vo_vault_seen_count(int64_t *out_count, vo_vault *vault);
+
+/* ------------------------------------------------------------------------------------ */
+/* Signed audit checkpoints                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+/** Buffer size for a checkpoint public key: standard base64 of 32 bytes and the NUL. */
+#define VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE 45
+/** Longest checkpoint text vo_vault_audit_checkpoint() writes (without the NUL). */
+#define VO_VAULT_CHECKPOINT_MAX 512
+
+/** VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE at run time (for bindings). Thread-safe. */
+VO_EXTERN size_t vo_vault_checkpoint_public_key_size(void);
+
+/**
+ * The Ed25519 public key of a checkpoint signing key, for the verifier.
+ *
+ * A checkpoint signing key is held like a KEK: a raw 32-byte key in a keyring, added with
+ * vo_keyring_add_key(), vo_keyring_add_file() or vo_keyring_add_env() under an id of its
+ * own (keep it in a keyring apart from the vault's KEKs). The Ed25519 key pair is derived
+ * from it (BLAKE2b with a label of its own, so the same bytes used as a KEK give an
+ * unrelated key). Passphrase and provider entries cannot sign (VO_EUNSUPPORTED).
+ *
+ * @param out      receives the standard base64 of the 32-byte public key and a NUL.
+ * @param out_size at least VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE.
+ * @return VO_OK, VO_EINVAL, VO_ERANGE, VO_ENOTFOUND (no such id in the keyring),
+ *         VO_EUNSUPPORTED, VO_ENOMEM, VO_ENOTINIT. Thread-safe for a keyring no one fills.
+ */
+VO_EXTERN int vo_keyring_public_key_get(char *out, size_t out_size, const vo_keyring *keyring,
+                                        const char *key_id);
+
+/**
+ * Emit a signed checkpoint of the audit log: the vault id, the last sequence number, the
+ * MAC of the last row (the chain head), the time and the signing key's id, signed with
+ * Ed25519. Ship it somewhere the vault's writer cannot reach (syslog, another database,
+ * object storage); vo_vault_audit_verify_checkpoint() later detects a rollback of the
+ * vault file or a cut tail, which the chain alone cannot see.
+ *
+ * Queued audit rows are flushed first, and the whole chain is verified in the same read
+ * snapshot: a broken chain gets no checkpoint (VO_ECRYPTO, as vo_vault_audit_verify()).
+ * Not audited (a checkpoint changes nothing; auditing it would move the head it signs).
+ *
+ * The text is one line of JSON, at most VO_VAULT_CHECKPOINT_MAX bytes:
+ * `{"format":"voiceops.audit-checkpoint.v1","vault_id":"<32 hex>","seq":N,
+ * "head":"<64 hex>","time_ms":T,"key_id":"<id>","signature":"<base64>"}`; the signature
+ * covers each field (docs/security.md), so the JSON may be re-serialised.
+ *
+ * @param out          receives the NUL-terminated text; free it with vo_free().
+ * @param signing_keys the keyring holding the signing key.
+ * @param key_id       its id.
+ * @return VO_OK, VO_EINVAL, VO_ENOTFOUND, VO_EUNSUPPORTED (see vo_keyring_public_key_get()),
+ *         VO_ECRYPTO (the chain is broken), VO_ESTORAGE, VO_EBUSY, VO_ENOMEM.
+ */
+VO_EXTERN int vo_vault_audit_checkpoint(char **out, vo_vault *vault,
+                                        const vo_keyring *signing_keys, const char *key_id);
+
+/**
+ * vo_vault_audit_verify() against a checkpoint taken earlier: the chain must verify, and
+ * the row at the checkpoint's sequence number must exist and carry the checkpoint's MAC.
+ * A vault file rolled back to an older copy, or whose tail was cut and head marker
+ * rewritten, ends before that row (VO_AUDIT_ROLLBACK); one rolled back and written again
+ * has another row there (VO_AUDIT_FORK). Rows appended after the checkpoint are fine.
+ *
+ * The checkpoint is refused before the log is read when it is malformed (VO_EPARSE), its
+ * signature does not verify with `public_key` (VO_EAUTH), or it names another vault
+ * (VO_ECONFLICT).
+ *
+ * @param out_rows, out_bad_seq, out_reason  as vo_vault_audit_verify() (reason: a
+ *                   vo_audit_break, VO_AUDIT_ROLLBACK and VO_AUDIT_FORK included); may be
+ *                   NULL.
+ * @param checkpoint the text from vo_vault_audit_checkpoint() (surrounding white space
+ *                   allowed).
+ * @param public_key from vo_keyring_public_key_get(): the verifier's trusted copy, never
+ *                   one read from the checkpoint or the vault.
+ * @return VO_OK (intact and consistent with the checkpoint), VO_ECRYPTO (broken; the
+ *         message names the row and why), VO_EPARSE, VO_EAUTH, VO_ECONFLICT, VO_EINVAL,
+ *         VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_audit_verify_checkpoint(int64_t *out_rows, int64_t *out_bad_seq,
+                                               int *out_reason, vo_vault *vault,
+                                               const char *checkpoint, const char *public_key);
 
 #ifdef __cplusplus
 }
