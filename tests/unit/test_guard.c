@@ -494,6 +494,66 @@ START_TEST(prune_concurrent_with_writers)
 }
 END_TEST
 
+START_TEST(guard_api_edges)
+{
+    vo_webhook_guard_options o;
+    memset(&o, 0x5A, sizeof(o));
+    ck_assert_vo_ok(vo_webhook_guard_options_init(&o, VO_WEBHOOK_GUARD_OPTIONS_VERSION));
+    ck_assert_int_eq(o.retention_seconds, 0);
+    ck_assert_int_eq(o.retry_window_seconds, 0);
+    ck_assert_vo_rc(vo_webhook_guard_options_init(&o, 0), VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_guard_options_init(&o, VO_WEBHOOK_GUARD_OPTIONS_VERSION + 1),
+                    VO_EINVAL);
+    ck_assert_vo_rc(vo_webhook_guard_options_init(NULL, 1), VO_EINVAL);
+
+    vo_vault *v = tv_open();
+    twreq t;
+    twilio_request(&t, "CA44444444444444444444444444444444", "idem-edges");
+    const char *tokens[] = {TOKEN};
+    /* no result: the codes alone */
+    ck_assert_vo_ok(
+        vo_webhook_guard_twilio(NULL, v, TENANT, NULL, NULL, tokens, 1, &t.req, NOW));
+    ck_assert_vo_rc(
+        vo_webhook_guard_twilio(NULL, v, TENANT, NULL, NULL, tokens, 1, &t.req, NOW + 1),
+        VO_EDUPLICATE);
+    ck_assert_int_eq(vo_verify_http_status(VO_EDUPLICATE, NULL), 200);
+    /* a zero-filled options struct with its version is the default */
+    vo_webhook_guard_options zero;
+    memset(&zero, 0, sizeof(zero));
+    zero.version = VO_WEBHOOK_GUARD_OPTIONS_VERSION;
+    vo_verify_result r = VO_VERIFY_RESULT_INIT;
+    ck_assert_vo_rc(
+        vo_webhook_guard_twilio(&r, v, TENANT, &zero, NULL, tokens, 1, &t.req, NOW + 2),
+        VO_EDUPLICATE);
+    /* ... and a retry window of the caller's choice */
+    zero.retry_window_seconds = 1;
+    ck_assert_vo_rc(
+        vo_webhook_guard_twilio(&r, v, TENANT, &zero, NULL, tokens, 1, &t.req, NOW + 2),
+        VO_EAUTH);
+    ck_assert_int_eq(r.reason, VO_VERIFY_REPLAY);
+    zero.version = 0; /* never initialised */
+    ck_assert_vo_rc(
+        vo_webhook_guard_twilio(&r, v, TENANT, &zero, NULL, tokens, 1, &t.req, NOW + 2),
+        VO_EINVAL);
+    ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "vo_webhook_guard_options"));
+    /* a result of an unknown version is refused before anything else */
+    r.version = 0;
+    ck_assert_vo_rc(vo_webhook_guard_twilio(&r, v, TENANT, NULL, NULL, tokens, 1, &t.req, NOW),
+                    VO_EINVAL);
+    ck_assert_int_eq(r.reason, VO_VERIFY_INVALID_ARGUMENT);
+    /* a closed vault: the caller's bug, reported, never a pass */
+    vo_vault_close(v);
+    r = (vo_verify_result)VO_VERIFY_RESULT_INIT;
+    ck_assert_vo_rc(vo_webhook_guard_twilio(&r, v, TENANT, NULL, NULL, tokens, 1, &t.req, NOW),
+                    VO_EHANDLE);
+    ck_assert_int_eq(vo_verify_http_status(VO_EHANDLE, &r), 500);
+    int64_t n = 0;
+    ck_assert_vo_rc(vo_vault_seen_count(&n, v), VO_EHANDLE);
+    ck_assert_vo_rc(vo_vault_seen_prune(&n, v, 1, 1), VO_EHANDLE);
+}
+END_TEST
+
 /* ---- checkpoints ------------------------------------------------------------------------ */
 
 /* A keyring with one signing key (not a KEK of the vault). */
@@ -731,6 +791,7 @@ static Suite *suite(void)
     tcase_add_test(t, std_retry_replay_and_expiry);
     tcase_add_test(t, vapi_hmac_replay_and_secret_duplicate);
     tcase_add_test(t, seen_put_contract);
+    tcase_add_test(t, guard_api_edges);
     tcase_add_test(t, prune_under_load_bounded_and_safe);
     tcase_add_test(t, prune_concurrent_with_writers);
     suite_add_tcase(s, t);
