@@ -27,9 +27,9 @@ typedef struct guard_entry {
     const char *mark;     /* NULL = none */
     size_t mark_len;
     enum repeat_rule rule;
-    int64_t signed_ts;  /* timestamped schemes: the signed timestamp (s), else 0 */
-    int64_t tolerance;  /* with signed_ts: its tolerance (s) */
-    char mark_buf[512]; /* for marks built from two headers */
+    int64_t signed_ts;          /* timestamped schemes: the signed timestamp (s), else 0 */
+    int64_t tolerance;          /* with signed_ts: its tolerance (s) */
+    unsigned char mark_buf[32]; /* for marks built from two headers: their digest */
 } guard_entry;
 
 typedef struct guard_call {
@@ -58,26 +58,13 @@ static const char *header(const vo_webhook_request *req, const char *name)
     return v;
 }
 
-/* BLAKE2b-256 over length-prefixed parts (a sighting's identity before the vault keys it). */
+/* A sighting's identity before the vault keys it: BLAKE2b-256 of (label, a, b). */
 static void digest(unsigned char out[32], const char *label, const char *a, size_t a_len,
                    const unsigned char *b, size_t b_len)
 {
-    crypto_generichash_state st;
-    const void *parts[3] = {label, a, b};
-    size_t lens[3] = {strlen(label), a_len, b_len};
-    crypto_generichash_init(&st, NULL, 0, 32);
-    for (int i = 0; i < 3; i++) {
-        unsigned char len[8];
-        uint64_t u = (uint64_t)lens[i];
-        for (int k = 7; k >= 0; k--) {
-            len[k] = (unsigned char)u;
-            u >>= 8;
-        }
-        crypto_generichash_update(&st, len, sizeof(len));
-        if (lens[i])
-            crypto_generichash_update(&st, parts[i], lens[i]);
-    }
-    crypto_generichash_final(&st, out, 32);
+    const void *p[] = {label, a, b};
+    const size_t l[] = {strlen(label), a_len, b_len};
+    vo__digest_parts(out, 32, NULL, 0, p, l, 3);
 }
 
 /* Checks before verification: the result's version, the vault, arguments, options. */
@@ -242,9 +229,9 @@ int vo_webhook_guard_std(vo_verify_result *result, vo_vault *vault, const char *
     const char *sig = header(request, "webhook-signature");
     /* verified, so all three are present; the id is signed, the mark tells deliveries apart */
     digest(e.id, "stdwebhooks.v1", id ? id : "", id ? strlen(id) : 0, NULL, 0);
-    digest((unsigned char *)e.mark_buf, "stdwebhooks.mark", ts ? ts : "", ts ? strlen(ts) : 0,
+    digest(e.mark_buf, "stdwebhooks.mark", ts ? ts : "", ts ? strlen(ts) : 0,
            (const unsigned char *)(sig ? sig : ""), sig ? strlen(sig) : 0);
-    e.mark = e.mark_buf;
+    e.mark = (const char *)e.mark_buf;
     e.mark_len = 32;
     e.signed_ts = r.timestamp;
     e.tolerance = VO_WEBHOOK_STD_TOLERANCE;
@@ -300,9 +287,9 @@ int vo_webhook_guard_vapi(vo_verify_result *result, vo_vault *vault, const char 
         e.scope = "vapi.id";
         e.rule = REPEAT_NEW_MARK;
         digest(e.id, "vapi.id.v1", mid, strlen(mid), NULL, 0);
-        digest((unsigned char *)e.mark_buf, "vapi.mark", ts ? ts : "", ts ? strlen(ts) : 0,
+        digest(e.mark_buf, "vapi.mark", ts ? ts : "", ts ? strlen(ts) : 0,
                (const unsigned char *)(sig ? sig : ""), sig ? strlen(sig) : 0);
-        e.mark = e.mark_buf;
+        e.mark = (const char *)e.mark_buf;
         e.mark_len = 32;
     } else {
         e.scope = "vapi.signed";

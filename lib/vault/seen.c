@@ -15,39 +15,21 @@
 #define PRUNE_PER_PUT 8
 #define PRUNE_DEFAULT 1000
 
-static void hash_str(crypto_generichash_state *st, const void *p, size_t n)
-{
-    unsigned char len[8];
-    uint64_t u = (uint64_t)n;
-    for (int i = 7; i >= 0; i--) {
-        len[i] = (unsigned char)u;
-        u >>= 8;
-    }
-    crypto_generichash_update(st, len, sizeof(len));
-    if (n)
-        crypto_generichash_update(st, p, n);
-}
-
 /* key: a digest over (purpose, tenant, scope, data); the caller holds v->lock. */
 static void seen_digest(const vo_vault *v, const char *purpose, const char *tenant,
                         const char *scope, const void *data, size_t len,
                         unsigned char out[VO__MAC_SIZE])
 {
-    unsigned char k[crypto_generichash_KEYBYTES];
-    crypto_generichash_state st;
-    /* the seen key: never stored, derived per call from the audit key */
-    crypto_generichash_init(&st, v->audit_key, VO_VAULT_KEY_SIZE, sizeof(k));
-    hash_str(&st, "voiceops.seen-key.v1", 20);
-    hash_str(&st, v->vault_id, strlen(v->vault_id));
-    crypto_generichash_final(&st, k, sizeof(k));
-    crypto_generichash_init(&st, k, sizeof(k), VO__MAC_SIZE);
-    hash_str(&st, purpose, strlen(purpose));
-    hash_str(&st, tenant, strlen(tenant));
-    hash_str(&st, scope, strlen(scope));
-    hash_str(&st, data, len);
-    crypto_generichash_final(&st, out, VO__MAC_SIZE);
+    /* the seen key: never stored, derived per call from the audit key and the vault id */
+    unsigned char k[32];
+    static const char label[] = "voiceops.seen-key.v1";
+    const void *kp[] = {label, v->vault_id};
+    const size_t kl[] = {sizeof(label) - 1, strlen(v->vault_id)};
+    vo__digest_parts(k, sizeof(k), v->audit_key, VO_VAULT_KEY_SIZE, kp, kl, 2);
+    const void *p[] = {purpose, tenant, scope, data};
+    const size_t l[] = {strlen(purpose), strlen(tenant), strlen(scope), len};
+    vo__digest_parts(out, VO__MAC_SIZE, k, sizeof(k), p, l, 4);
     sodium_memzero(k, sizeof(k));
-    sodium_memzero(&st, sizeof(st));
 }
 
 static int need_store(vo_vault *v, const char *fn)
