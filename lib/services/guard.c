@@ -7,8 +7,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "services_internal.h"
 
 #define MS 1000
