@@ -415,6 +415,24 @@ VO_EXTERN VO_NODISCARD int vo_webhook_guard_vapi(
     const char *const *secrets, size_t secret_count, const vo_webhook_request *request,
     int64_t now);
 
+/**
+ * vo_routing_verify() with the webhook guard: resolve the URL token, verify the request with
+ * that tenant's keys, and record it in the seen-request store (as vo_webhook_guard_twilio()
+ * for VO_WEBHOOK_TWILIO, vo_webhook_guard_vapi() with the tenant's Vapi webhook settings for
+ * VO_WEBHOOK_VAPI), in one call.
+ *
+ * @param guard  NULL for the defaults (vo_webhook_guard_options).
+ * @param tenant_out, tenant_size, result, vault, token, provider, request, now  as
+ *               vo_routing_verify().
+ * @return as vo_routing_verify(), plus VO_EDUPLICATE (a provider retry: answer 200, do not
+ *         act) and VO_EAUTH with VO_VERIFY_REPLAY (403); vo_verify_http_status() maps each.
+ */
+VO_EXTERN VO_NODISCARD int vo_routing_guard(char *tenant_out, size_t tenant_size,
+                                            vo_verify_result *result, vo_vault *vault,
+                                            const vo_webhook_guard_options *guard,
+                                            const char *token, vo_webhook_provider provider,
+                                            const vo_webhook_request *request, int64_t now);
+
 #ifdef __cplusplus
 }
 #endif

@@ -194,40 +194,43 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
     return VO_OK;
 }
 
-int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *result,
-                      vo_vault *vault, const char *token, vo_webhook_provider provider,
-                      const vo_webhook_request *request, int64_t now)
+/* Resolve, verify with the tenant's keys and, when `guarded`, record the sighting in the
+ * seen-request store (the guard functions do both). `fn` names the public function. */
+static int route_verify(const char *fn, bool guarded, const vo_webhook_guard_options *guard,
+                        char *tenant_out, size_t tenant_size, vo_verify_result *result,
+                        vo_vault *vault, const char *token, vo_webhook_provider provider,
+                        const vo_webhook_request *request, int64_t now)
 {
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
-    int rc = vo__svc_result_begin(result, "vo_routing_verify");
+    int rc = vo__svc_result_begin(result, fn);
     if (rc != VO_OK)
         return rc;
     if (vault &&
         !vo__handle_ok(vault, VO__H_VAULT)) /* closed or not a vault: the caller's bug */
         return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
-                                   vo__handle_check(vault, VO__H_VAULT, "vo_routing_verify"));
+                                   vo__handle_check(vault, VO__H_VAULT, fn));
     if (!vo__initialized())
         return vo__svc_result_fail(result, VO_VERIFY_NOT_INITIALIZED,
                                    vo__error_set(VO_ENOTINIT,
-                                                 "vo_routing_verify: vo_init() has "
-                                                 "not been called"));
+                                                 "%s: vo_init() has "
+                                                 "not been called",
+                                                 fn));
     if (provider != VO_WEBHOOK_TWILIO && provider != VO_WEBHOOK_VAPI)
-        return vo__svc_result_fail(
-            result, VO_VERIFY_INVALID_ARGUMENT,
-            vo__error_set(VO_EINVAL, "vo_routing_verify: unknown provider"));
+        return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                                   vo__error_set(VO_EINVAL, "%s: unknown provider", fn));
     if (!vault || !token || !request)
         return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
-                                   vo__error_set(VO_EINVAL, "vo_routing_verify: %s is NULL",
+                                   vo__error_set(VO_EINVAL, "%s: %s is NULL", fn,
                                                  !vault   ? "vault"
                                                  : !token ? "token"
                                                           : "request"));
     if (tenant_out && tenant_size < VO_VAULT_TENANT_MAX + 1)
         return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
                                    vo__error_set(VO_ERANGE,
-                                                 "vo_routing_verify: the tenant buffer "
+                                                 "%s: the tenant buffer "
                                                  "needs %d bytes",
-                                                 VO_VAULT_TENANT_MAX + 1));
+                                                 fn, VO_VAULT_TENANT_MAX + 1));
     char tenant[VO_VAULT_TENANT_MAX + 1];
     rc = vo_routing_token_resolve(tenant, sizeof(tenant), vault, token);
     if (rc == VO_EREQUEST)
@@ -247,9 +250,9 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
             return vo__svc_result_fail(
                 result, VO_VERIFY_NO_KEY,
                 vo__error_set(VO_EINVAL,
-                              "vo_routing_verify: tenant '%s' has "
+                              "%s: tenant '%s' has "
                               "no Twilio credentials to verify webhooks with",
-                              tenant));
+                              fn, tenant));
         if (rc != VO_OK)
             return vo__svc_result_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
         const char *tokens[2];
@@ -263,12 +266,14 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
             return vo__svc_result_fail(
                 result, VO_VERIFY_NO_KEY,
                 vo__error_set(VO_EINVAL,
-                              "vo_routing_verify: tenant '%s' has "
+                              "%s: tenant '%s' has "
                               "no Twilio auth token (an API key cannot verify "
                               "webhooks)",
-                              tenant));
+                              fn, tenant));
         }
-        rc = vo_webhook_twilio_verify_request(result, NULL, tokens, n, request);
+        rc = guarded ? vo_webhook_guard_twilio(result, vault, tenant, guard, NULL, tokens, n,
+                                               request, now)
+                     : vo_webhook_twilio_verify_request(result, NULL, tokens, n, request);
         vo_twilio_credentials_free(c);
         return rc;
     }
@@ -281,16 +286,35 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
         vo_vapi_credentials_free(c);
         return vo__svc_result_fail(result, VO_VERIFY_NO_KEY,
                                    vo__error_set(VO_EINVAL,
-                                                 "vo_routing_verify: tenant '%s' has no "
+                                                 "%s: tenant '%s' has no "
                                                  "Vapi webhook settings to verify with",
-                                                 tenant));
+                                                 fn, tenant));
     }
     if (rc != VO_OK) {
         vo_vapi_credentials_free(c);
         return vo__svc_result_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
     }
     const char *secret = vo_vapi_credentials_webhook_secret(c);
-    rc = vo_webhook_vapi_verify(result, &o, &secret, 1, request, now);
+    rc = guarded
+             ? vo_webhook_guard_vapi(result, vault, tenant, guard, &o, &secret, 1, request, now)
+             : vo_webhook_vapi_verify(result, &o, &secret, 1, request, now);
     vo_vapi_credentials_free(c);
     return rc;
+}
+
+int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *result,
+                      vo_vault *vault, const char *token, vo_webhook_provider provider,
+                      const vo_webhook_request *request, int64_t now)
+{
+    return route_verify("vo_routing_verify", false, NULL, tenant_out, tenant_size, result,
+                        vault, token, provider, request, now);
+}
+
+int vo_routing_guard(char *tenant_out, size_t tenant_size, vo_verify_result *result,
+                     vo_vault *vault, const vo_webhook_guard_options *guard, const char *token,
+                     vo_webhook_provider provider, const vo_webhook_request *request,
+                     int64_t now)
+{
+    return route_verify("vo_routing_guard", true, guard, tenant_out, tenant_size, result, vault,
+                        token, provider, request, now);
 }
