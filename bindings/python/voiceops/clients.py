@@ -222,6 +222,7 @@ class ResourceIterator(Handle, Iterator[Resource]):
 
     def __init__(self, ptr: int, provider: str) -> None:
         super().__init__(ptr)
+        self._pages = 0
         self._twilio = provider == "twilio"
         self._free_fn = lib.vo_twilio_iter_free if self._twilio else lib.vo_vapi_iter_free
 
@@ -233,6 +234,7 @@ class ResourceIterator(Handle, Iterator[Resource]):
         p = self.__dict__.pop("_ptr", None)
         self.__dict__["_ptr"] = None
         if p:
+            self._pages = (lib.vo_twilio_iter_pages if self._twilio else lib.vo_vapi_iter_pages)(p)
             self._free_fn(p)
 
     def __iter__(self) -> "ResourceIterator":
@@ -261,7 +263,7 @@ class ResourceIterator(Handle, Iterator[Resource]):
     def pages(self) -> int:
         """Pages fetched so far."""
         if self.closed:
-            return 0
+            return self._pages
         n: int = (lib.vo_twilio_iter_pages if self._twilio else lib.vo_vapi_iter_pages)(self._p)
         return n
 
