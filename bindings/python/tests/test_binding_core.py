@@ -199,3 +199,12 @@ def test_gc_of_many_handles_in_any_order() -> None:
     del objs
     gc.collect()
     assert ROOT.exists()
+
+
+def test_mypy_strict_on_package_and_examples() -> None:
+    pytest.importorskip("mypy")
+    r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                        str(PKG / "voiceops"), str(ROOT / "examples/python/app.py"),
+                        str(ROOT / "examples/python/flask_receiver.py")],
+                       capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(PKG)})
+    assert r.returncode == 0, r.stdout[-3000:]

@@ -177,7 +177,7 @@ class Handle:
 
     @property
     def _p(self) -> int:
-        p = self.__dict__.get("_ptr")
+        p: Optional[int] = self.__dict__.get("_ptr")
         if not p:
             raise ClosedError(f"{type(self).__name__}: this {self._kind} is closed",
                               name="VO_EHANDLE")

@@ -104,7 +104,7 @@ class HttpClient(Handle):
         s = _ffi.vo_http_stats()
         lib.vo_http_stats_init(C.byref(s), 1)
         lib.vo_http_client_stats(C.byref(s), self._p)
-        return {f: getattr(s, f) for f, _ in _ffi.vo_http_stats._fields_ if f != "version"}
+        return {f: getattr(s, f) for f in (x[0] for x in _ffi.vo_http_stats._fields_) if f != "version"}
 
     def request(self, method: str, base_url: str, path: str = "", *, query: Params = None,
                 form: Params = None, body: Optional[bytes] = None,
@@ -140,9 +140,9 @@ class HttpClient(Handle):
             r.body, r.body_len = body, len(body)
         r.content_type, r.username = s(content_type), s(username)
         if bearer_token is not None:
-            r.bearer_token = secret_str_arg(bearer_token)  # type: ignore[assignment]
+            r.bearer_token = secret_str_arg(bearer_token)
         if password is not None:
-            r.password = secret_str_arg(password)  # type: ignore[assignment]
+            r.password = secret_str_arg(password)
         r.deadline_ms = deadline_ms
         r.idempotency = 0 if idempotent is None else (1 if idempotent else 2)
         p = out_ptr()

@@ -65,8 +65,9 @@ class VoiceOpsError(Exception):
         return (_rebuild, (type(self), self.message, self.__dict__))
 
 
-def _rebuild(cls: type, message: str, state: dict) -> VoiceOpsError:  # type: ignore[type-arg]
-    e: VoiceOpsError = cls.__new__(cls)
+def _rebuild(cls: "type[VoiceOpsError]", message: str,
+             state: "dict[str, object]") -> VoiceOpsError:
+    e = cls.__new__(cls)
     Exception.__init__(e, message)
     e.__dict__.update(state)
     return e

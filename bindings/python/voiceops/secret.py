@@ -70,7 +70,7 @@ class Secret(Handle):
     def __bool__(self) -> bool:
         return not self.closed
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str:
         raise TypeError("a Secret cannot be pickled")
 
     def __enter__(self) -> "Secret":

@@ -250,7 +250,7 @@ class Vault(Handle):
         apply_correlation_id()
         p = out_ptr()
         lib.vo_vault_tenant_get(C.byref(p), self._p, tenant.encode())
-        return _tenants_from(p.value)[0]
+        return _tenants_from(p.value or 0)[0]
 
     def tenants(self, page_size: int = 100) -> Iterator[Tenant]:
         """Every tenant, in id order, fetched lazily page by page."""
@@ -259,7 +259,7 @@ class Vault(Handle):
             apply_correlation_id()
             p = out_ptr()
             lib.vo_vault_tenant_list(C.byref(p), self._p, after, page_size)
-            page = _tenants_from(p.value)
+            page = _tenants_from(p.value or 0)
             yield from page
             if len(page) < page_size:
                 return
@@ -401,7 +401,7 @@ class Vault(Handle):
         p = out_ptr()
         lib.vo_vault_import_buffer(C.byref(p), self._p, buf, n, _FORMATS[format],
                                    _import_flags(create_tenants, overwrite))
-        return _import_report(p.value)
+        return _import_report(p.value or 0)
 
     def import_file(self, path: PathLike, format: str = "auto", *,
                     create_tenants: bool = False, overwrite: bool = False) -> ImportReport:
@@ -409,7 +409,7 @@ class Vault(Handle):
         p = out_ptr()
         lib.vo_vault_import_file(C.byref(p), self._p, os.fsencode(path), _FORMATS[format],
                                  _import_flags(create_tenants, overwrite))
-        return _import_report(p.value)
+        return _import_report(p.value or 0)
 
     def backup(self, dest_path: PathLike) -> None:
         """An online, consistent copy of the vault file (mode 0600)."""

@@ -102,7 +102,7 @@ def _header_pairs(headers: Headers) -> list[tuple[str, str]]:
     if headers is None:
         return []
     if hasattr(headers, "items"):
-        return list(headers.items())  # type: ignore[union-attr]
+        return list(headers.items())
     return list(headers)
 
 
