@@ -208,3 +208,38 @@ def test_mypy_strict_on_package_and_examples() -> None:
                         str(ROOT / "examples/python/flask_receiver.py")],
                        capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(PKG)})
     assert r.returncode == 0, r.stdout[-3000:]
+
+
+def test_interpreter_exit_with_live_handles_in_any_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Finalizers at interpreter shutdown, objects dropped in every order: no crash, no error."""
+    code = f"""
+import gc, random, sys
+sys.path.insert(0, {str(PKG)!r})
+import voiceops as vo
+vo.Vault.keygen({str(tmp_path / 'k')!r})
+objs = []
+for i in range(20):
+    v = vo.Vault({str(tmp_path / 'v.db')!r}, key_file={str(tmp_path / 'k')!r})
+    if i == 0:
+        v.create_tenant("acme")
+        v.put_twilio_credentials("acme", vo.TwilioCredentials("AC" + "1" * 32, "a" * 32))
+        v.put_secret("acme", "s", "x")
+    c = vo.TwilioClient.for_tenant(v, "acme", api_base_url="http://127.0.0.1:9",
+                                   allow_insecure_http=True)
+    h = vo.HttpClient()
+    vc = vo.VapiClient("k" * 16, http_client=h, base_url="http://127.0.0.1:9",
+                       allow_insecure_http=True)
+    objs += [v, c, h, vc, v.get_secret("acme", "s"), vo.Keyring(), vo.ToolResults()]
+random.seed(7)
+random.shuffle(objs)
+for o in objs[: len(objs) // 2]:
+    o.close() if random.random() < 0.5 else None
+del objs[: len(objs) // 3]
+gc.collect()
+keep = objs  # the rest is finalized at interpreter exit
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ}, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr, r.stderr

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ctypes as C
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, NamedTuple, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _ffi
-from ._lib import Handle, dec0, enc, lib, out_ptr, params_array, raise_last, strings_array
+from ._lib import LIBRARY_PATH, Handle, dec0, enc, lib, out_ptr, params_array, raise_last, strings_array
 from .credentials import VapiWebhookOptions
 from .errors import InvalidInput, WebhookError
 from .secret import Secret, SecretLike
@@ -27,6 +27,26 @@ FORWARDED, X_FORWARDED_PROTO, X_FORWARDED_HOST, X_FORWARDED_PORT, X_FORWARDED_PR
     0x01, 0x02, 0x04, 0x08, 0x10)
 
 _REASONS: dict[int, str] = {}
+_byref = C.byref
+_size_t = C.c_size_t
+# The hot path of TwilioVerifier.verify: the same C function through PyDLL (the GIL is kept
+# for the few microseconds of CPU work instead of being released and taken back) and with
+# the arguments converted by the caller, which is faster than argtypes conversion.
+_fast_twilio_verify = C.PyDLL(LIBRARY_PATH)["vo_webhook_twilio_verify"]
+_fast_twilio_verify.restype = C.c_int
+_fast_status = C.PyDLL(LIBRARY_PATH)["vo_verify_http_status"]
+_fast_status.restype = C.c_int
+_CT: dict[Optional[str], Optional[bytes]] = {None: None}
+_STATUS: dict[tuple[int, int], int] = {}
+
+
+def _ct(content_type: Optional[str]) -> Optional[bytes]:
+    b = _CT.get(content_type)
+    if b is None and content_type is not None:
+        b = content_type.encode()
+        if len(_CT) < 64:
+            _CT[content_type] = b
+    return b
 _verify_status = lib.vo_verify_http_status
 
 
@@ -43,13 +63,14 @@ def http_status(rc: int, result: Optional[Any] = None) -> int:
     return n
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(NamedTuple):
     """The outcome of a verification. True when authentic. ``http_status``: what to answer
-    (200, or 400/403/404/413/414; 500 only for the server's own misconfiguration).
-    ``reason``: ``"ok"``, ``"mismatch"``, ``"missing_signature"``, ... ``key_index``: which
-    key matched (a rotation in progress shows as 1). ``url_form``: which URL form matched
-    (Twilio). ``tenant``: the resolved tenant (routing)."""
+    (200, or 400/403/404/413/414; 500 only for the server's own misconfiguration), from
+    ``vo_verify_http_status``. ``reason``: ``"ok"``, ``"mismatch"``, ``"missing_signature"``,
+    ... ``key_index``: which key matched (a rotation in progress shows as 1). ``url_form``:
+    which URL form matched (Twilio). ``tenant``: the resolved tenant (routing). A tuple
+    (cheap to make on the hot path), but its truth value is ``ok``."""
+
     ok: bool
     rc: int
     reason: str
@@ -73,21 +94,35 @@ class Verification:
         return self
 
 
+_VR = _ffi.vo_verify_result
+
+
 def _result() -> Any:
-    r = _ffi.vo_verify_result()
-    r.version, r.reason, r.key_index, r.url_form, r.signature_index = 1, 17, -1, -1, -1
-    return r
+    # version 1, reason VO_VERIFY_INTERNAL_ERROR, indexes -1: VO_VERIFY_RESULT_INIT
+    return _VR(1, 17, -1, -1, -1)
 
 
 def _outcome(rc: int, r: Any, tenant: Optional[str] = None) -> Verification:
+    if rc == 0 and r.reason == 0:  # vo_verify_http_status(VO_OK, OK result) is 200
+        return Verification(True, 0, "ok", 200, r.key_index, r.url_form, r.signature_index,
+                            r.timestamp, tenant)
+    reason = reason_name(r.reason)
+    key = (rc, r.reason)
+    status = _STATUS.get(key)
+    if status is None:  # vo_verify_http_status depends on rc and the reason only
+        status = _STATUS[key] = _fast_status(rc, _byref(r))
+    if rc in (-7, -21):  # VO_EAUTH, VO_EEXPIRED: the reason says it all; no error copy
+        return Verification(False, rc, reason, status, r.key_index, r.url_form,
+                            r.signature_index, r.timestamp, tenant,
+                            f"webhook verification failed: {reason}")
     msg = ""
     if rc != 0:
         s = _ffi.vo_error_snapshot()
         s.version = 1
         if lib.vo_error_snapshot_take(C.byref(s)) == 0 and s.code == rc:
             msg = s.message.decode("utf-8", "replace")
-    return Verification(rc == 0, rc, reason_name(r.reason), _verify_status(rc, C.byref(r)),
-                        r.key_index, r.url_form, r.signature_index, r.timestamp, tenant, msg)
+    return Verification(rc == 0, rc, reason, status, r.key_index, r.url_form, r.signature_index,
+                        r.timestamp, tenant, msg)
 
 
 def _keys(keys: Keys) -> tuple[Any, int, list[Any]]:
@@ -126,15 +161,17 @@ class TwilioVerifier:
     __slots__ = ("_arr", "_n", "_keep")
 
     def __init__(self, auth_tokens: Keys) -> None:
-        self._arr, self._n, self._keep = _keys(auth_tokens)
+        self._arr, n, self._keep = _keys(auth_tokens)
+        self._n = _size_t(n)
 
     def verify(self, url: str, signature: Optional[str], body: bytes,
                content_type: Optional[str] = "application/x-www-form-urlencoded") -> Verification:
+        if not isinstance(body, bytes):
+            body = bytes(body)
         r = _result()
-        rc = lib.vo_webhook_twilio_verify(C.byref(r), self._arr, self._n, url.encode(),
-                                          None if signature is None else signature.encode(),
-                                          None if content_type is None else content_type.encode(),
-                                          body, len(body))
+        rc = _fast_twilio_verify(_byref(r), self._arr, self._n, url.encode(),
+                                 None if signature is None else signature.encode(),
+                                 _ct(content_type), body, _size_t(len(body)))
         return _outcome(rc, r)
 
     def verify_request(self, url: str, headers: Headers, body: bytes, *,
@@ -145,7 +182,7 @@ class TwilioVerifier:
         o.version, o.max_body, o.exact_url_only = 1, max_body, int(exact_url_only)
         req, keep = _request(method, url, headers, body)
         r = _result()
-        rc = lib.vo_webhook_twilio_verify_request(C.byref(r), C.byref(o), self._arr, self._n,
+        rc = lib.vo_webhook_twilio_verify_request(C.byref(r), C.byref(o), self._arr, self._n.value,
                                                   C.byref(req))
         return _outcome(rc, r)
 
