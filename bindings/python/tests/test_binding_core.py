@@ -107,9 +107,24 @@ def test_error_is_built_from_the_c_record(tmp_path) -> None:  # type: ignore[no-
         vo.Keyring().add_key("k", b"short")
     with pytest.raises(vo.ParseError):
         vo.parse_form(b"a=%zz")
+    vo.Vault.keygen(tmp_path / "k")
     with pytest.raises(vo.Unsupported):
-        vo.Vault("postgres://x", key_file=tmp_path / "k", create=False) \
-            if vo.Vault.keygen(tmp_path / "k") is None else None
+        vo.Vault("postgres://x", key_file=tmp_path / "k")
+    with pytest.raises(vo.StorageError):
+        vo.Vault(tmp_path, key_file=tmp_path / "k")  # a directory is not a vault file
+    with vo.Vault(tmp_path / "v.db", key_file=tmp_path / "k") as v:
+        v.create_tenant("t")
+        with pytest.raises(vo.TooBig):
+            v.put_secret("t", "big", b"x" * (64 * 1024 + 1))
+    sec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    with pytest.raises(vo.Expired) as ex:  # a valid signature, replayed a day later
+        vo.verify_standard(sec, {"webhook-id": "m", "webhook-timestamp": "1000",
+                                 "webhook-signature": vo.sign_standard(sec, "m", 1000, b"{}")},
+                           b"{}", now=100000).raise_for_status()
+    assert isinstance(ex.value, vo.WebhookError) and ex.value.http_status in (400, 403)
+    assert ex.value.reason == "timestamp_too_old"
+    with pytest.raises(vo.AuthError):
+        vo.verify_twilio("t", "https://e.com/", "AAAA", b"").raise_for_status()
 
 
 def test_errors_are_per_thread() -> None:
@@ -243,3 +258,24 @@ print("ok")
                        env={**os.environ}, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
     assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr, r.stderr
+
+
+def test_tls_failures_raise_tls_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    subprocess.run(["sh", str(ROOT / "tests/fixtures/make_test_certs.sh"), str(tmp_path)],
+                   check=True, capture_output=True)
+    p = subprocess.Popen([sys.executable, str(ROOT / "tests/fixtures/http_fixture.py"),
+                          f"--tls={tmp_path / 'valid'}"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout is not None
+        url = p.stdout.readline().split()[-1]
+        assert url.startswith("https://127.0.0.1:")
+        with vo.HttpClient(vo.HttpOptions(max_attempts=1)) as h:
+            with pytest.raises(vo.TLSError) as ei:
+                h.request("GET", url, "/")  # self-signed: not trusted
+        assert "certificate" in ei.value.message.lower() or ei.value.message
+        trusted = vo.HttpOptions(max_attempts=1, ca_bundle_path=str(tmp_path / "valid/cert.pem"))
+        with vo.HttpClient(trusted) as h:
+            assert h.request("GET", url, "/").status > 0
+    finally:
+        p.terminate()
+        p.wait(10)

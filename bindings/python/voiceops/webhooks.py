@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, Iterable, Mapping, Optional, Sequence, Union
 from . import _ffi
 from ._lib import LIBRARY_PATH, Handle, dec0, enc, lib, out_ptr, params_array, raise_last, strings_array
 from .credentials import VapiWebhookOptions
-from .errors import InvalidInput, WebhookError
+from .errors import InvalidInput, VoiceOpsError, WebhookError, error_class
 from .secret import Secret, SecretLike
 
 __all__ = ["Verification", "TwilioVerifier", "verify_twilio", "verify_vapi", "verify_standard",
@@ -88,10 +88,25 @@ class Verification(NamedTuple):
     def raise_for_status(self) -> "Verification":
         """Raise :class:`WebhookError` (carrying ``http_status`` and ``reason``) unless ok."""
         if not self.ok:
-            raise WebhookError(self.message or f"webhook verification failed: {self.reason}",
-                               reason=self.reason, http_status=self.http_status,
-                               code=self.rc)
+            raise _webhook_error_class(self.rc)(
+                self.message or f"webhook verification failed: {self.reason}",
+                reason=self.reason, http_status=self.http_status, code=self.rc)
         return self
+
+
+_WEBHOOK_ERRORS: dict[int, type[WebhookError]] = {}
+
+
+def _webhook_error_class(rc: int) -> type[WebhookError]:
+    """WebhookError combined with the class of the code (``except vo.Expired`` and
+    ``except vo.WebhookError`` both catch a replayed request)."""
+    cls = _WEBHOOK_ERRORS.get(rc)
+    if cls is None:
+        base = error_class(rc)
+        cls = WebhookError if base is VoiceOpsError else type(
+            f"Webhook{base.__name__}", (WebhookError, base), {"__module__": "voiceops.errors"})
+        _WEBHOOK_ERRORS[rc] = cls
+    return cls
 
 
 _VR = _ffi.vo_verify_result
