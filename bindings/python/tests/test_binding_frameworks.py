@@ -203,3 +203,24 @@ def routed_account(sandbox: Sandbox, routed: dict[str, Any]) -> str:
         if a["auth_token"] == routed["auth"]:
             return str(a["account_sid"])
     raise AssertionError("account not found")
+
+
+def test_raw_request_bytes_reach_c_unchanged() -> None:
+    from starlette.requests import Request
+
+    def parts(raw: bytes, qs: bytes) -> Any:
+        scope = {"type": "http", "method": "POST", "scheme": "http", "path": "/x",
+                 "raw_path": raw, "query_string": qs,
+                 "headers": [(b"host", b"hooks.example.com")], "client": ("127.0.0.1", 5)}
+        return vo_fastapi.request_parts(Request(scope))
+
+    target, headers, scheme, peer = parts(b"/caf%C3%A9/%41", b"q=%E4%B8%AD&x=%20&y=a+b")
+    url = vo.public_url(target, headers, scheme=scheme, peer_address=peer)
+    # not decoded, not re-encoded: the URL Twilio signed, byte for byte
+    assert url == "http://hooks.example.com/caf%C3%A9/%41?q=%E4%B8%AD&x=%20&y=a+b"
+    sig = vo.sign_twilio("k" * 32, url, PARAMS)
+    assert vo.verify_twilio("k" * 32, url, sig, BODY)
+    # raw non-ASCII bytes in the target are the sender's fault: ParseError (the helpers: 400)
+    target, headers, scheme, peer = parts(b"/caf\xc3\xa9", b"")
+    with pytest.raises(vo.ParseError):
+        vo.public_url(target, headers, scheme=scheme, peer_address=peer)

@@ -148,7 +148,7 @@ def params_array(items: Any) -> tuple[Any, int, list[bytes]]:
     keep: list[bytes] = []
     arr = (_ffi.vo_param * max(1, len(pairs)))()
     for i, (k, v) in enumerate(pairs):
-        kb, vb = str(k).encode(), str(v).encode()
+        kb, vb = str(k).encode("utf-8", "surrogateescape"), str(v).encode("utf-8", "surrogateescape")
         keep += [kb, vb]
         arr[i].name, arr[i].value = kb, vb
     return arr, len(pairs), keep

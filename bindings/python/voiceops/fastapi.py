@@ -28,10 +28,12 @@ def request_parts(request: Request) -> tuple[str, list[tuple[str, str]], str, Op
     """(target as received, headers, scheme, peer address) of an ASGI request."""
     scope = request.scope
     raw = scope.get("raw_path") or scope["path"].encode()
-    target = raw.decode("latin-1")
+    # surrogateescape: the bytes as received reach C unchanged (a signature covers bytes)
+    target = raw.decode("utf-8", "surrogateescape")
     if scope.get("query_string"):
-        target += "?" + scope["query_string"].decode("latin-1")
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        target += "?" + scope["query_string"].decode("utf-8", "surrogateescape")
+    headers = [(k.decode("utf-8", "surrogateescape"), v.decode("utf-8", "surrogateescape"))
+               for k, v in scope["headers"]]
     peer = request.client.host if request.client else None
     return target, headers, scope.get("scheme", "http"), peer
 

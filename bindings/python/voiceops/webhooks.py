@@ -28,6 +28,7 @@ FORWARDED, X_FORWARDED_PROTO, X_FORWARDED_HOST, X_FORWARDED_PORT, X_FORWARDED_PR
 
 _REASONS: dict[int, str] = {}
 _byref = C.byref
+_SE = "surrogateescape"
 _size_t = C.c_size_t
 # The hot path of TwilioVerifier.verify: the same C function through PyDLL (the GIL is kept
 # for the few microseconds of CPU work instead of being released and taken back) and with
@@ -161,7 +162,8 @@ def _request(method: str, url: Optional[str], headers: Headers,
     req = _ffi.vo_webhook_request()
     lib.vo_webhook_request_init(C.byref(req), 1)
     a, n, k = params_array(_header_pairs(headers))
-    mb, ub = method.encode(), enc(url)
+    mb = method.encode()
+    ub = None if url is None else url.encode("utf-8", "surrogateescape")
     req.method, req.url = mb, ub
     req.headers, req.header_count = C.cast(a, C.POINTER(_ffi.vo_param)), n
     bp = C.c_char_p(body)
@@ -184,7 +186,7 @@ class TwilioVerifier:
         if not isinstance(body, bytes):
             body = bytes(body)
         r = _result()
-        rc = _fast_twilio_verify(_byref(r), self._arr, self._n, url.encode(),
+        rc = _fast_twilio_verify(_byref(r), self._arr, self._n, url.encode("utf-8", _SE),
                                  None if signature is None else signature.encode(),
                                  _ct(content_type), body, _size_t(len(body)))
         return _outcome(rc, r)
@@ -328,13 +330,13 @@ def public_url(target: str, headers: Headers, *, scheme: Optional[str] = "http",
     ln = C.c_size_t()
     try:
         lib.vo_public_url_build(buf, size, C.byref(ln), C.byref(o), enc(peer_address),
-                                enc(scheme), target.encode(), a, n)
+                                enc(scheme), target.encode("utf-8", _SE), a, n)
     except Exception as e:
         if getattr(e, "code", 0) != -4:
             raise
         buf = C.create_string_buffer(ln.value + 1)
         lib.vo_public_url_build(buf, ln.value + 1, C.byref(ln), C.byref(o), enc(peer_address),
-                                enc(scheme), target.encode(), a, n)
+                                enc(scheme), target.encode("utf-8", _SE), a, n)
     return buf.value.decode("utf-8", "surrogateescape")
 
 
