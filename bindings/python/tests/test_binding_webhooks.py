@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import random
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest

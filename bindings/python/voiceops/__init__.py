@@ -8,9 +8,15 @@ from __future__ import annotations
 from ._lib import (ABI_VERSION, LIBRARY_PATH, correlation_id, feature_enabled,
                    new_correlation_id, set_log_level, version)
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials, VapiWebhookOptions
-from .errors import (VoiceOpsError, InvalidInput, ParseError, TooBig, BadRequest, BufferTooSmall, OutOfMemory, AuthError, Forbidden, CryptoError, NotFound, Conflict, AlreadyExists, StorageError, Busy, NetworkError, TLSError, Timeout, RateLimited, Unavailable, ProtocolError, ValidationError, Expired, NotInitialized, Unsupported, InternalError, HandleError, ClosedError, WebhookError, error_class)
+from .errors import (
+    VoiceOpsError, InvalidInput, ParseError, TooBig, BadRequest, BufferTooSmall,
+    OutOfMemory, AuthError, Forbidden, CryptoError, NotFound, Conflict, AlreadyExists,
+    StorageError, Busy, NetworkError, TLSError, Timeout, RateLimited, Unavailable,
+    ProtocolError, ValidationError, Expired, NotInitialized, Unsupported, InternalError,
+    HandleError, ClosedError, WebhookError, error_class)
 from .secret import Secret
-from .clients import HttpClient, HttpOptions, HttpResponse, Resource, ResourceIterator, TwilioClient, VapiClient
+from .clients import (HttpClient, HttpOptions, HttpResponse, Resource, ResourceIterator,
+                      TwilioClient, VapiClient)
 from .services import NumberImportItem, NumberImportReport, Services, verify_routed
 from .webhooks import (PublicUrlOptions, ToolResults, TwilioVerifier, VapiMessage, Verification,
                        assistant_reply, new_standard_secret, parse_form, public_url, sign_standard,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from . import _ffi
-from .errors import ClosedError, VoiceOpsError, error_class
+from .errors import ClosedError, error_class
 
 #: The ABI number this binding was written for (VO_ABI_VERSION / the soname).
 ABI_VERSION = 1

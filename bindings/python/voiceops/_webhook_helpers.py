@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from .credentials import VapiWebhookOptions
-from .errors import InvalidInput, ParseError, VoiceOpsError
+from .errors import InvalidInput, ParseError
 from .secret import SecretLike
 from .services import verify_routed
 from .vault import Vault
@@ -87,5 +87,3 @@ def verify_sync(cfg: WebhookConfig, token: Optional[str], url: str,
         raise Rejected(v.http_status, v.reason)
     return VerifiedWebhook(cfg.provider, v.tenant, url, body, v)
 
-
-_ = VoiceOpsError

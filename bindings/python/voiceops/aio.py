@@ -14,9 +14,9 @@ import asyncio
 import contextvars
 import functools
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
-from .clients import HttpClient, Resource, ResourceIterator, TwilioClient, VapiClient
+from .clients import Resource, ResourceIterator, TwilioClient, VapiClient
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials
 from .secret import Secret, SecretLike
 from .services import NumberImportReport, Services
@@ -268,5 +268,3 @@ class AsyncServices:
     async def token_rotation_state(self, tenant: str) -> str:
         return await run(self.sync.token_rotation_state, tenant)
 
-
-_ = (HttpClient, AsyncIterator)

@@ -11,7 +11,7 @@ from . import _ffi
 from ._lib import Handle, apply_correlation_id, dec0, enc, lib, out_ptr
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials
 from .errors import CryptoError, InvalidInput
-from .secret import Secret, SecretLike, secret_bytes_arg, secret_str_arg
+from .secret import Secret, SecretLike, secret_bytes_arg
 
 __all__ = ["Vault", "Keyring", "Tenant", "SecretInfo", "AuditRow", "AuditCheck",
            "ImportReport", "ANY_VERSION"]

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _ffi
-from ._lib import LIBRARY_PATH, Handle, dec0, enc, lib, out_ptr, params_array, raise_last, strings_array
+from ._lib import LIBRARY_PATH, Handle, dec0, enc, lib, out_ptr, params_array, strings_array
 from .credentials import VapiWebhookOptions
-from .errors import InvalidInput, VoiceOpsError, WebhookError, error_class
+from .errors import VoiceOpsError, WebhookError, error_class
 from .secret import Secret, SecretLike
 
 __all__ = ["Verification", "TwilioVerifier", "verify_twilio", "verify_vapi", "verify_standard",
@@ -435,5 +435,3 @@ class ToolResults(Handle):
         lib.vo_vapi_tool_results_json(C.byref(p), self._p)
         return _take_string(p)
 
-
-_ = (raise_last, InvalidInput)
