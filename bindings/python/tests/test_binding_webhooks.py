@@ -242,3 +242,23 @@ def test_repeated_identical_values_count_once_in_both() -> None:
     sig = _reference_sign(TOKEN, URL, pairs)
     assert vo.verify_twilio(TOKEN, URL, sig, urlencode(pairs).encode())
     assert twilio_rv.RequestValidator(TOKEN).validate(URL, _Multi(pairs), sig)
+
+
+def test_verification_from_many_threads() -> None:
+    import threading
+    v = vo.TwilioVerifier(TOKEN)
+    bad: list[object] = []
+
+    def worker(i: int) -> None:
+        for j in range(2000):
+            good = (i + j) % 2 == 0
+            r = v.verify(URL, EXPECTED if good else "AAAA" + EXPECTED[4:], FORM)
+            if r.ok != good or r.reason != ("ok" if good else "mismatch"):
+                bad.append((i, j, r))
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not bad

@@ -3,6 +3,7 @@ proxies, form bodies and Vapi server messages. Pure CPU: these calls are synchro
 from __future__ import annotations
 
 import ctypes as C
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Iterable, Mapping, Optional, Sequence, Union
@@ -28,6 +29,7 @@ FORWARDED, X_FORWARDED_PROTO, X_FORWARDED_HOST, X_FORWARDED_PORT, X_FORWARDED_PR
 
 _REASONS: dict[int, str] = {}
 _byref = C.byref
+_vtls = threading.local()
 _SE = "surrogateescape"
 _size_t = C.c_size_t
 # The hot path of TwilioVerifier.verify: the same C function through PyDLL (the GIL is kept
@@ -185,8 +187,12 @@ class TwilioVerifier:
                content_type: Optional[str] = "application/x-www-form-urlencoded") -> Verification:
         if not isinstance(body, bytes):
             body = bytes(body)
-        r = _result()
-        rc = _fast_twilio_verify(_byref(r), self._arr, self._n, url.encode("utf-8", _SE),
+        try:  # one result per thread: the C library resets it at the start of every call
+            r, rp = _vtls.r
+        except AttributeError:
+            r = _result()
+            r, rp = _vtls.r = (r, _byref(r))
+        rc = _fast_twilio_verify(rp, self._arr, self._n, url.encode("utf-8", _SE),
                                  None if signature is None else signature.encode(),
                                  _ct(content_type), body, _size_t(len(body)))
         return _outcome(rc, r)
