@@ -348,3 +348,18 @@ def test_progress_bar_on_a_terminal(vault, tmp_path):
     text = out.decode()
     assert "\rrotate kek [##############################] 50/50 100%" in text
     assert "ETA" in text and "/s" in text and "\x1b[K" in text
+
+
+def test_man_page_renders_and_lists_every_command(tool):
+    import pathlib
+    import shutil
+    page = pathlib.Path(__file__).resolve().parents[1] / "voiceops.1"
+    text = page.read_text()
+    for cmd in SUBCOMMANDS:
+        assert f"{cmd[0]}" in text
+    for code in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "130"):
+        assert f".B {code}\n" in text
+    if shutil.which("groff"):
+        r = subprocess.run(["groff", "-man", "-ww", "-z", str(page)], capture_output=True,
+                           text=True)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
