@@ -285,6 +285,9 @@ int cmd_secret(cli *c, int argc, char **argv)
         vo_secret_free(value);
         if (reveal && c->json) {
             char *s = cJSON_PrintUnformatted(d);
+            cJSON *val = cJSON_GetObjectItemCaseSensitive(d, "value");
+            if (val && val->valuestring) /* cJSON's copy of the value: wiped before free */
+                memset(val->valuestring, 0, strlen(val->valuestring));
             cJSON_Delete(d);
             d = NULL;
             if (s) {
