@@ -300,7 +300,8 @@ def test_rotate_kek_completes_and_retires(vault, tmp_path):
 
 
 def test_rotate_kek_interrupted_by_sigint_resumes(vault, tmp_path):
-    _many_tenants(vault, tmp_path, 400)
+    # enough one-DEK batches that the rotation is still running when SIGINT arrives
+    _many_tenants(vault, tmp_path, 1500)
     new = tmp_path / "kek2.key"
     vault.run("keygen", new)
     env = dict(vault.env, VOICEOPS_ROTATION_BATCH="1", VOICEOPS_PROGRESS="plain")
@@ -312,11 +313,11 @@ def test_rotate_kek_interrupted_by_sigint_resumes(vault, tmp_path):
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130, (out, err)
     d = json.loads(out)
-    assert d["ok"] is False and d["complete"] is False and 0 < d["remaining"] < 401
+    assert d["ok"] is False and d["complete"] is False and 0 < d["remaining"] < 1501
     assert b"run the same command again" in err
     # both keys are still needed; the re-run resumes and finishes
     r = vault.json("rotate", "kek", "--to", f"kek2={new}")
-    assert r.code == 0 and r.json["remaining"] == 0 and r.json["rewrapped_total"] == 401
+    assert r.code == 0 and r.json["remaining"] == 0 and r.json["rewrapped_total"] == 1501
     assert vault.json("--key-file", f"kek2={new}", "audit", "verify").json["intact"] is True
 
 
