@@ -43,6 +43,7 @@ VO_EINTERNAL = -24
 VO_EHANDLE = -25
 VO_EREQUEST = -26
 VO_ETLS = -27
+VO_EDUPLICATE = -28
 VO_HTTP_IDEMPOTENT_AUTO = 0
 VO_HTTP_IDEMPOTENT_YES = 1
 VO_HTTP_IDEMPOTENT_NO = 2
@@ -83,6 +84,8 @@ VO_AUDIT_INTACT = 0
 VO_AUDIT_MAC_MISMATCH = 1
 VO_AUDIT_SEQ_GAP = 2
 VO_AUDIT_TAIL_MISMATCH = 3
+VO_AUDIT_ROLLBACK = 4
+VO_AUDIT_FORK = 5
 VO_VERIFY_OK = 0
 VO_VERIFY_MISSING_SIGNATURE = 1
 VO_VERIFY_EMPTY_SIGNATURE = 2
@@ -105,6 +108,12 @@ VO_VERIFY_MALFORMED_TOKEN = 18
 VO_VERIFY_UNKNOWN_TOKEN = 19
 VO_VERIFY_NOT_INITIALIZED = 20
 VO_VERIFY_URL_TOO_LONG = 21
+VO_VERIFY_DUPLICATE = 22
+VO_VERIFY_REPLAY = 23
+VO_VERIFY_SEEN_NOT_CHECKED = 0
+VO_VERIFY_SEEN_FIRST = 1
+VO_VERIFY_SEEN_DUPLICATE = 2
+VO_VERIFY_SEEN_REPLAY = 3
 VO_WEBHOOK_TWILIO_URL_AS_GIVEN = 0
 VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED = 1
 VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY = 2
@@ -145,6 +154,9 @@ class vo_services_options(C.Structure):
     pass
 
 class vo_number_import_options(C.Structure):
+    pass
+
+class vo_webhook_guard_options(C.Structure):
     pass
 
 class vo_twilio_options(C.Structure):
@@ -286,6 +298,11 @@ vo_number_import_options._fields_ = [
     ('server_url', C.c_char_p),
     ('sms_enabled', C.c_int),
 ]
+vo_webhook_guard_options._fields_ = [
+    ('version', C.c_uint),
+    ('retention_seconds', C.c_int64),
+    ('retry_window_seconds', C.c_int64),
+]
 vo_twilio_options._fields_ = [
     ('version', C.c_uint),
     ('api_base_url', C.c_char_p),
@@ -373,6 +390,8 @@ vo_verify_result._fields_ = [
     ('signature_index', C.c_int),
     ('forms_tried', C.c_int),
     ('timestamp', C.c_int64),
+    ('seen', C.c_int),
+    ('seen_at_ms', C.c_int64),
 ]
 vo_webhook_request._fields_ = [
     ('version', C.c_uint),
@@ -539,6 +558,11 @@ FUNCTIONS = {
     'vo_token_rotation_promote': (C.c_int, [C.c_void_p, C.c_char_p, C.POINTER(vo_services_options)], True),
     'vo_token_rotation_abort': (C.c_int, [C.c_void_p, C.c_char_p, C.POINTER(vo_services_options)], True),
     'vo_token_rotation_get': (C.c_int, [C.POINTER(C.c_int), C.c_void_p, C.c_char_p], True),
+    'vo_webhook_guard_options_init': (C.c_int, [C.POINTER(vo_webhook_guard_options), C.c_uint], True),
+    'vo_webhook_guard_twilio': (C.c_int, [C.POINTER(vo_verify_result), C.c_void_p, C.c_char_p, C.POINTER(vo_webhook_guard_options), C.POINTER(vo_webhook_twilio_options), C.POINTER(C.c_char_p), C.c_size_t, C.POINTER(vo_webhook_request), C.c_int64], False),
+    'vo_webhook_guard_std': (C.c_int, [C.POINTER(vo_verify_result), C.c_void_p, C.c_char_p, C.POINTER(vo_webhook_guard_options), C.POINTER(C.c_char_p), C.c_size_t, C.POINTER(vo_webhook_request), C.c_int64], False),
+    'vo_webhook_guard_vapi': (C.c_int, [C.POINTER(vo_verify_result), C.c_void_p, C.c_char_p, C.POINTER(vo_webhook_guard_options), C.POINTER(vo_webhook_vapi_options), C.POINTER(C.c_char_p), C.c_size_t, C.POINTER(vo_webhook_request), C.c_int64], False),
+    'vo_routing_guard': (C.c_int, [C.c_char_p, C.c_size_t, C.POINTER(vo_verify_result), C.c_void_p, C.POINTER(vo_webhook_guard_options), C.c_char_p, C.c_int, C.POINTER(vo_webhook_request), C.c_int64], False),
     'vo_twilio_options_init': (C.c_int, [C.POINTER(vo_twilio_options), C.c_uint], True),
     'vo_twilio_client_new': (C.c_int, [C.POINTER(C.c_void_p), C.c_void_p, C.POINTER(vo_twilio_options)], True),
     'vo_twilio_client_for_tenant': (C.c_int, [C.POINTER(C.c_void_p), C.c_void_p, C.c_char_p, C.POINTER(vo_twilio_options)], True),
@@ -719,6 +743,13 @@ FUNCTIONS = {
     'vo_audit_list_correlation_id': (C.c_char_p, [C.c_void_p, C.c_size_t], False),
     'vo_audit_list_result': (C.c_char_p, [C.c_void_p, C.c_size_t], False),
     'vo_audit_list_free': (None, [C.c_void_p], False),
+    'vo_vault_seen_put': (C.c_int, [C.POINTER(C.c_int64), C.POINTER(C.c_int), C.c_void_p, C.c_char_p, C.c_char_p, C.c_char_p, C.c_size_t, C.c_char_p, C.c_size_t, C.c_int64, C.c_int64], True),
+    'vo_vault_seen_prune': (C.c_int, [C.POINTER(C.c_int64), C.c_void_p, C.c_int64, C.c_size_t], True),
+    'vo_vault_seen_count': (C.c_int, [C.POINTER(C.c_int64), C.c_void_p], True),
+    'vo_vault_checkpoint_public_key_size': (C.c_size_t, [], False),
+    'vo_keyring_public_key_get': (C.c_int, [C.c_char_p, C.c_size_t, C.c_void_p, C.c_char_p], True),
+    'vo_vault_audit_checkpoint': (C.c_int, [C.POINTER(C.c_void_p), C.c_void_p, C.c_void_p, C.c_char_p], True),
+    'vo_vault_audit_verify_checkpoint': (C.c_int, [C.POINTER(C.c_int64), C.POINTER(C.c_int64), C.POINTER(C.c_int), C.c_void_p, C.c_char_p, C.c_char_p], True),
     'vo_webhook_max_body': (C.c_size_t, [], False),
     'vo_form_max_params': (C.c_size_t, [], False),
     'vo_verify_result_init': (C.c_int, [C.POINTER(vo_verify_result), C.c_uint], True),
