@@ -3,7 +3,8 @@
 Each runs the blocking C call on a thread pool (ctypes releases the GIL), so an asyncio event
 loop never blocks. The caller's context (``voiceops.correlation_id``) is copied to the worker
 thread and handed to the C call there. Verification is pure CPU and stays synchronous
-(``voiceops.verify_twilio`` etc.); routing verification reads the vault, so it is here.
+(``voiceops.verify_twilio`` etc.); routing verification reads the vault and the webhook guard
+(``guard_twilio`` etc.) writes it, so they are here.
 
 >>> async with await AsyncVault.open("tenants.db", key_file="kek.key") as vault:
 ...     secret = await vault.get_secret("acme", "api/key")
