@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from vo_testkit import PKG, vo
+from vo_testkit import PKG, services, vo
 
 from voiceops import aio
 
@@ -304,3 +304,30 @@ def test_checkpoint_refusals(vault: vo.Vault, tmp_path: Path, keyfile: Path) -> 
         pw.public_key("pw")
     with pytest.raises(vo.InvalidInput):
         vault.audit_verify_checkpoint(cp, "not-a-key")
+
+
+def test_routed_guard_per_tenant_keys(vault: vo.Vault, sandbox: Any,
+                                      tenant: dict[str, Any]) -> None:
+    svc = services(vault, sandbox)
+    token = svc.mint_routing_token(tenant["id"])
+    body = b'{"message":{"type":"end-of-call-report","call":{"id":"call-1"}}}'
+    h = {"x-vapi-secret": "vapi-hook-secret", "Content-Type": "application/json"}
+    first = svc.guard_routed(token, "vapi", None, h, body)
+    assert first and first.tenant == tenant["id"] and first.seen == "first"
+    again = vo.guard_routed(vault, token, "vapi", None, h, body)
+    assert again.duplicate and again.tenant == tenant["id"] and again.http_status == 200
+    url = f"https://hooks.example.com/hooks/{token}/voice"
+    auth = tenant["account"]["auth_token"]
+    th = {"X-Twilio-Signature": vo.sign_twilio(auth, url, PARAMS), "Content-Type": FORM_CT}
+
+    async def twice() -> list[vo.Verification]:
+        asvc = aio.AsyncServices(vault)
+        return [await asvc.guard_routed(token, "twilio", url, th, BODY),
+                await aio.guard_routed(vault, token, "twilio", url, th, BODY)]
+
+    a, b = asyncio.run(twice())
+    assert a.seen == "first" and (b.reason, b.http_status) == ("replay", 403)
+    unknown = vo.guard_routed(vault, "whk_" + "A" * 43, "twilio", url, th, BODY)
+    assert unknown.http_status == 404 and unknown.seen == "not_checked"
+    with pytest.raises(vo.InvalidInput):
+        vo.guard_routed(vault, token, "sms", url, th, BODY)
