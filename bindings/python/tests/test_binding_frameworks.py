@@ -228,7 +228,8 @@ def test_raw_request_bytes_reach_c_unchanged() -> None:
 
 # ---- the opt-in webhook guard (issue 15)
 
-def _guard_cases(post: Any, calls: list[Any], token: str, auth: str, tenant: str) -> None:
+def _guard_cases(post: Any, calls: list[Any], token: str, auth: str, tenant: str,
+                 duplicate_body: Any) -> None:
     """The same signed Twilio webhook twice: the handler runs once, the retry answers 200;
     a replay (no idempotency token) answers 403; a forgery 403 and nothing recorded."""
     url = f"https://hooks.example.com/hooks/{token}/voice"
@@ -236,7 +237,7 @@ def _guard_cases(post: Any, calls: list[Any], token: str, auth: str, tenant: str
          "I-Twilio-Idempotency-Token": "idem-framework-1"}
     assert post(f"/hooks/{token}/voice", BODY, h)[0] == 200
     assert calls == [tenant]
-    assert post(f"/hooks/{token}/voice", BODY, h)[0] == 200  # Twilio's retry
+    assert post(f"/hooks/{token}/voice", BODY, h) == (200, duplicate_body)  # Twilio's retry
     assert calls == [tenant]  # not called again
     replay = {k: v for k, v in h.items() if k != "I-Twilio-Idempotency-Token"}
     assert post(f"/hooks/{token}/voice", BODY, replay)[0] == 403
@@ -261,7 +262,8 @@ def test_fastapi_guard(vault: vo.Vault, routed: dict[str, Any]) -> None:
         r = client.post(path, content=body, headers=headers)
         return r.status_code, r.json()
 
-    _guard_cases(post, calls, routed["token"], routed["auth"], routed["tenant"])
+    _guard_cases(post, calls, routed["token"], routed["auth"], routed["tenant"],
+                 {"detail": "duplicate"})
     assert vault.seen_count() == 1
 
 
@@ -282,7 +284,7 @@ def test_flask_guard(vault: vo.Vault, routed: dict[str, Any]) -> None:
         r = client.post(path, data=body, headers=headers)
         return r.status_code, r.data
 
-    _guard_cases(post, calls, routed["token"], routed["auth"], routed["tenant"])
+    _guard_cases(post, calls, routed["token"], routed["auth"], routed["tenant"], b"")
 
 
 def test_guard_on_duplicate_call_and_fixed_keys(vault: vo.Vault) -> None:
