@@ -245,7 +245,13 @@ VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version
  *
  * @param uri  `sqlite:/path/vault.db`, `sqlite:///path/vault.db` or a plain path. A new file
  *             is created with mode 0600; an existing file readable or writable by group or
- *             others is refused (VO_EFORBIDDEN). Other schemes give VO_EUNSUPPORTED.
+ *             others is refused (VO_EFORBIDDEN). When the library was built with the
+ *             PostgreSQL backend (vo_feature_enabled("postgres")): a `postgresql://` or
+ *             `postgres://` URI or a libpq key=value string (`host=db dbname=app ...`),
+ *             with the extra parameter `schema=NAME` (a-z, 0-9, _; default `voiceops`)
+ *             naming the PostgreSQL schema of the vault's tables. Use `sslmode=verify-full`
+ *             in production (docs/vault.md, "Many app servers"). Other schemes give
+ *             VO_EUNSUPPORTED.
  * @param opts required (a keyring is required).
  *
  * Opening applies pending schema migrations (forward only; a file written by a newer
@@ -256,7 +262,8 @@ VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version
  *
  * @return VO_OK, VO_EINVAL, VO_EFORBIDDEN, VO_ENOTFOUND (file missing and no_create set),
  *         VO_ECRYPTO (wrong KEK, no KEK of the keyring can unwrap the audit key, or a
- *         tampered key record), VO_EUNAVAILABLE (a key provider is down: retry later),
+ *         tampered key record), VO_EUNAVAILABLE (a key provider or the PostgreSQL
+ *         database is down: retry later),
  *         VO_EUNSUPPORTED (newer schema, or stored Argon2id limits above the maximum),
  *         VO_ESTORAGE, VO_EBUSY, VO_ENOMEM, VO_ENOTINIT.
  */
@@ -529,6 +536,36 @@ VO_EXTERN int vo_vault_backup(vo_vault *vault, const char *dest_path);
  *         (not a vault), VO_EINVAL, VO_EBUSY.
  */
 VO_EXTERN int vo_vault_restore(const char *backup_path, const char *dest_path);
+
+/**
+ * Copy a whole vault into another storage backend (SQLite -> PostgreSQL and back; any
+ * vo_vault_open() URI on either side). Wrapped keys and ciphertexts are moved as stored,
+ * never decrypted; the audit chain is copied row for row.
+ *
+ * The source is opened as a vault with `opts` (its keyring must match the vault) and its
+ * audit chain is verified first; a `vault.copy` row is appended to it. The records are then
+ * read from one consistent snapshot (other servers keep reading and writing the source) and
+ * written to the destination in one transaction: a copy that fails or is killed leaves the
+ * destination without a vault, and running it again starts over. Finally the destination
+ * is opened with `opts` and its audit chain verified.
+ *
+ * KEKs, tenants, secret versions (and their version counters), vault settings and the
+ * audit log are copied; secrets deleted in the source are not (their version counters
+ * restart in the copy).
+ *
+ * @param dest_uri where to copy to: a new SQLite file, or a PostgreSQL schema without a
+ *                 vault (created when missing).
+ * @param src_uri  the vault to copy; it must exist.
+ * @param opts     options with the keyring of the source (required).
+ * @return VO_OK; VO_EEXISTS (the destination already holds a vault); VO_EINVAL;
+ *         VO_ENOTFOUND (no source vault); VO_ECRYPTO (wrong keyring, or an audit chain
+ *         that does not verify, before or after the copy); VO_EUNSUPPORTED (a backend not
+ *         built in); VO_EUNAVAILABLE (PostgreSQL unreachable); VO_ESTORAGE; VO_EBUSY;
+ *         VO_ENOMEM; VO_ENOTINIT.
+ * Thread-safe (it opens its own handles).
+ */
+VO_EXTERN int vo_vault_copy(const char *dest_uri, const char *src_uri,
+                            const vo_vault_options *opts);
 
 /* ------------------------------------------------------------------------------------ */
 /* Audit log                                                                            */

@@ -166,9 +166,20 @@ typedef struct vo__backend_ops {
 
     /* Online copy of the whole store into a new file. */
     int (*backup)(vo__backend *be, const char *dest_path);
+
+    /* Enumeration for copying a vault between backends (copy.c): every meta key (a
+     * malloc'd array of malloc'd strings) and every KEK registration. */
+    int (*meta_keys)(vo__backend *be, char ***out, size_t *n);
+    int (*kek_list)(vo__backend *be, vo__kek_rec **out, size_t *n);
 } vo__backend_ops;
 
 extern const vo__backend_ops vo__sqlite_backend;
+
+/** Copy every record of one store into another, empty one, as stored (wrapped keys and
+ *  ciphertexts are moved, never decrypted): one read snapshot of src, one write
+ *  transaction on dst (all or nothing). copy.c. */
+int vo__backend_copy(const vo__backend_ops *src_ops, vo__backend *src,
+                     const vo__backend_ops *dst_ops, vo__backend *dst, int64_t *audit_rows);
 
 /** Free an array of secret rows returned by secret_rows. */
 void vo__secret_rows_free(vo__secret_rec *rows, size_t n);

@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "vault_internal.h"
+#ifdef VO_HAVE_POSTGRES
+#  include "backend_pg.h"
+#endif
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -406,7 +409,7 @@ out:
     return rc;
 }
 
-static int parse_uri(const char *uri, const vo__backend_ops **ops, const char **location)
+int vo__vault_parse_uri(const char *uri, const vo__backend_ops **ops, const char **location)
 {
     if (strncmp(uri, "sqlite:", 7) == 0) {
         uri += 7;
@@ -416,6 +419,13 @@ static int parse_uri(const char *uri, const vo__backend_ops **ops, const char **
         *location = uri;
         return VO_OK;
     }
+#ifdef VO_HAVE_POSTGRES
+    if (vo__pg_location(uri)) { /* postgresql://, postgres://, libpq key=value */
+        *ops = &vo__pg_backend;
+        *location = uri;
+        return VO_OK;
+    }
+#endif
     const char *colon = strstr(uri, "://");
     if (colon) {
         int n = (int)(colon - uri);
@@ -497,7 +507,7 @@ int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
     opts = &resolved;
     const vo__backend_ops *ops = NULL;
     const char *location = NULL;
-    if ((rc = parse_uri(uri, &ops, &location)) != VO_OK)
+    if ((rc = vo__vault_parse_uri(uri, &ops, &location)) != VO_OK)
         return rc;
 
     vo_vault *v = vo__handle_new(sizeof(*v), VO__H_VAULT, vault_destroy);

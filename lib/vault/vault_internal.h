@@ -120,6 +120,9 @@ struct vo_vault {
 };
 
 int64_t vo__now_ms(void);
+/* The backend and its location for a vault URI (vault.c); VO_EUNSUPPORTED for unknown
+ * schemes. */
+int vo__vault_parse_uri(const char *uri, const vo__backend_ops **ops, const char **location);
 const vo__kek *vo__active_kek(const vo_vault *v);
 
 /* ---- crypto helpers (vault.c) ------------------------------------------------------- */
