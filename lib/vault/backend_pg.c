@@ -96,7 +96,6 @@ enum {
     S_S_ROWS,
     S_S_UPD,
     S_A_TAIL,
-    S_A_INS,
     S_TOKEN_FIND,
     S_COUNT
 };
@@ -172,9 +171,6 @@ static const pg_stmt stmts[S_COUNT] = {
                  " AND version = $3",
                  5, false},
     [S_A_TAIL] = {"SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", 0, true},
-    [S_A_INS] = {"INSERT INTO audit (seq, ts_ms, tenant, name, action, actor, correlation_id,"
-                 " result, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                 9, false},
     [S_TOKEN_FIND] = {"SELECT count(*) FROM commits WHERE token = $1", 1, true},
 };
 
@@ -188,7 +184,13 @@ struct vo__backend {
     bool in_tx, tx_write, tx_lost;
     unsigned char token[PG_TOKEN_SIZE]; /* of the current write transaction */
     unsigned commits;
+    /* Audit rows of the current transaction not sent yet: they go as one multi-row INSERT
+     * before the next statement or the commit (one round trip instead of one per row). */
+    vo__audit_rec *pending;
+    size_t npending, cap_pending;
 };
+
+static int audit_send(vo__backend *be);
 
 /* ---- parameters --------------------------------------------------------------------- */
 
@@ -380,6 +382,11 @@ static int ensure_conn(vo__backend *be)
 static int run(vo__backend *be, int id, const pg_params *p, PGresult **out, const char *what)
 {
     *out = NULL;
+    if (be->npending) {
+        int rc = audit_send(be);
+        if (rc != VO_OK)
+            return rc;
+    }
     for (int attempt = 0;; attempt++) {
         int rc = ensure_conn(be);
         if (rc != VO_OK)
@@ -595,6 +602,7 @@ static void pg_close(vo__backend *be)
         return;
     if (be->conn)
         PQfinish(be->conn); /* an open transaction is rolled back by the server */
+    free(be->pending);
     free(be->conninfo);
     free(be);
 }
@@ -630,6 +638,7 @@ static int pg_open(vo__backend **out, const char *location, const vo__backend_co
 
 static int pg_begin(vo__backend *be, bool write)
 {
+    be->npending = 0;
     be->tx_lost = false;
     be->in_tx = false;
     int rc = ensure_conn(be);
@@ -701,6 +710,8 @@ static int commit_outcome(vo__backend *be)
                          "be checked (read it back before retrying)");
 }
 
+static void pg_rollback(vo__backend *be);
+
 static int pg_commit(vo__backend *be)
 {
     if (!be->in_tx)
@@ -713,6 +724,10 @@ static int pg_commit(vo__backend *be)
     if (!be->tx_write) {
         rc = simple(be, "COMMIT", "commit");
         be->in_tx = false;
+        return rc;
+    }
+    if (be->npending && (rc = audit_send(be)) != VO_OK) {
+        pg_rollback(be);
         return rc;
     }
     char hex[PG_TOKEN_SIZE * 2 + 1];
@@ -743,6 +758,7 @@ static int pg_commit(vo__backend *be)
 
 static void pg_rollback(vo__backend *be)
 {
+    be->npending = 0;
     bool was = be->in_tx;
     be->in_tx = false;
     be->tx_lost = false;
@@ -914,6 +930,11 @@ static int run_dynamic(vo__backend *be, const char *sql, const pg_params *p, PGr
                        const char *what)
 {
     *out = NULL;
+    if (be->npending) {
+        int rc = audit_send(be);
+        if (rc != VO_OK)
+            return rc;
+    }
     for (int attempt = 0;; attempt++) {
         int rc = ensure_conn(be);
         if (rc != VO_OK)
@@ -1185,19 +1206,80 @@ static int pg_audit_tail(vo__backend *be, int64_t *seq, unsigned char mac[VO__MA
     return rc;
 }
 
+/* Rows per INSERT statement (9 parameters each, well under the protocol's 65535). */
+#define AUDIT_ROWS_PER_INSERT 256
+
+static int audit_send_chunk(vo__backend *be, const vo__audit_rec *rows, size_t n)
+{
+    size_t np = n * 9;
+    const char **val = malloc(np * sizeof(*val));
+    int *len = malloc(np * sizeof(*len));
+    int *fmt = malloc(np * sizeof(*fmt));
+    char(*num)[24] = malloc(n * 2 * sizeof(*num));
+    char *sql = malloc(160 + n * 96);
+    int rc = VO_OK;
+    if (!val || !len || !fmt || !num || !sql) {
+        rc = vo__error_set(VO_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t o =
+        (size_t)sprintf(sql, "INSERT INTO audit (seq, ts_ms, tenant, name, action, actor,"
+                             " correlation_id, result, mac) VALUES ");
+    for (size_t i = 0; i < n; i++) {
+        const vo__audit_rec *a = &rows[i];
+        size_t k = i * 9;
+        snprintf(num[2 * i], sizeof(num[0]), "%lld", (long long)a->seq);
+        snprintf(num[2 * i + 1], sizeof(num[0]), "%lld", (long long)a->ts_ms);
+        const char *text[8] = {num[2 * i], num[2 * i + 1], a->tenant,         a->name,
+                               a->action,  a->actor,       a->correlation_id, a->result};
+        for (size_t j = 0; j < 8; j++) {
+            val[k + j] = text[j];
+            len[k + j] = 0;
+            fmt[k + j] = 0;
+        }
+        val[k + 8] = (const char *)a->mac;
+        len[k + 8] = VO__MAC_SIZE;
+        fmt[k + 8] = 1;
+        o += (size_t)sprintf(sql + o, "%s($%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu)",
+                             i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7,
+                             k + 8, k + 9);
+    }
+    PGresult *r = PQexecParams(be->conn, sql, (int)np, NULL, val, len, fmt, 1);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+        rc = pg_fail(be, r, "audit append");
+    PQclear(r);
+out:
+    free(val);
+    free(len);
+    free(fmt);
+    free(num);
+    free(sql);
+    return rc;
+}
+
+static int audit_send(vo__backend *be)
+{
+    size_t n = be->npending;
+    be->npending = 0;
+    int rc = ensure_conn(be);
+    for (size_t i = 0; rc == VO_OK && i < n; i += AUDIT_ROWS_PER_INSERT)
+        rc = audit_send_chunk(be, be->pending + i,
+                              n - i < AUDIT_ROWS_PER_INSERT ? n - i : AUDIT_ROWS_PER_INSERT);
+    return rc;
+}
+
 static int pg_audit_insert(vo__backend *be, const vo__audit_rec *a)
 {
-    pg_params p = {0};
-    p_int(&p, a->seq);
-    p_int(&p, a->ts_ms);
-    p_text(&p, a->tenant);
-    p_text(&p, a->name);
-    p_text(&p, a->action);
-    p_text(&p, a->actor);
-    p_text(&p, a->correlation_id);
-    p_text(&p, a->result);
-    p_blob(&p, a->mac, VO__MAC_SIZE);
-    return run_done(be, S_A_INS, &p, "audit append");
+    if (be->npending == be->cap_pending) {
+        size_t nc = be->cap_pending ? be->cap_pending * 2 : 64;
+        vo__audit_rec *p = realloc(be->pending, nc * sizeof(*p));
+        if (!p)
+            return vo__error_set(VO_ENOMEM, "out of memory for audit rows");
+        be->pending = p;
+        be->cap_pending = nc;
+    }
+    be->pending[be->npending++] = *a;
+    return be->in_tx ? VO_OK : audit_send(be);
 }
 
 static int pg_audit_query(vo__backend *be, const vo__audit_filter *f, vo__audit_rec **out,
