@@ -17,7 +17,8 @@
  *   begin(write=false) starts a consistent read snapshot. commit() makes the transaction
  *   durable before it returns. rollback() never fails and is a no-op outside a transaction.
  *   Calls outside begin()/commit() run in their own implicit transaction.
- * - A handle is used by one thread at a time (the vault serialises calls).
+ * - A handle is used by one thread at a time (the vault serialises calls), except
+ *   secret_read_shared, which several threads may call at once.
  * - Arrays returned through `**out` are malloc'd and freed by the caller with free();
  *   blobs written into a vo__buf are appended after clearing it (len reset to 0).
  * - tenant_delete removes the tenant row, its heads and every secret row.
@@ -171,6 +172,13 @@ typedef struct vo__backend_ops {
      * malloc'd array of malloc'd strings) and every KEK registration. */
     int (*meta_keys)(vo__backend *be, char ***out, size_t *n);
     int (*kek_list)(vo__backend *be, vo__kek_rec **out, size_t *n);
+
+    /* Optional (NULL: not offered): secret_read for several threads at once, outside the
+     * vault lock and outside any transaction (a backend with a connection pool). It may
+     * return VO_EUNSUPPORTED to send the caller to secret_read under the lock. */
+    int (*secret_read_shared)(vo__backend *be, const char *tenant, const char *name,
+                              int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
+                              vo__buf *ct);
 } vo__backend_ops;
 
 extern const vo__backend_ops vo__sqlite_backend;

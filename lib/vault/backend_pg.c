@@ -22,6 +22,7 @@
  *   has finished) and looks the token up: present means committed (VO_OK), absent means
  *   nothing was applied (VO_EUNAVAILABLE). The write is never re-applied blindly.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@
 #define PG_SCHEMA_DEFAULT "voiceops"
 #define PG_SCHEMA_MAX 63
 #define PG_TOKEN_SIZE 16
+#define PG_POOL_DEFAULT 4
+#define PG_POOL_MAX 64
 
 /* ---- schema ------------------------------------------------------------------------- */
 
@@ -188,6 +191,14 @@ struct vo__backend {
      * before the next statement or the commit (one round trip instead of one per row). */
     vo__audit_rec *pending;
     size_t npending, cap_pending;
+    /* The read pool: connections for secret reads outside the vault lock (several threads
+     * of one handle read at once). Connected on first use; `pool=N` in the location. */
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    int pool_size;
+    PGconn *pool[PG_POOL_MAX];
+    bool pool_prepared[PG_POOL_MAX][2];
+    bool pool_busy[PG_POOL_MAX];
 };
 
 static int audit_send(vo__backend *be);
@@ -284,17 +295,19 @@ static void first_line(char *dst, size_t size, const char *msg)
     dst[j] = '\0';
 }
 
-static int pg_fail(vo__backend *be, const PGresult *r, const char *what)
+/* Map a failed result (or a lost connection) of connection c to a VO_E* code. */
+static int pg_fail_on(vo__backend *be, PGconn *c, const PGresult *r, const char *what)
 {
     char msg[256];
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     first_line(msg, sizeof(msg),
                r && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
-               : be->conn                      ? PQerrorMessage(be->conn)
+               : c                             ? PQerrorMessage(c)
                                                : "no connection");
-    if (conn_lost(be) || (state && (strncmp(state, "08", 2) == 0 ||
-                                    strncmp(state, "57P", 3) == 0 /* shutdown, crash */))) {
-        if (be->in_tx)
+    bool lost = !c || PQstatus(c) != CONNECTION_OK;
+    if (lost || (state && (strncmp(state, "08", 2) == 0 ||
+                           strncmp(state, "57P", 3) == 0 /* shutdown, crash */))) {
+        if (c == be->conn && be->in_tx)
             be->tx_lost = true;
         return vo__error_set(VO_EUNAVAILABLE, "vault database unavailable (%s): %s", what, msg);
     }
@@ -306,6 +319,11 @@ static int pg_fail(vo__backend *be, const PGresult *r, const char *what)
     if (state && strcmp(state, "53100") == 0)
         return vo__error_set(VO_ESTORAGE, "vault storage full (%s): %s", what, msg);
     return vo__error_set(VO_ESTORAGE, "vault storage error (%s): %s", what, msg);
+}
+
+static int pg_fail(vo__backend *be, const PGresult *r, const char *what)
+{
+    return pg_fail_on(be, be->conn, r, what);
 }
 
 /* ---- connection --------------------------------------------------------------------- */
@@ -324,35 +342,41 @@ static int64_t lock_key(const char *purpose, const char *schema)
     return (int64_t)u;
 }
 
-/* Run SQL text without parameters (session setup, transactions, migrations). */
-static int simple(vo__backend *be, const char *sql, const char *what)
+/* Run SQL text without parameters on connection c. */
+static int simple_on(vo__backend *be, PGconn *c, const char *sql, const char *what)
 {
-    PGresult *r = PQexec(be->conn, sql);
+    PGresult *r = PQexec(c, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     int rc = VO_OK;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        rc = pg_fail(be, r, what);
+        rc = pg_fail_on(be, c, r, what);
     PQclear(r);
     return rc;
 }
 
-static int connect_now(vo__backend *be)
+/* Run SQL text without parameters (session setup, transactions, migrations). */
+static int simple(vo__backend *be, const char *sql, const char *what)
 {
-    if (be->conn)
-        PQfinish(be->conn);
-    memset(be->prepared, 0, sizeof(be->prepared));
+    return simple_on(be, be->conn, sql, what);
+}
+
+/* A new session with the vault's settings, or NULL with the error recorded. */
+static PGconn *open_session(vo__backend *be)
+{
     /* Defaults first: the caller's string overrides them. */
     const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
     const char *const vals[] = {"5", "voiceops", be->conninfo, NULL};
-    be->conn = PQconnectdbParams(keys, vals, 1);
-    if (!be->conn)
-        return vo__error_set(VO_ENOMEM, "out of memory");
-    if (PQstatus(be->conn) != CONNECTION_OK) {
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (!c) {
+        vo__error_set(VO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (PQstatus(c) != CONNECTION_OK) {
         char msg[256];
-        first_line(msg, sizeof(msg), PQerrorMessage(be->conn));
-        PQfinish(be->conn);
-        be->conn = NULL;
-        return vo__error_set(VO_EUNAVAILABLE, "vault database unavailable (connect): %s", msg);
+        first_line(msg, sizeof(msg), PQerrorMessage(c));
+        PQfinish(c);
+        vo__error_set(VO_EUNAVAILABLE, "vault database unavailable (connect): %s", msg);
+        return NULL;
     }
     char sql[256];
     /* lock_timeout 0 would mean "wait forever"; a busy timeout of 0 means "do not wait". */
@@ -360,7 +384,20 @@ static int connect_now(vo__backend *be)
              "SET search_path TO \"%s\"; SET lock_timeout = %d; SET synchronous_commit = on;"
              " SET client_min_messages = warning",
              be->schema, be->busy_timeout_ms > 0 ? be->busy_timeout_ms : 1);
-    return simple(be, sql, "session setup");
+    if (simple_on(be, c, sql, "session setup") != VO_OK) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+static int connect_now(vo__backend *be)
+{
+    if (be->conn)
+        PQfinish(be->conn);
+    memset(be->prepared, 0, sizeof(be->prepared));
+    be->conn = open_session(be);
+    return be->conn ? VO_OK : vo_error_last()->code;
 }
 
 /* A usable connection: reconnect when it was lost, unless a transaction was running on it
@@ -475,8 +512,10 @@ static int check_schema(const char *s, size_t n)
 
 /* Split `schema=NAME` out of the location: a query parameter of a URI, or a word of a
  * key=value string. The rest goes to libpq unchanged. */
-static int split_schema(const char *location, char **conninfo, char schema[PG_SCHEMA_MAX + 1])
+static int split_schema(const char *location, char **conninfo, char schema[PG_SCHEMA_MAX + 1],
+                        int *pool)
 {
+    *pool = PG_POOL_DEFAULT;
     vo__strlcpy(schema, PG_SCHEMA_DEFAULT, PG_SCHEMA_MAX + 1);
     size_t len = strlen(location);
     char *out = malloc(len + 1);
@@ -504,6 +543,19 @@ static int split_schema(const char *location, char **conninfo, char schema[PG_SC
             }
             memcpy(schema, p + 7, n - 7);
             schema[n - 7] = '\0';
+        } else if (n > 5 && strncmp(p, "pool=", 5) == 0) {
+            int v = 0;
+            bool ok = n - 5 <= 2;
+            for (size_t i = 5; ok && i < n; i++) {
+                ok = p[i] >= '0' && p[i] <= '9';
+                v = v * 10 + (p[i] - '0');
+            }
+            if (!ok || v > PG_POOL_MAX) {
+                free(out);
+                return vo__error_set(VO_EINVAL, "vault: pool must be 0-%d (read connections)",
+                                     PG_POOL_MAX);
+            }
+            *pool = v;
         } else if (n > 0) {
             out[o++] = first ? (uri ? '?' : ' ') : sep;
             if (first && !uri)
@@ -602,6 +654,11 @@ static void pg_close(vo__backend *be)
         return;
     if (be->conn)
         PQfinish(be->conn); /* an open transaction is rolled back by the server */
+    for (int i = 0; i < be->pool_size; i++)
+        if (be->pool[i])
+            PQfinish(be->pool[i]);
+    pthread_mutex_destroy(&be->pool_mu);
+    pthread_cond_destroy(&be->pool_cv);
     free(be->pending);
     free(be->conninfo);
     free(be);
@@ -613,11 +670,13 @@ static int pg_open(vo__backend **out, const char *location, const vo__backend_co
     vo__backend *be = calloc(1, sizeof(*be));
     if (!be)
         return vo__error_set(VO_ENOMEM, "out of memory");
-    int rc = split_schema(location, &be->conninfo, be->schema);
+    int rc = split_schema(location, &be->conninfo, be->schema, &be->pool_size);
     if (rc != VO_OK) {
         free(be);
         return rc;
     }
+    pthread_mutex_init(&be->pool_mu, NULL);
+    pthread_cond_init(&be->pool_cv, NULL);
     be->busy_timeout_ms = cfg->busy_timeout_ms;
     be->write_lock = lock_key("voiceops.write:", be->schema);
     be->migrate_lock = lock_key("voiceops.migrate:", be->schema);
@@ -1073,6 +1132,27 @@ static int pg_head_list(vo__backend *be, int64_t tid, vo__head_rec **out, size_t
 
 /* ---- secrets ------------------------------------------------------------------------ */
 
+/* The row of S_S_READ_*: the tenant record, the secret version and its ciphertext. */
+static int read_secret_row(const PGresult *r, const char *tenant, const char *name,
+                           vo__tenant_rec *t, vo__secret_rec *s, vo__buf *ct)
+{
+    t->tid = col_int(r, 0, 0);
+    vo__strlcpy(t->name, tenant, sizeof(t->name));
+    t->created_ms = col_int(r, 0, 1);
+    col_text(r, 0, 2, t->kek_id, sizeof(t->kek_id));
+    t->dek_gen = col_int(r, 0, 3);
+    t->wrapped_len = col_blob(r, 0, 4, t->wrapped, sizeof(t->wrapped));
+    vo__strlcpy(s->name, name, sizeof(s->name));
+    s->version = col_int(r, 0, 5);
+    s->dek_gen = col_int(r, 0, 6);
+    s->created_ms = col_int(r, 0, 7);
+    ct->len = 0;
+    int n = PQgetlength(r, 0, 8);
+    if (n > 0 && !vo__buf_append(ct, PQgetvalue(r, 0, 8), (size_t)n))
+        return vo__error_set(VO_ENOMEM, "out of memory");
+    return VO_OK;
+}
+
 static int pg_secret_read(vo__backend *be, const char *tenant, const char *name,
                           int64_t version, vo__tenant_rec *t, vo__secret_rec *s, vo__buf *ct)
 {
@@ -1086,22 +1166,82 @@ static int pg_secret_read(vo__backend *be, const char *tenant, const char *name,
     if (rc == VO_OK && PQntuples(r) == 0)
         rc = VO_ENOTFOUND;
     else if (rc == VO_OK) {
-        t->tid = col_int(r, 0, 0);
-        vo__strlcpy(t->name, tenant, sizeof(t->name));
-        t->created_ms = col_int(r, 0, 1);
-        col_text(r, 0, 2, t->kek_id, sizeof(t->kek_id));
-        t->dek_gen = col_int(r, 0, 3);
-        t->wrapped_len = col_blob(r, 0, 4, t->wrapped, sizeof(t->wrapped));
-        vo__strlcpy(s->name, name, sizeof(s->name));
-        s->version = col_int(r, 0, 5);
-        s->dek_gen = col_int(r, 0, 6);
-        s->created_ms = col_int(r, 0, 7);
-        ct->len = 0;
-        int n = PQgetlength(r, 0, 8);
-        if (n > 0 && !vo__buf_append(ct, PQgetvalue(r, 0, 8), (size_t)n))
-            rc = vo__error_set(VO_ENOMEM, "out of memory");
+        rc = read_secret_row(r, tenant, name, t, s, ct);
     }
     PQclear(r);
+    return rc;
+}
+
+/* The read path for several threads at once: a pooled connection, outside any transaction
+ * (one statement, one consistent snapshot). A connection that was lost is replaced and the
+ * read tried once more. */
+static int pg_secret_read_shared(vo__backend *be, const char *tenant, const char *name,
+                                 int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
+                                 vo__buf *ct)
+{
+    if (be->pool_size == 0)
+        return VO_EUNSUPPORTED;
+    pthread_mutex_lock(&be->pool_mu);
+    int slot = -1;
+    while (slot < 0) {
+        for (int i = 0; i < be->pool_size && slot < 0; i++)
+            if (!be->pool_busy[i])
+                slot = i;
+        if (slot < 0)
+            pthread_cond_wait(&be->pool_cv, &be->pool_mu);
+    }
+    be->pool_busy[slot] = true;
+    pthread_mutex_unlock(&be->pool_mu);
+
+    int which = version > 0 ? 1 : 0, id = version > 0 ? S_S_READ_VER : S_S_READ_LATEST;
+    pg_params p = {0};
+    p_text(&p, tenant);
+    p_text(&p, name);
+    if (version > 0)
+        p_int(&p, version);
+    PGresult *r = NULL;
+    int rc = VO_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGconn *c = be->pool[slot];
+        if (!c || PQstatus(c) != CONNECTION_OK) {
+            if (c)
+                PQfinish(c);
+            be->pool_prepared[slot][0] = be->pool_prepared[slot][1] = false;
+            c = be->pool[slot] = open_session(be);
+            if (!c) {
+                rc = vo_error_last()->code;
+                break;
+            }
+        }
+        const char *stmt = which ? "vor1" : "vor0";
+        if (!be->pool_prepared[slot][which]) {
+            PGresult *pr = PQprepare(c, stmt, stmts[id].sql, stmts[id].nparams, NULL);
+            be->pool_prepared[slot][which] = pr && PQresultStatus(pr) == PGRES_COMMAND_OK;
+            PQclear(pr);
+        }
+        r = be->pool_prepared[slot][which]
+                ? PQexecPrepared(c, stmt, p.n, p.val, p.len, p.fmt, 1)
+                : NULL;
+        if (r && PQresultStatus(r) == PGRES_TUPLES_OK) {
+            rc = VO_OK;
+            break;
+        }
+        rc = pg_fail_on(be, c, r, "secret read");
+        PQclear(r);
+        r = NULL;
+        if (PQstatus(c) == CONNECTION_OK)
+            break; /* a real error, not a lost connection */
+    }
+    if (rc == VO_OK && PQntuples(r) == 0)
+        rc = VO_ENOTFOUND;
+    else if (rc == VO_OK) {
+        rc = read_secret_row(r, tenant, name, t, s, ct);
+    }
+    PQclear(r);
+    pthread_mutex_lock(&be->pool_mu);
+    be->pool_busy[slot] = false;
+    pthread_cond_signal(&be->pool_cv);
+    pthread_mutex_unlock(&be->pool_mu);
     return rc;
 }
 
@@ -1470,4 +1610,5 @@ const vo__backend_ops vo__pg_backend = {
     .backup = pg_backup,
     .meta_keys = pg_meta_keys,
     .kek_list = pg_kek_list,
+    .secret_read_shared = pg_secret_read_shared,
 };

@@ -184,6 +184,11 @@ int vo__be_tenant_list(vo_vault *v, const char *after, const char *not_kek, size
                        vo__tenant_rec **out, size_t *n);
 int vo__be_secret_read(vo_vault *v, const char *tenant, const char *name, int64_t version,
                        vo__tenant_rec *t, vo__secret_rec *s, vo__buf *ct);
+/* The same through the backend's shared read path, without the vault lock (several threads
+ * at once); VO_EUNSUPPORTED when the backend has none (then read under the lock). */
+int vo__be_secret_read_shared(vo_vault *v, const char *tenant, const char *name,
+                              int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
+                              vo__buf *ct);
 int vo__be_secret_rows(vo_vault *v, const char *tenant, int64_t tid, vo__secret_rec **out,
                        size_t *n);
 
