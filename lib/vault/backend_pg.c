@@ -295,7 +295,9 @@ static void first_line(char *dst, size_t size, const char *msg)
     dst[j] = '\0';
 }
 
-/* Map a failed result (or a lost connection) of connection c to a VO_E* code. */
+/* Map a failed result (or a lost connection) of connection c to a VO_E* code. `be` is the
+ * backend when c is its main connection (a running transaction is marked lost), NULL for
+ * a pooled or new connection (other threads may be using the main one). */
 static int pg_fail_on(vo__backend *be, PGconn *c, const PGresult *r, const char *what)
 {
     char msg[256];
@@ -307,7 +309,7 @@ static int pg_fail_on(vo__backend *be, PGconn *c, const PGresult *r, const char 
     bool lost = !c || PQstatus(c) != CONNECTION_OK;
     if (lost || (state && (strncmp(state, "08", 2) == 0 ||
                            strncmp(state, "57P", 3) == 0 /* shutdown, crash */))) {
-        if (c == be->conn && be->in_tx)
+        if (be && be->in_tx)
             be->tx_lost = true;
         return vo__error_set(VO_EUNAVAILABLE, "vault database unavailable (%s): %s", what, msg);
     }
@@ -384,7 +386,7 @@ static PGconn *open_session(vo__backend *be)
              "SET search_path TO \"%s\"; SET lock_timeout = %d; SET synchronous_commit = on;"
              " SET client_min_messages = warning",
              be->schema, be->busy_timeout_ms > 0 ? be->busy_timeout_ms : 1);
-    if (simple_on(be, c, sql, "session setup") != VO_OK) {
+    if (simple_on(NULL, c, sql, "session setup") != VO_OK) {
         PQfinish(c);
         return NULL;
     }
@@ -1226,7 +1228,7 @@ static int pg_secret_read_shared(vo__backend *be, const char *tenant, const char
             rc = VO_OK;
             break;
         }
-        rc = pg_fail_on(be, c, r, "secret read");
+        rc = pg_fail_on(NULL, c, r, "secret read");
         PQclear(r);
         r = NULL;
         if (PQstatus(c) == CONNECTION_OK)
