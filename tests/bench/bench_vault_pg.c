@@ -45,7 +45,15 @@ static int tenants = 1000, per = 10;
 static double seconds = 2.0;
 static char uri[512], base[400];
 
+static char uri_nopool[560];
+
+static vo_vault *open_vault_at(const char *where, int audit_reads);
 static vo_vault *open_vault(int audit_reads)
+{
+    return open_vault_at(uri, audit_reads);
+}
+
+static vo_vault *open_vault_at(const char *where, int audit_reads)
 {
     vo_keyring *kr = NULL;
     CHECK(vo_keyring_new(&kr));
@@ -57,7 +65,7 @@ static vo_vault *open_vault(int audit_reads)
     o.actor = "bench";
     o.audit_reads = audit_reads;
     vo_vault *v = NULL;
-    CHECK(vo_vault_open(&v, uri, &o));
+    CHECK(vo_vault_open(&v, where, &o));
     vo_keyring_free(kr);
     return v;
 }
@@ -109,9 +117,9 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-static double threads_rate(int n, int audit)
+static double threads_rate(int n, int audit, const char *where)
 {
-    vo_vault *v = open_vault(audit);
+    vo_vault *v = open_vault_at(where, audit);
     pthread_t th[16];
     worker w[16];
     double t0 = now();
@@ -247,6 +255,7 @@ int main(int argc, char **argv)
     }
     snprintf(base, sizeof(base), "%s", pg);
     snprintf(uri, sizeof(uri), "%s?schema=bench", pg);
+    snprintf(uri_nopool, sizeof(uri_nopool), "%s&pool=0", uri);
     CHECK(vo_init());
 
     /* Load: tenants x per secrets of 40 bytes, through the import (batched transactions). */
@@ -319,7 +328,12 @@ int main(int argc, char **argv)
     int ns[3] = {1, 4, 16};
     for (int i = 0; i < 3; i++)
         printf("| reads/s, %d thread%s sharing one handle (audit buffered) | %.0f | |\n", ns[i],
-               ns[i] > 1 ? "s" : "", threads_rate(ns[i], VO_VAULT_AUDIT_READS_BUFFERED));
+               ns[i] > 1 ? "s" : "", threads_rate(ns[i], VO_VAULT_AUDIT_READS_BUFFERED, uri));
+    for (int i = 0; i < 3; i++)
+        printf(
+            "| reads/s, %d thread%s sharing one handle, no read pool (`pool=0`) | %.0f | |\n",
+            ns[i], ns[i] > 1 ? "s" : "",
+            threads_rate(ns[i], VO_VAULT_AUDIT_READS_BUFFERED, uri_nopool));
     for (int i = 0; i < 3; i++)
         printf("| reads/s, %d process%s, one handle each (audit buffered) | %.0f | |\n", ns[i],
                ns[i] > 1 ? "es" : "", procs_rate(ns[i], VO_VAULT_AUDIT_READS_BUFFERED));
