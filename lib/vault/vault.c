@@ -1136,6 +1136,12 @@ int vo_vault_restore(const char *backup_path, const char *dest_path)
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
+#ifdef VO_HAVE_POSTGRES
+    if (vo__pg_location(dest_path) || vo__pg_location(backup_path))
+        return vo__error_set(VO_EUNSUPPORTED, "vo_vault_restore: restores SQLite vault files; "
+                                              "copy into or out of PostgreSQL with "
+                                              "vo_vault_copy()");
+#endif
     if (strncmp(dest_path, "sqlite:", 7) == 0)
         dest_path += 7;
     if (strncmp(backup_path, "sqlite:", 7) == 0)

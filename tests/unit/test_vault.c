@@ -1147,6 +1147,7 @@ START_TEST(backup_and_restore)
         o.keyring = kr;
         ck_assert_vo_ok(vo_vault_copy(live, bk, &o));
         vo_keyring_free(kr);
+        ck_assert_vo_rc(vo_vault_restore(bk, tv_path), VO_EUNSUPPORTED);
     } else {
         ck_assert_vo_ok(vo_vault_restore(bk, tv_path));
         snprintf(live, sizeof(live), "%s", tv_path);
