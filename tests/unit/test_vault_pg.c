@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -583,9 +584,7 @@ enum {
 };
 typedef struct proxy {
     int lfd, port, upstream_port;
-    volatile int mode;
-    volatile int cuts;
-    volatile int stop;
+    atomic_int mode, cuts, stop, active;
     pthread_t th;
 } proxy;
 
@@ -608,19 +607,19 @@ static void *pump(void *arg)
     pconn *pc = arg;
     char buf[65536];
     struct pollfd pf[2] = {{pc->c, POLLIN, 0}, {pc->s, POLLIN, 0}};
-    while (!pc->px->stop) {
+    while (!atomic_load(&pc->px->stop)) {
         if (poll(pf, 2, 200) <= 0)
             continue;
         if (pf[0].revents) {
             ssize_t n = read(pc->c, buf, sizeof(buf));
             if (n <= 0)
                 break;
-            int mode = pc->px->mode;
-            if (mode != CUT_NONE && contains(buf, (size_t)n, "COMMIT")) {
-                pc->px->mode = CUT_NONE;
+            int mode = atomic_load(&pc->px->mode);
+            if (mode != CUT_NONE && contains(buf, (size_t)n, "COMMIT") &&
+                atomic_compare_exchange_strong(&pc->px->mode, &mode, CUT_NONE)) {
                 if (mode == CUT_AFTER_COMMIT && write(pc->s, buf, (size_t)n) != n)
                     break;
-                pc->px->cuts++;
+                atomic_fetch_add(&pc->px->cuts, 1);
                 break;
             }
             if (write(pc->s, buf, (size_t)n) != n)
@@ -634,6 +633,7 @@ static void *pump(void *arg)
     }
     close(pc->c);
     close(pc->s);
+    atomic_fetch_sub(&pc->px->active, 1);
     free(pc);
     return NULL;
 }
@@ -641,7 +641,7 @@ static void *pump(void *arg)
 static void *proxy_main(void *arg)
 {
     proxy *px = arg;
-    while (!px->stop) {
+    while (!atomic_load(&px->stop)) {
         struct pollfd pf = {px->lfd, POLLIN, 0};
         if (poll(&pf, 1, 200) <= 0)
             continue;
@@ -662,6 +662,7 @@ static void *proxy_main(void *arg)
         pc->px = px;
         pc->c = c;
         pc->s = s;
+        atomic_fetch_add(&px->active, 1);
         pthread_t t;
         pthread_create(&t, NULL, pump, pc);
         pthread_detach(t);
@@ -672,6 +673,10 @@ static void *proxy_main(void *arg)
 static void proxy_start(proxy *px)
 {
     memset(px, 0, sizeof(*px));
+    atomic_init(&px->mode, CUT_NONE);
+    atomic_init(&px->cuts, 0);
+    atomic_init(&px->stop, 0);
+    atomic_init(&px->active, 0);
     px->upstream_port = atoi(getenv("VO_TEST_PG_PORT"));
     px->lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
@@ -685,16 +690,20 @@ static void proxy_start(proxy *px)
     pthread_create(&px->th, NULL, proxy_main, px);
 }
 
+/* Stop accepting, and wait until every connection's pump has ended (they poll `stop`). */
 static void proxy_stop(proxy *px)
 {
-    px->stop = 1;
+    atomic_store(&px->stop, 1);
     pthread_join(px->th, NULL);
     close(px->lfd);
+    while (atomic_load(&px->active) > 0)
+        sleep_ms(20);
 }
+
+static proxy px; /* static: its pump threads may outlive a stack frame */
 
 START_TEST(commit_answer_lost_is_checked_not_replayed)
 {
-    proxy px;
     proxy_start(&px);
     char uri[300];
     /* sslmode=disable: the proxy looks at the protocol in clear (loopback only). */
@@ -709,9 +718,9 @@ START_TEST(commit_answer_lost_is_checked_not_replayed)
 
     /* The COMMIT reaches the server, its answer never comes back: the backend reconnects,
      * finds its commit token and reports success, once. */
-    px.mode = CUT_AFTER_COMMIT;
+    atomic_store(&px.mode, CUT_AFTER_COMMIT);
     ck_assert_vo_ok(vo_vault_secret_put(&ver, v, "t", "s", "v2", 2, 1));
-    ck_assert_int_eq(px.cuts, 1);
+    ck_assert_int_eq(atomic_load(&px.cuts), 1);
     ck_assert_int_eq(ver, 2);
     ck_assert_int_eq(tv_sql_int(tv_path, "SELECT max(version) FROM secrets"), 2);
     ck_assert_int_eq(tv_sql_int(tv_path, "SELECT count(*) FROM secrets"), 2);
@@ -719,10 +728,10 @@ START_TEST(commit_answer_lost_is_checked_not_replayed)
 
     /* The COMMIT never reaches the server: reported unavailable, nothing applied, and the
      * check-and-set that follows sees the old version. */
-    px.mode = CUT_BEFORE_COMMIT;
+    atomic_store(&px.mode, CUT_BEFORE_COMMIT);
     ck_assert_vo_rc(vo_vault_secret_put(&ver, v, "t", "s", "v3", 2, 2), VO_EUNAVAILABLE);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "not applied"));
-    ck_assert_int_eq(px.cuts, 2);
+    ck_assert_int_eq(atomic_load(&px.cuts), 2);
     ck_assert_int_eq(tv_sql_int(tv_path, "SELECT max(version) FROM secrets"), 2);
     tv_expect(v, "t", "s", "v2");
     ck_assert_vo_ok(vo_vault_secret_put(&ver, v, "t", "s", "v3", 2, 2));
