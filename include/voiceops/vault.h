@@ -12,11 +12,15 @@
  *   moved to another row fails to decrypt (VO_ECRYPTO).
  *
  * Storage goes through a backend interface; SQLite is the embedded default
- * (`sqlite:/path/vault.db` or a plain path).
+ * (`sqlite:/path/vault.db` or a plain path); PostgreSQL (`postgresql://...`) serves several
+ * app servers sharing one vault (docs/vault.md, "Many app servers").
  *
  * Threading: a vo_vault handle may be shared by any number of threads (operations on one
- * handle are serialised by an internal lock). Several processes may open the same file at
- * once (SQLite WAL; writers wait up to the busy timeout, then fail with VO_EBUSY).
+ * handle are serialised by an internal lock; on PostgreSQL, secret reads fetch their record
+ * on a pooled connection first, so they run in parallel). Several processes may open the
+ * same file at once (SQLite WAL; writers wait up to the busy timeout, then fail with
+ * VO_EBUSY), or the same PostgreSQL schema from many hosts (writes serialise on an advisory
+ * lock, with the same timeout).
  * A vo_keyring is not thread-safe while it is being filled; vo_vault_open() copies what it
  * needs, so the keyring may be freed right after.
  *
