@@ -110,6 +110,7 @@ typedef struct pg_stmt {
 } pg_stmt;
 
 #define T_COLS "tid, name, created_ms, kek_id, dek_gen, wrapped_dek"
+#define KEK_COLS "kek_id, kind, created_ms, retired_ms, check_blob, kdf_salt, kdf_ops, kdf_mem"
 
 static const pg_stmt stmts[S_COUNT] = {
     [S_META_GET] = {"SELECT value FROM meta WHERE key = $1", 1, true},
@@ -117,9 +118,7 @@ static const pg_stmt stmts[S_COUNT] = {
                     " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                     2, false},
     [S_META_DEL] = {"DELETE FROM meta WHERE key = $1", 1, false},
-    [S_KEK_GET] = {"SELECT kek_id, kind, created_ms, retired_ms, check_blob, kdf_salt,"
-                   " kdf_ops, kdf_mem FROM keks WHERE kek_id = $1",
-                   1, true},
+    [S_KEK_GET] = {"SELECT " KEK_COLS " FROM keks WHERE kek_id = $1", 1, true},
     [S_KEK_INS] = {"INSERT INTO keks (kek_id, kind, created_ms, retired_ms, check_blob,"
                    " kdf_salt, kdf_ops, kdf_mem) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                    8, false},
@@ -868,6 +867,19 @@ static int pg_meta_delete(vo__backend *be, const char *key)
 
 /* ---- keks --------------------------------------------------------------------------- */
 
+static void read_kek(const PGresult *r, int row, vo__kek_rec *k)
+{
+    memset(k, 0, sizeof(*k));
+    col_text(r, row, 0, k->kek_id, sizeof(k->kek_id));
+    k->kind = (int)col_int(r, row, 1);
+    k->created_ms = col_int(r, row, 2);
+    k->retired_ms = col_int(r, row, 3);
+    k->check_len = col_blob(r, row, 4, k->check, sizeof(k->check));
+    k->salt_len = col_blob(r, row, 5, k->salt, sizeof(k->salt));
+    k->kdf_ops = col_int(r, row, 6);
+    k->kdf_mem = col_int(r, row, 7);
+}
+
 static int pg_kek_get(vo__backend *be, const char *kek_id, vo__kek_rec *k)
 {
     pg_params p = {0};
@@ -877,15 +889,7 @@ static int pg_kek_get(vo__backend *be, const char *kek_id, vo__kek_rec *k)
     if (rc == VO_OK && PQntuples(r) == 0)
         rc = VO_ENOTFOUND;
     else if (rc == VO_OK) {
-        memset(k, 0, sizeof(*k));
-        col_text(r, 0, 0, k->kek_id, sizeof(k->kek_id));
-        k->kind = (int)col_int(r, 0, 1);
-        k->created_ms = col_int(r, 0, 2);
-        k->retired_ms = col_int(r, 0, 3);
-        k->check_len = col_blob(r, 0, 4, k->check, sizeof(k->check));
-        k->salt_len = col_blob(r, 0, 5, k->salt, sizeof(k->salt));
-        k->kdf_ops = col_int(r, 0, 6);
-        k->kdf_mem = col_int(r, 0, 7);
+        read_kek(r, 0, k);
     }
     PQclear(r);
     return rc;
@@ -1521,10 +1525,8 @@ static int pg_kek_list(vo__backend *be, vo__kek_rec **out, size_t *n)
     *n = 0;
     pg_params p = {0};
     PGresult *r = NULL;
-    int rc = run_dynamic(be,
-                         "SELECT kek_id, kind, created_ms, retired_ms, check_blob, kdf_salt,"
-                         " kdf_ops, kdf_mem FROM keks ORDER BY kek_id",
-                         &p, &r, "key list");
+    int rc =
+        run_dynamic(be, "SELECT " KEK_COLS " FROM keks ORDER BY kek_id", &p, &r, "key list");
     if (rc != VO_OK)
         return rc;
     int rows = PQntuples(r);
@@ -1534,15 +1536,7 @@ static int pg_kek_list(vo__backend *be, vo__kek_rec **out, size_t *n)
         return vo__error_set(VO_ENOMEM, "out of memory");
     }
     for (int i = 0; i < rows; i++) {
-        vo__kek_rec *k = &arr[i];
-        col_text(r, i, 0, k->kek_id, sizeof(k->kek_id));
-        k->kind = (int)col_int(r, i, 1);
-        k->created_ms = col_int(r, i, 2);
-        k->retired_ms = col_int(r, i, 3);
-        k->check_len = col_blob(r, i, 4, k->check, sizeof(k->check));
-        k->salt_len = col_blob(r, i, 5, k->salt, sizeof(k->salt));
-        k->kdf_ops = col_int(r, i, 6);
-        k->kdf_mem = col_int(r, i, 7);
+        read_kek(r, i, &arr[i]);
     }
     PQclear(r);
     *out = arr;
