@@ -197,7 +197,10 @@ VO_EXTERN int vo_vault_keygen(const char *path);
 typedef enum vo_vault_audit_reads {
     /** Read events are queued in memory and appended in one transaction when the queue
      *  holds audit_buffer_rows rows, at the next write, vo_vault_audit_flush() or close.
-     *  A crash loses at most the queued read events. (Default.) */
+     *  A crash loses at most the queued read events. (Default.) On PostgreSQL the
+     *  transaction of a full queue does not wait for the WAL flush; a database crash may
+     *  lose the last such batches (a tail of the chain, never rows before a durable
+     *  commit); writes, vo_vault_audit_flush() and close commit durably. */
     VO_VAULT_AUDIT_READS_BUFFERED = 0,
     /** Every read commits its audit row before returning (slow: one fsync per read). */
     VO_VAULT_AUDIT_READS_SYNC = 1,

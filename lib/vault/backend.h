@@ -179,6 +179,10 @@ typedef struct vo__backend_ops {
     int (*secret_read_shared)(vo__backend *be, const char *tenant, const char *name,
                               int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
                               vo__buf *ct);
+    /* Optional (NULL: commit): commit without waiting for durability, for batches of
+     * buffered audit events, which were already at risk while queued. Only a tail of such
+     * commits may be lost in a crash, never one before a durable commit. */
+    int (*commit_relaxed)(vo__backend *be);
 } vo__backend_ops;
 
 extern const vo__backend_ops vo__sqlite_backend;

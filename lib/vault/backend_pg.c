@@ -775,7 +775,11 @@ static int commit_outcome(vo__backend *be)
 
 static void pg_rollback(vo__backend *be);
 
-static int pg_commit(vo__backend *be)
+/* Commit; `relaxed`: without waiting for the WAL flush (synchronous_commit off for this
+ * transaction only). PostgreSQL writes the WAL in order, so a server crash can lose only the
+ * last relaxed commits (a tail), and the next durable commit of any server makes every
+ * earlier one durable. */
+static int commit_tx(vo__backend *be, bool relaxed)
 {
     if (!be->in_tx)
         return VO_OK;
@@ -796,7 +800,8 @@ static int pg_commit(vo__backend *be)
     char hex[PG_TOKEN_SIZE * 2 + 1];
     sodium_bin2hex(hex, sizeof(hex), be->token, sizeof(be->token));
     char sql[128];
-    snprintf(sql, sizeof(sql), "INSERT INTO commits (token) VALUES ('\\x%s'); COMMIT", hex);
+    snprintf(sql, sizeof(sql), "%sINSERT INTO commits (token) VALUES ('\\x%s'); COMMIT",
+             relaxed ? "SET LOCAL synchronous_commit = off; " : "", hex);
     PGresult *r = PQexec(be->conn, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK) {
@@ -817,6 +822,16 @@ static int pg_commit(vo__backend *be)
     PQclear(r);
     be->in_tx = false;
     return rc;
+}
+
+static int pg_commit(vo__backend *be)
+{
+    return commit_tx(be, false);
+}
+
+static int pg_commit_relaxed(vo__backend *be)
+{
+    return commit_tx(be, true);
 }
 
 static void pg_rollback(vo__backend *be)
@@ -1610,4 +1625,5 @@ const vo__backend_ops vo__pg_backend = {
     .meta_keys = pg_meta_keys,
     .kek_list = pg_kek_list,
     .secret_read_shared = pg_secret_read_shared,
+    .commit_relaxed = pg_commit_relaxed,
 };
