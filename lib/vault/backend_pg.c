@@ -67,6 +67,10 @@ static const char *const migrations[] = {
     "CREATE INDEX audit_by_time ON audit(ts_ms);"
     "CREATE INDEX audit_by_tenant ON audit(tenant, seq);"
     "CREATE TABLE commits (token bytea PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());",
+    /* 1 -> 2: the seen-request store (lib/vault/seen.c): keyed digests and times only */
+    "CREATE TABLE seen (key bytea PRIMARY KEY, mark bytea NOT NULL, seen_ms bigint NOT NULL,"
+    "  expires_ms bigint NOT NULL);"
+    "CREATE INDEX seen_by_expiry ON seen(expires_ms);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -100,6 +104,10 @@ enum {
     S_S_UPD,
     S_A_TAIL,
     S_TOKEN_FIND,
+    S_SEEN_INS,
+    S_SEEN_GET,
+    S_SEEN_PRUNE,
+    S_SEEN_COUNT,
     S_COUNT
 };
 
@@ -174,6 +182,16 @@ static const pg_stmt stmts[S_COUNT] = {
                  5, false},
     [S_A_TAIL] = {"SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", 0, true},
     [S_TOKEN_FIND] = {"SELECT count(*) FROM commits WHERE token = $1", 1, true},
+    [S_SEEN_INS] = {"INSERT INTO seen (key, mark, seen_ms, expires_ms) VALUES ($1, $2, $3, $4)"
+                    " ON CONFLICT (key) DO UPDATE SET mark = EXCLUDED.mark,"
+                    " seen_ms = EXCLUDED.seen_ms, expires_ms = EXCLUDED.expires_ms"
+                    " WHERE seen.expires_ms <= $5 RETURNING 1::bigint",
+                    5, false},
+    [S_SEEN_GET] = {"SELECT mark, seen_ms, expires_ms FROM seen WHERE key = $1", 1, true},
+    [S_SEEN_PRUNE] = {"DELETE FROM seen WHERE key IN (SELECT key FROM seen WHERE"
+                      " expires_ms <= $1 ORDER BY expires_ms LIMIT $2)",
+                      2, false},
+    [S_SEEN_COUNT] = {"SELECT count(*) FROM seen", 0, true},
 };
 
 struct vo__backend {
@@ -1506,6 +1524,66 @@ static int pg_audit_query(vo__backend *be, const vo__audit_filter *f, vo__audit_
     return VO_OK;
 }
 
+/* ---- seen-request store (lib/vault/seen.c) ------------------------------------------ */
+
+static int pg_seen_insert(vo__backend *be, const vo__seen_rec *rec, int64_t now_ms,
+                          vo__seen_rec *existing)
+{
+    pg_params p = {0};
+    p_blob(&p, rec->key, VO__MAC_SIZE);
+    p_blob(&p, rec->mark, VO__MAC_SIZE);
+    p_int(&p, rec->seen_ms);
+    p_int(&p, rec->expires_ms);
+    p_int(&p, now_ms);
+    PGresult *r = NULL;
+    int rc = run(be, S_SEEN_INS, &p, &r, "seen insert");
+    int stored = rc == VO_OK ? PQntuples(r) : 0;
+    PQclear(r);
+    if (rc != VO_OK || stored == 1)
+        return rc;
+    /* A live entry was there: return it (this transaction holds the write lock). */
+    pg_params g = {0};
+    p_blob(&g, rec->key, VO__MAC_SIZE);
+    rc = run(be, S_SEEN_GET, &g, &r, "seen read");
+    if (rc == VO_OK && PQntuples(r) == 1) {
+        memset(existing, 0, sizeof(*existing));
+        memcpy(existing->key, rec->key, VO__MAC_SIZE);
+        if (col_blob(r, 0, 0, existing->mark, VO__MAC_SIZE) != VO__MAC_SIZE)
+            memset(existing->mark, 0, VO__MAC_SIZE); /* a tampered mark matches nothing */
+        existing->seen_ms = col_int(r, 0, 1);
+        existing->expires_ms = col_int(r, 0, 2);
+        rc = VO_EEXISTS;
+    } else if (rc == VO_OK) {
+        rc = vo__error_set(VO_ESTORAGE, "vault storage error (seen read): entry vanished");
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_seen_prune(vo__backend *be, int64_t now_ms, size_t max_rows, int64_t *removed)
+{
+    *removed = 0;
+    pg_params p = {0};
+    p_int(&p, now_ms);
+    p_int(&p, (int64_t)max_rows);
+    PGresult *r = NULL;
+    int rc = run(be, S_SEEN_PRUNE, &p, &r, "seen prune");
+    if (rc == VO_OK)
+        *removed = atoll(PQcmdTuples(r));
+    PQclear(r);
+    return rc;
+}
+
+static int pg_seen_count(vo__backend *be, int64_t *n)
+{
+    PGresult *r = NULL;
+    int rc = run(be, S_SEEN_COUNT, NULL, &r, "seen count");
+    if (rc == VO_OK)
+        *n = PQntuples(r) == 1 ? col_int(r, 0, 0) : 0;
+    PQclear(r);
+    return rc;
+}
+
 /* ---- enumeration (copies between backends) ------------------------------------------ */
 
 static int pg_meta_keys(vo__backend *be, char ***out, size_t *n)
@@ -1626,4 +1704,7 @@ const vo__backend_ops vo__pg_backend = {
     .kek_list = pg_kek_list,
     .secret_read_shared = pg_secret_read_shared,
     .commit_relaxed = pg_commit_relaxed,
+    .seen_insert = pg_seen_insert,
+    .seen_prune = pg_seen_prune,
+    .seen_count = pg_seen_count,
 };

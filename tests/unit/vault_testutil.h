@@ -191,7 +191,8 @@ static inline void tv_pg_drop_schemas(void)
 static inline void tv_pg_clone(const char *from, const char *to)
 {
     static const char *const tables[] = {
-        "schema_migrations", "meta", "keks", "tenants", "heads", "secrets", "audit", "commits"};
+        "schema_migrations", "meta",  "keks",    "tenants", "heads",
+        "secrets",           "audit", "commits", "seen"};
     char sql[4096];
     int o = snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s;",
                      to, to);
