@@ -71,7 +71,7 @@ ALL_CODES = {
     -14: vo.NetworkError, -15: vo.Timeout, -16: vo.RateLimited, -17: vo.Unavailable,
     -18: vo.ProtocolError, -19: vo.ValidationError, -20: vo.Forbidden, -21: vo.Expired,
     -22: vo.NotInitialized, -23: vo.Unsupported, -24: vo.InternalError, -25: vo.HandleError,
-    -26: vo.BadRequest, -27: vo.TLSError,
+    -26: vo.BadRequest, -27: vo.TLSError, -28: vo.Duplicate,
 }
 
 

@@ -224,3 +224,95 @@ def test_raw_request_bytes_reach_c_unchanged() -> None:
     target, headers, scheme, peer = parts(b"/caf\xc3\xa9", b"")
     with pytest.raises(vo.ParseError):
         vo.public_url(target, headers, scheme=scheme, peer_address=peer)
+
+
+# ---- the opt-in webhook guard (issue 15)
+
+def _guard_cases(post: Any, calls: list[Any], token: str, auth: str, tenant: str,
+                 duplicate_body: Any) -> None:
+    """The same signed Twilio webhook twice: the handler runs once, the retry answers 200;
+    a replay (no idempotency token) answers 403; a forgery 403 and nothing recorded."""
+    url = f"https://hooks.example.com/hooks/{token}/voice"
+    h = {"X-Twilio-Signature": vo.sign_twilio(auth, url, PARAMS), "Content-Type": FORM_CT,
+         "I-Twilio-Idempotency-Token": "idem-framework-1"}
+    assert post(f"/hooks/{token}/voice", BODY, h)[0] == 200
+    assert calls == [tenant]
+    assert post(f"/hooks/{token}/voice", BODY, h) == (200, duplicate_body)  # Twilio's retry
+    assert calls == [tenant]  # not called again
+    replay = {k: v for k, v in h.items() if k != "I-Twilio-Idempotency-Token"}
+    assert post(f"/hooks/{token}/voice", BODY, replay)[0] == 403
+    assert post(f"/hooks/{token}/voice", BODY + b"&x=1", h)[0] == 403
+    assert calls == [tenant]
+
+
+def test_fastapi_guard(vault: vo.Vault, routed: dict[str, Any]) -> None:
+    app = fastapi.FastAPI()
+    dep = vo_fastapi.TwilioWebhook(vault=vault, url_options=BASE, guard=True)
+    calls: list[Any] = []
+
+    @app.post("/hooks/{token}/voice")
+    async def voice(hook: vo_fastapi.VerifiedWebhook = fastapi.Depends(dep)) -> dict[str, Any]:
+        assert hook.verification.seen == "first" and not hook.duplicate
+        calls.append(hook.tenant)
+        return {"tenant": hook.tenant}
+
+    client = TestClient(app)
+
+    def post(path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        r = client.post(path, content=body, headers=headers)
+        return r.status_code, r.json()
+
+    _guard_cases(post, calls, routed["token"], routed["auth"], routed["tenant"],
+                 {"detail": "duplicate"})
+    assert vault.seen_count() == 1
+
+
+def test_flask_guard(vault: vo.Vault, routed: dict[str, Any]) -> None:
+    app = flask.Flask(__name__)
+    calls: list[Any] = []
+
+    @app.post("/hooks/<token>/voice")
+    @vo_flask.verify_webhook(vo_flask.WebhookConfig(provider="twilio", vault=vault,
+                                                    url_options=BASE, guard=True))
+    def voice(token: str, hook: vo_flask.VerifiedWebhook) -> Any:
+        calls.append(hook.tenant)
+        return {"tenant": hook.tenant}
+
+    client = app.test_client()
+
+    def post(path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        r = client.post(path, data=body, headers=headers)
+        return r.status_code, r.data
+
+    _guard_cases(post, calls, routed["token"], routed["auth"], routed["tenant"], b"")
+
+
+def test_guard_on_duplicate_call_and_fixed_keys(vault: vo.Vault) -> None:
+    """on_duplicate="call": the handler sees hook.duplicate (to answer the same TwiML);
+    fixed keys: the guard records under the configured tenant."""
+    auth = "k" * 32
+    app = fastapi.FastAPI()
+    dep = vo_fastapi.TwilioWebhook(keys=[auth], vault=vault, tenant="acme", url_options=BASE,
+                                   guard=vo.GuardOptions(retention_seconds=3600),
+                                   on_duplicate="call")
+    seen: list[tuple[str, bool]] = []
+
+    @app.post("/voice")
+    async def voice(hook: vo_fastapi.VerifiedWebhook = fastapi.Depends(dep)) -> Any:
+        seen.append((str(hook.tenant), hook.duplicate))
+        return fastapi.Response("<Response/>", media_type="text/xml")
+
+    client = TestClient(app)
+    url = "https://hooks.example.com/voice"
+    h = {"X-Twilio-Signature": vo.sign_twilio(auth, url, PARAMS), "Content-Type": FORM_CT,
+         "I-Twilio-Idempotency-Token": "idem-2"}
+    for _ in range(2):
+        r = client.post("/voice", content=BODY, headers=h)
+        assert r.status_code == 200 and r.text == "<Response/>"
+    assert seen == [("acme", False), ("acme", True)]
+    # the entry lives under tenant acme: the same request checked directly is a duplicate
+    assert vo.guard_twilio(vault, "acme", auth, url, h, BODY).duplicate
+    with pytest.raises(vo.InvalidInput):
+        vo_fastapi.TwilioWebhook(keys=[auth], url_options=BASE, guard=True)  # no store
+    with pytest.raises(vo.InvalidInput):
+        vo_fastapi.TwilioWebhook(vault=vault, guard=True, on_duplicate="ignore")

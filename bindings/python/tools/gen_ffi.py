@@ -30,6 +30,9 @@ NOT_ERROR_CODES = {
     # verify functions: the binding reads rc and the result itself
     "vo_webhook_twilio_verify", "vo_webhook_twilio_verify_request", "vo_webhook_vapi_verify",
     "vo_webhook_std_verify", "vo_webhook_std_verify_request", "vo_routing_verify",
+    # webhook guard (issue 15): verify outcomes too, VO_EDUPLICATE included
+    "vo_webhook_guard_twilio", "vo_webhook_guard_std", "vo_webhook_guard_vapi",
+    "vo_routing_guard",
     # the binding's own error plumbing
     "vo_error_snapshot_take", "vo_error_snapshot_init",
 }

@@ -13,17 +13,18 @@ from .errors import (
     OutOfMemory, AuthError, Forbidden, CryptoError, NotFound, Conflict, AlreadyExists,
     StorageError, Busy, NetworkError, TLSError, Timeout, RateLimited, Unavailable,
     ProtocolError, ValidationError, Expired, NotInitialized, Unsupported, InternalError,
-    HandleError, ClosedError, WebhookError, error_class)
+    HandleError, ClosedError, WebhookError, Duplicate, error_class)
 from .secret import Secret
 from .clients import (HttpClient, HttpOptions, HttpResponse, Resource, ResourceIterator,
                       TwilioClient, VapiClient)
-from .services import NumberImportItem, NumberImportReport, Services, verify_routed
+from .services import (GuardOptions, NumberImportItem, NumberImportReport, Services,
+                       guard_routed, guard_standard, guard_twilio, guard_vapi, verify_routed)
 from .webhooks import (PublicUrlOptions, ToolResults, TwilioVerifier, VapiMessage, Verification,
                        assistant_reply, new_standard_secret, parse_form, public_url, sign_standard,
                        sign_twilio, sign_vapi, twilio_body_sha256, verify_standard, verify_twilio,
                        verify_vapi)
-from .vault import (ANY_VERSION, AuditCheck, AuditRow, ImportReport, Keyring, SecretInfo, Tenant,
-                    Vault)
+from .vault import (ANY_VERSION, AuditCheck, AuditRow, ImportReport, Keyring, SecretInfo, Sighting,
+                    Tenant, Vault)
 
 __version__ = "0.2.0"
 
@@ -37,5 +38,6 @@ __all__ = [
     "ToolResults", "TwilioVerifier", "VapiMessage", "Verification", "assistant_reply",
     "new_standard_secret", "parse_form", "public_url", "sign_standard", "sign_twilio",
     "sign_vapi", "twilio_body_sha256", "verify_standard", "verify_twilio", "verify_vapi",
-    "VoiceOpsError", "InvalidInput", "ParseError", "TooBig", "BadRequest", "BufferTooSmall", "OutOfMemory", "AuthError", "Forbidden", "CryptoError", "NotFound", "Conflict", "AlreadyExists", "StorageError", "Busy", "NetworkError", "TLSError", "Timeout", "RateLimited", "Unavailable", "ProtocolError", "ValidationError", "Expired", "NotInitialized", "Unsupported", "InternalError", "HandleError", "ClosedError", "WebhookError", "error_class",
+    "GuardOptions", "guard_twilio", "guard_vapi", "guard_standard", "guard_routed", "Sighting",
+    "VoiceOpsError", "InvalidInput", "ParseError", "TooBig", "BadRequest", "BufferTooSmall", "OutOfMemory", "AuthError", "Forbidden", "CryptoError", "NotFound", "Conflict", "AlreadyExists", "StorageError", "Busy", "NetworkError", "TLSError", "Timeout", "RateLimited", "Unavailable", "ProtocolError", "ValidationError", "Expired", "NotInitialized", "Unsupported", "InternalError", "HandleError", "ClosedError", "WebhookError", "Duplicate", "error_class",
 ]

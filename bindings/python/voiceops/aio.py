@@ -3,7 +3,8 @@
 Each runs the blocking C call on a thread pool (ctypes releases the GIL), so an asyncio event
 loop never blocks. The caller's context (``voiceops.correlation_id``) is copied to the worker
 thread and handed to the C call there. Verification is pure CPU and stays synchronous
-(``voiceops.verify_twilio`` etc.); routing verification reads the vault, so it is here.
+(``voiceops.verify_twilio`` etc.); routing verification reads the vault and the webhook guard
+(``guard_twilio`` etc.) writes it, so they are here.
 
 >>> async with await AsyncVault.open("tenants.db", key_file="kek.key") as vault:
 ...     secret = await vault.get_secret("acme", "api/key")
@@ -19,12 +20,15 @@ from typing import Any, Awaitable, Callable, Optional, TypeVar
 from .clients import Resource, ResourceIterator, TwilioClient, VapiClient
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials
 from .secret import Secret, SecretLike
+from . import services as _services
 from .services import NumberImportReport, Services
-from .vault import ANY_VERSION, AuditCheck, AuditRow, ImportReport, SecretInfo, Tenant, Vault
-from .webhooks import Headers, Verification
+from .vault import (ANY_VERSION, AuditCheck, AuditRow, ImportReport, Keyring, SecretInfo,
+                    Sighting, Tenant, Vault)
+from .webhooks import Headers, Keys, Verification
 
 __all__ = ["run", "set_executor", "AsyncVault", "AsyncTwilioClient", "AsyncVapiClient",
-           "AsyncServices", "AsyncResourceIterator"]
+           "AsyncServices", "AsyncResourceIterator", "guard_twilio", "guard_vapi",
+           "guard_standard", "guard_routed"]
 
 T = TypeVar("T")
 _executor: Optional[ThreadPoolExecutor] = None
@@ -183,6 +187,23 @@ class AsyncVault(_Async):
     async def audit_verify(self) -> AuditCheck:
         return await run(self.sync.audit_verify)
 
+    async def audit_checkpoint(self, signing_keys: Keyring, key_id: str) -> str:
+        return await run(self.sync.audit_checkpoint, signing_keys, key_id)
+
+    async def audit_verify_checkpoint(self, checkpoint: str, public_key: str) -> AuditCheck:
+        return await run(self.sync.audit_verify_checkpoint, checkpoint, public_key)
+
+    async def seen_put(self, tenant: str, scope: str, id: bytes, mark: bytes = b"", *,
+                       expires_at_ms: int, now_ms: Optional[int] = None) -> Sighting:
+        return await run(self.sync.seen_put, tenant, scope, id, mark,
+                         expires_at_ms=expires_at_ms, now_ms=now_ms)
+
+    async def seen_prune(self, now_ms: Optional[int] = None, max_rows: int = 0) -> int:
+        return await run(self.sync.seen_prune, now_ms, max_rows)
+
+    async def seen_count(self) -> int:
+        return await run(self.sync.seen_count)
+
 
 class _AsyncClient(_Async):
     def _wrap(self, name: str) -> Callable[..., Awaitable[Any]]:
@@ -256,6 +277,10 @@ class AsyncServices:
                             headers: Headers, body: bytes, **kw: Any) -> Verification:
         return await run(self.sync.verify_routed, token, provider, url, headers, body, **kw)
 
+    async def guard_routed(self, token: str, provider: str, url: Optional[str],
+                           headers: Headers, body: bytes, **kw: Any) -> Verification:
+        return await run(self.sync.guard_routed, token, provider, url, headers, body, **kw)
+
     async def begin_token_rotation(self, tenant: str) -> None:
         await run(self.sync.begin_token_rotation, tenant)
 
@@ -268,3 +293,37 @@ class AsyncServices:
     async def token_rotation_state(self, tenant: str) -> str:
         return await run(self.sync.token_rotation_state, tenant)
 
+
+
+# ---- the webhook guard: verification plus a vault write, so awaitable
+
+
+def _v(vault: "Vault | AsyncVault") -> Vault:
+    return vault.sync if isinstance(vault, AsyncVault) else vault
+
+
+async def guard_twilio(vault: "Vault | AsyncVault", tenant: str, auth_tokens: Keys, url: str,
+                       headers: Headers, body: bytes, **kw: Any) -> Verification:
+    """:func:`voiceops.guard_twilio` on the pool."""
+    return await run(_services.guard_twilio, _v(vault), tenant, auth_tokens, url, headers, body,
+                     **kw)
+
+
+async def guard_vapi(vault: "Vault | AsyncVault", tenant: str, secrets: Keys, headers: Headers,
+                     body: bytes, **kw: Any) -> Verification:
+    """:func:`voiceops.guard_vapi` on the pool."""
+    return await run(_services.guard_vapi, _v(vault), tenant, secrets, headers, body, **kw)
+
+
+async def guard_standard(vault: "Vault | AsyncVault", tenant: str, secrets: Keys,
+                         headers: Headers, body: bytes, **kw: Any) -> Verification:
+    """:func:`voiceops.guard_standard` on the pool."""
+    return await run(_services.guard_standard, _v(vault), tenant, secrets, headers, body, **kw)
+
+
+async def guard_routed(vault: "Vault | AsyncVault", token: str, provider: str,
+                       url: Optional[str], headers: Headers, body: bytes,
+                       **kw: Any) -> Verification:
+    """:func:`voiceops.guard_routed` on the pool."""
+    return await run(_services.guard_routed, _v(vault), token, provider, url, headers, body,
+                     **kw)

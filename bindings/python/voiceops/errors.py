@@ -14,7 +14,7 @@ __all__ = [
     "AlreadyExists", "StorageError", "Busy", "NetworkError", "TLSError", "Timeout",
     "RateLimited", "Unavailable", "ProtocolError", "ValidationError", "Expired",
     "NotInitialized", "Unsupported", "InternalError", "HandleError", "ClosedError",
-    "WebhookError", "error_class",
+    "WebhookError", "Duplicate", "error_class",
 ]
 
 
@@ -213,6 +213,12 @@ class BadRequest(InvalidInput):
     code = -26
 
 
+class Duplicate(VoiceOpsError):
+    """VO_EDUPLICATE: the webhook guard saw this authentic request before: a provider retry.
+    Not a failure of the sender: answer 200 (``http_status``) and do not act on it again."""
+    code = -28
+
+
 class WebhookError(VoiceOpsError):
     """A webhook failed verification. ``http_status`` is what the handler should answer
     (``vo_verify_http_status``: 400/403/404/413/414, 500 only for a server misconfiguration),
@@ -229,7 +235,7 @@ _BY_CODE: dict[int, type[VoiceOpsError]] = {
                 CryptoError, NotFound, AlreadyExists, Conflict, StorageError, Busy,
                 NetworkError, Timeout, RateLimited, Unavailable, ProtocolError,
                 ValidationError, Forbidden, Expired, NotInitialized, Unsupported,
-                InternalError, HandleError, BadRequest, TLSError)
+                InternalError, HandleError, BadRequest, TLSError, Duplicate)
 }
 
 

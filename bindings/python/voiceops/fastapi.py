@@ -9,6 +9,12 @@ A request that fails verification is answered with the status the C library maps
 outcome to (``vo_verify_http_status``): 400 malformed, 403 forged, 404 unknown tenant token,
 413/414 too large; never 500 for what the sender sent. Routing verification reads the vault,
 so it runs on the voiceops.aio thread pool; fixed-key verification is pure CPU and runs inline.
+
+With the opt-in guard (``TwilioWebhook(vault=vault, guard=True, ...)``) each authentic request
+is recorded in the vault's seen-request store (on the pool): a replay answers 403, a provider
+retry (duplicate) answers 200 (``{"detail": "duplicate"}``) without calling the handler,
+unless ``on_duplicate="call"`` (then ``hook.duplicate`` is True and the handler must not act
+again).
 """
 from __future__ import annotations
 

@@ -8,7 +8,10 @@
 
 The view receives the :class:`VerifiedWebhook` as the keyword argument ``hook``; a request
 that fails verification is answered with the status the C library maps its outcome to
-(400/403/404/413/414; never 500 for what the sender sent).
+(400/403/404/413/414; never 500 for what the sender sent). With the opt-in guard
+(``WebhookConfig(guard=True)``), a replay answers 403 and a provider retry (duplicate) an
+empty 200 without calling the view (``on_duplicate="call"`` calls it with
+``hook.duplicate`` True).
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import functools
 from typing import Any, Callable, Optional, TypeVar
 from urllib.parse import quote
 
-from flask import abort, request
+from flask import Response, abort, request
 
 from ._webhook_helpers import Rejected, VerifiedWebhook, WebhookConfig, build_url, verify_sync
 
@@ -46,6 +49,8 @@ def verify_webhook(config: WebhookConfig) -> Callable[[F], F]:
                 token = kwargs.get(config.token_param)
                 hook = verify_sync(config, token, url, headers, body)
             except Rejected as e:
+                if e.status == 200:  # the guard's duplicate: answered, the view not called
+                    return Response(status=200)
                 abort(e.status, description=e.reason)
             return view(*args, hook=hook, **kwargs)
 

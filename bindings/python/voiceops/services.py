@@ -8,12 +8,15 @@ from typing import Any, Optional
 
 from . import _ffi
 from ._lib import apply_correlation_id, correlation_id, dec0, enc, lib, out_ptr
+from .errors import InvalidInput
 from .clients import HttpClient, HttpOptions
-from .credentials import TwilioCredentials, VapiCredentials
+from .credentials import TwilioCredentials, VapiCredentials, VapiWebhookOptions
 from .vault import Vault
-from .webhooks import Headers, Verification, _outcome, _request, _result
+from .webhooks import (Headers, Keys, Verification, _guard_outcome, _keys, _outcome, _request,
+                       _result, _result2)
 
-__all__ = ["Services", "NumberImportReport", "NumberImportItem"]
+__all__ = ["Services", "NumberImportReport", "NumberImportItem", "GuardOptions",
+           "verify_routed", "guard_twilio", "guard_vapi", "guard_standard", "guard_routed"]
 
 _STATUS = {0: "imported", 1: "already_present", 2: "failed"}
 _ROTATION = {0: "idle", 1: "creating", 2: "window", 3: "promoting"}
@@ -133,6 +136,13 @@ class Services:
         return verify_routed(self.vault, token, provider, url, headers, body, method=method,
                              now=now)
 
+    def guard_routed(self, token: str, provider: str, url: Optional[str], headers: Headers,
+                     body: bytes, *, guard: Optional["GuardOptions"] = None,
+                     method: str = "POST", now: Optional[int] = None) -> Verification:
+        """:meth:`verify_routed` with the webhook guard (``vo_routing_guard``)."""
+        return guard_routed(self.vault, token, provider, url, headers, body, guard=guard,
+                            method=method, now=now)
+
     # ---- token rotation
     def begin_token_rotation(self, tenant: str) -> None:
         o, keep = self._opts()
@@ -163,3 +173,100 @@ def verify_routed(vault: Vault, token: str, provider: str, url: Optional[str], h
                                0 if provider == "twilio" else 1, C.byref(req),
                                int(time.time()) if now is None else now)
     return _outcome(rc, r, buf.value.decode() or None)
+
+
+# ---- the webhook guard (vo_webhook_guard_*, vo_routing_guard)
+
+@dataclass(frozen=True)
+class GuardOptions:
+    """``vo_webhook_guard_options``: how long a sighting is remembered
+    (``retention_seconds``, 0 = the scheme's default: 24 h for Twilio and untimestamped Vapi,
+    the timestamp tolerance for timestamped schemes) and the Twilio retry window
+    (``retry_window_seconds``, 0 = 300 s). Both at most 31 days."""
+    retention_seconds: int = 0
+    retry_window_seconds: int = 0
+
+    def to_c(self) -> Any:
+        o = _ffi.vo_webhook_guard_options()
+        lib.vo_webhook_guard_options_init(C.byref(o), 1)
+        o.retention_seconds, o.retry_window_seconds = (self.retention_seconds,
+                                                       self.retry_window_seconds)
+        return o
+
+
+def _guard_opts(guard: Optional[GuardOptions]) -> Any:
+    return None if guard is None else C.byref(guard.to_c())
+
+
+def _now(now: Optional[int]) -> int:
+    return int(time.time()) if now is None else now
+
+
+def guard_twilio(vault: Vault, tenant: str, auth_tokens: Keys, url: str, headers: Headers,
+                 body: bytes, *, guard: Optional[GuardOptions] = None, method: str = "POST",
+                 max_body: int = 0, exact_url_only: bool = False,
+                 now: Optional[int] = None) -> Verification:
+    """Verify a Twilio webhook and record it in the vault's seen-request store, in one call
+    (``vo_webhook_guard_twilio``). ``headers``: every header as received (the signature,
+    ``Content-Type`` and ``I-Twilio-Idempotency-Token``). First sighting: ``ok``; a retry of
+    a request already accepted: ``duplicate`` (200, do not act again); the same signed
+    request outside any retry: ``reason == "replay"`` (403). Writes the vault: use
+    ``voiceops.aio.guard_twilio`` from an event loop."""
+    apply_correlation_id()
+    o = _ffi.vo_webhook_twilio_options()
+    o.version, o.max_body, o.exact_url_only = 1, max_body, int(exact_url_only)
+    arr, n, kkeep = _keys(auth_tokens)
+    req, rkeep = _request(method, url, headers, body)
+    r = _result2()
+    rc = lib.vo_webhook_guard_twilio(C.byref(r), vault._p, tenant.encode(), _guard_opts(guard),
+                                     C.byref(o), arr, n, C.byref(req), _now(now))
+    return _guard_outcome(rc, r)
+
+
+def guard_vapi(vault: Vault, tenant: str, secrets: Keys, headers: Headers, body: bytes, *,
+               options: Optional[VapiWebhookOptions] = None, url: Optional[str] = None,
+               guard: Optional[GuardOptions] = None, method: str = "POST",
+               now: Optional[int] = None) -> Verification:
+    """:func:`voiceops.verify_vapi` with the webhook guard (``vo_webhook_guard_vapi``)."""
+    apply_correlation_id()
+    o, okeep = (options or VapiWebhookOptions()).to_c()
+    arr, n, kkeep = _keys(secrets)
+    req, rkeep = _request(method, url, headers, body)
+    r = _result2()
+    rc = lib.vo_webhook_guard_vapi(C.byref(r), vault._p, tenant.encode(), _guard_opts(guard),
+                                   C.byref(o), arr, n, C.byref(req), _now(now))
+    return _guard_outcome(rc, r)
+
+
+def guard_standard(vault: Vault, tenant: str, secrets: Keys, headers: Headers, body: bytes, *,
+                   guard: Optional[GuardOptions] = None,
+                   now: Optional[int] = None) -> Verification:
+    """:func:`voiceops.verify_standard` with the webhook guard (``vo_webhook_guard_std``):
+    the same ``webhook-id`` signed anew is a retry (duplicate), byte for byte a replay."""
+    apply_correlation_id()
+    arr, n, kkeep = _keys(secrets)
+    req, rkeep = _request("POST", None, headers, body)
+    r = _result2()
+    rc = lib.vo_webhook_guard_std(C.byref(r), vault._p, tenant.encode(), _guard_opts(guard),
+                                  arr, n, C.byref(req), _now(now))
+    return _guard_outcome(rc, r)
+
+
+def guard_routed(vault: Vault, token: str, provider: str, url: Optional[str], headers: Headers,
+                 body: bytes, *, guard: Optional[GuardOptions] = None, method: str = "POST",
+                 now: Optional[int] = None) -> Verification:
+    """:func:`verify_routed` with the webhook guard (``vo_routing_guard``): resolve the URL
+    token, verify with that tenant's keys and record the sighting."""
+    apply_correlation_id()
+    req, keep = _request(method, url, headers, body)
+    r = _result2()
+    buf = C.create_string_buffer(72)
+    rc = lib.vo_routing_guard(buf, 72, C.byref(r), vault._p, _guard_opts(guard), token.encode(),
+                              _provider(provider), C.byref(req), _now(now))
+    return _guard_outcome(rc, r, buf.value.decode() or None)
+
+
+def _provider(provider: str) -> int:
+    if provider not in ("twilio", "vapi"):
+        raise InvalidInput("provider must be 'twilio' or 'vapi'")
+    return 0 if provider == "twilio" else 1

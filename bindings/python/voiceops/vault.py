@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import ctypes as C
 import os
+import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Union
 
 from . import _ffi
 from ._lib import Handle, apply_correlation_id, dec0, enc, lib, out_ptr
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials
-from .errors import CryptoError, InvalidInput
+from .errors import AlreadyExists, CryptoError, InvalidInput
 from .secret import Secret, SecretLike, secret_bytes_arg
 
 __all__ = ["Vault", "Keyring", "Tenant", "SecretInfo", "AuditRow", "AuditCheck",
-           "ImportReport", "ANY_VERSION"]
+           "ImportReport", "Sighting", "ANY_VERSION"]
 
 #: expected_version meaning "write unconditionally" (VO_VAULT_ANY_VERSION).
 ANY_VERSION = -1
@@ -85,6 +86,15 @@ class Keyring(Handle):
         n: int = lib.vo_keyring_count(self._p)
         return n
 
+    def public_key(self, key_id: str) -> str:
+        """The Ed25519 public key (base64) of the checkpoint signing key ``key_id``, a raw
+        key added with add_key/add_file/add_env (``vo_keyring_public_key_get``): give it to
+        whoever verifies checkpoints (:meth:`Vault.audit_verify_checkpoint`)."""
+        size = lib.vo_vault_checkpoint_public_key_size()
+        buf = C.create_string_buffer(size)
+        lib.vo_keyring_public_key_get(buf, size, self._p, key_id.encode())
+        return buf.value.decode()
+
 
 def _provider_call(fn: WrapFn, out: int, out_size: int, out_len: Any, data: int, n: int,
                    ad: int, ad_len: int) -> int:
@@ -132,7 +142,8 @@ class AuditRow:
 @dataclass(frozen=True)
 class AuditCheck:
     """Result of :meth:`Vault.audit_verify`: ``ok`` when the hash chain is intact, else the
-    first broken row (``bad_seq``) and why (``reason``: mac_mismatch, seq_gap, tail_mismatch)."""
+    first broken row (``bad_seq``) and why (``reason``: mac_mismatch, seq_gap, tail_mismatch;
+    against a checkpoint also rollback, fork)."""
     ok: bool
     rows: int
     bad_seq: int = 0
@@ -143,7 +154,20 @@ class AuditCheck:
         return self.ok
 
 
-_BREAKS = {0: "intact", 1: "mac_mismatch", 2: "seq_gap", 3: "tail_mismatch"}
+_BREAKS = {0: "intact", 1: "mac_mismatch", 2: "seq_gap", 3: "tail_mismatch", 4: "rollback",
+           5: "fork"}
+
+
+class Sighting(NamedTuple):
+    """The outcome of :meth:`Vault.seen_put`: ``first`` (stored now) or not (a live entry
+    has this id, stored at ``seen_at_ms``; ``same_mark``: it was stored with the same
+    mark). Truthy when first."""
+    first: bool
+    seen_at_ms: int
+    same_mark: bool = False
+
+    def __bool__(self) -> bool:
+        return self.first
 
 
 @dataclass(frozen=True)
@@ -473,6 +497,72 @@ class Vault(Handle):
             return AuditCheck(False, rows.value, bad.value, _BREAKS.get(reason.value, "?"),
                               e.message)
         return AuditCheck(True, rows.value)
+
+
+    def audit_checkpoint(self, signing_keys: Keyring, key_id: str) -> str:
+        """A signed checkpoint of the audit log (one line of JSON; ``vo_vault_audit_checkpoint``):
+        ship it where the vault's writer cannot reach. Raises CryptoError when the chain is
+        already broken (no checkpoint of a broken log)."""
+        apply_correlation_id()
+        p = out_ptr()
+        lib.vo_vault_audit_checkpoint(C.byref(p), self._p, signing_keys._p, key_id.encode())
+        try:
+            return C.string_at(p.value).decode() if p.value else ""
+        finally:
+            lib.vo_free(p)
+
+    def audit_verify_checkpoint(self, checkpoint: str, public_key: str) -> AuditCheck:
+        """:meth:`audit_verify` against a checkpoint taken earlier: also detects a vault file
+        rolled back to an older copy or a cut tail (``reason`` ``"rollback"``) and one rolled
+        back and written again (``"fork"``). ``public_key``: the verifier's trusted copy
+        (:meth:`Keyring.public_key`). A checkpoint that does not verify is refused before the
+        log is read: AuthError (bad signature), ParseError (malformed), Conflict (another
+        vault's)."""
+        apply_correlation_id()
+        rows, bad, reason = C.c_int64(), C.c_int64(), C.c_int()
+        try:
+            lib.vo_vault_audit_verify_checkpoint(C.byref(rows), C.byref(bad), C.byref(reason),
+                                                 self._p, checkpoint.encode(),
+                                                 public_key.encode())
+        except CryptoError as e:
+            return AuditCheck(False, rows.value, bad.value, _BREAKS.get(reason.value, "?"),
+                              e.message)
+        return AuditCheck(True, rows.value)
+
+    # ---- seen-request store (the webhook guard's; usable for any other scheme)
+    def seen_put(self, tenant: str, scope: str, id: bytes, mark: bytes = b"", *,
+                 expires_at_ms: int, now_ms: Optional[int] = None) -> Sighting:
+        """Record that request ``id`` (of kind ``scope``, e.g. ``"myapp.event"``) was seen,
+        atomically for every process sharing the vault (``vo_vault_seen_put``): of several
+        concurrent calls with one id exactly one gets ``first``. The entry counts until
+        ``expires_at_ms`` (Unix ms). Only keyed digests are stored."""
+        apply_correlation_id()
+        at, same = C.c_int64(), C.c_int()
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        try:
+            lib.vo_vault_seen_put(C.byref(at), C.byref(same), self._p, tenant.encode(),
+                                  scope.encode(), bytes(id), len(id), bytes(mark) or None,
+                                  len(mark), now, expires_at_ms)
+        except AlreadyExists:
+            return Sighting(False, at.value, bool(same.value))
+        return Sighting(True, at.value, False)
+
+    def seen_prune(self, now_ms: Optional[int] = None, max_rows: int = 0) -> int:
+        """Delete up to ``max_rows`` (0 = 1000) expired entries; returns how many. Call
+        again while it returns ``max_rows`` to empty a backlog in bounded steps."""
+        apply_correlation_id()
+        n = C.c_int64()
+        lib.vo_vault_seen_prune(C.byref(n), self._p,
+                                int(time.time() * 1000) if now_ms is None else now_ms,
+                                max_rows)
+        return n.value
+
+    def seen_count(self) -> int:
+        """Entries in the seen-request store, live and expired (for monitoring)."""
+        apply_correlation_id()
+        n = C.c_int64()
+        lib.vo_vault_seen_count(C.byref(n), self._p)
+        return n.value
 
 
 def _import_flags(create_tenants: bool, overwrite: bool) -> int:

@@ -72,7 +72,14 @@ class Verification(NamedTuple):
     ``vo_verify_http_status``. ``reason``: ``"ok"``, ``"mismatch"``, ``"missing_signature"``,
     ... ``key_index``: which key matched (a rotation in progress shows as 1). ``url_form``:
     which URL form matched (Twilio). ``tenant``: the resolved tenant (routing). A tuple
-    (cheap to make on the hot path), but its truth value is ``ok``."""
+    (cheap to make on the hot path), but its truth value is ``ok``.
+
+    The webhook guard (``guard_*``) also fills ``seen`` (``"first"``, ``"duplicate"``,
+    ``"replay"``; ``"not_checked"`` from plain verification or when the request failed
+    first) and ``seen_at_ms`` (when the first sighting was recorded). A duplicate (a
+    provider retry) is authentic but not ``ok``: ``http_status`` is 200 and the handler must
+    not act again (``duplicate`` is True; ``raise_for_status`` raises :class:`Duplicate`).
+    A replay is refused: ``reason`` ``"replay"``, 403."""
 
     ok: bool
     rc: int
@@ -84,12 +91,20 @@ class Verification(NamedTuple):
     timestamp: int = 0
     tenant: Optional[str] = None
     message: str = ""
+    seen: str = "not_checked"
+    seen_at_ms: int = 0
 
     def __bool__(self) -> bool:
         return self.ok
 
+    @property
+    def duplicate(self) -> bool:
+        """The guard recognised a provider retry (VO_EDUPLICATE): answer 200, do nothing."""
+        return self.rc == -28
+
     def raise_for_status(self) -> "Verification":
-        """Raise :class:`WebhookError` (carrying ``http_status`` and ``reason``) unless ok."""
+        """Raise :class:`WebhookError` (carrying ``http_status`` and ``reason``) unless ok; a
+        guard duplicate raises one that is also :class:`Duplicate` (``http_status`` 200)."""
         if not self.ok:
             raise _webhook_error_class(self.rc)(
                 self.message or f"webhook verification failed: {self.reason}",
@@ -141,6 +156,20 @@ def _outcome(rc: int, r: Any, tenant: Optional[str] = None) -> Verification:
             msg = s.message.decode("utf-8", "replace")
     return Verification(rc == 0, rc, reason, status, r.key_index, r.url_form, r.signature_index,
                         r.timestamp, tenant, msg)
+
+
+_SEEN = ("not_checked", "first", "duplicate", "replay")
+
+
+def _result2() -> Any:
+    # version 2 (the guard's seen, seen_at_ms), otherwise as _result()
+    return _VR(2, 17, -1, -1, -1, 0, 0, 0, 0)
+
+
+def _guard_outcome(rc: int, r: Any, tenant: Optional[str] = None) -> Verification:
+    v = _outcome(rc, r, tenant)
+    seen = _SEEN[r.seen] if 0 <= r.seen < len(_SEEN) else "not_checked"
+    return v._replace(seen=seen, seen_at_ms=r.seen_at_ms)
 
 
 def _keys(keys: Keys) -> tuple[Any, int, list[Any]]:
