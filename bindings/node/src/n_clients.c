@@ -846,7 +846,7 @@ static napi_value iter_done(napi_env env, vn_job *job)
     iter_ctx *c = job->ctx;
     napi_value o = vn_object(env);
     vn_set_int(env, o, "pages", job->o[0]);
-    if (job->rc == 0 || !job->out[0]) { /* 0: the iterator is exhausted */
+    if (!job->out[0]) { /* NULL item: the list is exhausted */
         vn_set(env, o, "item", vn_null(env));
         return o;
     }
