@@ -356,7 +356,7 @@ function correlationView(Cls, client, id, build) {
 }
 
 function buildTwilioNamespaces(self) {
-  const call = (op, s = [], params, vault) =>
+  const call = async (op, s = [], params, vault) =>
     native.twilioCall(self[kHandle], op, strings(self, s), params, vault);
   const wrap = (p) => p.then((r) => new TwilioResource(r));
   const withSecret = (p, key) => p.then((r) => ({ [key[0]]: new TwilioResource(r), [key[1]]: new Secret(r.secret) }));
@@ -443,7 +443,7 @@ class VapiClient extends NativeHandle {
 }
 
 function buildVapiNamespaces(self) {
-  const call = (op, s = [], params, vault, ints) =>
+  const call = async (op, s = [], params, vault, ints) =>
     native.vapiCall(self[kHandle], op, strings(self, s), vapiParams(params), vault, ints);
   const wrap = (p) => p.then((r) => new VapiResource(r));
   const list = (op, s, params, ints) => new ResourceIterator(() => call(op, s, params, null, ints), VapiResource);
@@ -504,16 +504,16 @@ class Vault extends NativeHandle {
     return new Vault(kHandle, await native.vaultOpen(String(file), o));
   }
   /** Write a new random key file (mode 0600) for Vault.open({ keys: [{ id, file }] }). */
-  static keygen(file) { return native.vaultKeygen(String(file)); }
+  static async keygen(file) { return native.vaultKeygen(String(file)); }
   /** Restore a backup made by vault.backup() into a new file. */
-  static restore(backupPath, destPath) { return native.vaultRestore(String(backupPath), String(destPath)); }
+  static async restore(backupPath, destPath) { return native.vaultRestore(String(backupPath), String(destPath)); }
 
   constructor(tag, handle) {
     if (tag !== kHandle) throw new TypeError('use Vault.open(path, options)');
     super(handle);
   }
 
-  _call(op, strs, ints, extra) { return native.vaultCall(this[kHandle], op, strs, ints, extra); }
+  async _call(op, strs, ints, extra) { return native.vaultCall(this[kHandle], op, strs, ints, extra); }
 
   createTenant(tenant) { return this._call(VOP.TENANT_CREATE, [tenant]); }
   /** Delete a tenant and destroy its data key (its secrets become unreadable). */
@@ -614,7 +614,7 @@ function toMs(t) {
 const SVC = { ONBOARDING: 0, IMPORT: 1, ROT_BEGIN: 2, ROT_PROMOTE: 3, ROT_ABORT: 4, ROUTE: 5 };
 
 function servicesOpts(o) { return clientOpts(o); }
-function svc(op, vault, tenant, a, b, opts) {
+async function svc(op, vault, tenant, a, b, opts) {
   return native.servicesCall(op, handleOf(vault, Vault, 'vault'), tenant, a, b, servicesOpts(opts));
 }
 
