@@ -251,12 +251,17 @@ const char *vn_kind_name(vn_kind kind)
     return kind > 0 && kind < VN_KIND_COUNT ? kind_names[kind] : "?";
 }
 
-void vn_handle_release_c(vn_handle *h)
+void vn_handle_release_c(napi_env env, vn_handle *h)
 {
     void *p = h->ptr;
     h->ptr = NULL;
     if (!p)
         return;
+    if (env && h->cost) {
+        int64_t ignored;
+        napi_adjust_external_memory(env, -h->cost, &ignored);
+    }
+    h->cost = 0;
     switch (h->kind) {
     case VN_VAULT: vo_vault_close(p); break;
     case VN_TWILIO: vo_twilio_client_free(p); break;
@@ -274,7 +279,8 @@ static void handle_finalize(napi_env env, void *data, void *hint)
     (void)env;
     (void)hint;
     vn_handle *h = data;
-    vn_handle_release_c(h); /* no job holds it: each job keeps a reference to the external */
+    vn_handle_release_c(env,
+                        h); /* no job holds it: each job keeps a reference to the external */
     free(h);
 }
 
@@ -283,18 +289,26 @@ napi_value vn_handle_wrap(napi_env env, vn_kind kind, void *ptr)
     vn_handle *h = calloc(1, sizeof(*h));
     napi_value ext;
     if (!h) {
-        vn_handle tmp = {kind, ptr, 0, 0};
-        vn_handle_release_c(&tmp);
+        vn_handle tmp = {kind, ptr, 0, 0, 0};
+        vn_handle_release_c(env, &tmp);
         return vn_throw_code(env, VO_ENOMEM, "out of memory");
     }
     h->kind = kind;
     h->ptr = ptr;
     if (napi_create_external(env, h, handle_finalize, NULL, &ext) != napi_ok) {
-        vn_handle_release_c(h);
+        vn_handle_release_c(env, h);
         free(h);
         return NULL;
     }
     napi_type_tag_object(env, ext, &handle_tag);
+    /* Guarded memory (sodium_malloc: guard pages, several mappings per block), curl handles
+     * and SQLite connections are invisible to V8: report a weight so that dropped handles are
+     * collected before the process runs out of mappings. */
+    static const int64_t cost[VN_KIND_COUNT] = {0,        1 << 20,  64 << 10, 64 << 10,
+                                                16 << 10, 16 << 10, 64 << 10, 32 << 10};
+    h->cost = cost[kind];
+    int64_t ignored;
+    napi_adjust_external_memory(env, h->cost, &ignored);
     return ext;
 }
 
@@ -353,7 +367,7 @@ static napi_value n_close(napi_env env, napi_callback_info info)
         return NULL;
     h->closed = 1;
     if (h->pending == 0)
-        vn_handle_release_c(h);
+        vn_handle_release_c(env, h);
     return vn_undefined(env);
 }
 
@@ -413,7 +427,7 @@ static void job_unpin(napi_env env, vn_job *job)
             continue;
         job->h[k] = NULL;
         if (--h->pending == 0 && h->closed)
-            vn_handle_release_c(h);
+            vn_handle_release_c(env, h);
         if (env)
             napi_delete_reference(env, job->href[k]);
     }

@@ -48,12 +48,13 @@ typedef struct vn_handle {
     void *ptr;
     int pending;
     int closed;
+    int64_t cost; /* external memory reported to V8 while the C handle lives */
 } vn_handle;
 
 napi_value vn_handle_wrap(napi_env env, vn_kind kind, void *ptr);
 /* The live handle in `value` of `kind`; throws and returns NULL otherwise. */
 vn_handle *vn_handle_get(napi_env env, napi_value value, vn_kind kind);
-void vn_handle_release_c(vn_handle *h);
+void vn_handle_release_c(napi_env env, vn_handle *h);
 /* The handle in `value`, or NULL (nothing thrown) when it is not one. */
 vn_handle *vn_handle_peek(napi_env env, napi_value value);
 const char *vn_kind_name(vn_kind kind);
