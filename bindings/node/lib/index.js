@@ -16,7 +16,8 @@ function loadAddon() {
     if (fs.existsSync(file)) return require(file);
   }
   throw new Error('voiceops: the native addon is not built (looked for ' + candidates.join(', ') +
-    '); run `npm install` (or `npm run build`) in bindings/node of a libvoiceops checkout');
+    '). Build it with `npm rebuild voiceops` (or `npm run build` in bindings/node); if your npm ' +
+    'skipped install scripts, allow this one: `npm install-scripts approve voiceops`');
 }
 
 const native = loadAddon();
@@ -754,3 +755,5 @@ module.exports = {
   ForwardedHeaders, ImportFormat, AuditReads, AuditBreak, RotationState, WebhookProvider,
   VapiSms, SmtpTls, HttpIdempotency, VapiMessageKind, ANY_VERSION,
 };
+// `import voiceops from 'voiceops'` (and TypeScript's default import) get the same object.
+module.exports.default = module.exports;
