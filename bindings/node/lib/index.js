@@ -660,8 +660,32 @@ const routing = {
  * network sent: returns { valid, reason, reasonName, httpStatus, keyIndex, urlForm, ... }.
  */
 function verifyTwilio({ authTokens, url, signature, contentType, body, maxBody, exactUrlOnly }) {
-  const opts = maxBody || exactUrlOnly ? { maxBody, exactUrlOnly } : null;
-  return native.twilioVerify(tokensArg(authTokens), url, signature ?? null, contentType ?? null, body ?? '', opts);
+  const tokens = Array.isArray(authTokens) && authTokens.every((t) => typeof t === 'string') ? authTokens : tokensArg(authTokens);
+  return unpackTwilio(native.twilioVerify(tokens, url, signature ?? null, contentType ?? null, body ?? '', maxBody || 0, !!exactUrlOnly));
+}
+
+const CODE_NAMES = Object.fromEntries(Object.entries(errors.CODES).map(([k, v]) => [-v, k]));
+CODE_NAMES[0] = 'VO_OK';
+const REASON_NAMES = Object.keys(VerifyReason).map((k) => k.toLowerCase());
+
+/** The packed result of the native Twilio verifier (see n_webhook.c) as a VerifyResult. */
+function unpackTwilio(p) {
+  const low = p % 67108864;
+  const code = -((low >>> 20) & 63);
+  const reason = low & 31;
+  return {
+    valid: code === 0,
+    code,
+    codeName: CODE_NAMES[-code],
+    reason,
+    reasonName: REASON_NAMES[reason] || 'unknown',
+    httpStatus: Math.floor(p / 67108864),
+    keyIndex: ((low >>> 5) & 255) - 1,
+    urlForm: ((low >>> 13) & 7) - 1,
+    signatureIndex: -1,
+    formsTried: (low >>> 16) & 15,
+    timestamp: 0,
+  };
 }
 
 function tokensArg(t) {

@@ -112,83 +112,133 @@ done:
     return result;
 }
 
-/* twilioVerify(tokens, url, signature, contentType, body, opts) -> result.
- * The hot path: strings go through stack buffers when they are short. */
+/* A short string argument into a caller's buffer (no allocation), else a malloc'd copy in
+ * *heap. Returns the string, or NULL with an exception thrown (or for null/undefined when
+ * optional). */
+static const char *fast_str(napi_env env, napi_value v, char *buf, size_t size, char **heap,
+                            const char *what, int optional, int *failed)
+{
+    size_t n = 0;
+    *heap = NULL;
+    *failed = 0;
+    if (napi_get_value_string_utf8(env, v, buf, size, &n) == napi_ok) {
+        if (n < size - 1 && strlen(buf) == n)
+            return buf;
+    } else if (optional && vn_is_nullish(env, v)) {
+        return NULL;
+    }
+    if (vn_str(env, v, what, optional, heap)) {
+        *failed = 1;
+        return NULL;
+    }
+    return *heap;
+}
+
+#define FAST_TOKENS 8
+#define FAST_TOKEN_SIZE 160
+
+/* twilioVerify(tokens, url, signature, contentType, body, maxBody, exactUrlOnly) -> packed.
+ * The hot path of webhook handlers: short strings go through stack buffers, and the result
+ * comes back as one number that lib/index.js unpacks (building a JS object through N-API
+ * costs more than the verification itself):
+ *   bits 0-4 reason, 5-12 key_index + 1, 13-15 url_form + 1, 16-19 forms_tried,
+ *   20-25 -rc, and above 2^26 the HTTP status of vo_verify_http_status(). */
 static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
 {
-    VN_ARGS(6);
-    char **tokens = NULL;
+    VN_ARGS(7);
+    char tok_buf[FAST_TOKENS][FAST_TOKEN_SIZE];
+    const char *tok_ptr[FAST_TOKENS];
+    char **tokens = NULL, *heap_url = NULL, *heap_sig = NULL, *heap_ct = NULL, *tmp = NULL;
     size_t token_count = 0;
     char url_buf[2048], sig_buf[128], ct_buf[128];
-    char *url = NULL, *sig = NULL, *ct = NULL, *tmp = NULL;
     const unsigned char *body = NULL;
-    size_t body_len = 0, n = 0;
+    size_t body_len = 0;
     napi_value result = NULL;
-    napi_valuetype t;
+    int failed = 0;
+    bool is_array = false;
+    const char *const *tok = tok_ptr;
 
-    if (vn_str_array(env, argv[0], "authTokens", &tokens, &token_count))
-        return NULL;
-    napi_typeof(env, argv[1], &t);
-    if (t == napi_string &&
-        napi_get_value_string_utf8(env, argv[1], url_buf, sizeof(url_buf), &n) == napi_ok &&
-        n < sizeof(url_buf) - 1 && strlen(url_buf) == n)
-        url = url_buf;
-    else if (vn_str(env, argv[1], "url", 0, &url))
+    napi_is_array(env, argv[0], &is_array);
+    uint32_t n = 0;
+    if (is_array)
+        napi_get_array_length(env, argv[0], &n);
+    if (is_array && n <= FAST_TOKENS) {
+        for (uint32_t i = 0; i < n; i++) {
+            napi_value e;
+            size_t len = 0;
+            napi_get_element(env, argv[0], i, &e);
+            if (napi_get_value_string_utf8(env, e, tok_buf[i], FAST_TOKEN_SIZE, &len) != napi_ok ||
+                len >= FAST_TOKEN_SIZE - 1 || strlen(tok_buf[i]) != len) {
+                n = FAST_TOKENS + 1; /* not short strings: the general path */
+                break;
+            }
+            tok_ptr[i] = tok_buf[i];
+        }
+        token_count = n;
+    }
+    if (!is_array || n > FAST_TOKENS) {
+        if (vn_str_array(env, argv[0], "authTokens", &tokens, &token_count))
+            goto done;
+        tok = (const char *const *)tokens;
+    }
+    const char *url = fast_str(env, argv[1], url_buf, sizeof(url_buf), &heap_url, "url", 0, &failed);
+    if (failed)
         goto done;
-    napi_typeof(env, argv[2], &t);
-    if (t == napi_string &&
-        napi_get_value_string_utf8(env, argv[2], sig_buf, sizeof(sig_buf), &n) == napi_ok &&
-        n < sizeof(sig_buf) - 1 && strlen(sig_buf) == n)
-        sig = sig_buf;
-    else if (vn_str(env, argv[2], "signature", 1, &sig))
+    const char *sig =
+        fast_str(env, argv[2], sig_buf, sizeof(sig_buf), &heap_sig, "signature", 1, &failed);
+    if (failed)
         goto done;
-    napi_typeof(env, argv[3], &t);
-    if (t == napi_string &&
-        napi_get_value_string_utf8(env, argv[3], ct_buf, sizeof(ct_buf), &n) == napi_ok &&
-        n < sizeof(ct_buf) - 1 && strlen(ct_buf) == n)
-        ct = ct_buf;
-    else if (vn_str(env, argv[3], "contentType", 1, &ct))
+    const char *ct =
+        fast_str(env, argv[3], ct_buf, sizeof(ct_buf), &heap_ct, "contentType", 1, &failed);
+    if (failed)
         goto done;
     if (vn_bytes_view(env, argv[4], "body", &body, &body_len, &tmp))
         goto done;
+    int64_t max_body = 0;
+    bool exact = false;
+    if (argc > 5 && !vn_is_nullish(env, argv[5]) && vn_int64(env, argv[5], "maxBody", &max_body))
+        goto done;
+    if (argc > 6 && !vn_is_nullish(env, argv[6]))
+        napi_get_value_bool(env, argv[6], &exact);
 
     vo_verify_result r;
     vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION);
     int rc;
-    if (argc > 5 && !vn_is_nullish(env, argv[5])) {
+    if (max_body > 0 || exact) {
         vo_webhook_twilio_options o;
-        int64_t max_body = 0;
         vo_webhook_twilio_options_init(&o, VO_WEBHOOK_TWILIO_OPTIONS_VERSION);
-        if (vn_prop_int64(env, argv[5], "maxBody", &max_body, 0) ||
-            vn_prop_bool(env, argv[5], "exactUrlOnly", &o.exact_url_only))
-            goto done;
         o.max_body = max_body > 0 ? (size_t)max_body : 0;
-        vo_param hdrs[2] = {{"X-Twilio-Signature", sig}, {"Content-Type", ct}};
+        o.exact_url_only = exact;
+        vo_param hdrs[2];
+        size_t hn = 0;
+        if (sig)
+            hdrs[hn++] = (vo_param){"X-Twilio-Signature", sig};
+        if (ct)
+            hdrs[hn++] = (vo_param){"Content-Type", ct};
         vo_webhook_request req;
         vo_webhook_request_init(&req, VO_WEBHOOK_REQUEST_VERSION);
         req.method = "POST";
         req.url = url;
         req.headers = hdrs;
-        req.header_count = (sig ? 1 : 0) + (ct ? 1 : 0);
-        if (!sig)
-            req.headers = hdrs + 1;
+        req.header_count = hn;
         req.body = body;
         req.body_len = body_len;
-        rc = vo_webhook_twilio_verify_request(&r, &o, (const char *const *)tokens, token_count,
-                                              &req);
+        rc = vo_webhook_twilio_verify_request(&r, &o, tok, token_count, &req);
     } else {
-        rc = vo_webhook_twilio_verify(&r, (const char *const *)tokens, token_count, url, sig,
-                                      ct, body, body_len);
+        rc = vo_webhook_twilio_verify(&r, tok, token_count, url, sig, ct, body, body_len);
     }
-    result = vn_verify_result(env, rc, &r);
+    int64_t packed = (int64_t)(r.reason & 31) | ((int64_t)((r.key_index + 1) & 255) << 5) |
+                     ((int64_t)((r.url_form + 1) & 7) << 13) |
+                     ((int64_t)(r.forms_tried & 15) << 16) | ((int64_t)((-rc) & 63) << 20) |
+                     ((int64_t)vo_verify_http_status(rc, &r) << 26);
+    result = vn_int(env, packed);
 done:
+    for (uint32_t i = 0; i < FAST_TOKENS && i < token_count && !tokens; i++)
+        explicit_bzero(tok_buf[i], sizeof(tok_buf[i]));
     vn_str_array_free(tokens, token_count);
-    if (url != url_buf)
-        free(url);
-    if (sig != sig_buf)
-        free(sig);
-    if (ct != ct_buf)
-        free(ct);
+    free(heap_url);
+    free(heap_sig);
+    free(heap_ct);
     free(tmp);
     return result;
 }
