@@ -167,7 +167,8 @@ static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
             napi_value e;
             size_t len = 0;
             napi_get_element(env, argv[0], i, &e);
-            if (napi_get_value_string_utf8(env, e, tok_buf[i], FAST_TOKEN_SIZE, &len) != napi_ok ||
+            if (napi_get_value_string_utf8(env, e, tok_buf[i], FAST_TOKEN_SIZE, &len) !=
+                    napi_ok ||
                 len >= FAST_TOKEN_SIZE - 1 || strlen(tok_buf[i]) != len) {
                 n = FAST_TOKENS + 1; /* not short strings: the general path */
                 break;
@@ -181,7 +182,8 @@ static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
             goto done;
         tok = (const char *const *)tokens;
     }
-    const char *url = fast_str(env, argv[1], url_buf, sizeof(url_buf), &heap_url, "url", 0, &failed);
+    const char *url =
+        fast_str(env, argv[1], url_buf, sizeof(url_buf), &heap_url, "url", 0, &failed);
     if (failed)
         goto done;
     const char *sig =
@@ -196,7 +198,8 @@ static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
         goto done;
     int64_t max_body = 0;
     bool exact = false;
-    if (argc > 5 && !vn_is_nullish(env, argv[5]) && vn_int64(env, argv[5], "maxBody", &max_body))
+    if (argc > 5 && !vn_is_nullish(env, argv[5]) &&
+        vn_int64(env, argv[5], "maxBody", &max_body))
         goto done;
     if (argc > 6 && !vn_is_nullish(env, argv[6]))
         napi_get_value_bool(env, argv[6], &exact);

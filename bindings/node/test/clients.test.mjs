@@ -5,7 +5,7 @@ import util from 'node:util';
 import {
   voiceops, startSandbox, tempDir, openVault, provisionTenant, twilioOptions, vapiOptions,
   servicesOptions,
-} from './helpers.mjs';
+} from '../test-support/helpers.mjs';
 
 const { TwilioClient, VapiClient, HttpClient, services, routing, Secret } = voiceops;
 let sb, d, vault, acme, globex;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import util from 'node:util';
-import { voiceops, tempDir, pkgDir, openVault } from './helpers.mjs';
+import { voiceops, tempDir, pkgDir, openVault } from '../test-support/helpers.mjs';
 import * as esm from '../lib/index.mjs';
 
 const node = process.execPath;

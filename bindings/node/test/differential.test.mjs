@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import querystring from 'node:querystring';
-import { voiceops, require } from './helpers.mjs';
+import { voiceops, require } from '../test-support/helpers.mjs';
 
 const twilioLib = require('twilio');
 const { getExpectedTwilioSignature } = require('twilio/lib/webhooks/webhooks');

@@ -7,7 +7,7 @@ import { spawn, spawnSync, fork } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { repoRoot, voiceops, startSandbox, tempDir } from './helpers.mjs';
+import { repoRoot, voiceops, startSandbox, tempDir } from '../test-support/helpers.mjs';
 
 const examples = path.join(repoRoot, 'examples', 'node');
 const bin = (name) => path.join(examples, 'node_modules', '.bin', name);

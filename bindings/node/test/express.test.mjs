@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { voiceops, require, tempDir, openVault } from './helpers.mjs';
+import { voiceops, require, tempDir, openVault } from '../test-support/helpers.mjs';
 
 const express = require('express');
 const { twilioWebhook, vapiWebhook, routedWebhook } = require('../lib/express.js');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
-import { here, tempDir, voiceops } from './helpers.mjs';
+import { here, tempDir, voiceops } from '../test-support/helpers.mjs';
 
 function runChild(args, env = {}) {
   const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120000 });
@@ -14,7 +14,7 @@ function runChild(args, env = {}) {
 
 test('event loop: a 10 ms timer keeps firing while 50 slow sandbox calls are in flight', () => {
   // Each call waits 600 ms in the sandbox; the pool has a thread for each (UV_THREADPOOL_SIZE).
-  const m = runChild([path.join(here, 'fixtures', 'eventloop-child.mjs')], { UV_THREADPOOL_SIZE: '64', DELAY_MS: '600' });
+  const m = runChild([path.join(here, '..', 'test-support', 'eventloop-child.mjs')], { UV_THREADPOOL_SIZE: '64', DELAY_MS: '600' });
   console.log('# event loop while 50 slow calls are in flight:', JSON.stringify(m));
   assert.equal(m.calls, 50);
   assert.ok(m.elapsedMs >= 600 && m.elapsedMs < 600 * 50 / 4, `the calls overlapped: ${m.elapsedMs} ms`);
@@ -25,7 +25,7 @@ test('event loop: a 10 ms timer keeps firing while 50 slow sandbox calls are in 
 });
 
 test('finalizers: 10,000 clients created and dropped do not grow memory', () => {
-  const m = runChild(['--expose-gc', path.join(here, 'fixtures', 'gc-child.mjs')], { CLIENTS: '10000' });
+  const m = runChild(['--expose-gc', path.join(here, '..', 'test-support', 'gc-child.mjs')], { CLIENTS: '10000' });
   console.log('# memory around 10,000 dropped clients:', JSON.stringify(m));
   assert.ok(m.rssAfterMB - m.rssBeforeMB < 16, `RSS grew ${(m.rssAfterMB - m.rssBeforeMB).toFixed(1)} MB`);
   assert.ok(m.mapsAfter - m.mapsBefore < 64, `mappings grew from ${m.mapsBefore} to ${m.mapsAfter}`);
@@ -35,7 +35,7 @@ test('the addon loads and works in two worker_threads at once', async () => {
   const d = tempDir();
   try {
     const run = (n) => new Promise((resolve, reject) => {
-      const w = new Worker(path.join(here, 'fixtures', 'worker.mjs'), { workerData: { n, file: d.file(`w${n}.db`) } });
+      const w = new Worker(path.join(here, '..', 'test-support', 'worker.mjs'), { workerData: { n, file: d.file(`w${n}.db`) } });
       w.once('message', resolve);
       w.once('error', reject);
     });

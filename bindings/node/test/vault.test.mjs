@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, existsSync, statSync } from 'node:fs';
-import { voiceops, tempDir, openVault, testKey } from './helpers.mjs';
+import { voiceops, tempDir, openVault, testKey } from '../test-support/helpers.mjs';
 
 const { Vault, Secret } = voiceops;
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { voiceops } from './helpers.mjs';
+import { voiceops } from '../test-support/helpers.mjs';
 
 const { twilio, vapi, standardWebhooks, VerifyReason: R, TwilioUrlForm } = voiceops;
 
