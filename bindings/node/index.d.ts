@@ -483,7 +483,30 @@ export interface TwilioVerifyInput {
   maxBody?: number;
   exactUrlOnly?: boolean;
 }
-export declare function verifyTwilio(input: TwilioVerifyInput): VerifyResult;
+export declare function verifyTwilio(input: TwilioVerifyInput): TwilioVerifyResult;
+/** A Twilio verification result; its fields are decoded from one packed number on access. */
+export declare class TwilioVerifyResult implements VerifyResult {
+  private constructor();
+  readonly valid: boolean;
+  readonly code: number;
+  readonly codeName: ErrorCodeName | 'VO_OK';
+  readonly reason: number;
+  readonly reasonName: string;
+  readonly httpStatus: number;
+  readonly keyIndex: number;
+  readonly urlForm: number;
+  readonly signatureIndex: number;
+  readonly formsTried: number;
+  readonly timestamp: number;
+  toJSON(): VerifyResult;
+}
+/** Auth tokens copied once into guarded memory, for handlers that verify many requests. */
+export declare class TwilioVerifier {
+  constructor(authTokens: SecretLike | ReadonlyArray<SecretLike>, options?: { maxBody?: number; exactUrlOnly?: boolean });
+  verify(url: string, signature: string | null | undefined, contentType: string | null | undefined, body: Bytes): TwilioVerifyResult;
+  close(): void;
+  readonly closed: boolean;
+}
 export interface VapiVerifyInput {
   secrets: SecretLike | ReadonlyArray<SecretLike>;
   request: WebhookRequest;
@@ -494,6 +517,7 @@ export declare function verifyVapi(input: VapiVerifyInput): VerifyResult;
 
 export declare const twilio: {
   verify: typeof verifyTwilio;
+  verifier(authTokens: SecretLike | ReadonlyArray<SecretLike>, options?: { maxBody?: number; exactUrlOnly?: boolean }): TwilioVerifier;
   sign(authToken: SecretLike, url: string, params?: Params): string;
   bodySha256(body: Bytes): string;
   errorCode(httpStatus: number, twilioCode?: number): number;

@@ -60,6 +60,9 @@ function middleware(kind, options) {
   const where = `voiceops/express ${kind}`;
   const opts = { ...options, provider: common.checkProvider(options.provider || kind, where) };
   common.checkPublicUrlOptions(opts.publicUrl, where);
+  if (opts.provider === 'twilio' && !opts.vault && opts.authTokens != null && typeof opts.authTokens !== 'function') {
+    opts.verifier = voiceops.twilio.verifier(opts.authTokens, { maxBody: opts.maxBody, exactUrlOnly: opts.exactUrlOnly });
+  }
   const limit = opts.maxBody || DEFAULT_MAX_BODY;
   const tokenOf = opts.token || ((req) => req.params && req.params.token);
   const onFailure = opts.onFailure || ((req, res, f) => res.status(f.status).type('text/plain').send(f.message));

@@ -661,31 +661,59 @@ const routing = {
  */
 function verifyTwilio({ authTokens, url, signature, contentType, body, maxBody, exactUrlOnly }) {
   const tokens = Array.isArray(authTokens) && authTokens.every((t) => typeof t === 'string') ? authTokens : tokensArg(authTokens);
-  return unpackTwilio(native.twilioVerify(tokens, url, signature ?? null, contentType ?? null, body ?? '', maxBody || 0, !!exactUrlOnly));
+  return new TwilioVerifyResult(native.twilioVerify(tokens, url, signature ?? null, contentType ?? null, body ?? '', maxBody || 0, !!exactUrlOnly));
 }
 
 const CODE_NAMES = Object.fromEntries(Object.entries(errors.CODES).map(([k, v]) => [-v, k]));
 CODE_NAMES[0] = 'VO_OK';
 const REASON_NAMES = Object.keys(VerifyReason).map((k) => k.toLowerCase());
+const kPacked = Symbol('packed');
 
-/** The packed result of the native Twilio verifier (see n_webhook.c) as a VerifyResult. */
-function unpackTwilio(p) {
-  const low = p % 67108864;
-  const code = -((low >>> 20) & 63);
-  const reason = low & 31;
-  return {
-    valid: code === 0,
-    code,
-    codeName: CODE_NAMES[-code],
-    reason,
-    reasonName: REASON_NAMES[reason] || 'unknown',
-    httpStatus: Math.floor(p / 67108864),
-    keyIndex: ((low >>> 5) & 255) - 1,
-    urlForm: ((low >>> 13) & 7) - 1,
-    signatureIndex: -1,
-    formsTried: (low >>> 16) & 15,
-    timestamp: 0,
-  };
+/**
+ * The result of a Twilio verification. The native verifier returns it packed in one number
+ * (building an object through N-API costs more than the verification): the fields are
+ * decoded on access (layout in src/n_webhook.c).
+ */
+class TwilioVerifyResult {
+  constructor(packed) { this[kPacked] = packed; }
+  get valid() { return ((this[kPacked] % 67108864) >>> 20) === 0; }
+  get code() { const c = ((this[kPacked] % 67108864) >>> 20) & 63; return c ? -c : 0; }
+  get codeName() { return CODE_NAMES[-this.code]; }
+  get reason() { return (this[kPacked] % 67108864) & 31; }
+  get reasonName() { return REASON_NAMES[this.reason] || 'unknown'; }
+  get httpStatus() { return Math.floor(this[kPacked] / 67108864); }
+  get keyIndex() { return (((this[kPacked] % 67108864) >>> 5) & 255) - 1; }
+  get urlForm() { return (((this[kPacked] % 67108864) >>> 13) & 7) - 1; }
+  get signatureIndex() { return -1; }
+  get formsTried() { return ((this[kPacked] % 67108864) >>> 16) & 15; }
+  get timestamp() { return 0; }
+  toJSON() {
+    const o = {};
+    for (const k of VERIFY_FIELDS) o[k] = this[k];
+    return o;
+  }
+  [inspect](depth, options, insp) { return 'TwilioVerifyResult ' + (insp || util.inspect)(this.toJSON(), options); }
+}
+const VERIFY_FIELDS = ['valid', 'code', 'codeName', 'reason', 'reasonName', 'httpStatus', 'keyIndex', 'urlForm', 'signatureIndex', 'formsTried', 'timestamp'];
+for (const k of VERIFY_FIELDS) Object.defineProperty(TwilioVerifyResult.prototype, k, { enumerable: true });
+
+/**
+ * A Twilio verifier for handlers that keep their auth tokens: the tokens are copied once
+ * into the C library's guarded memory (never kept as JavaScript strings) and each verify()
+ * is one native call. close() wipes them.
+ */
+class TwilioVerifier extends NativeHandle {
+  constructor(authTokens, { maxBody = 0, exactUrlOnly = false } = {}) {
+    super(native.twilioKeysNew(tokensArg(authTokens)));
+    this.maxBody = maxBody || 0;
+    this.exactUrlOnly = !!exactUrlOnly;
+  }
+  /** Verify one request from its raw body: (url, X-Twilio-Signature, Content-Type, body). */
+  verify(url, signature, contentType, body) {
+    return new TwilioVerifyResult(native.twilioVerifyWith(this[kHandle], url, signature ?? null,
+      contentType ?? null, body ?? '', this.maxBody, this.exactUrlOnly));
+  }
+  [inspect]() { return `TwilioVerifier { ${this.closed ? 'closed' : 'tokens in guarded memory'} }`; }
 }
 
 function tokensArg(t) {
@@ -695,6 +723,8 @@ function tokensArg(t) {
 
 const twilio = {
   verify: verifyTwilio,
+  /** A reusable verifier holding the auth tokens in guarded memory. */
+  verifier: (authTokens, options) => new TwilioVerifier(authTokens, options),
   /** The X-Twilio-Signature of a form webhook (for tests and outbound simulations). */
   sign: (authToken, url, params) => native.twilioSign(authToken instanceof Secret ? authToken.reveal() : authToken, url, params || []),
   /** The bodySHA256 query value of a JSON webhook. */
@@ -773,6 +803,7 @@ module.exports = {
   ...errors,
   version, limits, newCorrelationId, redact, setLogger, validateCredentials,
   Secret, Vault, TwilioClient, VapiClient, HttpClient, ResourceIterator, TwilioResource,
+  TwilioVerifier, TwilioVerifyResult,
   VapiResource, services, routing, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
   parseForm, parseFormObject, publicUrl, verifyHttpStatus,
   LogLevel, VerifyReason, TwilioUrlForm, VapiAuth, HmacAlgorithm, SignatureEncoding,

@@ -13,6 +13,7 @@ export const {
   InternalError, HandleError, RequestError, TlsError, CODES, errorClass,
   version, limits, newCorrelationId, redact, setLogger, validateCredentials,
   Secret, Vault, TwilioClient, VapiClient, HttpClient, ResourceIterator, TwilioResource,
+  TwilioVerifier, TwilioVerifyResult,
   VapiResource, services, routing, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
   parseForm, parseFormObject, publicUrl, verifyHttpStatus,
   LogLevel, VerifyReason, TwilioUrlForm, VapiAuth, HmacAlgorithm, SignatureEncoding,

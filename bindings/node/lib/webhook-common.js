@@ -54,6 +54,10 @@ async function verifyParts(options, parts, ctx, token) {
     if (!token) return failure(404, null, 'no webhook token in the URL');
     result = await voiceops.routing.verify(options.vault, token, provider, request);
     tenant = result.tenant || null;
+  } else if (provider === 'twilio' && options.verifier) {
+    // static tokens: kept in guarded memory by a TwilioVerifier made when the middleware was
+    result = options.verifier.verify(parts.url, headerOf(parts.headers, 'x-twilio-signature'),
+      headerOf(parts.headers, 'content-type'), parts.body);
   } else if (provider === 'twilio') {
     const tokens = await resolveKeys(options.authTokens, ctx);
     result = voiceops.verifyTwilio({

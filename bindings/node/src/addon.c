@@ -243,8 +243,8 @@ static napi_value n_set_error_factory(napi_env env, napi_callback_info info)
 static const napi_type_tag handle_tag = {0x766f6963656f7073ULL, 0x68616e646c650001ULL};
 
 static const char *const kind_names[VN_KIND_COUNT] = {
-    "?",          "Vault", "TwilioClient", "VapiClient", "twilio iterator", "vapi iterator",
-    "HttpClient", "Secret"};
+    "?",          "Vault",  "TwilioClient",  "VapiClient", "twilio iterator", "vapi iterator",
+    "HttpClient", "Secret", "TwilioVerifier"};
 
 const char *vn_kind_name(vn_kind kind)
 {
@@ -270,6 +270,7 @@ void vn_handle_release_c(napi_env env, vn_handle *h)
     case VN_VAPI_ITER: vo_vapi_iter_free(p); break;
     case VN_HTTP: vo_http_client_free(p); break;
     case VN_SECRET: vo_secret_free(p); break;
+    case VN_TWILIO_KEYS: vn_twilio_keys_free(p); break;
     default: break;
     }
 }

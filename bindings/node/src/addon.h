@@ -36,6 +36,7 @@ typedef enum vn_kind {
     VN_VAPI_ITER,
     VN_HTTP,
     VN_SECRET,
+    VN_TWILIO_KEYS, /* a vn_twilio_keys: auth tokens held for repeated verification */
     VN_KIND_COUNT
 } vn_kind;
 
@@ -58,6 +59,14 @@ void vn_handle_release_c(napi_env env, vn_handle *h);
 /* The handle in `value`, or NULL (nothing thrown) when it is not one. */
 vn_handle *vn_handle_peek(napi_env env, napi_value value);
 const char *vn_kind_name(vn_kind kind);
+
+/* Auth tokens kept in guarded memory (vo_secret) for repeated Twilio verification. */
+typedef struct vn_twilio_keys {
+    size_t count;
+    vo_secret **secrets;
+    const char **tokens; /* vo_secret_str() of each */
+} vn_twilio_keys;
+void vn_twilio_keys_free(vn_twilio_keys *k);
 
 /* ---- errors ------------------------------------------------------------------------- */
 

@@ -137,72 +137,81 @@ static const char *fast_str(napi_env env, napi_value v, char *buf, size_t size, 
 #define FAST_TOKENS 8
 #define FAST_TOKEN_SIZE 160
 
-/* twilioVerify(tokens, url, signature, contentType, body, maxBody, exactUrlOnly) -> packed.
- * The hot path of webhook handlers: short strings go through stack buffers, and the result
- * comes back as one number that lib/index.js unpacks (building a JS object through N-API
- * costs more than the verification itself):
- *   bits 0-4 reason, 5-12 key_index + 1, 13-15 url_form + 1, 16-19 forms_tried,
- *   20-25 -rc, and above 2^26 the HTTP status of vo_verify_http_status(). */
-static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
+void vn_twilio_keys_free(vn_twilio_keys *k)
 {
-    VN_ARGS(7);
-    char tok_buf[FAST_TOKENS][FAST_TOKEN_SIZE];
-    const char *tok_ptr[FAST_TOKENS];
-    char **tokens = NULL, *heap_url = NULL, *heap_sig = NULL, *heap_ct = NULL, *tmp = NULL;
-    size_t token_count = 0;
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->count; i++)
+        vo_secret_free(k->secrets[i]);
+    free(k->secrets);
+    free((void *)k->tokens);
+    free(k);
+}
+
+/* twilioKeysNew(tokens) -> handle: the tokens copied into guarded memory once, for
+ * twilioVerifyWith() (a verifier that handlers keep). */
+static napi_value n_twilio_keys_new(napi_env env, napi_callback_info info)
+{
+    VN_ARGS(1);
+    char **tokens = NULL;
+    size_t count = 0;
+    if (vn_str_array(env, argv[0], "authTokens", &tokens, &count))
+        return NULL;
+    vn_twilio_keys *k = calloc(1, sizeof(*k));
+    if (k) {
+        k->secrets = calloc(count ? count : 1, sizeof(vo_secret *));
+        k->tokens = calloc(count ? count : 1, sizeof(char *));
+    }
+    if (!k || !k->secrets || !k->tokens) {
+        vn_twilio_keys_free(k);
+        vn_str_array_free(tokens, count);
+        return vn_throw_code(env, VO_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (vo_secret_new(&k->secrets[i], tokens[i], strlen(tokens[i])) != VO_OK) {
+            k->count = i;
+            vn_twilio_keys_free(k);
+            vn_str_array_free(tokens, count);
+            return vn_throw_last(env);
+        }
+        k->tokens[i] = vo_secret_str(k->secrets[i]);
+    }
+    k->count = count;
+    vn_str_array_free(tokens, count);
+    return vn_handle_wrap(env, VN_TWILIO_KEYS, k);
+}
+
+/* The packed form of a Twilio verification (see n_twilio_verify). */
+static napi_value twilio_verify_packed(napi_env env, const char *const *tok, size_t token_count,
+                                       napi_value *args, size_t argc)
+{
+    char *heap_url = NULL, *heap_sig = NULL, *heap_ct = NULL, *tmp = NULL;
     char url_buf[2048], sig_buf[128], ct_buf[128];
     const unsigned char *body = NULL;
     size_t body_len = 0;
     napi_value result = NULL;
     int failed = 0;
-    bool is_array = false;
-    const char *const *tok = tok_ptr;
-
-    napi_is_array(env, argv[0], &is_array);
-    uint32_t n = 0;
-    if (is_array)
-        napi_get_array_length(env, argv[0], &n);
-    if (is_array && n <= FAST_TOKENS) {
-        for (uint32_t i = 0; i < n; i++) {
-            napi_value e;
-            size_t len = 0;
-            napi_get_element(env, argv[0], i, &e);
-            if (napi_get_value_string_utf8(env, e, tok_buf[i], FAST_TOKEN_SIZE, &len) !=
-                    napi_ok ||
-                len >= FAST_TOKEN_SIZE - 1 || strlen(tok_buf[i]) != len) {
-                n = FAST_TOKENS + 1; /* not short strings: the general path */
-                break;
-            }
-            tok_ptr[i] = tok_buf[i];
-        }
-        token_count = n;
-    }
-    if (!is_array || n > FAST_TOKENS) {
-        if (vn_str_array(env, argv[0], "authTokens", &tokens, &token_count))
-            goto done;
-        tok = (const char *const *)tokens;
-    }
     const char *url =
-        fast_str(env, argv[1], url_buf, sizeof(url_buf), &heap_url, "url", 0, &failed);
+        fast_str(env, args[0], url_buf, sizeof(url_buf), &heap_url, "url", 0, &failed);
     if (failed)
         goto done;
     const char *sig =
-        fast_str(env, argv[2], sig_buf, sizeof(sig_buf), &heap_sig, "signature", 1, &failed);
+        fast_str(env, args[1], sig_buf, sizeof(sig_buf), &heap_sig, "signature", 1, &failed);
     if (failed)
         goto done;
     const char *ct =
-        fast_str(env, argv[3], ct_buf, sizeof(ct_buf), &heap_ct, "contentType", 1, &failed);
+        fast_str(env, args[2], ct_buf, sizeof(ct_buf), &heap_ct, "contentType", 1, &failed);
     if (failed)
         goto done;
-    if (vn_bytes_view(env, argv[4], "body", &body, &body_len, &tmp))
+    if (vn_bytes_view(env, args[3], "body", &body, &body_len, &tmp))
         goto done;
     int64_t max_body = 0;
     bool exact = false;
-    if (argc > 5 && !vn_is_nullish(env, argv[5]) &&
-        vn_int64(env, argv[5], "maxBody", &max_body))
+    if (argc > 4 && !vn_is_nullish(env, args[4]) &&
+        vn_int64(env, args[4], "maxBody", &max_body))
         goto done;
-    if (argc > 6 && !vn_is_nullish(env, argv[6]))
-        napi_get_value_bool(env, argv[6], &exact);
+    if (argc > 5 && !vn_is_nullish(env, args[5]))
+        napi_get_value_bool(env, args[5], &exact);
 
     vo_verify_result r;
     vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION);
@@ -236,13 +245,69 @@ static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
                      ((int64_t)vo_verify_http_status(rc, &r) << 26);
     result = vn_int(env, packed);
 done:
-    for (uint32_t i = 0; i < FAST_TOKENS && i < token_count && !tokens; i++)
-        explicit_bzero(tok_buf[i], sizeof(tok_buf[i]));
-    vn_str_array_free(tokens, token_count);
     free(heap_url);
     free(heap_sig);
     free(heap_ct);
     free(tmp);
+    return result;
+}
+
+/* twilioVerifyWith(keys, url, signature, contentType, body, maxBody, exactUrlOnly) -> packed */
+static napi_value n_twilio_verify_with(napi_env env, napi_callback_info info)
+{
+    VN_ARGS(7);
+    vn_handle *h = vn_handle_get(env, argv[0], VN_TWILIO_KEYS);
+    if (!h)
+        return NULL;
+    vn_twilio_keys *k = h->ptr;
+    return twilio_verify_packed(env, k->tokens, k->count, argv + 1, argc - 1);
+}
+
+/* twilioVerify(tokens, url, signature, contentType, body, maxBody, exactUrlOnly) -> packed.
+ * The hot path of webhook handlers: short strings go through stack buffers, and the result
+ * comes back as one number that lib/index.js unpacks (building a JS object through N-API
+ * costs more than the verification itself):
+ *   bits 0-4 reason, 5-12 key_index + 1, 13-15 url_form + 1, 16-19 forms_tried,
+ *   20-25 -rc, and above 2^26 the HTTP status of vo_verify_http_status(). */
+static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
+{
+    VN_ARGS(7);
+    char tok_buf[FAST_TOKENS][FAST_TOKEN_SIZE];
+    const char *tok_ptr[FAST_TOKENS];
+    char **tokens = NULL;
+    size_t token_count = 0;
+    napi_value result = NULL;
+    bool is_array = false;
+    const char *const *tok = tok_ptr;
+
+    napi_is_array(env, argv[0], &is_array);
+    uint32_t n = 0;
+    if (is_array)
+        napi_get_array_length(env, argv[0], &n);
+    if (is_array && n <= FAST_TOKENS) {
+        for (uint32_t i = 0; i < n; i++) {
+            napi_value e;
+            size_t len = 0;
+            napi_get_element(env, argv[0], i, &e);
+            if (napi_get_value_string_utf8(env, e, tok_buf[i], FAST_TOKEN_SIZE, &len) !=
+                    napi_ok ||
+                len >= FAST_TOKEN_SIZE - 1 || strlen(tok_buf[i]) != len) {
+                n = FAST_TOKENS + 1; /* not short strings: the general path */
+                break;
+            }
+            tok_ptr[i] = tok_buf[i];
+        }
+        token_count = n;
+    }
+    if (!is_array || n > FAST_TOKENS) {
+        if (vn_str_array(env, argv[0], "authTokens", &tokens, &token_count))
+            return NULL;
+        tok = (const char *const *)tokens;
+    }
+    result = twilio_verify_packed(env, tok, token_count, argv + 1, argc - 1);
+    if (!tokens)
+        explicit_bzero(tok_buf, sizeof(tok_buf));
+    vn_str_array_free(tokens, token_count);
     return result;
 }
 
@@ -758,6 +823,8 @@ void vn_webhook_exports(napi_env env, napi_value exports)
         {"formParse", n_form_parse},
         {"twilioSign", n_twilio_sign},
         {"twilioVerify", n_twilio_verify},
+        {"twilioKeysNew", n_twilio_keys_new},
+        {"twilioVerifyWith", n_twilio_verify_with},
         {"twilioBodySha256", n_twilio_body_sha256},
         {"vapiVerify", n_vapi_verify},
         {"vapiSign", n_vapi_sign},

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import util from 'node:util';
 import { voiceops } from '../test-support/helpers.mjs';
 
 const { twilio, vapi, standardWebhooks, VerifyReason: R, TwilioUrlForm } = voiceops;
@@ -278,4 +279,22 @@ test('forms and public URLs', () => {
     'http://internal:8080/t');
   assert.throws(() => voiceops.publicUrl({ trustedProxies: ['10.0.0.1/8'], forwardedHeaders: 2 }, { peerAddress: '10.0.0.1', scheme: 'http', target: '/', headers }), voiceops.InvalidArgumentError);
   assert.throws(() => voiceops.publicUrl({}, { scheme: 'http', target: '/', headers: {} }), voiceops.ParseError);
+});
+
+test('twilio: a TwilioVerifier keeps the tokens in guarded memory and agrees with verifyTwilio', () => {
+  const v = twilio.verifier(['old-token', voiceops.Secret.from(TOKEN)]);
+  const r = v.verify(URL_, EXPECTED, FORM_CT, Buffer.from(FORM_BODY));
+  assert.equal(r.valid, true);
+  assert.equal(r.keyIndex, 1);
+  assert.deepEqual({ ...r.toJSON(), keyIndex: 0 }, verifyForm(URL_, EXPECTED).toJSON());
+  assert.equal(v.verify(URL_, 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=', FORM_CT, FORM_BODY).reason, R.MISMATCH);
+  assert.equal(v.verify(URL_, EXPECTED, FORM_CT, 'a=%zz').httpStatus, 400);
+  const limited = twilio.verifier(TOKEN, { maxBody: 10 });
+  assert.equal(limited.verify(URL_, EXPECTED, FORM_CT, FORM_BODY).httpStatus, 413);
+  assert.ok(!util.inspect(v).includes(TOKEN));
+  v.close();
+  assert.throws(() => v.verify(URL_, EXPECTED, FORM_CT, FORM_BODY), voiceops.HandleError);
+  const none = twilio.verifier([]).verify(URL_, EXPECTED, FORM_CT, FORM_BODY);
+  assert.equal(none.reasonName, 'no_key');
+  assert.equal(none.httpStatus, 500);
 });
