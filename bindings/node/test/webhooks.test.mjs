@@ -286,7 +286,8 @@ test('twilio: a TwilioVerifier keeps the tokens in guarded memory and agrees wit
   const r = v.verify(URL_, EXPECTED, FORM_CT, Buffer.from(FORM_BODY));
   assert.equal(r.valid, true);
   assert.equal(r.keyIndex, 1);
-  assert.deepEqual({ ...r.toJSON(), keyIndex: 0 }, verifyForm(URL_, EXPECTED).toJSON());
+  // the first token was tried with both URL forms first
+  assert.deepEqual({ ...r.toJSON(), keyIndex: 0, formsTried: 1 }, verifyForm(URL_, EXPECTED).toJSON());
   assert.equal(v.verify(URL_, 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=', FORM_CT, FORM_BODY).reason, R.MISMATCH);
   assert.equal(v.verify(URL_, EXPECTED, FORM_CT, 'a=%zz').httpStatus, 400);
   const limited = twilio.verifier(TOKEN, { maxBody: 10 });
