@@ -146,3 +146,10 @@ test('next.js: a client component that imports voiceops fails the build with the
     rmSync(path.join(examples, '.build-tmp'), { recursive: true, force: true });
   }
 });
+
+test('types: index.d.ts, express.d.ts and next.d.ts cover the API as used (tsc --strict, no skipLibCheck)', () => {
+  const tsc = path.join(repoRoot, 'bindings', 'node', 'node_modules', '.bin', 'tsc');
+  if (!existsSync(tsc)) return;
+  const r = spawnSync(tsc, ['--noEmit', '--strict', '-p', path.join(repoRoot, 'bindings', 'node', 'test-support', 'tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
