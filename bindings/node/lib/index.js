@@ -498,11 +498,18 @@ class Vault extends NativeHandle {
   static async open(file, options = {}) {
     const o = { ...options };
     if (o.auditReads !== undefined) o.auditReads = enumValue(AuditReads, o.auditReads, 'auditReads');
+    const copies = []; // Buffers made from Secrets here, zeroed once the addon copied them
+    const plain = (v) => { if (!(v instanceof Secret)) return v; const b = v.bytes(); copies.push(b); return b; };
     if (Array.isArray(o.keys)) {
-      o.keys = o.keys.map((k) => ({ ...k, key: k.key instanceof Secret ? k.key.bytes() : k.key,
-        passphrase: k.passphrase instanceof Secret ? k.passphrase.bytes() : k.passphrase }));
+      o.keys = o.keys.map((k) => ({ ...k, key: plain(k.key), passphrase: plain(k.passphrase) }));
     }
-    return new Vault(kHandle, await native.vaultOpen(String(file), o));
+    let pending;
+    try {
+      pending = native.vaultOpen(String(file), o); // copies the key material synchronously
+    } finally {
+      for (const b of copies) b.fill(0);
+    }
+    return new Vault(kHandle, await pending);
   }
   /** Write a new random key file (mode 0600) for Vault.open({ keys: [{ id, file }] }). */
   static async keygen(file) { return native.vaultKeygen(String(file)); }

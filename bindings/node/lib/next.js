@@ -11,7 +11,12 @@ const DEFAULT_MAX_BODY = voiceops.limits().webhookMaxBody;
 
 function lastSegment(pathname) {
   const parts = pathname.split('/').filter(Boolean);
-  return parts.length ? decodeURIComponent(parts[parts.length - 1]) : null;
+  if (!parts.length) return null;
+  try {
+    return decodeURIComponent(parts[parts.length - 1]);
+  } catch (_) {
+    return ''; // a malformed escape: no valid token (routing answers 400 for it)
+  }
 }
 
 /**
@@ -48,6 +53,7 @@ async function verifyWebhook(request, options = {}) {
   let token = null;
   if (opts.vault) {
     token = typeof opts.token === 'function' ? opts.token(seen) : opts.token || lastSegment(seen.pathname);
+    if (token === '') return fail(common.failure(400, null, 'malformed webhook token'));
   }
   const out = await common.verifyParts(opts, { method: request.method, url: built.url, headers, body }, request, token);
   if (!out.ok) return fail(out);

@@ -182,3 +182,17 @@ test('handles: closed vault refuses, closing twice is fine, a pending call finis
   assert.equal(existsSync(d.file('missing.db')), false);
   d.remove();
 });
+
+test('a vault opens with its key given as a Secret', async () => {
+  const d = tempDir();
+  try {
+    const key = Secret.from(testKey(5));
+    const v = await Vault.open(d.file('s.db'), { keys: [{ id: 'k', key }] });
+    await v.createTenant('t');
+    v.close();
+    assert.equal(key.length, 32); // the Secret itself is untouched
+    const again = await Vault.open(d.file('s.db'), { keys: [{ id: 'k', key: testKey(5) }] });
+    assert.equal((await again.getTenant('t')).id, 't');
+    again.close();
+  } finally { d.remove(); }
+});
