@@ -34,7 +34,11 @@ typedef struct vn_logmsg {
     char *module, *message, *correlation_id;
 } vn_logmsg;
 
+/* log_lock guards the list and is taken by log_cb, which the C logger calls while it holds
+ * its own lock; so vo_log_set_callback() (which takes the logger's lock) is never called with
+ * log_lock held. install_lock, taken only by setters, orders concurrent reinstalls. */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 static vn_logsink *log_sinks;
 
 static void logmsg_free(vn_logmsg *m)
@@ -68,14 +72,18 @@ static void log_cb(const vo_log_record *rec, void *payload)
     pthread_mutex_unlock(&log_lock);
 }
 
-/* With log_lock held: install the C callback with the lowest threshold of all sinks. */
-static void log_reinstall_locked(void)
+/* With install_lock held and log_lock NOT held: install the C callback with the lowest
+ * threshold of all sinks. */
+static void log_reinstall(void)
 {
-    int min = VO_LOG_NONE;
+    int min = VO_LOG_NONE, any;
+    pthread_mutex_lock(&log_lock);
     for (vn_logsink *s = log_sinks; s; s = s->next)
         if (s->min_level < min)
             min = s->min_level;
-    if (log_sinks)
+    any = log_sinks != NULL;
+    pthread_mutex_unlock(&log_lock);
+    if (any)
         vo_log_set_callback(log_cb, (vo_log_level)min, NULL);
     else
         vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
@@ -106,6 +114,7 @@ static void log_detach(vn_state *st)
 {
     if (!st->log)
         return;
+    pthread_mutex_lock(&install_lock);
     pthread_mutex_lock(&log_lock);
     for (vn_logsink **p = &log_sinks; *p; p = &(*p)->next) {
         if (*p == st->log) {
@@ -113,8 +122,10 @@ static void log_detach(vn_state *st)
             break;
         }
     }
-    log_reinstall_locked();
     pthread_mutex_unlock(&log_lock);
+    log_reinstall();
+    pthread_mutex_unlock(&install_lock);
+    /* no log_cb can reach the sink any more: it was unlinked under log_lock */
     napi_release_threadsafe_function(st->log->tsfn, napi_tsfn_abort);
     free(st->log);
     st->log = NULL;
@@ -150,11 +161,13 @@ static napi_value n_log_set(napi_env env, napi_callback_info info)
     napi_unref_threadsafe_function(env, s->tsfn); /* logging never keeps the process alive */
     s->min_level = (int)level;
     st->log = s;
+    pthread_mutex_lock(&install_lock);
     pthread_mutex_lock(&log_lock);
     s->next = log_sinks;
     log_sinks = s;
-    log_reinstall_locked();
     pthread_mutex_unlock(&log_lock);
+    log_reinstall();
+    pthread_mutex_unlock(&install_lock);
     return vn_undefined(env);
 }
 

@@ -52,3 +52,22 @@ test('the addon loads and works in two worker_threads at once', async () => {
     assert.equal(again.ok, 50);
   } finally { d.remove(); }
 });
+
+test('loggers set and cleared while pool threads log do not deadlock', { timeout: 60000 }, async () => {
+  const d = tempDir();
+  try {
+    const vault = await voiceops.Vault.open(d.file('log.db'), { keys: [{ id: 'k', key: Buffer.alloc(32, 4) }], auditReads: 'sync' });
+    await vault.createTenant('t');
+    let seen = 0;
+    const work = [];
+    for (let i = 0; i < 300; i++) work.push(vault.putSecret('t', 's' + (i % 7), 'v' + i).catch(() => {}));
+    for (let i = 0; i < 300; i++) {
+      voiceops.setLogger(i % 2 ? (() => { seen++; }) : null, 'trace');
+      if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(work);
+    voiceops.setLogger(null);
+    vault.close();
+    assert.ok(seen >= 0);
+  } finally { d.remove(); }
+});
