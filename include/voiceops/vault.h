@@ -552,10 +552,15 @@ VO_EXTERN int vo_vault_audit_flush(vo_vault *vault);
 
 /** Why audit verification failed. */
 typedef enum vo_audit_break {
-    VO_AUDIT_INTACT = 0,       /**< the chain verifies */
-    VO_AUDIT_MAC_MISMATCH = 1, /**< the row was edited, moved, or a row before it replaced */
-    VO_AUDIT_SEQ_GAP = 2,      /**< rows before this one were deleted */
-    VO_AUDIT_TAIL_MISMATCH = 3 /**< the last rows were deleted (head marker disagrees) */
+    VO_AUDIT_INTACT = 0,        /**< the chain verifies */
+    VO_AUDIT_MAC_MISMATCH = 1,  /**< the row was edited, moved, or a row before it replaced */
+    VO_AUDIT_SEQ_GAP = 2,       /**< rows before this one were deleted */
+    VO_AUDIT_TAIL_MISMATCH = 3, /**< the last rows were deleted (head marker disagrees) */
+    VO_AUDIT_ROLLBACK = 4,      /**< checkpoint: the log ends before the checkpoint's row (the
+                               vault was rolled back to an older copy, or its tail was cut
+                               and the head marker rewritten) */
+    VO_AUDIT_FORK = 5           /**< checkpoint: the row at the checkpoint's sequence number is
+                               not the one signed (rolled back, then written again) */
 } vo_audit_break;
 
 /**
@@ -603,6 +608,157 @@ VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
  * give VO_EHANDLE (docs/handles.md).
  */
 VO_EXTERN void vo_audit_list_free(vo_audit_list *l);
+
+/* ------------------------------------------------------------------------------------ */
+/* Seen-request store (webhook duplicate and replay guard)                              */
+/* ------------------------------------------------------------------------------------ */
+
+/** Most rows one vo_vault_seen_prune() call deletes (max_rows is capped to it). */
+#define VO_VAULT_SEEN_PRUNE_MAX 100000
+/** Longest scope (characters) given to vo_vault_seen_put(). */
+#define VO_VAULT_SEEN_SCOPE_MAX 32
+
+/**
+ * Record that a request was seen, in one atomic step shared by every process (and, with a
+ * shared database backend, every server) that opens the vault: "insert if absent, else
+ * report the entry already there". The building block of the webhook guard
+ * (vo_webhook_guard_twilio() and the others in services.h); usable for any other scheme.
+ *
+ * Nothing readable is stored: the entry's key is a keyed BLAKE2b digest of the tenant, the
+ * scope and the id, and the mark is stored as a keyed digest too. The digest key is derived
+ * from the vault's audit key, which is itself only stored wrapped by a KEK; someone who
+ * reads the vault file without the KEK cannot test a guess of a request against it.
+ * Entries are not audited (one per webhook would swamp the audit log).
+ *
+ * Each call also deletes up to 8 expired entries in the same transaction, so under steady
+ * load the store holds about (requests per second x retention) rows without any cron job;
+ * vo_vault_seen_prune() deletes larger batches.
+ *
+ * @param out_seen_at_ms receives, on VO_OK, now_ms; on VO_EEXISTS, when the entry already
+ *                       there was stored (Unix ms); may be NULL.
+ * @param out_same_mark  receives, on VO_EEXISTS, 1 when `mark` equals the mark stored with
+ *                       the first sighting, else 0; 0 on VO_OK; may be NULL.
+ * @param tenant         a tenant id (the syntax is checked; the tenant need not exist).
+ * @param scope          what kind of id this is, 1-VO_VAULT_SEEN_SCOPE_MAX characters of
+ *                       `a-z 0-9 . _ -` (e.g. "twilio", "stdwebhooks.id"); ids of
+ *                       different scopes never collide.
+ * @param id, id_len     the request's identity (1 byte or more; e.g. a digest of the signed
+ *                       request, or a signed message id).
+ * @param mark, mark_len what distinguishes sightings of one id (e.g. an idempotency token or
+ *                       a signature); may be NULL when mark_len is 0.
+ * @param now_ms         the current time (Unix ms, > 0).
+ * @param expires_at_ms  until when the entry counts (exclusive), > now_ms. An entry whose
+ *                       time has passed is treated as absent and replaced.
+ * @return VO_OK (first sighting: stored), VO_EEXISTS (a live entry has this id: nothing
+ *         changed), VO_EINVAL, VO_EBUSY, VO_ESTORAGE, VO_EUNSUPPORTED (a backend without a
+ *         seen store). Thread-safe (the handle's lock); processes are serialised by the
+ *         storage's write lock, so of several concurrent calls with one id exactly one
+ *         gets VO_OK.
+ */
+VO_EXTERN int vo_vault_seen_put(int64_t *out_seen_at_ms, int *out_same_mark, vo_vault *vault,
+                                const char *tenant, const char *scope, const void *id,
+                                size_t id_len, const void *mark, size_t mark_len,
+                                int64_t now_ms, int64_t expires_at_ms);
+
+/**
+ * Delete expired entries of the seen-request store, at most max_rows of them, earliest
+ * expiry first, in one transaction. An entry whose expiry is after now_ms is never deleted.
+ * Call it again while *out_removed == max_rows to empty a backlog in bounded steps.
+ *
+ * @param out_removed receives the number of entries deleted; may be NULL.
+ * @param now_ms      the current time (Unix ms, > 0).
+ * @param max_rows    0 = 1000; at most VO_VAULT_SEEN_PRUNE_MAX (larger values are capped).
+ * @return VO_OK, VO_EINVAL, VO_EBUSY, VO_ESTORAGE, VO_EUNSUPPORTED.
+ */
+VO_EXTERN int vo_vault_seen_prune(int64_t *out_removed, vo_vault *vault, int64_t now_ms,
+                                  size_t max_rows);
+
+/**
+ * Number of entries in the seen-request store, live and expired (for monitoring: it stays
+ * bounded when pruning keeps up).
+ * @return VO_OK, VO_EINVAL, VO_ESTORAGE, VO_EUNSUPPORTED.
+ */
+VO_EXTERN int vo_vault_seen_count(int64_t *out_count, vo_vault *vault);
+
+/* ------------------------------------------------------------------------------------ */
+/* Signed audit checkpoints                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+/** Buffer size for a checkpoint public key: standard base64 of 32 bytes and the NUL. */
+#define VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE 45
+/** Longest checkpoint text vo_vault_audit_checkpoint() writes (without the NUL). */
+#define VO_VAULT_CHECKPOINT_MAX 512
+
+/** VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE at run time (for bindings). Thread-safe. */
+VO_EXTERN size_t vo_vault_checkpoint_public_key_size(void);
+
+/**
+ * The Ed25519 public key of a checkpoint signing key, for the verifier.
+ *
+ * A checkpoint signing key is held like a KEK: a raw 32-byte key in a keyring, added with
+ * vo_keyring_add_key(), vo_keyring_add_file() or vo_keyring_add_env() under an id of its
+ * own (keep it in a keyring apart from the vault's KEKs). The Ed25519 key pair is derived
+ * from it (BLAKE2b with a label of its own, so the same bytes used as a KEK give an
+ * unrelated key). Passphrase and provider entries cannot sign (VO_EUNSUPPORTED).
+ *
+ * @param out      receives the standard base64 of the 32-byte public key and a NUL.
+ * @param out_size at least VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE.
+ * @return VO_OK, VO_EINVAL, VO_ERANGE, VO_ENOTFOUND (no such id in the keyring),
+ *         VO_EUNSUPPORTED, VO_ENOMEM, VO_ENOTINIT. Thread-safe for a keyring no one fills.
+ */
+VO_EXTERN int vo_keyring_public_key_get(char *out, size_t out_size, const vo_keyring *keyring,
+                                        const char *key_id);
+
+/**
+ * Emit a signed checkpoint of the audit log: the vault id, the last sequence number, the
+ * MAC of the last row (the chain head), the time and the signing key's id, signed with
+ * Ed25519. Ship it somewhere the vault's writer cannot reach (syslog, another database,
+ * object storage); vo_vault_audit_verify_checkpoint() later detects a rollback of the
+ * vault file or a cut tail, which the chain alone cannot see.
+ *
+ * Queued audit rows are flushed first, and the whole chain is verified in the same read
+ * snapshot: a broken chain gets no checkpoint (VO_ECRYPTO, as vo_vault_audit_verify()).
+ * Not audited (a checkpoint changes nothing; auditing it would move the head it signs).
+ *
+ * The text is one line of JSON, at most VO_VAULT_CHECKPOINT_MAX bytes:
+ * `{"format":"voiceops.audit-checkpoint.v1","vault_id":"<32 hex>","seq":N,
+ * "head":"<64 hex>","time_ms":T,"key_id":"<id>","signature":"<base64>"}`; the signature
+ * covers each field (docs/security.md), so the JSON may be re-serialised.
+ *
+ * @param out          receives the NUL-terminated text; free it with vo_free().
+ * @param signing_keys the keyring holding the signing key.
+ * @param key_id       its id.
+ * @return VO_OK, VO_EINVAL, VO_ENOTFOUND, VO_EUNSUPPORTED (see vo_keyring_public_key_get()),
+ *         VO_ECRYPTO (the chain is broken), VO_ESTORAGE, VO_EBUSY, VO_ENOMEM.
+ */
+VO_EXTERN int vo_vault_audit_checkpoint(char **out, vo_vault *vault,
+                                        const vo_keyring *signing_keys, const char *key_id);
+
+/**
+ * vo_vault_audit_verify() against a checkpoint taken earlier: the chain must verify, and
+ * the row at the checkpoint's sequence number must exist and carry the checkpoint's MAC.
+ * A vault file rolled back to an older copy, or whose tail was cut and head marker
+ * rewritten, ends before that row (VO_AUDIT_ROLLBACK); one rolled back and written again
+ * has another row there (VO_AUDIT_FORK). Rows appended after the checkpoint are fine.
+ *
+ * The checkpoint is refused before the log is read when it is malformed (VO_EPARSE), its
+ * signature does not verify with `public_key` (VO_EAUTH), or it names another vault
+ * (VO_ECONFLICT).
+ *
+ * @param out_rows, out_bad_seq, out_reason  as vo_vault_audit_verify() (reason: a
+ *                   vo_audit_break, VO_AUDIT_ROLLBACK and VO_AUDIT_FORK included); may be
+ *                   NULL.
+ * @param checkpoint the text from vo_vault_audit_checkpoint() (surrounding white space
+ *                   allowed).
+ * @param public_key from vo_keyring_public_key_get(): the verifier's trusted copy, never
+ *                   one read from the checkpoint or the vault.
+ * @return VO_OK (intact and consistent with the checkpoint), VO_ECRYPTO (broken; the
+ *         message names the row and why), VO_EPARSE, VO_EAUTH, VO_ECONFLICT, VO_EINVAL,
+ *         VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_audit_verify_checkpoint(int64_t *out_rows, int64_t *out_bad_seq,
+                                               int *out_reason, vo_vault *vault,
+                                               const char *checkpoint, const char *public_key);
 
 #ifdef __cplusplus
 }

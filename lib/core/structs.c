@@ -147,3 +147,5 @@ VO__STRUCT_DEFINE(vo_services_options, VO_SERVICES_OPTIONS_VERSION,
                   sizeof(vo_services_options))
 VO__STRUCT_DEFINE(vo_number_import_options, VO_NUMBER_IMPORT_OPTIONS_VERSION,
                   sizeof(vo_number_import_options))
+VO__STRUCT_DEFINE(vo_webhook_guard_options, VO_WEBHOOK_GUARD_OPTIONS_VERSION,
+                  sizeof(vo_webhook_guard_options))

@@ -108,6 +108,14 @@ typedef struct vo__audit_filter {
     size_t limit;
 } vo__audit_filter;
 
+/** One entry of the seen-request store (lib/vault/seen.c): only keyed digests and times. */
+typedef struct vo__seen_rec {
+    unsigned char key[VO__MAC_SIZE];  /* keyed digest of tenant, scope and request id */
+    unsigned char mark[VO__MAC_SIZE]; /* keyed digest of the first sighting's mark */
+    int64_t seen_ms;                  /* when the first sighting was stored */
+    int64_t expires_ms;               /* the entry counts until this time (exclusive) */
+} vo__seen_rec;
+
 typedef struct vo__backend_config {
     int busy_timeout_ms;
     int create;
@@ -166,6 +174,22 @@ typedef struct vo__backend_ops {
 
     /* Online copy of the whole store into a new file. */
     int (*backup)(vo__backend *be, const char *dest_path);
+
+    /* ---- the seen-request store (lib/vault/seen.c); NULL in a backend without one ------
+     * seen_insert: one atomic "insert if absent, else return the existing entry": store rec
+     * unless an entry with the same key is live (expires_ms > now_ms); an expired entry is
+     * replaced. VO_OK when rec was stored; VO_EEXISTS with *existing filled when a live
+     * entry was there. Called inside a write transaction. SQLite: INSERT ... ON CONFLICT
+     * (key) DO UPDATE ... WHERE seen.expires_ms <= now, then changes() / a SELECT.
+     * PostgreSQL: the same statement with RETURNING, and a SELECT of the row when nothing
+     * was returned (ON CONFLICT waits for a concurrent inserter, so the row is visible).
+     * seen_prune: delete at most max_rows entries with expires_ms <= now_ms, earliest
+     * expiry first (an index on expires_ms); never a live entry. *removed = rows deleted.
+     * seen_count: number of stored entries (live and expired). */
+    int (*seen_insert)(vo__backend *be, const vo__seen_rec *rec, int64_t now_ms,
+                       vo__seen_rec *existing);
+    int (*seen_prune)(vo__backend *be, int64_t now_ms, size_t max_rows, int64_t *removed);
+    int (*seen_count)(vo__backend *be, int64_t *n);
 } vo__backend_ops;
 
 extern const vo__backend_ops vo__sqlite_backend;

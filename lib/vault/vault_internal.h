@@ -163,6 +163,20 @@ int vo__audit_queue(vo_vault *v, const vo__audit_rec *e, bool is_read);
 /* Queue an event inside a write tx (never flushes; dropped if the tx aborts). */
 int vo__audit_queue_tx(vo_vault *v, const vo__audit_rec *e);
 int vo__audit_flush_locked(vo_vault *v);
+/* A walk of the whole chain and the head marker, in the caller's read snapshot (v->lock
+ * held). With anchor_seq > 0, the MAC stored at that row is returned when the walk reached
+ * it intact (checkpoints, checkpoint.c). */
+typedef struct vo__audit_walk_state {
+    int64_t anchor_seq;                     /* in: 0 = none */
+    bool anchor_found;                      /* out */
+    unsigned char anchor_mac[VO__MAC_SIZE]; /* out */
+    int64_t rows, bad;                      /* out: rows intact, first bad row (0 = none) */
+    int reason;                             /* out: a vo_audit_break */
+    unsigned char last_mac[VO__MAC_SIZE];   /* out: MAC of the last intact row (0s: none) */
+} vo__audit_walk_state;
+int vo__audit_walk(vo_vault *v, vo__audit_walk_state *w);
+/* Record VO_ECRYPTO naming the broken row and why; returns VO_ECRYPTO. */
+int vo__audit_break_report(int64_t bad, int reason);
 void vo__audit_queue_committed(vo_vault *v);
 int vo__audit_key_load(vo_vault *v);
 
