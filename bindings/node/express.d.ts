@@ -47,6 +47,9 @@ export interface VapiWebhookMiddlewareOptions extends CommonOptions {
 export interface RoutedWebhookOptions extends CommonOptions {
   vault: Vault;
   provider: 'twilio' | 'vapi';
+  /** With a vault: record authentic requests in the seen-request store; a provider retry is
+   *  answered 200 without running the handler, a replay 403. */
+  guard?: boolean | { retentionSeconds?: number; retryWindowSeconds?: number };
   /** The routing token of a request (default: req.params.token). */
   token?: (req: Req) => string | undefined;
 }

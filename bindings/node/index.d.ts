@@ -8,7 +8,7 @@ export type ErrorCodeName =
   | 'VO_EAUTH' | 'VO_ECRYPTO' | 'VO_ENOTFOUND' | 'VO_EEXISTS' | 'VO_ECONFLICT' | 'VO_ESTORAGE'
   | 'VO_EBUSY' | 'VO_ENETWORK' | 'VO_ETIMEOUT' | 'VO_ERATELIMIT' | 'VO_EUNAVAILABLE'
   | 'VO_EPROTOCOL' | 'VO_EVALIDATION' | 'VO_EFORBIDDEN' | 'VO_EEXPIRED' | 'VO_ENOTINIT'
-  | 'VO_EUNSUPPORTED' | 'VO_EINTERNAL' | 'VO_EHANDLE' | 'VO_EREQUEST' | 'VO_ETLS';
+  | 'VO_EUNSUPPORTED' | 'VO_EINTERNAL' | 'VO_EHANDLE' | 'VO_EREQUEST' | 'VO_ETLS' | 'VO_EDUPLICATE';
 
 export declare const CODES: Readonly<Record<ErrorCodeName, number>>;
 
@@ -71,6 +71,8 @@ export declare class InternalError extends VoiceOpsError {}
 export declare class HandleError extends VoiceOpsError {}
 export declare class RequestError extends VoiceOpsError {}
 export declare class TlsError extends VoiceOpsError {}
+/** The webhook guard saw this authentic request before (a provider retry). */
+export declare class DuplicateError extends VoiceOpsError {}
 export declare function errorClass(errno: number): typeof VoiceOpsError;
 
 // ---- constants --------------------------------------------------------------------------------
@@ -83,7 +85,9 @@ export declare const VerifyReason: Readonly<{
   MALFORMED_URL: 10; MISSING_TIMESTAMP: 11; MALFORMED_TIMESTAMP: 12; TIMESTAMP_TOO_OLD: 13;
   TIMESTAMP_TOO_NEW: 14; MISSING_ID: 15; INVALID_ARGUMENT: 16; INTERNAL_ERROR: 17;
   MALFORMED_TOKEN: 18; UNKNOWN_TOKEN: 19; NOT_INITIALIZED: 20; URL_TOO_LONG: 21;
+  DUPLICATE: 22; REPLAY: 23;
 }>;
+export declare const VerifySeen: Readonly<{ NOT_CHECKED: 0; FIRST: 1; DUPLICATE: 2; REPLAY: 3 }>;
 export declare const TwilioUrlForm: Readonly<{ AS_GIVEN: 0; PORT_TOGGLED: 1; LEGACY_QUERY: 2; LEGACY_QUERY_PORT_TOGGLED: 3 }>;
 export declare const VapiAuth: Readonly<{ SECRET: 0; BEARER: 1; HMAC: 2 }>;
 export declare const HmacAlgorithm: Readonly<{ SHA256: 0; SHA1: 1; SHA512: 2 }>;
@@ -423,6 +427,12 @@ export declare class Vault {
   getVapiCredentials(tenant: string): Promise<{ credentials: StoredVapiCredentials; version: number }>;
   putSmtpCredentials(tenant: string, credentials: SmtpCredentials, options?: WriteOptions): Promise<number>;
   getSmtpCredentials(tenant: string): Promise<{ credentials: StoredSmtpCredentials; version: number }>;
+  seenPut(tenant: string, scope: string, id: string, mark?: string | null, options?: { nowMs?: number; expiresAtMs?: number }): Promise<{ first: boolean; seenAtMs: number; sameMark: boolean }>;
+  seenPrune(options?: { nowMs?: number; maxRows?: number }): Promise<number>;
+  seenCount(): Promise<number>;
+  auditCheckpoint(signingKeys: KeySpec[], keyId: string): Promise<string>;
+  auditVerifyCheckpoint(checkpoint: string, publicKey: string): Promise<{ rows: number; badSeq: number; reason: number; intact: boolean }>;
+  static checkpointPublicKey(keys: KeySpec[], keyId: string): Promise<string>;
   mintRoutingToken(tenant: string): Promise<string>;
   resolveRoutingToken(token: string): Promise<string>;
   tokenRotationState(tenant: string): Promise<number>;
@@ -471,6 +481,10 @@ export interface VerifyResult {
   signatureIndex: number;
   formsTried: number;
   timestamp: number;
+  /** Webhook guard: what the seen-request store said (VerifySeen), else 0. */
+  seen: number;
+  /** Webhook guard: when the first sighting was recorded (Unix ms), else 0. */
+  seenAtMs: number;
 }
 export interface WebhookRequest { method?: string; url: string; headers?: Headers; body?: Bytes }
 
@@ -498,6 +512,8 @@ export declare class TwilioVerifyResult implements VerifyResult {
   readonly signatureIndex: number;
   readonly formsTried: number;
   readonly timestamp: number;
+  readonly seen: number;
+  readonly seenAtMs: number;
   toJSON(): VerifyResult;
 }
 /** Auth tokens copied once into guarded memory, for handlers that verify many requests. */
@@ -546,6 +562,14 @@ export declare const routing: {
   mint(vault: Vault, tenant: string): Promise<string>;
   resolve(vault: Vault, token: string): Promise<string>;
   verify(vault: Vault, token: string, provider: 'twilio' | 'vapi' | number, request: WebhookRequest, options?: { now?: number }): Promise<VerifyResult & { tenant: string | null; message?: string }>;
+  guard(vault: Vault, token: string, provider: 'twilio' | 'vapi' | number, request: WebhookRequest, options?: { guard?: GuardOptions; now?: number }): Promise<VerifyResult & { tenant: string | null; message?: string }>;
+};
+export interface GuardOptions { retentionSeconds?: number; retryWindowSeconds?: number }
+/** Verify and record in the vault's seen-request store: retries resolve as duplicates (200). */
+export declare const guard: {
+  twilio(vault: Vault, tenant: string, input: { authTokens: SecretLike | ReadonlyArray<SecretLike>; request: WebhookRequest; maxBody?: number; exactUrlOnly?: boolean; guard?: GuardOptions; now?: number }): Promise<VerifyResult & { tenant: string | null }>;
+  vapi(vault: Vault, tenant: string, input: { secrets: SecretLike | ReadonlyArray<SecretLike>; request: WebhookRequest; options?: VapiWebhookOptions; guard?: GuardOptions; now?: number }): Promise<VerifyResult & { tenant: string | null }>;
+  std(vault: Vault, tenant: string, input: { secrets: SecretLike | ReadonlyArray<SecretLike>; request: WebhookRequest; guard?: GuardOptions; now?: number }): Promise<VerifyResult & { tenant: string | null }>;
 };
 
 export declare function parseForm(body: Bytes): Array<[string, string]>;

@@ -5,6 +5,9 @@ export interface NextWebhookOptions {
   provider: 'twilio' | 'vapi';
   /** Route through the vault: the tenant comes from the webhook token in the URL. */
   vault?: Vault;
+  /** With a vault: record authentic requests in the seen-request store; a provider retry is
+   *  answered 200 without running the handler, a replay 403. */
+  guard?: boolean | { retentionSeconds?: number; retryWindowSeconds?: number };
   /** The token (default: the last path segment of the request URL). */
   token?: string | ((url: URL) => string | null);
   /** Static keys instead of a vault. */

@@ -10,7 +10,7 @@ const CODES = {
   VO_ESTORAGE: -12, VO_EBUSY: -13, VO_ENETWORK: -14, VO_ETIMEOUT: -15, VO_ERATELIMIT: -16,
   VO_EUNAVAILABLE: -17, VO_EPROTOCOL: -18, VO_EVALIDATION: -19, VO_EFORBIDDEN: -20,
   VO_EEXPIRED: -21, VO_ENOTINIT: -22, VO_EUNSUPPORTED: -23, VO_EINTERNAL: -24,
-  VO_EHANDLE: -25, VO_EREQUEST: -26, VO_ETLS: -27,
+  VO_EHANDLE: -25, VO_EREQUEST: -26, VO_ETLS: -27, VO_EDUPLICATE: -28,
 };
 const NAMES = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k]));
 
@@ -75,6 +75,7 @@ const InternalError = define('InternalError', CODES.VO_EINTERNAL);
 const HandleError = define('HandleError', CODES.VO_EHANDLE);
 const RequestError = define('RequestError', CODES.VO_EREQUEST);
 const TlsError = define('TlsError', CODES.VO_ETLS);
+const DuplicateError = define('DuplicateError', CODES.VO_EDUPLICATE);
 
 /** The error class for a C code (VoiceOpsError for codes without their own class). */
 function errorClass(errno) {
@@ -95,5 +96,5 @@ module.exports = {
   ParseError, AuthError, CryptoError, NotFoundError, ExistsError, ConflictError, StorageError,
   BusyError, NetworkError, TimeoutError, RateLimitError, UnavailableError, ProtocolError,
   ValidationError, ForbiddenError, ExpiredError, NotInitializedError, UnsupportedError,
-  InternalError, HandleError, RequestError, TlsError,
+  InternalError, HandleError, RequestError, TlsError, DuplicateError,
 };

@@ -36,8 +36,10 @@ const VerifyReason = Object.freeze({
   BODY_TOO_LARGE: 9, MALFORMED_URL: 10, MISSING_TIMESTAMP: 11, MALFORMED_TIMESTAMP: 12,
   TIMESTAMP_TOO_OLD: 13, TIMESTAMP_TOO_NEW: 14, MISSING_ID: 15, INVALID_ARGUMENT: 16,
   INTERNAL_ERROR: 17, MALFORMED_TOKEN: 18, UNKNOWN_TOKEN: 19, NOT_INITIALIZED: 20,
-  URL_TOO_LONG: 21,
+  URL_TOO_LONG: 21, DUPLICATE: 22, REPLAY: 23,
 });
+/** What the webhook guard found in the seen-request store (VerifyResult.seen). */
+const VerifySeen = Object.freeze({ NOT_CHECKED: 0, FIRST: 1, DUPLICATE: 2, REPLAY: 3 });
 const TwilioUrlForm = Object.freeze({
   AS_GIVEN: 0, PORT_TOGGLED: 1, LEGACY_QUERY: 2, LEGACY_QUERY_PORT_TOGGLED: 3,
 });
@@ -483,7 +485,8 @@ const VOP = {
   AUDIT_APPEND: 15, AUDIT_FLUSH: 16, AUDIT_VERIFY: 17, AUDIT_LIST: 18,
   TWILIO_CREDS_GET: 19, VAPI_CREDS_GET: 20, SMTP_CREDS_GET: 21, ROUTING_MINT: 22,
   ROUTING_RESOLVE: 23, ROTATION_GET: 24, TWILIO_CREDS_PUT: 25, VAPI_CREDS_PUT: 26,
-  SMTP_CREDS_PUT: 27,
+  SMTP_CREDS_PUT: 27, SEEN_PUT: 28, SEEN_PRUNE: 29, SEEN_COUNT: 30, AUDIT_CHECKPOINT: 31,
+  AUDIT_VERIFY_CHECKPOINT: 32,
 };
 
 function importFlags(o = {}) {
@@ -604,6 +607,32 @@ class Vault extends NativeHandle {
   }
   async getSmtpCredentials(tenant) { return wrapSecrets(await this._call(VOP.SMTP_CREDS_GET, [tenant])); }
 
+  /**
+   * Record a sighting in the seen-request store (vo_vault_seen_put): { first, seenAtMs,
+   * sameMark } (first: false when a live entry had this id; seenAtMs is then its time).
+   * `id` and `mark` are strings (their UTF-8 bytes); times are Unix milliseconds.
+   */
+  seenPut(tenant, scope, id, mark = null, { nowMs = Date.now(), expiresAtMs } = {}) {
+    return this._call(VOP.SEEN_PUT, [tenant, scope, id, mark], [nowMs, expiresAtMs ?? nowMs + 86400000]);
+  }
+  /** Delete expired sightings; returns how many went. */
+  seenPrune({ nowMs = Date.now(), maxRows = 0 } = {}) { return this._call(VOP.SEEN_PRUNE, [], [nowMs, maxRows]); }
+  /** Entries in the seen-request store (live and expired). */
+  seenCount() { return this._call(VOP.SEEN_COUNT); }
+  /**
+   * A signed checkpoint of the audit log (one line of JSON), signed with the Ed25519 key
+   * derived from `keyId` of `signingKeys` (key specs as for Vault.open).
+   */
+  auditCheckpoint(signingKeys, keyId) {
+    return this._call(VOP.AUDIT_CHECKPOINT, [keyId], [], keySpecs(signingKeys));
+  }
+  /** Check a checkpoint against this vault: { rows, badSeq, reason, intact }. */
+  auditVerifyCheckpoint(checkpoint, publicKey) {
+    return this._call(VOP.AUDIT_VERIFY_CHECKPOINT, [checkpoint, publicKey]);
+  }
+  /** The public key that verifies checkpoints signed with `keyId` of `keys`. */
+  static async checkpointPublicKey(keys, keyId) { return native.checkpointPublicKey(keySpecs(keys), keyId); }
+
   /** A new webhook URL token for the tenant (replaces the previous one). */
   mintRoutingToken(tenant) { return this._call(VOP.ROUTING_MINT, [tenant]); }
   /** The tenant of a webhook URL token (NotFoundError / RequestError otherwise). */
@@ -613,13 +642,19 @@ class Vault extends NativeHandle {
   [inspect]() { return `Vault { ${this.closed ? 'closed' : 'open'} }`; }
 }
 
+function keySpecs(keys) {
+  if (!Array.isArray(keys)) throw new TypeError('keys must be an array of key specs');
+  return keys.map((k) => ({ ...k, key: k.key instanceof Secret ? k.key.bytes() : k.key,
+    passphrase: k.passphrase instanceof Secret ? k.passphrase.bytes() : k.passphrase }));
+}
+
 function toMs(t) {
   return t instanceof Date ? t.getTime() : t || 0;
 }
 
 // ---- services -----------------------------------------------------------------------------------
 
-const SVC = { ONBOARDING: 0, IMPORT: 1, ROT_BEGIN: 2, ROT_PROMOTE: 3, ROT_ABORT: 4, ROUTE: 5 };
+const SVC = { ONBOARDING: 0, IMPORT: 1, ROT_BEGIN: 2, ROT_PROMOTE: 3, ROT_ABORT: 4, ROUTE: 5, GUARD: 6, ROUTE_GUARD: 7 };
 
 function servicesOpts(o) { return clientOpts(o); }
 async function svc(op, vault, tenant, a, b, opts) {
@@ -658,6 +693,30 @@ const routing = {
       now: now ?? Math.floor(Date.now() / 1000),
     }, null, null);
   },
+  /** routing.verify plus the webhook guard (vo_routing_guard): retries resolve as duplicates. */
+  guard(vault, token, provider, request, { guard: g, now } = {}) {
+    return svc(SVC.ROUTE_GUARD, vault, token, {
+      provider: enumValue(WebhookProvider, provider, 'provider'),
+      request,
+      guard: g,
+      now: now ?? Math.floor(Date.now() / 1000),
+    }, null, null);
+  },
+};
+
+/**
+ * The webhook guard: verify and, when authentic, record the request in the vault's
+ * seen-request store in one call (runs on the libuv pool). A provider retry resolves with
+ * code VO_EDUPLICATE (httpStatus 200: answer, do not act again); a replay with reason
+ * 'replay' (403). `guard`: { retentionSeconds, retryWindowSeconds }.
+ */
+const guard = {
+  twilio: (vault, tenant, { authTokens, request, maxBody, exactUrlOnly, guard: g, now } = {}) =>
+    svc(SVC.GUARD, vault, tenant, { provider: 0, keys: tokensArg(authTokens), request, maxBody, exactUrlOnly, guard: g, now: now ?? Math.floor(Date.now() / 1000) }, null, null),
+  vapi: (vault, tenant, { secrets, request, options, guard: g, now } = {}) =>
+    svc(SVC.GUARD, vault, tenant, { provider: 1, keys: tokensArg(secrets), request, vapiOptions: vapiOptionsArg(options), guard: g, now: now ?? Math.floor(Date.now() / 1000) }, null, null),
+  std: (vault, tenant, { secrets, request, guard: g, now } = {}) =>
+    svc(SVC.GUARD, vault, tenant, { provider: 2, keys: tokensArg(secrets), request, guard: g, now: now ?? Math.floor(Date.now() / 1000) }, null, null),
 };
 
 // ---- webhooks (synchronous: CPU only) -------------------------------------------------------
@@ -694,6 +753,8 @@ class TwilioVerifyResult {
   get signatureIndex() { return -1; }
   get formsTried() { return ((this[kPacked] % 67108864) >>> 16) & 15; }
   get timestamp() { return 0; }
+  get seen() { return 0; }
+  get seenAtMs() { return 0; }
   toJSON() {
     const o = {};
     for (const k of VERIFY_FIELDS) o[k] = this[k];
@@ -701,7 +762,7 @@ class TwilioVerifyResult {
   }
   [inspect](depth, options, insp) { return 'TwilioVerifyResult ' + (insp || util.inspect)(this.toJSON(), options); }
 }
-const VERIFY_FIELDS = ['valid', 'code', 'codeName', 'reason', 'reasonName', 'httpStatus', 'keyIndex', 'urlForm', 'signatureIndex', 'formsTried', 'timestamp'];
+const VERIFY_FIELDS = ['valid', 'code', 'codeName', 'reason', 'reasonName', 'httpStatus', 'keyIndex', 'urlForm', 'signatureIndex', 'formsTried', 'timestamp', 'seen', 'seenAtMs'];
 for (const k of VERIFY_FIELDS) Object.defineProperty(TwilioVerifyResult.prototype, k, { enumerable: true });
 
 /**
@@ -811,9 +872,9 @@ module.exports = {
   version, limits, newCorrelationId, redact, setLogger, validateCredentials,
   Secret, Vault, TwilioClient, VapiClient, HttpClient, ResourceIterator, TwilioResource,
   TwilioVerifier, TwilioVerifyResult,
-  VapiResource, services, routing, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
+  VapiResource, services, routing, guard, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
   parseForm, parseFormObject, publicUrl, verifyHttpStatus,
-  LogLevel, VerifyReason, TwilioUrlForm, VapiAuth, HmacAlgorithm, SignatureEncoding,
+  LogLevel, VerifyReason, VerifySeen, TwilioUrlForm, VapiAuth, HmacAlgorithm, SignatureEncoding,
   ForwardedHeaders, ImportFormat, AuditReads, AuditBreak, RotationState, WebhookProvider,
   VapiSms, SmtpTls, HttpIdempotency, VapiMessageKind, ANY_VERSION,
 };

@@ -52,8 +52,14 @@ async function verifyParts(options, parts, ctx, token) {
   let tenant = null;
   if (options.vault) {
     if (!token) return failure(404, null, 'no webhook token in the URL');
-    result = await voiceops.routing.verify(options.vault, token, provider, request);
+    result = options.guard
+      ? await voiceops.routing.guard(options.vault, token, provider, request, { guard: options.guard === true ? undefined : options.guard })
+      : await voiceops.routing.verify(options.vault, token, provider, request);
     tenant = result.tenant || null;
+    if (result.codeName === 'VO_EDUPLICATE') {
+      // a provider retry of a request already accepted: answer (200), do not act again
+      return { ...failure(result.httpStatus, result, 'duplicate webhook: already processed'), duplicate: true, tenant };
+    }
   } else if (provider === 'twilio' && options.verifier) {
     // static tokens: kept in guarded memory by a TwilioVerifier made when the middleware was
     result = options.verifier.verify(parts.url, headerOf(parts.headers, 'x-twilio-signature'),

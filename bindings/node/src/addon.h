@@ -112,7 +112,8 @@ struct vn_job {
     /* outputs */
     void *out[3];
     int64_t o[4];
-    char *ostr;
+    char *ostr;   /* malloc'd, wiped and freed with the job */
+    char *ostr_c; /* from a char ** out-parameter: vo_free() (by the operation's cleanup) */
 };
 
 vn_job *vn_job_new(napi_env env, size_t ctx_size);

@@ -61,7 +61,10 @@ enum svc_op {
     SVC_ROT_BEGIN,
     SVC_ROT_PROMOTE,
     SVC_ROT_ABORT,
-    SVC_ROUTE
+    SVC_ROUTE,
+    SVC_GUARD,       /* vo_webhook_guard_twilio / _vapi / _std (provider 0 / 1 / 2) */
+    SVC_ROUTE_GUARD, /* vo_routing_guard */
+    SVC_COUNT
 };
 
 typedef struct svc_ctx {
@@ -76,6 +79,12 @@ typedef struct svc_ctx {
     int provider;
     vo_verify_result vr;
     char tenant[VO_VAULT_TENANT_MAX + 1];
+    vo_webhook_guard_options guard;
+    vo_webhook_twilio_options tw_opts;
+    vo_webhook_vapi_options vapi_opts;
+    char *vapi_store[6];
+    char **keys;
+    size_t key_count;
 } svc_ctx;
 
 static void svc_exec(vn_job *job)
@@ -97,6 +106,28 @@ static void svc_exec(vn_job *job)
         /* the verify outcome is the answer, not a failure: resolve with it */
         job->o[0] = vo_routing_verify(c->tenant, sizeof(c->tenant), &c->vr, c->vault, t,
                                       (vo_webhook_provider)c->provider, &c->req.req, c->now);
+        vo_error_snapshot_take(&job->err);
+        rc = VO_OK;
+        break;
+    case SVC_GUARD: {
+        const char *const *k = (const char *const *)c->keys;
+        if (c->provider == 0)
+            job->o[0] = vo_webhook_guard_twilio(&c->vr, c->vault, t, &c->guard, &c->tw_opts, k,
+                                                c->key_count, &c->req.req, c->now);
+        else if (c->provider == 1)
+            job->o[0] = vo_webhook_guard_vapi(&c->vr, c->vault, t, &c->guard, &c->vapi_opts, k,
+                                              c->key_count, &c->req.req, c->now);
+        else
+            job->o[0] = vo_webhook_guard_std(&c->vr, c->vault, t, &c->guard, k, c->key_count,
+                                             &c->req.req, c->now);
+        snprintf(c->tenant, sizeof(c->tenant), "%s", t);
+        vo_error_snapshot_take(&job->err);
+        rc = VO_OK;
+        break;
+    }
+    case SVC_ROUTE_GUARD:
+        job->o[0] = vo_routing_guard(c->tenant, sizeof(c->tenant), &c->vr, c->vault, &c->guard,
+                                     t, (vo_webhook_provider)c->provider, &c->req.req, c->now);
         vo_error_snapshot_take(&job->err);
         rc = VO_OK;
         break;
@@ -137,7 +168,7 @@ static napi_value svc_done(napi_env env, vn_job *job)
     svc_ctx *c = job->ctx;
     if (c->op == SVC_IMPORT)
         return import_report_value(env, job->out[0]);
-    if (c->op == SVC_ROUTE) {
+    if (c->op == SVC_ROUTE || c->op == SVC_GUARD || c->op == SVC_ROUTE_GUARD) {
         napi_value o = vn_verify_result(env, (int)job->o[0], &c->vr);
         vn_set_str(env, o, "tenant", job->o[0] == VO_OK || c->tenant[0] ? c->tenant : NULL);
         if (job->o[0] != VO_OK)
@@ -155,6 +186,9 @@ static void svc_cleanup(vn_job *job)
     vo_vapi_credentials_free(c->va);
     vn_services_ctx_free(&c->so);
     vn_request_free(&c->req);
+    vn_str_array_free(c->keys, c->key_count);
+    for (int k = 0; k < 6; k++)
+        free(c->vapi_store[k]);
 }
 
 /* servicesCall(op, vault, tenantOrToken, a, b, sopts) -> Promise
@@ -168,7 +202,7 @@ static napi_value n_services_call(napi_env env, napi_callback_info info)
     int64_t op = 0;
     if (vn_int64(env, argv[0], "op", &op))
         return NULL;
-    if (op < SVC_ONBOARDING || op > SVC_ROUTE)
+    if (op < SVC_ONBOARDING || op >= SVC_COUNT)
         return vn_throw_type(env, "unknown service operation");
     vn_job *job = vn_job_new(env, sizeof(svc_ctx));
     if (!job)
@@ -180,6 +214,9 @@ static napi_value n_services_call(napi_env env, napi_callback_info info)
     job->cleanup = svc_cleanup;
     vo_number_import_options_init(&c->nio, VO_NUMBER_IMPORT_OPTIONS_VERSION);
     vo_verify_result_init(&c->vr, VO_VERIFY_RESULT_VERSION);
+    vo_webhook_guard_options_init(&c->guard, VO_WEBHOOK_GUARD_OPTIONS_VERSION);
+    vo_webhook_twilio_options_init(&c->tw_opts, VO_WEBHOOK_TWILIO_OPTIONS_VERSION);
+    vo_webhook_vapi_options_init(&c->vapi_opts, VO_WEBHOOK_VAPI_OPTIONS_VERSION);
     c->vault = vn_job_pin(env, job, argv[1], VN_VAULT);
     if (!c->vault || vn_str(env, argv[2], "tenant", 0, &job->s[0]) ||
         vn_services_opts_from(env, argv[5], job, &c->so))
@@ -198,12 +235,26 @@ static napi_value n_services_call(napi_env env, napi_callback_info info)
         c->nio.assistant_id = job->s[1];
         c->nio.server_url = job->s[2];
         break;
-    case SVC_ROUTE: {
-        int64_t provider = 0;
-        napi_value rv = NULL;
+    case SVC_ROUTE:
+    case SVC_GUARD:
+    case SVC_ROUTE_GUARD: {
+        int64_t provider = 0, max_body = 0;
+        napi_value rv = NULL, gv = NULL, kv = NULL, vo = NULL;
         if (vn_prop_int64(env, argv[3], "provider", &provider, 0) ||
             vn_prop_int64(env, argv[3], "now", &c->now, 0) ||
-            vn_prop_get(env, argv[3], "request", &rv) || vn_request_from(env, rv, &c->req))
+            vn_prop_get(env, argv[3], "request", &rv) || vn_request_from(env, rv, &c->req) ||
+            vn_prop_get(env, argv[3], "guard", &gv) ||
+            vn_prop_int64(env, gv, "retentionSeconds", &c->guard.retention_seconds, 0) ||
+            vn_prop_int64(env, gv, "retryWindowSeconds", &c->guard.retry_window_seconds, 0) ||
+            vn_prop_int64(env, argv[3], "maxBody", &max_body, 0) ||
+            vn_prop_bool(env, argv[3], "exactUrlOnly", &c->tw_opts.exact_url_only) ||
+            vn_prop_get(env, argv[3], "vapiOptions", &vo) ||
+            vn_vapi_opts_from(env, vo, &c->vapi_opts, c->vapi_store) ||
+            vn_prop_get(env, argv[3], "keys", &kv))
+            goto fail;
+        c->tw_opts.max_body = max_body > 0 ? (size_t)max_body : 0;
+        if (kv && !vn_is_nullish(env, kv) &&
+            vn_str_array(env, kv, "keys", &c->keys, &c->key_count))
             goto fail;
         c->provider = (int)provider;
         break;

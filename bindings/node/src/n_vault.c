@@ -30,18 +30,105 @@ typedef struct open_ctx {
     vo_vault_options vo;
 } open_ctx;
 
+/* options.keys ([{ id, key | file | env | passphrase, opslimit, memlimit }]) into specs
+ * (*out and *count are set as soon as allocated, so the caller frees them on failure). */
+static int parse_keys(napi_env env, napi_value keys, keyspec **out, size_t *count)
+{
+    bool is = false;
+    if (keys && !vn_is_nullish(env, keys)) {
+        if (napi_is_array(env, keys, &is) != napi_ok || !is) {
+            vn_throw_type(env, "options.keys must be an array");
+            return -1;
+        }
+        uint32_t n = 0;
+        napi_get_array_length(env, keys, &n);
+        *out = calloc(n ? n : 1, sizeof(keyspec));
+        if (!*out) {
+            vn_throw_code(env, VO_ENOMEM, "out of memory");
+            return -1;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            napi_value e, kv = NULL, pv = NULL;
+            keyspec *k = &(*out)[i];
+            *count = i + 1;
+            napi_get_element(env, keys, i, &e);
+            if (vn_prop_str(env, e, "id", &k->id) || vn_prop_get(env, e, "key", &kv) ||
+                vn_prop_get(env, e, "passphrase", &pv))
+                return -1;
+            if (kv && !vn_is_nullish(env, kv)) {
+                k->kind = KEY_RAW;
+                if (vn_bytes_copy(env, kv, "key", &k->key, &k->key_len))
+                    return -1;
+            } else if (pv && !vn_is_nullish(env, pv)) {
+                k->kind = KEY_PASSPHRASE;
+                if (vn_bytes_copy(env, pv, "passphrase", &k->key, &k->key_len) ||
+                    vn_prop_int64(env, e, "opslimit", &k->opslimit, 0) ||
+                    vn_prop_int64(env, e, "memlimit", &k->memlimit, 0))
+                    return -1;
+            } else {
+                if (vn_prop_str(env, e, "file", &k->where))
+                    return -1;
+                k->kind = KEY_FILE;
+                if (!k->where) {
+                    k->kind = KEY_ENV;
+                    if (vn_prop_str(env, e, "env", &k->where))
+                        return -1;
+                }
+                if (!k->where) {
+                    vn_throw_type(env, "each key needs one of key, file, env or passphrase");
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static void keyspecs_free(keyspec *keys, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(keys[i].id);
+        free(keys[i].where);
+        if (keys[i].key) {
+            explicit_bzero(keys[i].key, keys[i].key_len);
+            free(keys[i].key);
+        }
+    }
+    free(keys);
+}
+
+/* A keyring from specs (on a pool thread: files, Argon2id). */
+static int keyring_build(vo_keyring **out, const keyspec *keys, size_t count,
+                         const char *active)
+{
+    vo_keyring *kr = NULL;
+    int rc = vo_keyring_new(&kr);
+    for (size_t i = 0; rc == VO_OK && i < count; i++) {
+        const keyspec *k = &keys[i];
+        switch (k->kind) {
+        case KEY_RAW: rc = vo_keyring_add_key(kr, k->id, k->key, k->key_len); break;
+        case KEY_FILE: rc = vo_keyring_add_file(kr, k->id, k->where); break;
+        case KEY_ENV: rc = vo_keyring_add_env(kr, k->id, k->where); break;
+        default:
+            rc =
+                vo_keyring_add_passphrase(kr, k->id, (const char *)k->key, k->key_len,
+                                          (unsigned long long)k->opslimit, (size_t)k->memlimit);
+        }
+    }
+    if (rc == VO_OK && active)
+        rc = vo_keyring_set_active(kr, active);
+    if (rc != VO_OK) {
+        vo_keyring_free(kr);
+        kr = NULL;
+    }
+    *out = kr;
+    return rc;
+}
+
 static void open_cleanup(vn_job *job)
 {
     open_ctx *c = job->ctx;
-    for (size_t i = 0; i < c->key_count; i++) {
-        free(c->keys[i].id);
-        free(c->keys[i].where);
-        if (c->keys[i].key) {
-            explicit_bzero(c->keys[i].key, c->keys[i].key_len);
-            free(c->keys[i].key);
-        }
-    }
-    free(c->keys);
+    keyspecs_free(c->keys, c->key_count);
     free(c->active);
     free(c->actor);
     free(c->uri);
@@ -53,21 +140,7 @@ static void open_exec(vn_job *job)
 {
     open_ctx *c = job->ctx;
     vo_keyring *kr = NULL;
-    int rc = vo_keyring_new(&kr);
-    for (size_t i = 0; rc == VO_OK && i < c->key_count; i++) {
-        keyspec *k = &c->keys[i];
-        switch (k->kind) {
-        case KEY_RAW: rc = vo_keyring_add_key(kr, k->id, k->key, k->key_len); break;
-        case KEY_FILE: rc = vo_keyring_add_file(kr, k->id, k->where); break;
-        case KEY_ENV: rc = vo_keyring_add_env(kr, k->id, k->where); break;
-        default:
-            rc =
-                vo_keyring_add_passphrase(kr, k->id, (const char *)k->key, k->key_len,
-                                          (unsigned long long)k->opslimit, (size_t)k->memlimit);
-        }
-    }
-    if (rc == VO_OK && c->active)
-        rc = vo_keyring_set_active(kr, c->active);
+    int rc = keyring_build(&kr, c->keys, c->key_count, c->active);
     if (rc == VO_OK) {
         c->vo.keyring = kr;
         c->vo.actor = c->actor;
@@ -116,53 +189,8 @@ static napi_value n_vault_open(napi_env env, napi_callback_info info)
     c->vo.audit_reads = (int)reads;
     c->vo.audit_buffer_rows = (int)rows;
     c->vo.rotation_batch = (int)batch;
-    bool is = false;
-    if (keys && !vn_is_nullish(env, keys)) {
-        if (napi_is_array(env, keys, &is) != napi_ok || !is) {
-            vn_throw_type(env, "options.keys must be an array");
-            goto fail;
-        }
-        uint32_t n = 0;
-        napi_get_array_length(env, keys, &n);
-        c->keys = calloc(n ? n : 1, sizeof(keyspec));
-        if (!c->keys) {
-            vn_throw_code(env, VO_ENOMEM, "out of memory");
-            goto fail;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            napi_value e, kv = NULL, pv = NULL;
-            keyspec *k = &c->keys[i];
-            c->key_count = i + 1;
-            napi_get_element(env, keys, i, &e);
-            if (vn_prop_str(env, e, "id", &k->id) || vn_prop_get(env, e, "key", &kv) ||
-                vn_prop_get(env, e, "passphrase", &pv))
-                goto fail;
-            if (kv && !vn_is_nullish(env, kv)) {
-                k->kind = KEY_RAW;
-                if (vn_bytes_copy(env, kv, "key", &k->key, &k->key_len))
-                    goto fail;
-            } else if (pv && !vn_is_nullish(env, pv)) {
-                k->kind = KEY_PASSPHRASE;
-                if (vn_bytes_copy(env, pv, "passphrase", &k->key, &k->key_len) ||
-                    vn_prop_int64(env, e, "opslimit", &k->opslimit, 0) ||
-                    vn_prop_int64(env, e, "memlimit", &k->memlimit, 0))
-                    goto fail;
-            } else {
-                if (vn_prop_str(env, e, "file", &k->where))
-                    goto fail;
-                k->kind = KEY_FILE;
-                if (!k->where) {
-                    k->kind = KEY_ENV;
-                    if (vn_prop_str(env, e, "env", &k->where))
-                        goto fail;
-                }
-                if (!k->where) {
-                    vn_throw_type(env, "each key needs one of key, file, env or passphrase");
-                    goto fail;
-                }
-            }
-        }
-    }
+    if (parse_keys(env, keys, &c->keys, &c->key_count))
+        goto fail;
     job->exec = open_exec;
     job->done = open_done;
     return vn_job_queue(env, job, "voiceops.vaultOpen");
@@ -345,13 +373,20 @@ enum vault_op {
     OP_TWILIO_CREDS_PUT,
     OP_VAPI_CREDS_PUT,
     OP_SMTP_CREDS_PUT,
+    OP_SEEN_PUT,
+    OP_SEEN_PRUNE,
+    OP_SEEN_COUNT,
+    OP_AUDIT_CHECKPOINT,
+    OP_AUDIT_VERIFY_CHECKPOINT,
     OP_COUNT
 };
 
 typedef struct vault_ctx {
     int op;
     vo_vault *v;
-    void *creds; /* for the *_CREDS_PUT operations */
+    void *creds;   /* for the *_CREDS_PUT operations */
+    keyspec *keys; /* OP_AUDIT_CHECKPOINT: the signing keys */
+    size_t key_count;
 } vault_ctx;
 
 static void vault_exec(vn_job *job)
@@ -446,6 +481,32 @@ static void vault_exec(vn_job *job)
     case OP_SMTP_CREDS_PUT:
         rc = vo_smtp_credentials_put(&job->o[0], v, s[0], c->creds, i[0]);
         break;
+    case OP_SEEN_PUT: {
+        int same = 0;
+        rc = vo_vault_seen_put(&job->o[0], &same, v, s[0], s[1], s[2], s[2] ? strlen(s[2]) : 0,
+                               s[3], s[3] ? strlen(s[3]) : 0, i[0], i[1]);
+        job->o[1] = same;
+        job->o[2] = rc == VO_OK; /* first sighting; VO_EEXISTS is an answer, not a failure */
+        if (rc == VO_EEXISTS)
+            rc = VO_OK;
+        break;
+    }
+    case OP_SEEN_PRUNE: rc = vo_vault_seen_prune(&job->o[0], v, i[0], (size_t)i[1]); break;
+    case OP_SEEN_COUNT: rc = vo_vault_seen_count(&job->o[0], v); break;
+    case OP_AUDIT_CHECKPOINT: {
+        vo_keyring *kr = NULL;
+        rc = keyring_build(&kr, c->keys, c->key_count, NULL);
+        if (rc == VO_OK)
+            rc = vo_vault_audit_checkpoint(&job->ostr_c, v, kr, s[0]);
+        vo_keyring_free(kr);
+        break;
+    }
+    case OP_AUDIT_VERIFY_CHECKPOINT: {
+        int reason = 0;
+        rc = vo_vault_audit_verify_checkpoint(&job->o[0], &job->o[1], &reason, v, s[0], s[1]);
+        job->o[2] = reason;
+        break;
+    }
     default: break;
     }
     if ((c->op == OP_ROUTING_MINT || c->op == OP_ROUTING_RESOLVE) && rc == VO_OK && !job->ostr)
@@ -481,6 +542,16 @@ static napi_value vault_done(napi_env env, vn_job *job)
     case OP_TWILIO_CREDS_PUT:
     case OP_VAPI_CREDS_PUT:
     case OP_SMTP_CREDS_PUT: return vn_int(env, job->o[0]);
+    case OP_SEEN_PUT:
+        o = vn_object(env);
+        vn_set(env, o, "first", vn_bool(env, (int)job->o[2]));
+        vn_set_int(env, o, "seenAtMs", job->o[0]);
+        vn_set(env, o, "sameMark", vn_bool(env, (int)job->o[1]));
+        return o;
+    case OP_SEEN_PRUNE:
+    case OP_SEEN_COUNT: return vn_int(env, job->o[0]);
+    case OP_AUDIT_CHECKPOINT: return vn_string(env, job->ostr_c);
+    case OP_AUDIT_VERIFY_CHECKPOINT:
     case OP_AUDIT_VERIFY:
         o = vn_object(env);
         vn_set_int(env, o, "rows", job->o[0]);
@@ -521,6 +592,9 @@ static void vault_cleanup(vn_job *job)
     case OP_SMTP_CREDS_GET: vo_smtp_credentials_free(p); break;
     default: break;
     }
+    vo_free(job->ostr_c);
+    job->ostr_c = NULL;
+    keyspecs_free(c->keys, c->key_count);
     if (c->op == OP_TWILIO_CREDS_PUT)
         vo_twilio_credentials_free(c->creds);
     else if (c->op == OP_VAPI_CREDS_PUT)
@@ -713,6 +787,9 @@ static napi_value n_vault_call(napi_env env, napi_callback_info info)
                       : smtp_creds_from(env, argv[4], (vo_smtp_credentials **)&c->creds);
         if (bad)
             goto fail;
+    } else if (op == OP_AUDIT_CHECKPOINT) {
+        if (parse_keys(env, argv[4], &c->keys, &c->key_count))
+            goto fail;
     } else if (!vn_is_nullish(env, argv[4]) &&
                vn_bytes_copy(env, argv[4], "value", &job->buf, &job->buf_len)) {
         goto fail;
@@ -766,6 +843,56 @@ static napi_value n_vault_restore(napi_env env, napi_callback_info info)
     return vn_job_queue(env, job, "voiceops.vaultRestore");
 }
 
+typedef struct pubkey_ctx {
+    keyspec *keys;
+    size_t key_count;
+} pubkey_ctx;
+
+static void pubkey_exec(vn_job *job)
+{
+    pubkey_ctx *c = job->ctx;
+    vo_keyring *kr = NULL;
+    char out[VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE];
+    int rc = keyring_build(&kr, c->keys, c->key_count, NULL);
+    if (rc == VO_OK)
+        rc = vo_keyring_public_key_get(out, sizeof(out), kr, job->s[0]);
+    if (rc == VO_OK && !(job->ostr = strdup(out)))
+        rc = VO_ENOMEM;
+    vo_keyring_free(kr);
+    vn_job_result(job, rc);
+}
+
+static napi_value pubkey_done(napi_env env, vn_job *job)
+{
+    return vn_string(env, job->ostr);
+}
+
+static void pubkey_cleanup(vn_job *job)
+{
+    pubkey_ctx *c = job->ctx;
+    keyspecs_free(c->keys, c->key_count);
+}
+
+/* checkpointPublicKey(keys, keyId) -> Promise<string>: the Ed25519 public key that verifies
+ * checkpoints signed with that key (vo_keyring_public_key_get). */
+static napi_value n_checkpoint_public_key(napi_env env, napi_callback_info info)
+{
+    VN_ARGS(2);
+    vn_job *job = vn_job_new(env, sizeof(pubkey_ctx));
+    if (!job)
+        return NULL;
+    pubkey_ctx *c = job->ctx;
+    job->exec = pubkey_exec;
+    job->done = pubkey_done;
+    job->cleanup = pubkey_cleanup;
+    if (parse_keys(env, argv[0], &c->keys, &c->key_count) ||
+        vn_str(env, argv[1], "keyId", 0, &job->s[0])) {
+        vn_job_discard(env, job);
+        return NULL;
+    }
+    return vn_job_queue(env, job, "voiceops.checkpointPublicKey");
+}
+
 /* credentialsValidate(kind, obj): the setters' and validate()'s checks, synchronously. */
 static napi_value n_credentials_validate(napi_env env, napi_callback_info info)
 {
@@ -799,6 +926,7 @@ void vn_vault_exports(napi_env env, napi_value exports)
         {"vaultKeygen", n_vault_keygen},
         {"vaultRestore", n_vault_restore},
         {"credentialsValidate", n_credentials_validate},
+        {"checkpointPublicKey", n_checkpoint_public_key},
         {NULL, NULL},
     };
     vn_export(env, exports, fns);

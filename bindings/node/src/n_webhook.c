@@ -20,6 +20,8 @@ napi_value vn_verify_result(napi_env env, int rc, const vo_verify_result *r)
     vn_set_int(env, o, "signatureIndex", r->signature_index);
     vn_set_int(env, o, "formsTried", r->forms_tried);
     vn_set_int(env, o, "timestamp", r->timestamp);
+    vn_set_int(env, o, "seen", r->seen);
+    vn_set_int(env, o, "seenAtMs", r->seen_at_ms);
     return o;
 }
 

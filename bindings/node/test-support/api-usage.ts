@@ -29,6 +29,10 @@ export async function usage(): Promise<void> {
   const report = await services.importNumbers(vault, 'acme', { assistantId: a.id ?? undefined });
   const state: number = await services.tokenRotation.state(vault, 'acme');
   const routed = await routing.verify(vault, 'tok', 'twilio', { url: 'https://x', headers: [['a', 'b']], body: '' });
+  const guarded = await routing.guard(vault, 'tok', 'vapi', { url: 'https://x' }, { guard: { retentionSeconds: 3600 } });
+  const seen = await vault.seenPut('acme', 'scope', 'id', null);
+  const cp: string = await vault.auditCheckpoint([{ id: 'k', key: Buffer.alloc(32) }], 'k');
+  console.log(guarded.seen, seen.first, cp, (await voiceops.guard.std(vault, 'acme', { secrets: 'x', request: { url: 'u' } })).seenAtMs);
   const r: VerifyResult = verifyTwilio({ authTokens: ['t'], url: 'https://x', signature: 's', contentType: null, body: Buffer.alloc(0) });
   const verifier = twilio.verifier(token ?? 'x');
   const r2 = verifier.verify('https://x', null, null, '');

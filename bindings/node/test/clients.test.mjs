@@ -312,3 +312,38 @@ test('a client closed while calls are in flight: the calls finish, later ones re
   c.close();
   d2.remove();
 });
+
+test('webhook guard: a provider retry is a duplicate (200), a replay is refused (403)', async () => {
+  const token = await routing.mint(vault, 'globex');
+  const url = `https://hooks.example.com/g/${token}`;
+  const params = [['CallSid', 'CA' + '3'.repeat(32)], ['From', '+12125550300']];
+  const body = new URLSearchParams(params).toString();
+  const signature = voiceops.twilio.sign(globex.authToken, url, params);
+  const req = (idem) => ({ method: 'POST', url, body, headers: { 'X-Twilio-Signature': signature, 'Content-Type': 'application/x-www-form-urlencoded', 'I-Twilio-Idempotency-Token': idem } });
+  const first = await routing.guard(vault, token, 'twilio', req('idem-1'));
+  assert.equal(first.valid, true);
+  assert.equal(first.seen, voiceops.VerifySeen.FIRST);
+  assert.equal(first.tenant, 'globex');
+  const retry = await routing.guard(vault, token, 'twilio', req('idem-1'));
+  assert.equal(retry.codeName, 'VO_EDUPLICATE');
+  assert.equal(retry.reasonName, 'duplicate');
+  assert.equal(retry.httpStatus, 200);
+  const replay = await routing.guard(vault, token, 'twilio', req('idem-other'));
+  assert.equal(replay.reasonName, 'replay');
+  assert.equal(replay.httpStatus, 403);
+  // the tenant-scoped forms
+  const g2 = await voiceops.guard.twilio(vault, 'globex', { authTokens: [globex.authToken], request: { ...req('idem-9'), body: body + '&X=1', headers: { ...req('idem-9').headers, 'X-Twilio-Signature': voiceops.twilio.sign(globex.authToken, url, [...params, ['X', '1']]) } } });
+  assert.equal(g2.valid, true);
+  const std = voiceops.standardWebhooks.newSecret();
+  const ts = Math.floor(Date.now() / 1000);
+  const sreq = { url, body: '{"a":1}', headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(ts), 'webhook-signature': voiceops.standardWebhooks.sign(std, 'msg_1', ts, '{"a":1}') } };
+  assert.equal((await voiceops.guard.std(vault, 'globex', { secrets: [std], request: sreq })).valid, true);
+  // the same delivery again is a replay; the sender's retry (new timestamp, new signature) a duplicate
+  assert.equal((await voiceops.guard.std(vault, 'globex', { secrets: [std], request: sreq })).reasonName, 'replay');
+  const retried = { ...sreq, headers: { ...sreq.headers, 'webhook-timestamp': String(ts + 1), 'webhook-signature': voiceops.standardWebhooks.sign(std, 'msg_1', ts + 1, '{"a":1}') } };
+  const dup = await voiceops.guard.std(vault, 'globex', { secrets: [std], request: retried });
+  assert.equal(dup.reasonName, 'duplicate');
+  assert.equal(dup.httpStatus, 200);
+  const vreq = { url, body: '{"message":{"type":"status-update"}}', headers: { 'x-vapi-secret': 'vs' } };
+  assert.equal((await voiceops.guard.vapi(vault, 'globex', { secrets: ['vs'], request: vreq })).valid, true);
+});

@@ -41,6 +41,9 @@ before(async () => {
     (req, res) => res.json({ tenant: req.voiceops.tenant, params: req.voiceops.params }));
   app.post('/v/:token', routedWebhook({ vault, provider: 'vapi', publicUrl: { trustedProxies: ['127.0.0.1'], forwardedHeaders: ['x_forwarded_proto', 'x_forwarded_host'] } }),
     (req, res) => res.json({ tenant: req.voiceops.tenant }));
+  let guarded = 0;
+  app.post('/g/:token/voice', routedWebhook({ vault, provider: 'twilio', guard: true, publicUrl: { baseUrl: BASE } }),
+    (req, res) => { guarded++; res.json({ tenant: req.voiceops.tenant, guarded }); });
   app.use((err, req, res, next) => res.status(err.status || 500).send(err.message));
   server = await listen(app);
   url = `http://127.0.0.1:${server.address().port}`;
@@ -137,4 +140,18 @@ test('the browser entry fails with the server-only message', async () => {
     { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname });
   assert.equal(r2.status, 3);
   assert.match(r2.stderr, /server-only/);
+});
+
+test('express: with the guard, a provider retry is answered 200 without running the handler again', async () => {
+  const path = `/g/${routeToken}/voice`;
+  const sig = voiceops.twilio.sign(TOKEN, BASE + path, params);
+  const h = { ...FORM, 'x-twilio-signature': sig, 'i-twilio-idempotency-token': 'idem-x' };
+  const first = await post(path, body, h);
+  assert.equal(first.status, 200);
+  assert.deepEqual(await first.json(), { tenant: 'acme', guarded: 1 });
+  const retry = await post(path, body, h);
+  assert.equal(retry.status, 200);
+  assert.match(await retry.text(), /duplicate/);
+  const replay = await post(path, body, { ...h, 'i-twilio-idempotency-token': 'other' });
+  assert.equal(replay.status, 403);
 });

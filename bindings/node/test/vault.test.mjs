@@ -196,3 +196,34 @@ test('a vault opens with its key given as a Secret', async () => {
     again.close();
   } finally { d.remove(); }
 });
+
+test('seen-request store and signed audit checkpoints', async () => {
+  const d = tempDir();
+  const keys = [{ id: 'k1', key: testKey() }];
+  const v = await openVault(d.file('v.db'));
+  try {
+    await v.createTenant('t');
+    const now = Date.now();
+    const first = await v.seenPut('t', 'test', 'msg-1', 'mark-a', { nowMs: now, expiresAtMs: now + 60000 });
+    assert.equal(first.seenAtMs, now);
+    assert.equal(first.first, true);
+    const again = await v.seenPut('t', 'test', 'msg-1', 'mark-a', { nowMs: now + 10, expiresAtMs: now + 60000 });
+    assert.equal(again.seenAtMs, now, 'the first sighting is reported');
+    assert.equal(again.sameMark, true);
+    assert.equal(again.first, false);
+    assert.equal((await v.seenPut('t', 'test', 'msg-1', 'mark-b', { nowMs: now + 20, expiresAtMs: now + 60000 })).sameMark, false);
+    assert.equal(await v.seenCount(), 1);
+    assert.equal(await v.seenPrune({ nowMs: now + 120000 }), 1);
+    assert.equal(await v.seenCount(), 0);
+
+    await v.putSecret('t', 's', 'x');
+    const cp = await v.auditCheckpoint(keys, 'k1');
+    assert.ok(cp.startsWith('{') && cp.length <= 512, cp);
+    const pub = await Vault.checkpointPublicKey(keys, 'k1');
+    assert.equal(pub.length, 44);
+    const ok = await v.auditVerifyCheckpoint(cp, pub);
+    assert.equal(ok.intact, true);
+    const other = await Vault.checkpointPublicKey([{ id: 'k1', key: testKey(8) }], 'k1');
+    await assert.rejects(v.auditVerifyCheckpoint(cp, other), voiceops.VoiceOpsError);
+  } finally { v.close(); d.remove(); }
+});
