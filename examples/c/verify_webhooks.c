@@ -8,6 +8,7 @@
  *
  *   cc verify_webhooks.c $(pkg-config --cflags --libs voiceops) -o verify_webhooks
  */
+#define _XOPEN_SOURCE 700 /* mkdtemp() also under -std=c99 (tests/abi/check_install.sh) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -166,7 +166,9 @@ VO_EXTERN const char *vo_number_import_report_reason(const vo_number_import_repo
 VO_EXTERN int vo_number_import_report_error(const vo_number_import_report *r, size_t i);
 /** Totals per status; 0 for NULL. */
 VO_EXTERN size_t vo_number_import_report_imported(const vo_number_import_report *r);
+/** Number of entries already present in Vapi (left alone); 0 for NULL. */
 VO_EXTERN size_t vo_number_import_report_present(const vo_number_import_report *r);
+/** Number of entries that failed (see their reasons); 0 for NULL. */
 VO_EXTERN size_t vo_number_import_report_failed(const vo_number_import_report *r);
 /** The run's correlation id (also in its audit rows); "" for NULL. */
 VO_EXTERN const char *vo_number_import_report_correlation_id(const vo_number_import_report *r);

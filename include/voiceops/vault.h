@@ -496,8 +496,11 @@ VO_EXTERN int vo_vault_import_buffer(vo_import_report **out, vo_vault *vault, co
 /** vo_vault_import_buffer() on a file's content (VO_ENOTFOUND when missing). */
 VO_EXTERN int vo_vault_import_file(vo_import_report **out, vo_vault *vault, const char *path,
                                    int format, unsigned int flags);
+/** Rows imported (a new version written); 0 for NULL. */
 VO_EXTERN int64_t vo_import_report_imported(const vo_import_report *r);
+/** Rows skipped because the stored value was equal; 0 for NULL. */
 VO_EXTERN int64_t vo_import_report_skipped(const vo_import_report *r);
+/** Rows rejected (see the rejection entries); 0 for NULL. */
 VO_EXTERN int64_t vo_import_report_rejected(const vo_import_report *r);
 /** Number of rejection entries (at most 1000 are kept). */
 VO_EXTERN size_t vo_import_report_rejection_count(const vo_import_report *r);
@@ -594,12 +597,18 @@ VO_EXTERN size_t vo_audit_list_count(const vo_audit_list *l);
 VO_EXTERN int64_t vo_audit_list_seq(const vo_audit_list *l, size_t i);
 /** Time of row i in Unix milliseconds; 0 when out of range. */
 VO_EXTERN int64_t vo_audit_list_time(const vo_audit_list *l, size_t i);
-/** The following return NULL when out of range, "" for empty fields. */
+/* The string accessors below return NULL when i is out of range, "" for empty fields. */
+/** The tenant of row i ("" for vault-wide events). */
 VO_EXTERN const char *vo_audit_list_tenant(const vo_audit_list *l, size_t i);
+/** What row i is about (a secret name; never a value). */
 VO_EXTERN const char *vo_audit_list_name(const vo_audit_list *l, size_t i);
+/** The action of row i (`secret.put`, `kek.rotate`, ...). */
 VO_EXTERN const char *vo_audit_list_action(const vo_audit_list *l, size_t i);
+/** Who acted in row i (vo_vault_options.actor). */
 VO_EXTERN const char *vo_audit_list_actor(const vo_audit_list *l, size_t i);
+/** The correlation id of row i. */
 VO_EXTERN const char *vo_audit_list_correlation_id(const vo_audit_list *l, size_t i);
+/** The result of row i (`ok` or a VO_E* name). */
 VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
 /**
  * Free an audit list. Accepts NULL.

@@ -65,7 +65,7 @@ extern const vo__struct_info vo_http_options_info_, vo_http_request_info_, vo_ht
     vo_vault_options_info_, vo_twilio_options_info_, vo_vapi_options_info_,
     vo_vapi_list_options_info_, vo_vapi_assistant_params_info_, vo_vapi_call_params_info_,
     vo_vapi_number_params_info_, vo_services_options_info_, vo_public_url_options_info_,
-    vo_number_import_options_info_;
+    vo_number_import_options_info_, vo_smtp_message_info_, vo_smtp_options_info_;
 extern const vo__struct_info vo_webhook_guard_options_info_; /* services.h */
 
 /** VO_OK when ptr is non-NULL and its version is 1..current; else VO_EINVAL naming the

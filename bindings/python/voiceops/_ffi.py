@@ -159,6 +159,12 @@ class vo_number_import_options(C.Structure):
 class vo_webhook_guard_options(C.Structure):
     pass
 
+class vo_smtp_message(C.Structure):
+    pass
+
+class vo_smtp_options(C.Structure):
+    pass
+
 class vo_twilio_options(C.Structure):
     pass
 
@@ -302,6 +308,20 @@ vo_webhook_guard_options._fields_ = [
     ('version', C.c_uint),
     ('retention_seconds', C.c_int64),
     ('retry_window_seconds', C.c_int64),
+]
+vo_smtp_message._fields_ = [
+    ('version', C.c_uint),
+    ('from', C.c_char_p),
+    ('to', C.POINTER(C.c_char_p)),
+    ('to_count', C.c_size_t),
+    ('subject', C.c_char_p),
+    ('text', C.c_char_p),
+    ('html', C.c_char_p),
+]
+vo_smtp_options._fields_ = [
+    ('version', C.c_uint),
+    ('ca_file', C.c_char_p),
+    ('timeout_ms', C.c_long),
 ]
 vo_twilio_options._fields_ = [
     ('version', C.c_uint),
@@ -563,6 +583,10 @@ FUNCTIONS = {
     'vo_webhook_guard_std': (C.c_int, [C.POINTER(vo_verify_result), C.c_void_p, C.c_char_p, C.POINTER(vo_webhook_guard_options), C.POINTER(C.c_char_p), C.c_size_t, C.POINTER(vo_webhook_request), C.c_int64], False),
     'vo_webhook_guard_vapi': (C.c_int, [C.POINTER(vo_verify_result), C.c_void_p, C.c_char_p, C.POINTER(vo_webhook_guard_options), C.POINTER(vo_webhook_vapi_options), C.POINTER(C.c_char_p), C.c_size_t, C.POINTER(vo_webhook_request), C.c_int64], False),
     'vo_routing_guard': (C.c_int, [C.c_char_p, C.c_size_t, C.POINTER(vo_verify_result), C.c_void_p, C.POINTER(vo_webhook_guard_options), C.c_char_p, C.c_int, C.POINTER(vo_webhook_request), C.c_int64], False),
+    'vo_smtp_message_init': (C.c_int, [C.POINTER(vo_smtp_message), C.c_uint], True),
+    'vo_smtp_options_init': (C.c_int, [C.POINTER(vo_smtp_options), C.c_uint], True),
+    'vo_smtp_send': (C.c_int, [C.c_void_p, C.c_char_p, C.POINTER(vo_smtp_message), C.POINTER(vo_smtp_options)], True),
+    'vo_smtp_check': (C.c_int, [C.c_void_p, C.POINTER(vo_smtp_options)], True),
     'vo_twilio_options_init': (C.c_int, [C.POINTER(vo_twilio_options), C.c_uint], True),
     'vo_twilio_client_new': (C.c_int, [C.POINTER(C.c_void_p), C.c_void_p, C.POINTER(vo_twilio_options)], True),
     'vo_twilio_client_for_tenant': (C.c_int, [C.POINTER(C.c_void_p), C.c_void_p, C.c_char_p, C.POINTER(vo_twilio_options)], True),
