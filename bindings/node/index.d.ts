@@ -564,6 +564,12 @@ export declare const routing: {
   verify(vault: Vault, token: string, provider: 'twilio' | 'vapi' | number, request: WebhookRequest, options?: { now?: number }): Promise<VerifyResult & { tenant: string | null; message?: string }>;
   guard(vault: Vault, token: string, provider: 'twilio' | 'vapi' | number, request: WebhookRequest, options?: { guard?: GuardOptions; now?: number }): Promise<VerifyResult & { tenant: string | null; message?: string }>;
 };
+export interface SmtpMessage { from: string; to: ReadonlyArray<string> | string; subject?: string; text?: string; html?: string }
+export interface SmtpOptions { caFile?: string; timeoutMs?: number }
+export declare const smtp: {
+  send(vault: Vault, tenant: string, message: SmtpMessage, options?: SmtpOptions): Promise<void>;
+  check(credentials: SmtpCredentials, options?: SmtpOptions): Promise<void>;
+};
 export interface GuardOptions { retentionSeconds?: number; retryWindowSeconds?: number }
 /** Verify and record in the vault's seen-request store: retries resolve as duplicates (200). */
 export declare const guard: {

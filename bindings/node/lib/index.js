@@ -719,6 +719,19 @@ const guard = {
     svc(SVC.GUARD, vault, tenant, { provider: 2, keys: tokensArg(secrets), request, guard: g, now: now ?? Math.floor(Date.now() / 1000) }, null, null),
 };
 
+/** Mail with a tenant's SMTP credentials from the vault (libcurl SMTP, TLS required off loopback). */
+const smtp = {
+  /** Send { from, to: [..], subject, text, html } with the tenant's credentials; audited. */
+  send: async (vault, tenant, message, options) =>
+    native.smtpSend(handleOf(vault, Vault, 'vault'), tenant, message, options || null),
+  /** Connect, TLS, log in, NOOP: check credentials before storing them. */
+  check: async (credentials, options) => {
+    const c = credsArg(credentials, ['password']);
+    if (c && c.tls !== undefined) c.tls = enumValue(SmtpTls, c.tls, 'tls');
+    return native.smtpCheck(c, options || null);
+  },
+};
+
 // ---- webhooks (synchronous: CPU only) -------------------------------------------------------
 
 /**
@@ -872,7 +885,7 @@ module.exports = {
   version, limits, newCorrelationId, redact, setLogger, validateCredentials,
   Secret, Vault, TwilioClient, VapiClient, HttpClient, ResourceIterator, TwilioResource,
   TwilioVerifier, TwilioVerifyResult,
-  VapiResource, services, routing, guard, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
+  VapiResource, services, routing, guard, smtp, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
   parseForm, parseFormObject, publicUrl, verifyHttpStatus,
   LogLevel, VerifyReason, VerifySeen, TwilioUrlForm, VapiAuth, HmacAlgorithm, SignatureEncoding,
   ForwardedHeaders, ImportFormat, AuditReads, AuditBreak, RotationState, WebhookProvider,

@@ -14,7 +14,7 @@ export const {
   version, limits, newCorrelationId, redact, setLogger, validateCredentials,
   Secret, Vault, TwilioClient, VapiClient, HttpClient, ResourceIterator, TwilioResource,
   TwilioVerifier, TwilioVerifyResult,
-  VapiResource, services, routing, guard, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
+  VapiResource, services, routing, guard, smtp, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,
   parseForm, parseFormObject, publicUrl, verifyHttpStatus,
   LogLevel, VerifyReason, VerifySeen, TwilioUrlForm, VapiAuth, HmacAlgorithm, SignatureEncoding,
   ForwardedHeaders, ImportFormat, AuditReads, AuditBreak, RotationState, WebhookProvider,

@@ -918,6 +918,93 @@ static napi_value n_credentials_validate(napi_env env, napi_callback_info info)
     return bad ? NULL : vn_undefined(env);
 }
 
+/* ---- SMTP (smtp.h) ------------------------------------------------------------------ */
+
+typedef struct smtp_ctx {
+    vo_vault *vault;
+    vo_smtp_credentials *creds; /* smtpCheck */
+    vo_smtp_message msg;
+    vo_smtp_options opts;
+    char **to;
+    size_t to_count;
+} smtp_ctx;
+
+static void smtp_exec(vn_job *job)
+{
+    smtp_ctx *c = job->ctx;
+    int rc = c->creds ? vo_smtp_check(c->creds, &c->opts)
+                      : vo_smtp_send(c->vault, job->s[0], &c->msg, &c->opts);
+    vn_job_result(job, rc);
+}
+
+static void smtp_cleanup(vn_job *job)
+{
+    smtp_ctx *c = job->ctx;
+    vo_smtp_credentials_free(c->creds);
+    vn_str_array_free(c->to, c->to_count);
+}
+
+static int smtp_opts_from(napi_env env, napi_value obj, vn_job *job, smtp_ctx *c)
+{
+    int64_t timeout = 0;
+    vo_smtp_options_init(&c->opts, VO_SMTP_OPTIONS_VERSION);
+    if (vn_prop_str(env, obj, "caFile", &job->s[5]) ||
+        vn_prop_int64(env, obj, "timeoutMs", &timeout, 0))
+        return -1;
+    c->opts.ca_file = job->s[5];
+    c->opts.timeout_ms = (long)timeout;
+    return 0;
+}
+
+/* smtpSend(vault, tenant, { from, to, subject, text, html }, opts) -> Promise<void> */
+static napi_value n_smtp_send(napi_env env, napi_callback_info info)
+{
+    VN_ARGS(4);
+    vn_job *job = vn_job_new(env, sizeof(smtp_ctx));
+    if (!job)
+        return NULL;
+    smtp_ctx *c = job->ctx;
+    job->exec = smtp_exec;
+    job->cleanup = smtp_cleanup;
+    vo_smtp_message_init(&c->msg, VO_SMTP_MESSAGE_VERSION);
+    napi_value to = NULL;
+    c->vault = vn_job_pin(env, job, argv[0], VN_VAULT);
+    if (!c->vault || vn_str(env, argv[1], "tenant", 0, &job->s[0]) ||
+        vn_prop_str(env, argv[2], "from", &job->s[1]) ||
+        vn_prop_str(env, argv[2], "subject", &job->s[2]) ||
+        vn_prop_str(env, argv[2], "text", &job->s[3]) ||
+        vn_prop_str(env, argv[2], "html", &job->s[4]) || vn_prop_get(env, argv[2], "to", &to) ||
+        (to && !vn_is_nullish(env, to) && vn_str_array(env, to, "to", &c->to, &c->to_count)) ||
+        smtp_opts_from(env, argv[3], job, c)) {
+        vn_job_discard(env, job);
+        return NULL;
+    }
+    c->msg.from = job->s[1];
+    c->msg.subject = job->s[2];
+    c->msg.text = job->s[3];
+    c->msg.html = job->s[4];
+    c->msg.to = (const char *const *)c->to;
+    c->msg.to_count = c->to_count;
+    return vn_job_queue(env, job, "voiceops.smtpSend");
+}
+
+/* smtpCheck(credentials, opts) -> Promise<void> */
+static napi_value n_smtp_check(napi_env env, napi_callback_info info)
+{
+    VN_ARGS(2);
+    vn_job *job = vn_job_new(env, sizeof(smtp_ctx));
+    if (!job)
+        return NULL;
+    smtp_ctx *c = job->ctx;
+    job->exec = smtp_exec;
+    job->cleanup = smtp_cleanup;
+    if (smtp_creds_from(env, argv[0], &c->creds) || smtp_opts_from(env, argv[1], job, c)) {
+        vn_job_discard(env, job);
+        return NULL;
+    }
+    return vn_job_queue(env, job, "voiceops.smtpCheck");
+}
+
 void vn_vault_exports(napi_env env, napi_value exports)
 {
     static const vn_fn fns[] = {
@@ -927,6 +1014,8 @@ void vn_vault_exports(napi_env env, napi_value exports)
         {"vaultRestore", n_vault_restore},
         {"credentialsValidate", n_credentials_validate},
         {"checkpointPublicKey", n_checkpoint_public_key},
+        {"smtpSend", n_smtp_send},
+        {"smtpCheck", n_smtp_check},
         {NULL, NULL},
     };
     vn_export(env, exports, fns);

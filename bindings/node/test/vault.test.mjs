@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, existsSync, statSync } from 'node:fs';
-import { voiceops, tempDir, openVault, testKey } from '../test-support/helpers.mjs';
+import { voiceops, tempDir, openVault, testKey, repoRoot } from '../test-support/helpers.mjs';
 
 const { Vault, Secret } = voiceops;
 
@@ -226,4 +226,33 @@ test('seen-request store and signed audit checkpoints', async () => {
     const other = await Vault.checkpointPublicKey([{ id: 'k1', key: testKey(8) }], 'k1');
     await assert.rejects(v.auditVerifyCheckpoint(cp, other), voiceops.VoiceOpsError);
   } finally { v.close(); d.remove(); }
+});
+
+test('SMTP: mail sent with the tenant credentials from the vault, and a credentials check', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { existsSync, readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const sandboxDir = path.join(repoRoot, 'tools', 'sandbox');
+  if (!existsSync(path.join(sandboxDir, 'voiceops_sandbox', 'smtp_sink.py'))) { t.skip('no SMTP sink'); return; }
+  const d = tempDir();
+  const sink = spawn('python3', ['-m', 'voiceops_sandbox.smtp_sink', '--port', '0', '--port-file', d.file('port'), '--log', d.file('log')],
+    { cwd: sandboxDir, stdio: 'ignore' });
+  const v = await openVault(d.file('v.db'));
+  try {
+    for (let i = 0; i < 100 && !existsSync(d.file('port')); i++) await new Promise((r) => setTimeout(r, 50));
+    const port = Number(readFileSync(d.file('port'), 'utf8'));
+    await v.createTenant('mail');
+    const creds = { host: '127.0.0.1', port, username: 'u', password: Secret.from('smtp-pass'), tls: 'none' };
+    await voiceops.smtp.check(creds);
+    await v.putSmtpCredentials('mail', creds);
+    await voiceops.smtp.send(v, 'mail', { from: 'ops@example.com', to: ['a@example.com'], subject: 'Hello', text: 'Number import done.' });
+    for (let i = 0; i < 100 && !existsSync(d.file('log')); i++) await new Promise((r) => setTimeout(r, 50));
+    const msg = JSON.parse(readFileSync(d.file('log'), 'utf8').trim().split('\n').at(-1));
+    assert.deepEqual(msg.rcpt_to, ['a@example.com']);
+    assert.match(msg.data, /Subject: Hello/);
+    assert.match(msg.data, new RegExp(Buffer.from('Number import done.').toString('base64')));
+    assert.ok(!JSON.stringify(msg).includes('smtp-pass'));
+    await assert.rejects(voiceops.smtp.send(v, 'nobody', { from: 'a@example.com', to: ['b@example.com'], text: 'x' }), voiceops.NotFoundError);
+    await assert.rejects(voiceops.smtp.check({ ...creds, port: 1 }, { timeoutMs: 2000 }), voiceops.VoiceOpsError);
+  } finally { v.close(); sink.kill('SIGTERM'); d.remove(); }
 });
