@@ -4,6 +4,11 @@
  * in the same run (the machine is shared and noisy: only ratios are meaningful).
  *
  *   build/tests/bench/bench_twilio_verify [iterations]
+ *
+ * For a profiler, one measurement alone: `bench_twilio_verify N bound|valid|invalid` runs
+ * only that loop N times and prints nothing else, e.g.
+ *   valgrind --tool=callgrind --toggle-collect=profile_loop \
+ *       build/tests/bench/bench_twilio_verify 10000 valid
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -108,6 +113,28 @@ static volatile int sink;
     (result) = best_ / (double)(iters);       \
   } while (0)
 
+/* One measurement alone, for callgrind (--toggle-collect=profile_loop): no timing. */
+__attribute__((noinline)) static void profile_loop(const char *what, long iters,
+                                                   EVP_MAC_CTX *ctx, const char *signing,
+                                                   size_t sl, const char *const *tokens,
+                                                   const char *sig, const char *ctype,
+                                                   const char *body, size_t body_len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    for (long i = 0; i < iters; i++) {
+        if (strcmp(what, "bound") == 0) {
+            size_t n;
+            EVP_MAC_init(ctx, NULL, 0, NULL);
+            EVP_MAC_update(ctx, (const unsigned char *)signing, sl);
+            EVP_MAC_final(ctx, mac, &n, sizeof(mac));
+            sink += mac[0];
+        } else {
+            sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, sig, ctype,
+                                             (const unsigned char *)body, body_len);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     long iters = argc > 1 ? atol(argv[1]) : 100000;
@@ -153,6 +180,18 @@ int main(int argc, char **argv)
     OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA1", 0),
                        OSSL_PARAM_construct_end()};
     EVP_MAC_init(ctx, (const unsigned char *)TOKEN, strlen(TOKEN), p);
+    if (argc > 2) {
+        if (strcmp(argv[2], "bound") && strcmp(argv[2], "valid") && strcmp(argv[2], "invalid"))
+            return 2;
+        /* warm the per-thread MAC cache outside the profiled loop */
+        profile_loop(argv[2], 1, ctx, signing, sl, tokens, sig, ctype, body, body_len);
+        profile_loop(argv[2], iters, ctx, signing, sl, tokens,
+                     strcmp(argv[2], "invalid") == 0 ? bad_sig : sig, ctype, body, body_len);
+        EVP_MAC_CTX_free(ctx);
+        EVP_MAC_free(hmac);
+        vo_shutdown();
+        return 0;
+    }
     double t_oneshot = 1e30, t_keyed = 1e30, t_valid = 1e30, t_invalid = 1e30, t;
     for (int round = 0; round < 3; round++) {
         /* Floor: OpenSSL's one-shot HMAC() over the signing string. */
@@ -203,15 +242,18 @@ int main(int argc, char **argv)
     printf("| bound: HMAC-SHA1, keyed EVP_MAC context reused | %.0f | %.0f | %.2f | 1.00 |\n",
            t_keyed * 1e9, 1 / t_keyed, t_keyed / floor);
     printf(
-        "| vo_webhook_twilio_verify, valid signature (target <= 1.5 x floor) | %.0f | %.0f | %.2f | %.2f |\n",
+        "| vo_webhook_twilio_verify, valid signature (target <= 2.0 x bound) | %.0f | %.0f | %.2f | %.2f |\n",
         t_valid * 1e9, 1 / t_valid, t_valid / floor, t_valid / t_keyed);
     printf(
-        "| vo_webhook_twilio_verify, invalid signature (target <= 1.5 x floor x %d forms) | %.0f | %.0f "
+        "| vo_webhook_twilio_verify, invalid signature (target <= 2.0 x bound x %d forms) | %.0f | %.0f "
         "| %.2f | %.2f |\n",
         forms, t_invalid * 1e9, 1 / t_invalid, t_invalid / (floor * forms),
         t_invalid / (t_keyed * forms));
-    int ok = t_valid / floor <= 1.5 && t_invalid / (floor * forms) <= 1.5;
-    printf("# targets %s\n", ok ? "met" : "NOT met");
+    /* The targets of issue 14, against the hash-only bound (the earlier ones were 1.5 x the
+     * floor: printed too, as the "vs floor" column). */
+    int ok = t_valid / t_keyed <= 2.0 && t_invalid / (t_keyed * forms) <= 2.0;
+    printf("# targets (valid <= 2.0 x bound, invalid <= 2.0 x bound per URL form) %s\n",
+           ok ? "met" : "NOT met");
     vo_shutdown();
     return 0;
 }
