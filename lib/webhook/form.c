@@ -1,6 +1,9 @@
 /* application/x-www-form-urlencoded parsing, shared by every verifier and binding. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#  include <emmintrin.h>
+#endif
 
 #include "webhook_internal.h"
 
@@ -42,8 +45,9 @@ static inline uint64_t bytes_equal(uint64_t x, unsigned char b)
 
 /*
  * Length of the run of ordinary bytes at in[0..avail) (at least 1: in[0] is ordinary),
- * copied to out. Words of 8 bytes are tested for the five special bytes at once; out has
- * room for 8 bytes past every position this writes to (see vo__form_size()).
+ * copied to out. Words of 8 bytes are tested for the five special bytes at once and copied
+ * whole, only while that many input bytes remain, so the writes stay within the decoded
+ * text's bound (the decoded text is never longer than its input).
  */
 static size_t plain_run(const unsigned char *in, size_t avail, char *out)
 {
@@ -79,14 +83,18 @@ size_t vo__form_size(const char *body, size_t len)
     return sizeof(vo_form) + pairs * sizeof(vo__pair) + len + 2 * pairs + 1;
 }
 
-/* Decode into f (its handle header is left alone). */
-static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
+/*
+ * The one-pass decoder. Pairs go to pairs[0..*count), their names and values to store.
+ * With `terminate`, each name and value is followed by a NUL (the vo_form layout); without,
+ * they are packed: a pair's value follows its name, and the next pair follows the value.
+ * The store needs room for len bytes (+ 2 per pair with `terminate`): the decoded text is
+ * never longer than its encoding. Returns VO_OK or VO_EPARSE; *store_len is what was used.
+ */
+static inline int decode_pairs(vo__pair *pairs, size_t max_pairs, size_t *count, char *store,
+                               size_t *store_len, const char *body, size_t len, bool terminate)
 {
-    size_t max_pairs = (size - sizeof(vo_form) - len - 1) / (sizeof(vo__pair) + 2);
-    f->n = 0;
-    f->owned = false;
-    f->pairs = (vo__pair *)(f + 1);
-    char *store = (char *)(f->pairs + max_pairs);
+    size_t n = 0;
+    *count = 0;
     const unsigned char *in = (const unsigned char *)body;
     /* One pass: each segment's name then value are decoded straight into the store. */
     char *name = store, *value = NULL;
@@ -102,27 +110,36 @@ static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
             continue;
         }
         switch (cls) {
-        case C_AMP:
+        case C_AMP: {
             if (o == name && !value) /* empty segment */
                 continue;
-            *o++ = '\0';
+            size_t name_len, value_len;
             if (!value) { /* no '=': empty value */
+                name_len = (size_t)(o - name);
+                if (terminate)
+                    *o++ = '\0';
                 value = o;
-                *o++ = '\0';
+            } else {
+                name_len = (size_t)(value - name - (terminate ? 1 : 0));
             }
-            if (f->n == VO_FORM_MAX_PARAMS || f->n == max_pairs)
+            value_len = (size_t)(o - value);
+            if (terminate)
+                *o++ = '\0';
+            if (n == VO_FORM_MAX_PARAMS || n == max_pairs)
                 return vo__error_set(VO_EPARSE, "form body has more than %d parameters",
                                      VO_FORM_MAX_PARAMS);
-            f->pairs[f->n++] =
-                (vo__pair){name, value, (size_t)(value - name - 1), (size_t)(o - value - 1)};
+            pairs[n++] = (vo__pair){name, value, name_len, value_len};
+            *count = n;
             name = o;
             value = NULL;
             break;
+        }
         case C_EQ:
             if (value) { /* '=' inside a value is data */
                 *o++ = '=';
             } else {
-                *o++ = '\0';
+                if (terminate)
+                    *o++ = '\0';
                 value = o;
             }
             break;
@@ -140,7 +157,26 @@ static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
         default: return vo__error_set(VO_EPARSE, "form body has a NUL byte");
         }
     }
+    *store_len = (size_t)(o - store);
     return VO_OK;
+}
+
+/* Decode into f (its handle header is left alone). */
+static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
+{
+    size_t max_pairs = (size - sizeof(vo_form) - len - 1) / (sizeof(vo__pair) + 2);
+    size_t used;
+    f->n = 0;
+    f->owned = false;
+    f->pairs = (vo__pair *)(f + 1);
+    return decode_pairs(f->pairs, max_pairs, &f->n, (char *)(f->pairs + max_pairs), &used, body,
+                        len, true);
+}
+
+int vo__form_decode_packed(vo__pair *pairs, size_t max_pairs, size_t *count, char *store,
+                           size_t *store_len, const char *body, size_t len)
+{
+    return decode_pairs(pairs, max_pairs, count, store, store_len, body, len, false);
 }
 
 int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len)
