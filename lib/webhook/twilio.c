@@ -281,8 +281,8 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
     unsigned char given[SHA1_LEN];
     size_t given_len = 0;
     if (sig_len != 28 ||
-        vo_base64_decode(given, sizeof(given), &given_len, sig_text, sig_len,
-                         VO_BASE64_STANDARD) != VO_OK ||
+        vo__base64_decode_public(given, sizeof(given), &given_len, sig_text, sig_len) !=
+            VO_OK ||
         given_len != SHA1_LEN)
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
 
