@@ -497,6 +497,54 @@ START_TEST(audit_mac_format_is_unchanged)
 }
 END_TEST
 
+/* Audit rows are inserted by batches of 32 inside their transaction (backend_sqlite.c): every
+ * queued row lands exactly once, in order, whatever the batch size and the count, rows of a
+ * transaction that fails are not kept, and rows queued in a transaction are visible to the
+ * chain's tail before the batch is full. */
+START_TEST(audit_rows_batched_exactly_once)
+{
+    vo_keyring *kr = tv_keyring("k1", NULL);
+    vo_vault_options o = VO_VAULT_OPTIONS_INIT;
+    o.keyring = kr;
+    o.actor = "test-suite";
+    o.audit_buffer_rows = 45; /* not a multiple of the batch */
+    vo_vault *v = NULL;
+    ck_assert_vo_ok(vo_vault_open(&v, tv_path, &o));
+    vo_keyring_free(kr);
+    ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
+    int64_t ver = 0;
+    ck_assert_vo_ok(vo_vault_secret_put(&ver, v, "t", "s", "v", 1, VO_VAULT_ANY_VERSION));
+    int64_t rows0 = 0;
+    ck_assert_vo_ok(vo_vault_audit_verify(&rows0, NULL, NULL, v));
+    for (int i = 0; i < 333; i++) {
+        tv_expect(v, "t", "s", "v");
+        if (i % 50 == 7) /* a check-and-set that fails: its transaction is rolled back */
+            ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "t", "s", "w", 1, ver + 5),
+                            VO_ECONFLICT);
+        if (i % 100 == 99) /* a write between batches: one transaction with the queue */
+            ck_assert_vo_ok(vo_vault_audit_append(v, "t", "n", "app.event", "ok"));
+    }
+    int64_t rows = 0, bad = -1;
+    int reason = -1;
+    ck_assert_vo_ok(vo_vault_audit_verify(&rows, &bad, &reason, v));
+    ck_assert_int_eq(bad, 0);
+    /* 333 reads, 7 failed puts (each audited as a failure), 3 appends */
+    ck_assert_int_eq(rows, rows0 + 333 + 7 + 3);
+    vo_audit_list *l = NULL;
+    ck_assert_vo_ok(vo_vault_audit_list(&l, v, "t", 0, 0, 0, 1000));
+    size_t n = vo_audit_list_count(l), gets = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            ck_assert_int_eq(vo_audit_list_seq(l, i), vo_audit_list_seq(l, i - 1) + 1);
+        if (strcmp(vo_audit_list_action(l, i), "secret.get") == 0)
+            gets++;
+    }
+    ck_assert_uint_eq(gets, 333);
+    vo_audit_list_free(l);
+    vo_vault_close(v);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("vault_hardening");
@@ -518,6 +566,7 @@ static Suite *suite(void)
     tcase_add_test(a, sealed_record_does_not_open_as_another_tenant);
     tcase_add_test(a, check_and_set_refuses_stale_versions);
     tcase_add_test(a, audit_mac_format_is_unchanged);
+    tcase_add_test(a, audit_rows_batched_exactly_once);
     suite_add_tcase(s, a);
     return s;
 }
