@@ -2,6 +2,8 @@
  * encoding helpers, secret holders. */
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "core/internal.h"
 
@@ -397,6 +399,60 @@ START_TEST(strn_ieq)
 }
 END_TEST
 
+/* Correlation ids come from a per-thread pool of random bytes: unique across many ids and
+ * threads, and a forked child never hands out the ids its parent will (the pool it
+ * inherited is dropped). */
+static void *ids_thread(void *arg)
+{
+    char(*ids)[37] = arg;
+    for (int i = 0; i < 500; i++)
+        ck_assert_vo_ok(vo_correlation_id_new(ids[i], 37));
+    return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+START_TEST(correlation_ids_unique_threads_and_fork)
+{
+    static char ids[4 * 500][37];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, ids_thread, ids[i * 500]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    qsort(ids, 2000, 37, cmp_id);
+    for (int i = 1; i < 2000; i++)
+        ck_assert_str_ne(ids[i - 1], ids[i]);
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(ids[i][14], '4'); /* version 4 */
+
+    char first[37], parent_next[37], child_next[37] = "";
+    ck_assert_vo_ok(vo_correlation_id_new(first, sizeof(first))); /* the pool is filled */
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char id[37];
+        int ok = vo_correlation_id_new(id, sizeof(id)) == VO_OK &&
+                 write(fds[1], id, sizeof(id)) == (ssize_t)sizeof(id);
+        _exit(ok ? 0 : 1);
+    }
+    ck_assert_vo_ok(vo_correlation_id_new(parent_next, sizeof(parent_next)));
+    ck_assert_int_eq(read(fds[0], child_next, sizeof(child_next)), (ssize_t)sizeof(child_next));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert_str_ne(parent_next, child_next);
+    ck_assert_str_ne(first, child_next);
+}
+END_TEST
+
 START_TEST(hex_round_trip)
 {
     const unsigned char bin[] = {0x00, 0xab, 0xff};
@@ -495,6 +551,7 @@ static Suite *suite(void)
     tcase_add_test(t, hex_round_trip);
     tcase_add_test(t, base64_public_matches_libsodium_decoder);
     tcase_add_test(t, strn_ieq);
+    tcase_add_test(t, correlation_ids_unique_threads_and_fork);
     tcase_add_test(t, secret_holder);
     tcase_add_test(t, mac_cache_never_mixes_keys);
     suite_add_tcase(s, t);
