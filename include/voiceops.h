@@ -18,5 +18,6 @@
 #include "voiceops/twilio.h"
 #include "voiceops/vapi.h"
 #include "voiceops/services.h"
+#include "voiceops/smtp.h"
 
 #endif /* VOICEOPS_H */

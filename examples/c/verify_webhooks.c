@@ -2,12 +2,18 @@
  * Sign and verify webhooks the way a backend receives them: a Twilio voice webhook (form
  * body), a Twilio JSON callback (bodySHA256), a Vapi server message with an HMAC
  * credential, and a Standard Webhooks event. Each is then tampered with and rejected.
+ * Last, the webhook guard: the same Twilio webhook delivered again (a retry, answered 200
+ * without acting) and replayed an hour later (refused), through a seen-request store in a
+ * vault that every server would share.
  *
  *   cc verify_webhooks.c $(pkg-config --cflags --libs voiceops) -o verify_webhooks
  */
+#define _XOPEN_SOURCE 700 /* mkdtemp() also under -std=c99 (tests/abi/check_install.sh) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <voiceops.h>
 
@@ -119,6 +125,63 @@ int main(void)
     rc = vo_webhook_std_verify(&r, std_secrets, 1, "evt_02", ts, ssig,
                                (const unsigned char *)event, strlen(event), (int64_t)now);
     report("Standard Webhooks event, other id", rc, &r, 0);
+
+    /* 5. The webhook guard: verification and the vault's seen-request store in one call. */
+    char dir[] = "/tmp/vo-example-guard-XXXXXX", path[64];
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(path, sizeof(path), "%s/vault.db", dir);
+    vo_keyring *kr = NULL;
+    unsigned char kek[32];
+    memset(kek, 42, sizeof(kek)); /* an example: use vo_keyring_add_file() in a real server */
+    vo_vault_options vopts = VO_VAULT_OPTIONS_INIT;
+    vo_vault *vault = NULL;
+    if (vo_keyring_new(&kr) != VO_OK || vo_keyring_add_key(kr, "kek-1", kek, 32) != VO_OK)
+        return 1;
+    vopts.keyring = kr;
+    if (vo_vault_open(&vault, path, &vopts) != VO_OK)
+        return 1;
+    vo_keyring_free(kr);
+    if (vo_webhook_twilio_sign(sig, sizeof(sig), tokens[0], url, params, 4) != VO_OK)
+        return 1;
+    vo_param th[] = {{"X-Twilio-Signature", sig},
+                     {"Content-Type", form},
+                     {"I-Twilio-Idempotency-Token", "example-idempotency-token"}};
+    vo_webhook_request treq = VO_WEBHOOK_REQUEST_INIT;
+    treq.method = "POST";
+    treq.url = url;
+    treq.headers = th;
+    treq.header_count = 3;
+    treq.body = (const unsigned char *)body;
+    treq.body_len = strlen(body);
+    const int64_t t0 = (int64_t)now;
+    const struct {
+        const char *what;
+        int64_t at;
+        int want;
+    } deliveries[] = {{"guard: Twilio webhook, first delivery", t0, VO_OK},
+                      {"guard: the same, Twilio's retry 5 s later", t0 + 5, VO_EDUPLICATE},
+                      {"guard: the same, replayed an hour later", t0 + 3600, VO_EAUTH}};
+    for (size_t i = 0; i < sizeof(deliveries) / sizeof(deliveries[0]); i++) {
+        rc = vo_webhook_guard_twilio(&r, vault, "t-42", NULL, NULL, tokens, 2, &treq,
+                                     deliveries[i].at);
+        printf("%-58s %-9s answer %d%s%s\n", deliveries[i].what,
+               rc == VO_OK           ? "act"
+               : rc == VO_EDUPLICATE ? "ignore"
+                                     : "refuse",
+               vo_verify_http_status(rc, &r),
+               r.seen_at_ms && rc != VO_OK ? ", first seen at the first delivery" : "",
+               rc == deliveries[i].want ? "" : "   <-- UNEXPECTED");
+        failures += rc != deliveries[i].want;
+    }
+    vo_vault_close(vault);
+    const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char p[80];
+        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(dir);
 
     vo_shutdown();
     printf("\n%s\n", failures ? "UNEXPECTED RESULTS" : "all webhooks verified as expected");

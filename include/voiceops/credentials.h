@@ -60,12 +60,18 @@ VO_EXTERN int vo_twilio_credentials_set_region(vo_twilio_credentials *c, const c
 VO_EXTERN int vo_twilio_credentials_set_edge(vo_twilio_credentials *c, const char *edge);
 /** Getters: the field, or NULL when unset (token and secret fields point into guarded memory). */
 VO_EXTERN const char *vo_twilio_credentials_account_sid(const vo_twilio_credentials *c);
+/** The auth token (guarded memory), or NULL when unset. */
 VO_EXTERN const char *vo_twilio_credentials_auth_token(const vo_twilio_credentials *c);
+/** The API key SID (`SK...`), or NULL when unset. */
 VO_EXTERN const char *vo_twilio_credentials_api_key_sid(const vo_twilio_credentials *c);
+/** The API key secret (guarded memory), or NULL when unset. */
 VO_EXTERN const char *vo_twilio_credentials_api_key_secret(const vo_twilio_credentials *c);
+/** The secondary auth token of a rotation (guarded memory), or NULL when unset. */
 VO_EXTERN const char *vo_twilio_credentials_secondary_auth_token(
     const vo_twilio_credentials *c);
+/** The region (`ie1`, ...), or NULL when unset. */
 VO_EXTERN const char *vo_twilio_credentials_region(const vo_twilio_credentials *c);
+/** The edge (`dublin`, ...), or NULL when unset. */
 VO_EXTERN const char *vo_twilio_credentials_edge(const vo_twilio_credentials *c);
 /**
  * Check the combination: an account SID and an auth token or an API key (or both); a

@@ -51,9 +51,11 @@ typedef enum vo_error_code {
     VO_EREQUEST = -26,     /**< the request received from the network is malformed (a garbage
                                webhook token, an over-long URL): the sender's fault, answer
                                4xx; distinct from VO_EINVAL, which is the caller's fault */
-    VO_ETLS = -27          /**< the server's TLS certificate failed verification (expired,
+    VO_ETLS = -27,         /**< the server's TLS certificate failed verification (expired,
                                unknown CA, host name mismatch): permanent, never retried and
                                not counted by the circuit breaker; the message says what failed */
+    VO_EDUPLICATE = -28    /**< the webhook guard saw this authentic request before: a provider
+                            retry; answer 200 without acting again (vo_verify_http_status) */
 } vo_error_code;
 
 /** Maximum length (including the NUL) of the message held in a vo_error. */

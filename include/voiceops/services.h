@@ -166,7 +166,9 @@ VO_EXTERN const char *vo_number_import_report_reason(const vo_number_import_repo
 VO_EXTERN int vo_number_import_report_error(const vo_number_import_report *r, size_t i);
 /** Totals per status; 0 for NULL. */
 VO_EXTERN size_t vo_number_import_report_imported(const vo_number_import_report *r);
+/** Number of entries already present in Vapi (left alone); 0 for NULL. */
 VO_EXTERN size_t vo_number_import_report_present(const vo_number_import_report *r);
+/** Number of entries that failed (see their reasons); 0 for NULL. */
 VO_EXTERN size_t vo_number_import_report_failed(const vo_number_import_report *r);
 /** The run's correlation id (also in its audit rows); "" for NULL. */
 VO_EXTERN const char *vo_number_import_report_correlation_id(const vo_number_import_report *r);
@@ -298,6 +300,140 @@ VO_EXTERN int vo_token_rotation_abort(vo_vault *vault, const char *tenant,
  * @return VO_OK, VO_EINVAL, vault errors.
  */
 VO_EXTERN int vo_token_rotation_get(int *out, vo_vault *vault, const char *tenant);
+
+/* ------------------------------------------------------------------------------------ */
+/* Webhook guard: verification and the seen-request store in one call                  */
+/* ------------------------------------------------------------------------------------ */
+
+/** Default retention of untimestamped schemes (Twilio, Vapi without a signed timestamp). */
+#define VO_WEBHOOK_GUARD_RETENTION 86400
+/** Default Twilio retry window: a repeat within it that carries the first delivery's
+ *  `I-Twilio-Idempotency-Token` is a retry. */
+#define VO_WEBHOOK_GUARD_RETRY_WINDOW 300
+/** Largest retention and retry window accepted (seconds, 31 days). */
+#define VO_WEBHOOK_GUARD_MAX_SECONDS (31 * 86400)
+
+/**
+ * Options of the webhook guard. Every field 0 means its default, so a zero-filled struct
+ * with only `version` set (and NULL options) is the same as VO_WEBHOOK_GUARD_OPTIONS_INIT.
+ */
+typedef struct vo_webhook_guard_options {
+    unsigned int version;         /**< VO_WEBHOOK_GUARD_OPTIONS_VERSION (1..current accepted) */
+    int64_t retention_seconds;    /**< how long a sighting is remembered. 0 = the scheme's
+                                   default: VO_WEBHOOK_GUARD_RETENTION (24 h) for Twilio and
+                                   Vapi without a signed timestamp; for timestamped schemes
+                                   (Standard Webhooks, Vapi HMAC) until the signed timestamp
+                                   leaves the tolerance, after which the timestamp check
+                                   refuses the request anyway. Non-zero: at least this long
+                                   from now (e.g. a sender's whole retry schedule, so that
+                                   late retries are still recognised). 1..31 days. */
+    int64_t retry_window_seconds; /**< Twilio: 0 = VO_WEBHOOK_GUARD_RETRY_WINDOW (300 s);
+                                      1..31 days */
+} vo_webhook_guard_options;
+
+#define VO_WEBHOOK_GUARD_OPTIONS_VERSION 1
+#define VO_WEBHOOK_GUARD_OPTIONS_INIT      \
+  {                                        \
+    VO_WEBHOOK_GUARD_OPTIONS_VERSION, 0, 0 \
+  }
+
+/**
+ * Fill *opts with the defaults of struct version `version` (as
+ * VO_WEBHOOK_GUARD_OPTIONS_INIT), for bindings. Thread-safe; callable before vo_init().
+ * @return VO_OK, or VO_EINVAL for NULL or a version outside 1..VO_WEBHOOK_GUARD_OPTIONS_VERSION.
+ */
+VO_EXTERN int vo_webhook_guard_options_init(vo_webhook_guard_options *opts,
+                                            unsigned int version);
+
+/**
+ * Verify a Twilio webhook (as vo_webhook_twilio_verify_request()) and, when it is
+ * authentic, record it in the vault's seen-request store, in one call. Every process and
+ * server that opens the same vault shares the store, so a retry that lands on another
+ * replica is still recognised. A request that fails verification is never recorded.
+ *
+ * Twilio signs no timestamp and does not sign the `I-Twilio-Idempotency-Token` header, so
+ * the entry is keyed by a digest of what is signed: the X-Twilio-Signature value and the
+ * body (one signature covers one URL and one set of parameters). The token is kept (as a
+ * keyed digest) to tell a retry from a replay: a repeat within retry_window_seconds of the
+ * first sighting that carries the same token is a provider retry (VO_EDUPLICATE, reason
+ * VO_VERIFY_DUPLICATE, answer 200 and do not act again); any other repeat within the
+ * retention is a replay (VO_EAUTH, reason VO_VERIFY_REPLAY, answer 403). See
+ * docs/webhooks.md for what this does and does not protect against.
+ *
+ * @param result  may be NULL; a version-2 result also gets `seen` (vo_verify_seen) and
+ *                `seen_at_ms` (when the first sighting was recorded).
+ * @param vault   the vault holding the store (shared by every server).
+ * @param tenant  whose webhook this is (entries are per tenant).
+ * @param guard   NULL for the defaults.
+ * @param opts, auth_tokens, token_count, request  as vo_webhook_twilio_verify_request().
+ * @param now     the current Unix time in seconds (time(NULL)); a parameter for tests.
+ * @return VO_OK (authentic, first sighting: act on it); VO_EDUPLICATE (a retry: answer 200,
+ *         do nothing); VO_EAUTH with VO_VERIFY_REPLAY (a replay: 403); the codes of the
+ *         verify function; VO_EINVAL (NULL vault, tenant or request, bad tenant id or
+ *         options); vault errors (VO_EBUSY, VO_ESTORAGE: reason VO_VERIFY_INTERNAL_ERROR,
+ *         500, so that the provider retries later). vo_verify_http_status() maps each.
+ *         Thread-safe.
+ */
+VO_EXTERN VO_NODISCARD int vo_webhook_guard_twilio(
+    vo_verify_result *result, vo_vault *vault, const char *tenant,
+    const vo_webhook_guard_options *guard, const vo_webhook_twilio_options *opts,
+    const char *const *auth_tokens, size_t token_count, const vo_webhook_request *request,
+    int64_t now);
+
+/**
+ * Verify a Standard Webhooks request (as vo_webhook_std_verify_request()) and record it in
+ * the seen-request store. The entry is keyed by the signed `webhook-id`: a repeat with the
+ * same id but a new signature or timestamp is the sender's retry (VO_EDUPLICATE, 200); the
+ * same id with the same timestamp and signature is a replay of one delivery (VO_EAUTH,
+ * VO_VERIFY_REPLAY, 403). A replay after the tolerance is refused by its timestamp
+ * (VO_EEXPIRED) before the store is consulted.
+ *
+ * @param result, vault, tenant, guard, now  as vo_webhook_guard_twilio().
+ * @param secrets, secret_count, request      as vo_webhook_std_verify_request().
+ * @return as vo_webhook_guard_twilio(), with the codes of vo_webhook_std_verify_request().
+ */
+VO_EXTERN VO_NODISCARD int vo_webhook_guard_std(vo_verify_result *result, vo_vault *vault,
+                                                const char *tenant,
+                                                const vo_webhook_guard_options *guard,
+                                                const char *const *secrets, size_t secret_count,
+                                                const vo_webhook_request *request, int64_t now);
+
+/**
+ * Verify a request to a Vapi server URL (as vo_webhook_vapi_verify()) and record it in the
+ * seen-request store. HMAC credentials whose template signs `{svix-id}`: keyed by the
+ * message id, as Standard Webhooks (a new signature is a retry, the same one a replay).
+ * Other HMAC templates: keyed by the signature and body; a repeat is a replay when the
+ * timestamp is signed (a retry would be signed anew), else a duplicate. Shared secrets and
+ * bearer tokens: keyed by the body; a repeat is a duplicate (the secret travels in every
+ * request, so whoever can replay one can forge any: the guard only deduplicates here).
+ *
+ * @param result, vault, tenant, guard, now        as vo_webhook_guard_twilio().
+ * @param opts, secrets, secret_count, request     as vo_webhook_vapi_verify().
+ * @return as vo_webhook_guard_twilio(), with the codes of vo_webhook_vapi_verify().
+ */
+VO_EXTERN VO_NODISCARD int vo_webhook_guard_vapi(
+    vo_verify_result *result, vo_vault *vault, const char *tenant,
+    const vo_webhook_guard_options *guard, const vo_webhook_vapi_options *opts,
+    const char *const *secrets, size_t secret_count, const vo_webhook_request *request,
+    int64_t now);
+
+/**
+ * vo_routing_verify() with the webhook guard: resolve the URL token, verify the request with
+ * that tenant's keys, and record it in the seen-request store (as vo_webhook_guard_twilio()
+ * for VO_WEBHOOK_TWILIO, vo_webhook_guard_vapi() with the tenant's Vapi webhook settings for
+ * VO_WEBHOOK_VAPI), in one call.
+ *
+ * @param guard  NULL for the defaults (vo_webhook_guard_options).
+ * @param tenant_out, tenant_size, result, vault, token, provider, request, now  as
+ *               vo_routing_verify().
+ * @return as vo_routing_verify(), plus VO_EDUPLICATE (a provider retry: answer 200, do not
+ *         act) and VO_EAUTH with VO_VERIFY_REPLAY (403); vo_verify_http_status() maps each.
+ */
+VO_EXTERN VO_NODISCARD int vo_routing_guard(char *tenant_out, size_t tenant_size,
+                                            vo_verify_result *result, vo_vault *vault,
+                                            const vo_webhook_guard_options *guard,
+                                            const char *token, vo_webhook_provider provider,
+                                            const vo_webhook_request *request, int64_t now);
 
 #ifdef __cplusplus
 }

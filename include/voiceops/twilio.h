@@ -180,9 +180,13 @@ VO_EXTERN int vo_twilio_resource_bool(int *out, const vo_twilio_resource *res,
 
 /** Shortcuts for vo_twilio_resource_str(res, "sid" / "status" / "phone_number" / "friendly_name" / "account_sid"). */
 VO_EXTERN const char *vo_twilio_resource_sid(const vo_twilio_resource *res);
+/** The `status` field, or NULL when absent. */
 VO_EXTERN const char *vo_twilio_resource_status(const vo_twilio_resource *res);
+/** The `phone_number` field, or NULL when absent. */
 VO_EXTERN const char *vo_twilio_resource_phone_number(const vo_twilio_resource *res);
+/** The `friendly_name` field, or NULL when absent. */
 VO_EXTERN const char *vo_twilio_resource_friendly_name(const vo_twilio_resource *res);
+/** The `account_sid` field, or NULL when absent. */
 VO_EXTERN const char *vo_twilio_resource_account_sid(const vo_twilio_resource *res);
 
 /** The Twilio-Request-Id of the response that produced the resource, or "". */

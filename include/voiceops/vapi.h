@@ -148,8 +148,11 @@ VO_EXTERN int vo_vapi_resource_bool(int *out, const vo_vapi_resource *res, const
 
 /** Shortcuts for the "id", "status", "number" and "createdAt" string fields. */
 VO_EXTERN const char *vo_vapi_resource_id(const vo_vapi_resource *res);
+/** The `status` field, or NULL when absent. */
 VO_EXTERN const char *vo_vapi_resource_status(const vo_vapi_resource *res);
+/** The `number` field, or NULL when absent. */
 VO_EXTERN const char *vo_vapi_resource_number(const vo_vapi_resource *res);
+/** The `createdAt` field, or NULL when absent. */
 VO_EXTERN const char *vo_vapi_resource_created_at(const vo_vapi_resource *res);
 
 /** The provider request id of the response that produced the resource, or "". */

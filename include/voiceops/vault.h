@@ -12,11 +12,15 @@
  *   moved to another row fails to decrypt (VO_ECRYPTO).
  *
  * Storage goes through a backend interface; SQLite is the embedded default
- * (`sqlite:/path/vault.db` or a plain path).
+ * (`sqlite:/path/vault.db` or a plain path); PostgreSQL (`postgresql://...`) serves several
+ * app servers sharing one vault (docs/vault.md, "Many app servers").
  *
  * Threading: a vo_vault handle may be shared by any number of threads (operations on one
- * handle are serialised by an internal lock). Several processes may open the same file at
- * once (SQLite WAL; writers wait up to the busy timeout, then fail with VO_EBUSY).
+ * handle are serialised by an internal lock; on PostgreSQL, secret reads fetch their record
+ * on a pooled connection first, so they run in parallel). Several processes may open the
+ * same file at once (SQLite WAL; writers wait up to the busy timeout, then fail with
+ * VO_EBUSY), or the same PostgreSQL schema from many hosts (writes serialise on an advisory
+ * lock, with the same timeout).
  * A vo_keyring is not thread-safe while it is being filled; vo_vault_open() copies what it
  * needs, so the keyring may be freed right after.
  *
@@ -193,7 +197,10 @@ VO_EXTERN int vo_vault_keygen(const char *path);
 typedef enum vo_vault_audit_reads {
     /** Read events are queued in memory and appended in one transaction when the queue
      *  holds audit_buffer_rows rows, at the next write, vo_vault_audit_flush() or close.
-     *  A crash loses at most the queued read events. (Default.) */
+     *  A crash loses at most the queued read events. (Default.) On PostgreSQL the
+     *  transaction of a full queue does not wait for the WAL flush; a database crash may
+     *  lose the last such batches (a tail of the chain, never rows before a durable
+     *  commit); writes, vo_vault_audit_flush() and close commit durably. */
     VO_VAULT_AUDIT_READS_BUFFERED = 0,
     /** Every read commits its audit row before returning (slow: one fsync per read). */
     VO_VAULT_AUDIT_READS_SYNC = 1,
@@ -245,7 +252,13 @@ VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version
  *
  * @param uri  `sqlite:/path/vault.db`, `sqlite:///path/vault.db` or a plain path. A new file
  *             is created with mode 0600; an existing file readable or writable by group or
- *             others is refused (VO_EFORBIDDEN). Other schemes give VO_EUNSUPPORTED.
+ *             others is refused (VO_EFORBIDDEN). When the library was built with the
+ *             PostgreSQL backend (vo_feature_enabled("postgres")): a `postgresql://` or
+ *             `postgres://` URI or a libpq key=value string (`host=db dbname=app ...`),
+ *             with the extra parameter `schema=NAME` (a-z, 0-9, _; default `voiceops`)
+ *             naming the PostgreSQL schema of the vault's tables. Use `sslmode=verify-full`
+ *             in production (docs/vault.md, "Many app servers"). Other schemes give
+ *             VO_EUNSUPPORTED.
  * @param opts required (a keyring is required).
  *
  * Opening applies pending schema migrations (forward only; a file written by a newer
@@ -256,7 +269,8 @@ VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version
  *
  * @return VO_OK, VO_EINVAL, VO_EFORBIDDEN, VO_ENOTFOUND (file missing and no_create set),
  *         VO_ECRYPTO (wrong KEK, no KEK of the keyring can unwrap the audit key, or a
- *         tampered key record), VO_EUNAVAILABLE (a key provider is down: retry later),
+ *         tampered key record), VO_EUNAVAILABLE (a key provider or the PostgreSQL
+ *         database is down: retry later),
  *         VO_EUNSUPPORTED (newer schema, or stored Argon2id limits above the maximum),
  *         VO_ESTORAGE, VO_EBUSY, VO_ENOMEM, VO_ENOTINIT.
  */
@@ -496,8 +510,11 @@ VO_EXTERN int vo_vault_import_buffer(vo_import_report **out, vo_vault *vault, co
 /** vo_vault_import_buffer() on a file's content (VO_ENOTFOUND when missing). */
 VO_EXTERN int vo_vault_import_file(vo_import_report **out, vo_vault *vault, const char *path,
                                    int format, unsigned int flags);
+/** Rows imported (a new version written); 0 for NULL. */
 VO_EXTERN int64_t vo_import_report_imported(const vo_import_report *r);
+/** Rows skipped because the stored value was equal; 0 for NULL. */
 VO_EXTERN int64_t vo_import_report_skipped(const vo_import_report *r);
+/** Rows rejected (see the rejection entries); 0 for NULL. */
 VO_EXTERN int64_t vo_import_report_rejected(const vo_import_report *r);
 /** Number of rejection entries (at most 1000 are kept). */
 VO_EXTERN size_t vo_import_report_rejection_count(const vo_import_report *r);
@@ -530,6 +547,37 @@ VO_EXTERN int vo_vault_backup(vo_vault *vault, const char *dest_path);
  */
 VO_EXTERN int vo_vault_restore(const char *backup_path, const char *dest_path);
 
+/**
+ * Copy a whole vault into another storage backend (SQLite -> PostgreSQL and back; any
+ * vo_vault_open() URI on either side). Wrapped keys and ciphertexts are moved as stored,
+ * never decrypted; the audit chain is copied row for row.
+ *
+ * The source is opened as a vault with `opts` (its keyring must match the vault) and its
+ * audit chain is verified first; a `vault.copy` row is appended to it. The records are then
+ * read from one consistent snapshot (other servers keep reading and writing the source) and
+ * written to the destination in one transaction: a copy that fails or is killed leaves the
+ * destination without a vault, and running it again starts over. Finally the destination
+ * is opened with `opts` and its audit chain verified.
+ *
+ * KEKs, tenants, secret versions (and their version counters), vault settings and the
+ * audit log are copied; secrets deleted in the source are not (their version counters
+ * restart in the copy), nor the webhook guard's seen-request store (short-lived entries:
+ * copy while no webhooks are being accepted).
+ *
+ * @param dest_uri where to copy to: a new SQLite file, or a PostgreSQL schema without a
+ *                 vault (created when missing).
+ * @param src_uri  the vault to copy; it must exist.
+ * @param opts     options with the keyring of the source (required).
+ * @return VO_OK; VO_EEXISTS (the destination already holds a vault); VO_EINVAL;
+ *         VO_ENOTFOUND (no source vault); VO_ECRYPTO (wrong keyring, or an audit chain
+ *         that does not verify, before or after the copy); VO_EUNSUPPORTED (a backend not
+ *         built in); VO_EUNAVAILABLE (PostgreSQL unreachable); VO_ESTORAGE; VO_EBUSY;
+ *         VO_ENOMEM; VO_ENOTINIT.
+ * Thread-safe (it opens its own handles).
+ */
+VO_EXTERN int vo_vault_copy(const char *dest_uri, const char *src_uri,
+                            const vo_vault_options *opts);
+
 /* ------------------------------------------------------------------------------------ */
 /* Audit log                                                                            */
 /* ------------------------------------------------------------------------------------ */
@@ -552,10 +600,15 @@ VO_EXTERN int vo_vault_audit_flush(vo_vault *vault);
 
 /** Why audit verification failed. */
 typedef enum vo_audit_break {
-    VO_AUDIT_INTACT = 0,       /**< the chain verifies */
-    VO_AUDIT_MAC_MISMATCH = 1, /**< the row was edited, moved, or a row before it replaced */
-    VO_AUDIT_SEQ_GAP = 2,      /**< rows before this one were deleted */
-    VO_AUDIT_TAIL_MISMATCH = 3 /**< the last rows were deleted (head marker disagrees) */
+    VO_AUDIT_INTACT = 0,        /**< the chain verifies */
+    VO_AUDIT_MAC_MISMATCH = 1,  /**< the row was edited, moved, or a row before it replaced */
+    VO_AUDIT_SEQ_GAP = 2,       /**< rows before this one were deleted */
+    VO_AUDIT_TAIL_MISMATCH = 3, /**< the last rows were deleted (head marker disagrees) */
+    VO_AUDIT_ROLLBACK = 4,      /**< checkpoint: the log ends before the checkpoint's row (the
+                               vault was rolled back to an older copy, or its tail was cut
+                               and the head marker rewritten) */
+    VO_AUDIT_FORK = 5           /**< checkpoint: the row at the checkpoint's sequence number is
+                               not the one signed (rolled back, then written again) */
 } vo_audit_break;
 
 /**
@@ -589,12 +642,18 @@ VO_EXTERN size_t vo_audit_list_count(const vo_audit_list *l);
 VO_EXTERN int64_t vo_audit_list_seq(const vo_audit_list *l, size_t i);
 /** Time of row i in Unix milliseconds; 0 when out of range. */
 VO_EXTERN int64_t vo_audit_list_time(const vo_audit_list *l, size_t i);
-/** The following return NULL when out of range, "" for empty fields. */
+/* The string accessors below return NULL when i is out of range, "" for empty fields. */
+/** The tenant of row i ("" for vault-wide events). */
 VO_EXTERN const char *vo_audit_list_tenant(const vo_audit_list *l, size_t i);
+/** What row i is about (a secret name; never a value). */
 VO_EXTERN const char *vo_audit_list_name(const vo_audit_list *l, size_t i);
+/** The action of row i (`secret.put`, `kek.rotate`, ...). */
 VO_EXTERN const char *vo_audit_list_action(const vo_audit_list *l, size_t i);
+/** Who acted in row i (vo_vault_options.actor). */
 VO_EXTERN const char *vo_audit_list_actor(const vo_audit_list *l, size_t i);
+/** The correlation id of row i. */
 VO_EXTERN const char *vo_audit_list_correlation_id(const vo_audit_list *l, size_t i);
+/** The result of row i (`ok` or a VO_E* name). */
 VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
 /**
  * Free an audit list. Accepts NULL.
@@ -603,6 +662,157 @@ VO_EXTERN const char *vo_audit_list_result(const vo_audit_list *l, size_t i);
  * give VO_EHANDLE (docs/handles.md).
  */
 VO_EXTERN void vo_audit_list_free(vo_audit_list *l);
+
+/* ------------------------------------------------------------------------------------ */
+/* Seen-request store (webhook duplicate and replay guard)                              */
+/* ------------------------------------------------------------------------------------ */
+
+/** Most rows one vo_vault_seen_prune() call deletes (max_rows is capped to it). */
+#define VO_VAULT_SEEN_PRUNE_MAX 100000
+/** Longest scope (characters) given to vo_vault_seen_put(). */
+#define VO_VAULT_SEEN_SCOPE_MAX 32
+
+/**
+ * Record that a request was seen, in one atomic step shared by every process (and, with a
+ * shared database backend, every server) that opens the vault: "insert if absent, else
+ * report the entry already there". The building block of the webhook guard
+ * (vo_webhook_guard_twilio() and the others in services.h); usable for any other scheme.
+ *
+ * Nothing readable is stored: the entry's key is a keyed BLAKE2b digest of the tenant, the
+ * scope and the id, and the mark is stored as a keyed digest too. The digest key is derived
+ * from the vault's audit key, which is itself only stored wrapped by a KEK; someone who
+ * reads the vault file without the KEK cannot test a guess of a request against it.
+ * Entries are not audited (one per webhook would swamp the audit log).
+ *
+ * Each call also deletes up to 8 expired entries in the same transaction, so under steady
+ * load the store holds about (requests per second x retention) rows without any cron job;
+ * vo_vault_seen_prune() deletes larger batches.
+ *
+ * @param out_seen_at_ms receives, on VO_OK, now_ms; on VO_EEXISTS, when the entry already
+ *                       there was stored (Unix ms); may be NULL.
+ * @param out_same_mark  receives, on VO_EEXISTS, 1 when `mark` equals the mark stored with
+ *                       the first sighting, else 0; 0 on VO_OK; may be NULL.
+ * @param tenant         a tenant id (the syntax is checked; the tenant need not exist).
+ * @param scope          what kind of id this is, 1-VO_VAULT_SEEN_SCOPE_MAX characters of
+ *                       `a-z 0-9 . _ -` (e.g. "twilio", "stdwebhooks.id"); ids of
+ *                       different scopes never collide.
+ * @param id, id_len     the request's identity (1 byte or more; e.g. a digest of the signed
+ *                       request, or a signed message id).
+ * @param mark, mark_len what distinguishes sightings of one id (e.g. an idempotency token or
+ *                       a signature); may be NULL when mark_len is 0.
+ * @param now_ms         the current time (Unix ms, > 0).
+ * @param expires_at_ms  until when the entry counts (exclusive), > now_ms. An entry whose
+ *                       time has passed is treated as absent and replaced.
+ * @return VO_OK (first sighting: stored), VO_EEXISTS (a live entry has this id: nothing
+ *         changed), VO_EINVAL, VO_EBUSY, VO_ESTORAGE, VO_EUNSUPPORTED (a backend without a
+ *         seen store). Thread-safe (the handle's lock); processes are serialised by the
+ *         storage's write lock, so of several concurrent calls with one id exactly one
+ *         gets VO_OK.
+ */
+VO_EXTERN int vo_vault_seen_put(int64_t *out_seen_at_ms, int *out_same_mark, vo_vault *vault,
+                                const char *tenant, const char *scope, const void *id,
+                                size_t id_len, const void *mark, size_t mark_len,
+                                int64_t now_ms, int64_t expires_at_ms);
+
+/**
+ * Delete expired entries of the seen-request store, at most max_rows of them, earliest
+ * expiry first, in one transaction. An entry whose expiry is after now_ms is never deleted.
+ * Call it again while *out_removed == max_rows to empty a backlog in bounded steps.
+ *
+ * @param out_removed receives the number of entries deleted; may be NULL.
+ * @param now_ms      the current time (Unix ms, > 0).
+ * @param max_rows    0 = 1000; at most VO_VAULT_SEEN_PRUNE_MAX (larger values are capped).
+ * @return VO_OK, VO_EINVAL, VO_EBUSY, VO_ESTORAGE, VO_EUNSUPPORTED.
+ */
+VO_EXTERN int vo_vault_seen_prune(int64_t *out_removed, vo_vault *vault, int64_t now_ms,
+                                  size_t max_rows);
+
+/**
+ * Number of entries in the seen-request store, live and expired (for monitoring: it stays
+ * bounded when pruning keeps up).
+ * @return VO_OK, VO_EINVAL, VO_ESTORAGE, VO_EUNSUPPORTED.
+ */
+VO_EXTERN int vo_vault_seen_count(int64_t *out_count, vo_vault *vault);
+
+/* ------------------------------------------------------------------------------------ */
+/* Signed audit checkpoints                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+/** Buffer size for a checkpoint public key: standard base64 of 32 bytes and the NUL. */
+#define VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE 45
+/** Longest checkpoint text vo_vault_audit_checkpoint() writes (without the NUL). */
+#define VO_VAULT_CHECKPOINT_MAX 512
+
+/** VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE at run time (for bindings). Thread-safe. */
+VO_EXTERN size_t vo_vault_checkpoint_public_key_size(void);
+
+/**
+ * The Ed25519 public key of a checkpoint signing key, for the verifier.
+ *
+ * A checkpoint signing key is held like a KEK: a raw 32-byte key in a keyring, added with
+ * vo_keyring_add_key(), vo_keyring_add_file() or vo_keyring_add_env() under an id of its
+ * own (keep it in a keyring apart from the vault's KEKs). The Ed25519 key pair is derived
+ * from it (BLAKE2b with a label of its own, so the same bytes used as a KEK give an
+ * unrelated key). Passphrase and provider entries cannot sign (VO_EUNSUPPORTED).
+ *
+ * @param out      receives the standard base64 of the 32-byte public key and a NUL.
+ * @param out_size at least VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE.
+ * @return VO_OK, VO_EINVAL, VO_ERANGE, VO_ENOTFOUND (no such id in the keyring),
+ *         VO_EUNSUPPORTED, VO_ENOMEM, VO_ENOTINIT. Thread-safe for a keyring no one fills.
+ */
+VO_EXTERN int vo_keyring_public_key_get(char *out, size_t out_size, const vo_keyring *keyring,
+                                        const char *key_id);
+
+/**
+ * Emit a signed checkpoint of the audit log: the vault id, the last sequence number, the
+ * MAC of the last row (the chain head), the time and the signing key's id, signed with
+ * Ed25519. Ship it somewhere the vault's writer cannot reach (syslog, another database,
+ * object storage); vo_vault_audit_verify_checkpoint() later detects a rollback of the
+ * vault file or a cut tail, which the chain alone cannot see.
+ *
+ * Queued audit rows are flushed first, and the whole chain is verified in the same read
+ * snapshot: a broken chain gets no checkpoint (VO_ECRYPTO, as vo_vault_audit_verify()).
+ * Not audited (a checkpoint changes nothing; auditing it would move the head it signs).
+ *
+ * The text is one line of JSON, at most VO_VAULT_CHECKPOINT_MAX bytes:
+ * `{"format":"voiceops.audit-checkpoint.v1","vault_id":"<32 hex>","seq":N,
+ * "head":"<64 hex>","time_ms":T,"key_id":"<id>","signature":"<base64>"}`; the signature
+ * covers each field (docs/security.md), so the JSON may be re-serialised.
+ *
+ * @param out          receives the NUL-terminated text; free it with vo_free().
+ * @param signing_keys the keyring holding the signing key.
+ * @param key_id       its id.
+ * @return VO_OK, VO_EINVAL, VO_ENOTFOUND, VO_EUNSUPPORTED (see vo_keyring_public_key_get()),
+ *         VO_ECRYPTO (the chain is broken), VO_ESTORAGE, VO_EBUSY, VO_ENOMEM.
+ */
+VO_EXTERN int vo_vault_audit_checkpoint(char **out, vo_vault *vault,
+                                        const vo_keyring *signing_keys, const char *key_id);
+
+/**
+ * vo_vault_audit_verify() against a checkpoint taken earlier: the chain must verify, and
+ * the row at the checkpoint's sequence number must exist and carry the checkpoint's MAC.
+ * A vault file rolled back to an older copy, or whose tail was cut and head marker
+ * rewritten, ends before that row (VO_AUDIT_ROLLBACK); one rolled back and written again
+ * has another row there (VO_AUDIT_FORK). Rows appended after the checkpoint are fine.
+ *
+ * The checkpoint is refused before the log is read when it is malformed (VO_EPARSE), its
+ * signature does not verify with `public_key` (VO_EAUTH), or it names another vault
+ * (VO_ECONFLICT).
+ *
+ * @param out_rows, out_bad_seq, out_reason  as vo_vault_audit_verify() (reason: a
+ *                   vo_audit_break, VO_AUDIT_ROLLBACK and VO_AUDIT_FORK included); may be
+ *                   NULL.
+ * @param checkpoint the text from vo_vault_audit_checkpoint() (surrounding white space
+ *                   allowed).
+ * @param public_key from vo_keyring_public_key_get(): the verifier's trusted copy, never
+ *                   one read from the checkpoint or the vault.
+ * @return VO_OK (intact and consistent with the checkpoint), VO_ECRYPTO (broken; the
+ *         message names the row and why), VO_EPARSE, VO_EAUTH, VO_ECONFLICT, VO_EINVAL,
+ *         VO_ESTORAGE.
+ */
+VO_EXTERN int vo_vault_audit_verify_checkpoint(int64_t *out_rows, int64_t *out_bad_seq,
+                                               int *out_reason, vo_vault *vault,
+                                               const char *checkpoint, const char *public_key);
 
 #ifdef __cplusplus
 }

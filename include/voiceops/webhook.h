@@ -86,8 +86,22 @@ typedef enum vo_verify_reason {
     VO_VERIFY_UNKNOWN_TOKEN = 19,       /**< routing: a well-formed token of no tenant, or a
                                             replaced one (VO_ENOTFOUND) */
     VO_VERIFY_NOT_INITIALIZED = 20,     /**< vo_init() has not been called (VO_ENOTINIT) */
-    VO_VERIFY_URL_TOO_LONG = 21         /**< the URL exceeds VO_WEBHOOK_MAX_URL (VO_EREQUEST) */
+    VO_VERIFY_URL_TOO_LONG = 21,        /**< the URL exceeds VO_WEBHOOK_MAX_URL (VO_EREQUEST) */
+    VO_VERIFY_DUPLICATE = 22, /**< guard: authentic, a provider retry of a request already
+                                  accepted (VO_EDUPLICATE: answer 200, do not act again) */
+    VO_VERIFY_REPLAY = 23     /**< guard: authentic signature, but the same signed request
+                                  was already accepted outside any retry pattern (VO_EAUTH) */
 } vo_verify_reason;
+
+/** What the webhook guard (services.h, vo_webhook_guard_*) found in the seen-request store;
+ *  the `seen` field of a version-2 vo_verify_result. Values are part of the ABI. */
+typedef enum vo_verify_seen {
+    VO_VERIFY_SEEN_NOT_CHECKED = 0, /**< the store was not consulted (plain verify calls,
+                                        or the request failed verification first) */
+    VO_VERIFY_SEEN_FIRST = 1,       /**< first sighting: recorded now, act on it */
+    VO_VERIFY_SEEN_DUPLICATE = 2,   /**< a provider retry of a request seen at seen_at_ms */
+    VO_VERIFY_SEEN_REPLAY = 3       /**< the same signed request again, outside any retry */
+} vo_verify_seen;
 
 /** The URL forms tried by Twilio verification, in order. */
 typedef enum vo_webhook_twilio_url_form {
@@ -97,8 +111,9 @@ typedef enum vo_webhook_twilio_url_form {
     VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED = 3 /**< port toggled and legacy query */
 } vo_webhook_twilio_url_form;
 
-/** Version of the vo_verify_result layout these headers describe. */
-#define VO_VERIFY_RESULT_VERSION 1
+/** Version of the vo_verify_result layout these headers describe (2 added the guard's
+ *  `seen` and `seen_at_ms`). */
+#define VO_VERIFY_RESULT_VERSION 2
 
 /**
  * Outcome details of a verification. Filled on success and on failure, on every path.
@@ -121,13 +136,18 @@ typedef struct vo_verify_result {
     int signature_index; /**< index of the matching signature in a list, else -1 */
     int forms_tried;     /**< Twilio: distinct URL forms computed (0 if none) */
     int64_t timestamp;   /**< timestamped schemes: the timestamp in seconds, else 0 */
+    /* version 2 */
+    int seen;           /**< a vo_verify_seen: what the webhook guard found; 0
+                            (VO_VERIFY_SEEN_NOT_CHECKED) from every other function */
+    int64_t seen_at_ms; /**< guard: when the first sighting was recorded (Unix ms; now for a
+                            first sighting), else 0 */
 } vo_verify_result;
 
 /** Initialiser for C: the current version, "not verified" (reason VO_VERIFY_INTERNAL_ERROR,
- *  indexes -1). */
-#define VO_VERIFY_RESULT_INIT                                            \
-  {                                                                      \
-    VO_VERIFY_RESULT_VERSION, VO_VERIFY_INTERNAL_ERROR, -1, -1, -1, 0, 0 \
+ *  indexes -1, nothing seen). */
+#define VO_VERIFY_RESULT_INIT                                                  \
+  {                                                                            \
+    VO_VERIFY_RESULT_VERSION, VO_VERIFY_INTERNAL_ERROR, -1, -1, -1, 0, 0, 0, 0 \
   }
 
 /**
@@ -146,11 +166,13 @@ VO_EXTERN const char *vo_verify_reason_name(vo_verify_reason reason);
 /**
  * The HTTP status a webhook handler should answer for a verification outcome.
  *
- * - 200: rc is VO_OK (and result, when given, says VO_VERIFY_OK);
+ * - 200: rc is VO_OK (and result, when given, says VO_VERIFY_OK); also VO_EDUPLICATE
+ *   (the webhook guard recognised a provider retry of a request already accepted: answer
+ *   200 so the provider stops retrying, and do not act on it again);
  * - 400: the request is malformed (VO_EPARSE, VO_EREQUEST: malformed body, malformed
  *   routing token);
  * - 403: bad, missing or malformed signature, timestamp or id, expired (VO_EAUTH,
- *   VO_EEXPIRED);
+ *   VO_EEXPIRED), a replay refused by the webhook guard (VO_EAUTH, VO_VERIFY_REPLAY);
  * - 404: unknown routing token (VO_ENOTFOUND);
  * - 413: body too large (VO_ETOOBIG);
  * - 414: URL too long (reason VO_VERIFY_URL_TOO_LONG; 400 without a result);

@@ -173,6 +173,7 @@ static const code_info codes[] = {
     {VO_EHANDLE, "VO_EHANDLE", "invalid handle: closed, freed or of another type"},
     {VO_EREQUEST, "VO_EREQUEST", "the request received from the network is malformed"},
     {VO_ETLS, "VO_ETLS", "the server's TLS certificate failed verification"},
+    {VO_EDUPLICATE, "VO_EDUPLICATE", "a duplicate of a request already accepted"},
 };
 
 static const code_info *find_code(int code)

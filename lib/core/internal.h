@@ -65,7 +65,8 @@ extern const vo__struct_info vo_http_options_info_, vo_http_request_info_, vo_ht
     vo_vault_options_info_, vo_twilio_options_info_, vo_vapi_options_info_,
     vo_vapi_list_options_info_, vo_vapi_assistant_params_info_, vo_vapi_call_params_info_,
     vo_vapi_number_params_info_, vo_services_options_info_, vo_public_url_options_info_,
-    vo_number_import_options_info_;
+    vo_number_import_options_info_, vo_smtp_message_info_, vo_smtp_options_info_;
+extern const vo__struct_info vo_webhook_guard_options_info_; /* services.h */
 
 /** VO_OK when ptr is non-NULL and its version is 1..current; else VO_EINVAL naming the
  *  struct (and `fn`, the public function, when not NULL). */
@@ -106,6 +107,14 @@ int vo__cid_scope_enter(vo__cid_scope *s, const char *given);
 void vo__cid_scope_leave(const vo__cid_scope *s);
 
 /* ---- small string helpers ------------------------------------------------------------ */
+/**
+ * BLAKE2b (libsodium crypto_generichash) of `count` parts, each preceded by its length (8
+ * bytes, big-endian) so that part boundaries are unambiguous. key NULL / key_len 0: unkeyed;
+ * else 16-64 bytes. out_len 16-64. A part may be NULL when its length is 0.
+ */
+void vo__digest_parts(unsigned char *out, size_t out_len, const unsigned char *key,
+                      size_t key_len, const void *const *parts, const size_t *lens,
+                      size_t count);
 /** ASCII case-insensitive equality of NUL-terminated strings. */
 bool vo__str_ieq(const char *a, const char *b);
 /** ASCII case-insensitive equality of a length-delimited string with a C string. */

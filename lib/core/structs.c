@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "voiceops/http.h"
 #include "voiceops/services.h"
+#include "voiceops/smtp.h"
 #include "voiceops/twilio.h"
 #include "voiceops/vapi.h"
 #include "voiceops/vault.h"
@@ -147,3 +148,7 @@ VO__STRUCT_DEFINE(vo_services_options, VO_SERVICES_OPTIONS_VERSION,
                   sizeof(vo_services_options))
 VO__STRUCT_DEFINE(vo_number_import_options, VO_NUMBER_IMPORT_OPTIONS_VERSION,
                   sizeof(vo_number_import_options))
+VO__STRUCT_DEFINE(vo_webhook_guard_options, VO_WEBHOOK_GUARD_OPTIONS_VERSION,
+                  sizeof(vo_webhook_guard_options))
+VO__STRUCT_DEFINE(vo_smtp_message, VO_SMTP_MESSAGE_VERSION, sizeof(vo_smtp_message))
+VO__STRUCT_DEFINE(vo_smtp_options, VO_SMTP_OPTIONS_VERSION, sizeof(vo_smtp_options))

@@ -13,6 +13,27 @@ static int lower(int c)
     return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }
 
+void vo__digest_parts(unsigned char *out, size_t out_len, const unsigned char *key,
+                      size_t key_len, const void *const *parts, const size_t *lens,
+                      size_t count)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, key_len ? key : NULL, key_len, out_len);
+    for (size_t i = 0; i < count; i++) {
+        unsigned char len[8];
+        uint64_t u = (uint64_t)lens[i];
+        for (int k = 7; k >= 0; k--) {
+            len[k] = (unsigned char)u;
+            u >>= 8;
+        }
+        crypto_generichash_update(&st, len, sizeof(len));
+        if (lens[i])
+            crypto_generichash_update(&st, parts[i], lens[i]);
+    }
+    crypto_generichash_final(&st, out, out_len);
+    sodium_memzero(&st, sizeof(st));
+}
+
 bool vo__str_ieq(const char *a, const char *b)
 {
     if (!a || !b)

@@ -112,3 +112,31 @@ int vo__svc_audit(vo_vault *vault, const char *tenant, const char *name, const c
                          saved.retry_after_ms);
     return VO_OK;
 }
+
+int vo__svc_result_fail(vo_verify_result *res, vo_verify_reason reason, int rc)
+{
+    if (res)
+        res->reason = reason;
+    return rc;
+}
+
+int vo__svc_result_begin(vo_verify_result *res, const char *fn)
+{
+    if (!res)
+        return VO_OK;
+    res->reason = VO_VERIFY_INTERNAL_ERROR;
+    res->key_index = res->url_form = res->signature_index = -1;
+    res->forms_tried = 0;
+    res->timestamp = 0;
+    if (res->version >= 2 && res->version <= VO_VERIFY_RESULT_VERSION) {
+        res->seen = VO_VERIFY_SEEN_NOT_CHECKED;
+        res->seen_at_ms = 0;
+    }
+    if (res->version < 1 || res->version > VO_VERIFY_RESULT_VERSION)
+        return vo__svc_result_fail(res, VO_VERIFY_INVALID_ARGUMENT,
+                                   vo__error_set(VO_EINVAL,
+                                                 "%s: vo_verify_result version %u is not "
+                                                 "supported (1..%d)",
+                                                 fn, res->version, VO_VERIFY_RESULT_VERSION));
+    return VO_OK;
+}

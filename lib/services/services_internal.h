@@ -30,6 +30,13 @@ int vo__svc_vapi_for_tenant(vo_vapi_client **out, vo__svc *s, vo_vault *vault,
                             const char *tenant);
 int vo__svc_vapi_with(vo_vapi_client **out, vo__svc *s, const char *api_key);
 
+/* Verify results of the service-level verify calls (routing, guard). Begin: the version-1
+ * fields (and version-2 ones when the version has them) say "nothing verified"; an unknown
+ * version is VO_EINVAL (reason VO_VERIFY_INVALID_ARGUMENT) naming `fn`. Fail: set the reason
+ * of a failure whose error message is already recorded; returns rc. `res` may be NULL. */
+int vo__svc_result_begin(vo_verify_result *res, const char *fn);
+int vo__svc_result_fail(vo_verify_result *res, vo_verify_reason reason, int rc);
+
 /* Append an audit row whose result is "ok" for VO_OK, else the code's name. The current
  * error record is kept (an audit failure is returned, not recorded over it, unless rc is
  * VO_OK). */

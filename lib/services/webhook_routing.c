@@ -194,87 +194,67 @@ int vo_routing_token_resolve(char *tenant_out, size_t tenant_size, vo_vault *vau
     return VO_OK;
 }
 
-/* Set the reason of a failure whose error message is already recorded; returns rc. */
-static int route_fail(vo_verify_result *res, vo_verify_reason reason, int rc)
-{
-    if (res)
-        res->reason = reason;
-    return rc;
-}
-
-/* The result's version-1 fields, "nothing verified"; refuses an unknown version. */
-static int route_begin(vo_verify_result *res)
-{
-    if (!res)
-        return VO_OK;
-    res->reason = VO_VERIFY_INTERNAL_ERROR;
-    res->key_index = res->url_form = res->signature_index = -1;
-    res->forms_tried = 0;
-    res->timestamp = 0;
-    if (res->version < 1 || res->version > VO_VERIFY_RESULT_VERSION)
-        return route_fail(res, VO_VERIFY_INVALID_ARGUMENT,
-                          vo__error_set(VO_EINVAL,
-                                        "vo_routing_verify: vo_verify_result "
-                                        "version %u is not supported (1..%d)",
-                                        res->version, VO_VERIFY_RESULT_VERSION));
-    return VO_OK;
-}
-
-int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *result,
-                      vo_vault *vault, const char *token, vo_webhook_provider provider,
-                      const vo_webhook_request *request, int64_t now)
+/* Resolve, verify with the tenant's keys and, when `guarded`, record the sighting in the
+ * seen-request store (the guard functions do both). `fn` names the public function. */
+static int route_verify(const char *fn, bool guarded, const vo_webhook_guard_options *guard,
+                        char *tenant_out, size_t tenant_size, vo_verify_result *result,
+                        vo_vault *vault, const char *token, vo_webhook_provider provider,
+                        const vo_webhook_request *request, int64_t now)
 {
     if (tenant_out && tenant_size > 0)
         tenant_out[0] = '\0';
-    int rc = route_begin(result);
+    int rc = vo__svc_result_begin(result, fn);
     if (rc != VO_OK)
         return rc;
     if (vault &&
         !vo__handle_ok(vault, VO__H_VAULT)) /* closed or not a vault: the caller's bug */
-        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
-                          vo__handle_check(vault, VO__H_VAULT, "vo_routing_verify"));
+        return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                                   vo__handle_check(vault, VO__H_VAULT, fn));
     if (!vo__initialized())
-        return route_fail(result, VO_VERIFY_NOT_INITIALIZED,
-                          vo__error_set(VO_ENOTINIT, "vo_routing_verify: vo_init() has "
-                                                     "not been called"));
+        return vo__svc_result_fail(result, VO_VERIFY_NOT_INITIALIZED,
+                                   vo__error_set(VO_ENOTINIT,
+                                                 "%s: vo_init() has "
+                                                 "not been called",
+                                                 fn));
     if (provider != VO_WEBHOOK_TWILIO && provider != VO_WEBHOOK_VAPI)
-        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
-                          vo__error_set(VO_EINVAL, "vo_routing_verify: unknown provider"));
+        return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                                   vo__error_set(VO_EINVAL, "%s: unknown provider", fn));
     if (!vault || !token || !request)
-        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
-                          vo__error_set(VO_EINVAL, "vo_routing_verify: %s is NULL",
-                                        !vault   ? "vault"
-                                        : !token ? "token"
-                                                 : "request"));
+        return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                                   vo__error_set(VO_EINVAL, "%s: %s is NULL", fn,
+                                                 !vault   ? "vault"
+                                                 : !token ? "token"
+                                                          : "request"));
     if (tenant_out && tenant_size < VO_VAULT_TENANT_MAX + 1)
-        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT,
-                          vo__error_set(VO_ERANGE,
-                                        "vo_routing_verify: the tenant buffer "
-                                        "needs %d bytes",
-                                        VO_VAULT_TENANT_MAX + 1));
+        return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT,
+                                   vo__error_set(VO_ERANGE,
+                                                 "%s: the tenant buffer "
+                                                 "needs %d bytes",
+                                                 fn, VO_VAULT_TENANT_MAX + 1));
     char tenant[VO_VAULT_TENANT_MAX + 1];
     rc = vo_routing_token_resolve(tenant, sizeof(tenant), vault, token);
     if (rc == VO_EREQUEST)
-        return route_fail(result, VO_VERIFY_MALFORMED_TOKEN, rc);
+        return vo__svc_result_fail(result, VO_VERIFY_MALFORMED_TOKEN, rc);
     if (rc == VO_ENOTFOUND)
-        return route_fail(result, VO_VERIFY_UNKNOWN_TOKEN, rc);
+        return vo__svc_result_fail(result, VO_VERIFY_UNKNOWN_TOKEN, rc);
     if (rc == VO_EINVAL)
-        return route_fail(result, VO_VERIFY_INVALID_ARGUMENT, rc);
+        return vo__svc_result_fail(result, VO_VERIFY_INVALID_ARGUMENT, rc);
     if (rc != VO_OK)
-        return route_fail(result, VO_VERIFY_INTERNAL_ERROR, rc); /* the vault failed */
+        return vo__svc_result_fail(result, VO_VERIFY_INTERNAL_ERROR, rc); /* the vault failed */
     if (tenant_out)
         memcpy(tenant_out, tenant, strlen(tenant) + 1);
     if (provider == VO_WEBHOOK_TWILIO) {
         vo_twilio_credentials *c = NULL;
         rc = vo_twilio_credentials_get(&c, NULL, vault, tenant);
         if (rc == VO_ENOTFOUND)
-            return route_fail(result, VO_VERIFY_NO_KEY,
-                              vo__error_set(VO_EINVAL,
-                                            "vo_routing_verify: tenant '%s' has "
-                                            "no Twilio credentials to verify webhooks with",
-                                            tenant));
+            return vo__svc_result_fail(
+                result, VO_VERIFY_NO_KEY,
+                vo__error_set(VO_EINVAL,
+                              "%s: tenant '%s' has "
+                              "no Twilio credentials to verify webhooks with",
+                              fn, tenant));
         if (rc != VO_OK)
-            return route_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
+            return vo__svc_result_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
         const char *tokens[2];
         size_t n = 0;
         if (vo_twilio_credentials_auth_token(c))
@@ -283,14 +263,17 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
             tokens[n++] = vo_twilio_credentials_secondary_auth_token(c);
         if (n == 0) {
             vo_twilio_credentials_free(c);
-            return route_fail(result, VO_VERIFY_NO_KEY,
-                              vo__error_set(VO_EINVAL,
-                                            "vo_routing_verify: tenant '%s' has "
-                                            "no Twilio auth token (an API key cannot verify "
-                                            "webhooks)",
-                                            tenant));
+            return vo__svc_result_fail(
+                result, VO_VERIFY_NO_KEY,
+                vo__error_set(VO_EINVAL,
+                              "%s: tenant '%s' has "
+                              "no Twilio auth token (an API key cannot verify "
+                              "webhooks)",
+                              fn, tenant));
         }
-        rc = vo_webhook_twilio_verify_request(result, NULL, tokens, n, request);
+        rc = guarded ? vo_webhook_guard_twilio(result, vault, tenant, guard, NULL, tokens, n,
+                                               request, now)
+                     : vo_webhook_twilio_verify_request(result, NULL, tokens, n, request);
         vo_twilio_credentials_free(c);
         return rc;
     }
@@ -301,18 +284,37 @@ int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *re
         rc = VO_ENOTFOUND;
     if (rc == VO_ENOTFOUND) {
         vo_vapi_credentials_free(c);
-        return route_fail(result, VO_VERIFY_NO_KEY,
-                          vo__error_set(VO_EINVAL,
-                                        "vo_routing_verify: tenant '%s' has no "
-                                        "Vapi webhook settings to verify with",
-                                        tenant));
+        return vo__svc_result_fail(result, VO_VERIFY_NO_KEY,
+                                   vo__error_set(VO_EINVAL,
+                                                 "%s: tenant '%s' has no "
+                                                 "Vapi webhook settings to verify with",
+                                                 fn, tenant));
     }
     if (rc != VO_OK) {
         vo_vapi_credentials_free(c);
-        return route_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
+        return vo__svc_result_fail(result, VO_VERIFY_INTERNAL_ERROR, rc);
     }
     const char *secret = vo_vapi_credentials_webhook_secret(c);
-    rc = vo_webhook_vapi_verify(result, &o, &secret, 1, request, now);
+    rc = guarded
+             ? vo_webhook_guard_vapi(result, vault, tenant, guard, &o, &secret, 1, request, now)
+             : vo_webhook_vapi_verify(result, &o, &secret, 1, request, now);
     vo_vapi_credentials_free(c);
     return rc;
+}
+
+int vo_routing_verify(char *tenant_out, size_t tenant_size, vo_verify_result *result,
+                      vo_vault *vault, const char *token, vo_webhook_provider provider,
+                      const vo_webhook_request *request, int64_t now)
+{
+    return route_verify("vo_routing_verify", false, NULL, tenant_out, tenant_size, result,
+                        vault, token, provider, request, now);
+}
+
+int vo_routing_guard(char *tenant_out, size_t tenant_size, vo_verify_result *result,
+                     vo_vault *vault, const vo_webhook_guard_options *guard, const char *token,
+                     vo_webhook_provider provider, const vo_webhook_request *request,
+                     int64_t now)
+{
+    return route_verify("vo_routing_guard", true, guard, tenant_out, tenant_size, result, vault,
+                        token, provider, request, now);
 }

@@ -146,7 +146,9 @@ void vo__audit_queue_committed(vo_vault *v)
     v->qn = 0;
 }
 
-int vo__audit_flush_locked(vo_vault *v)
+/* relaxed: a full buffer of queued events (buffered mode), committed through the
+ * backend's commit_relaxed when it has one (PostgreSQL: no wait for the WAL flush). */
+static int audit_flush(vo_vault *v, bool relaxed)
 {
     if (v->qn == 0)
         return VO_OK;
@@ -155,13 +157,19 @@ int vo__audit_flush_locked(vo_vault *v)
         return rc;
     rc = vo__audit_write_tx(v, NULL);
     if (rc == VO_OK)
-        rc = v->ops->commit(v->be);
+        rc = relaxed && v->ops->commit_relaxed ? v->ops->commit_relaxed(v->be)
+                                               : v->ops->commit(v->be);
     if (rc != VO_OK) {
         v->ops->rollback(v->be);
         return rc;
     }
     v->qn = 0;
     return VO_OK;
+}
+
+int vo__audit_flush_locked(vo_vault *v)
+{
+    return audit_flush(v, false);
 }
 
 #define AUDIT_QUEUE_HARD_MAX 65536
@@ -201,9 +209,10 @@ int vo__audit_queue(vo_vault *v, const vo__audit_rec *e, bool is_read)
     if (rc != VO_OK)
         return rc;
     v->queue[v->qn++] = *e;
-    if ((is_read && v->audit_reads == VO_VAULT_AUDIT_READS_SYNC) ||
-        v->qn >= (size_t)v->audit_buffer_rows)
+    if (is_read && v->audit_reads == VO_VAULT_AUDIT_READS_SYNC)
         return vo__audit_flush_locked(v);
+    if (v->qn >= (size_t)v->audit_buffer_rows)
+        return audit_flush(v, true);
     return VO_OK;
 }
 
@@ -294,29 +303,12 @@ int vo_vault_audit_flush(vo_vault *v)
     return rc;
 }
 
-int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, vo_vault *v)
+int vo__audit_walk(vo_vault *v, vo__audit_walk_state *w)
 {
-    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_audit_verify");
-    if (out_rows)
-        *out_rows = 0;
-    if (out_bad)
-        *out_bad = 0;
-    if (out_reason)
-        *out_reason = VO_AUDIT_INTACT;
-    if (!v)
-        return vo__error_set(VO_EINVAL, "vo_vault_audit_verify: vault is NULL");
-    pthread_mutex_lock(&v->lock);
-    int rc = vo__audit_flush_locked(v);
-    /* One read snapshot, so concurrent appends by other processes do not race the check. */
-    if (rc == VO_OK)
-        rc = v->ops->begin(v->be, false);
-    if (rc != VO_OK) {
-        pthread_mutex_unlock(&v->lock);
-        return rc;
-    }
     unsigned char prev[VO__MAC_SIZE] = {0};
     int64_t expect = 1, rows = 0, bad = 0;
-    int reason = VO_AUDIT_INTACT;
+    int reason = VO_AUDIT_INTACT, rc = VO_OK;
+    w->anchor_found = false;
     vo__audit_filter f = {NULL, 0, 0, 0, 2000};
     for (;;) {
         vo__audit_rec *recs = NULL;
@@ -339,6 +331,10 @@ int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, 
                 break;
             }
             memcpy(prev, a->mac, VO__MAC_SIZE);
+            if (w->anchor_seq > 0 && a->seq == w->anchor_seq) {
+                memcpy(w->anchor_mac, a->mac, VO__MAC_SIZE);
+                w->anchor_found = true;
+            }
             rows++;
             expect++;
         }
@@ -370,26 +366,64 @@ int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, 
         }
         vo__buf_free(&head, false);
     }
+    w->rows = rows;
+    w->bad = bad;
+    w->reason = reason;
+    memcpy(w->last_mac, prev, VO__MAC_SIZE);
+    return rc;
+}
+
+int vo__audit_break_report(int64_t bad, int reason)
+{
+    static const char *const why[] = {
+        "",
+        "MAC mismatch: the row was edited or moved, or the row before it was replaced",
+        "sequence gap: rows before it were deleted",
+        "the last rows were deleted (head marker disagrees)",
+        ("the log ends before this row of a checkpoint: the vault was rolled back to an "
+         "older copy, or its tail was cut"),
+        ("this row differs from the checkpoint: the log was rolled back and written "
+         "again")};
+    if (reason < 0 || reason >= (int)(sizeof(why) / sizeof(why[0])))
+        reason = 0;
+    return vo__error_set(VO_ECRYPTO, "audit chain broken at row %lld: %s", (long long)bad,
+                         why[reason]);
+}
+
+int vo_vault_audit_verify(int64_t *out_rows, int64_t *out_bad, int *out_reason, vo_vault *v)
+{
+    VO__HANDLE_CHECK(v, VO__H_VAULT, "vo_vault_audit_verify");
+    if (out_rows)
+        *out_rows = 0;
+    if (out_bad)
+        *out_bad = 0;
+    if (out_reason)
+        *out_reason = VO_AUDIT_INTACT;
+    if (!v)
+        return vo__error_set(VO_EINVAL, "vo_vault_audit_verify: vault is NULL");
+    pthread_mutex_lock(&v->lock);
+    int rc = vo__audit_flush_locked(v);
+    /* One read snapshot, so concurrent appends by other processes do not race the check. */
+    if (rc == VO_OK)
+        rc = v->ops->begin(v->be, false);
+    if (rc != VO_OK) {
+        pthread_mutex_unlock(&v->lock);
+        return rc;
+    }
+    vo__audit_walk_state w;
+    memset(&w, 0, sizeof(w));
+    rc = vo__audit_walk(v, &w);
     v->ops->rollback(v->be); /* end the read snapshot */
     pthread_mutex_unlock(&v->lock);
     if (out_rows)
-        *out_rows = rows;
+        *out_rows = w.rows;
     if (rc != VO_OK)
         return rc;
     if (out_bad)
-        *out_bad = bad;
+        *out_bad = w.bad;
     if (out_reason)
-        *out_reason = reason;
-    if (bad) {
-        static const char *const why[] = {"",
-                                          ("MAC mismatch: the row was edited or moved, or the "
-                                           "row before it was replaced"),
-                                          "sequence gap: rows before it were deleted",
-                                          "the last rows were deleted (head marker disagrees)"};
-        return vo__error_set(VO_ECRYPTO, "audit chain broken at row %lld: %s", (long long)bad,
-                             why[reason]);
-    }
-    return VO_OK;
+        *out_reason = w.reason;
+    return w.bad ? vo__audit_break_report(w.bad, w.reason) : VO_OK;
 }
 
 int vo_vault_audit_list(vo_audit_list **out, vo_vault *v, const char *tenant, int64_t since_ms,

@@ -39,6 +39,10 @@ static const char *const migrations[] = {
     "  tenant TEXT NOT NULL, name TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,"
     "  correlation_id TEXT NOT NULL, result TEXT NOT NULL, mac BLOB NOT NULL);"
     "CREATE INDEX audit_by_time ON audit(ts_ms);",
+    /* 1 -> 2: the seen-request store (lib/vault/seen.c): keyed digests and times only */
+    "CREATE TABLE seen (key BLOB PRIMARY KEY, mark BLOB NOT NULL, seen_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX seen_by_expiry ON seen(expires_ms);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -85,6 +89,10 @@ enum {
     S_A_TAIL,
     S_A_INS,
     S_A_INS_BATCH,
+    S_SEEN_INS,
+    S_SEEN_GET,
+    S_SEEN_PRUNE,
+    S_SEEN_COUNT,
     S_COUNT
 };
 
@@ -143,6 +151,15 @@ static const char *const sql_text[S_COUNT] = {
                 " result, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_A_INS_BATCH] = "INSERT INTO audit (seq, ts_ms, tenant, name, action, actor,"
                       " correlation_id, result, mac) VALUES " AUDIT_ROWS_32,
+    [S_SEEN_INS] = "INSERT INTO seen (key, mark, seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)"
+                   " ON CONFLICT (key) DO UPDATE SET mark = excluded.mark,"
+                   " seen_ms = excluded.seen_ms, expires_ms = excluded.expires_ms"
+                   " WHERE seen.expires_ms <= ?5",
+    [S_SEEN_GET] = "SELECT mark, seen_ms, expires_ms FROM seen WHERE key = ?1",
+    [S_SEEN_PRUNE] =
+        "DELETE FROM seen WHERE key IN (SELECT key FROM seen WHERE expires_ms <= ?1"
+        " ORDER BY expires_ms LIMIT ?2)",
+    [S_SEEN_COUNT] = "SELECT count(*) FROM seen",
 };
 
 struct vo__backend {
@@ -1106,6 +1123,158 @@ static int sq_backup(vo__backend *be, const char *dest_path)
     return rc;
 }
 
+/* ---- seen-request store ------------------------------------------------------------- */
+
+static int sq_seen_insert(vo__backend *be, const vo__seen_rec *r, int64_t now_ms,
+                          vo__seen_rec *existing)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = prep(be, S_SEEN_INS, &s);
+    if (rc != VO_OK)
+        return rc;
+    sqlite3_bind_blob(s, 1, r->key, VO__MAC_SIZE, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, r->mark, VO__MAC_SIZE, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, r->seen_ms);
+    sqlite3_bind_int64(s, 4, r->expires_ms);
+    sqlite3_bind_int64(s, 5, now_ms);
+    rc = exec_done(be, s, "seen insert");
+    if (rc != VO_OK || sqlite3_changes(be->db) == 1)
+        return rc;
+    /* a live entry was there: return it (same transaction, so it cannot go away) */
+    rc = prep(be, S_SEEN_GET, &s);
+    if (rc != VO_OK)
+        return rc;
+    sqlite3_bind_blob(s, 1, r->key, VO__MAC_SIZE, SQLITE_STATIC);
+    int src = sqlite3_step(s);
+    if (src == SQLITE_ROW) {
+        memset(existing, 0, sizeof(*existing));
+        memcpy(existing->key, r->key, VO__MAC_SIZE);
+        if (col_blob(s, 0, existing->mark, VO__MAC_SIZE) != VO__MAC_SIZE)
+            memset(existing->mark, 0, VO__MAC_SIZE); /* a tampered mark matches nothing */
+        existing->seen_ms = sqlite3_column_int64(s, 1);
+        existing->expires_ms = sqlite3_column_int64(s, 2);
+        rc = VO_EEXISTS;
+    } else {
+        rc = sq_fail(be, src == SQLITE_DONE ? SQLITE_ERROR : src, "seen read");
+    }
+    done(s);
+    return rc;
+}
+
+static int sq_seen_prune(vo__backend *be, int64_t now_ms, size_t max_rows, int64_t *removed)
+{
+    sqlite3_stmt *s = NULL;
+    *removed = 0;
+    int rc = prep(be, S_SEEN_PRUNE, &s);
+    if (rc != VO_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, now_ms);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)max_rows);
+    rc = exec_done(be, s, "seen prune");
+    if (rc == VO_OK)
+        *removed = sqlite3_changes(be->db);
+    return rc;
+}
+
+static int sq_seen_count(vo__backend *be, int64_t *n)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = prep(be, S_SEEN_COUNT, &s);
+    if (rc != VO_OK)
+        return rc;
+    int src = sqlite3_step(s);
+    if (src == SQLITE_ROW)
+        *n = sqlite3_column_int64(s, 0);
+    else
+        rc = sq_fail(be, src, "seen count");
+    done(s);
+    return rc;
+}
+
+/* ---- enumeration (copies between backends) ------------------------------------------ */
+
+static int sq_meta_keys(vo__backend *be, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    int src = sqlite3_prepare_v2(be->db, "SELECT key FROM meta ORDER BY key", -1, &s, NULL);
+    if (src != SQLITE_OK)
+        return sq_fail(be, src, "meta keys");
+    size_t cap = 0;
+    char **arr = NULL;
+    int rc = VO_OK;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        char **grown = grow(arr, &cap, *n, sizeof(*arr), 16);
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        char *k = grown ? strdup(t ? (const char *)t : "") : NULL;
+        if (grown)
+            arr = grown;
+        if (!k) {
+            rc = vo__error_set(VO_ENOMEM, "out of memory");
+            break;
+        }
+        arr[(*n)++] = k;
+    }
+    if (rc == VO_OK && src != SQLITE_DONE)
+        rc = sq_fail(be, src, "meta keys");
+    sqlite3_finalize(s);
+    if (rc != VO_OK) {
+        for (size_t i = 0; i < *n; i++)
+            free(arr[i]);
+        free(arr);
+        *n = 0;
+        return rc;
+    }
+    *out = arr;
+    return VO_OK;
+}
+
+static int sq_kek_list(vo__backend *be, vo__kek_rec **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char **ids = NULL;
+    size_t nids = 0;
+    sqlite3_stmt *s = NULL;
+    int src =
+        sqlite3_prepare_v2(be->db, "SELECT kek_id FROM keks ORDER BY kek_id", -1, &s, NULL);
+    if (src != SQLITE_OK)
+        return sq_fail(be, src, "key list");
+    size_t cap = 0;
+    int rc = VO_OK;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        char **grown = grow(ids, &cap, nids, sizeof(*ids), 8);
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        char *k = grown ? strdup(t ? (const char *)t : "") : NULL;
+        if (grown)
+            ids = grown;
+        if (!k) {
+            rc = vo__error_set(VO_ENOMEM, "out of memory");
+            break;
+        }
+        ids[nids++] = k;
+    }
+    if (rc == VO_OK && src != SQLITE_DONE)
+        rc = sq_fail(be, src, "key list");
+    sqlite3_finalize(s);
+    vo__kek_rec *arr = rc == VO_OK ? calloc(nids ? nids : 1, sizeof(*arr)) : NULL;
+    if (rc == VO_OK && !arr)
+        rc = vo__error_set(VO_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == VO_OK && i < nids; i++)
+        rc = sq_kek_get(be, ids[i], &arr[i]);
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    if (rc != VO_OK) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *n = nids;
+    return VO_OK;
+}
+
 const vo__backend_ops vo__sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -1138,6 +1307,11 @@ const vo__backend_ops vo__sqlite_backend = {
     .audit_insert = sq_audit_insert,
     .audit_query = sq_audit_query,
     .backup = sq_backup,
+    .seen_insert = sq_seen_insert,
+    .seen_prune = sq_seen_prune,
+    .seen_count = sq_seen_count,
+    .meta_keys = sq_meta_keys,
+    .kek_list = sq_kek_list,
 };
 
 /* ---- restore (SQLite-specific, used by vo_vault_restore) ---------------------------- */

@@ -124,6 +124,9 @@ struct vo_vault {
 };
 
 int64_t vo__now_ms(void);
+/* The backend and its location for a vault URI (vault.c); VO_EUNSUPPORTED for unknown
+ * schemes. */
+int vo__vault_parse_uri(const char *uri, const vo__backend_ops **ops, const char **location);
 const vo__kek *vo__active_kek(const vo_vault *v);
 
 /* ---- crypto helpers (vault.c) ------------------------------------------------------- */
@@ -171,6 +174,20 @@ int vo__audit_read(vo_vault *v, const char *tenant, const char *name, const char
 /* Queue an event inside a write tx (never flushes; dropped if the tx aborts). */
 int vo__audit_queue_tx(vo_vault *v, const vo__audit_rec *e);
 int vo__audit_flush_locked(vo_vault *v);
+/* A walk of the whole chain and the head marker, in the caller's read snapshot (v->lock
+ * held). With anchor_seq > 0, the MAC stored at that row is returned when the walk reached
+ * it intact (checkpoints, checkpoint.c). */
+typedef struct vo__audit_walk_state {
+    int64_t anchor_seq;                     /* in: 0 = none */
+    bool anchor_found;                      /* out */
+    unsigned char anchor_mac[VO__MAC_SIZE]; /* out */
+    int64_t rows, bad;                      /* out: rows intact, first bad row (0 = none) */
+    int reason;                             /* out: a vo_audit_break */
+    unsigned char last_mac[VO__MAC_SIZE];   /* out: MAC of the last intact row (0s: none) */
+} vo__audit_walk_state;
+int vo__audit_walk(vo_vault *v, vo__audit_walk_state *w);
+/* Record VO_ECRYPTO naming the broken row and why; returns VO_ECRYPTO. */
+int vo__audit_break_report(int64_t bad, int reason);
 void vo__audit_queue_committed(vo_vault *v);
 int vo__audit_key_load(vo_vault *v);
 
@@ -189,6 +206,11 @@ int vo__be_tenant_list(vo_vault *v, const char *after, const char *not_kek, size
                        vo__tenant_rec **out, size_t *n);
 int vo__be_secret_read(vo_vault *v, const char *tenant, const char *name, int64_t version,
                        vo__tenant_rec *t, vo__secret_rec *s, vo__buf *ct);
+/* The same through the backend's shared read path, without the vault lock (several threads
+ * at once); VO_EUNSUPPORTED when the backend has none (then read under the lock). */
+int vo__be_secret_read_shared(vo_vault *v, const char *tenant, const char *name,
+                              int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
+                              vo__buf *ct);
 int vo__be_secret_rows(vo_vault *v, const char *tenant, int64_t tid, vo__secret_rec **out,
                        size_t *n);
 

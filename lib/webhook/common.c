@@ -27,6 +27,8 @@ static const char *const reason_names[] = {
     "unknown_token",
     "not_initialized",
     "url_too_long",
+    "duplicate",
+    "replay",
 };
 
 const char *vo_verify_reason_name(vo_verify_reason reason)
@@ -94,6 +96,10 @@ static void result_reset(vo_verify_result *r)
     r->signature_index = -1;
     r->forms_tried = 0;
     r->timestamp = 0;
+    if (r->version >= 2 && r->version <= VO_VERIFY_RESULT_VERSION) {
+        r->seen = VO_VERIFY_SEEN_NOT_CHECKED;
+        r->seen_at_ms = 0;
+    }
 }
 
 int vo_verify_result_init(vo_verify_result *result, unsigned int version)
@@ -145,6 +151,8 @@ int vo_verify_http_status(int rc, const vo_verify_result *result)
     if (rc == VO_OK)
         return !result || result->reason == VO_VERIFY_OK ? 200 : 500; /* fail closed */
     switch (rc) {
+    case VO_EDUPLICATE: /* a provider retry: acknowledge it, act once (fail closed) */
+        return !result || result->reason == VO_VERIFY_DUPLICATE ? 200 : 500;
     case VO_EAUTH:
     case VO_EEXPIRED: return 403;
     case VO_EPARSE: return 400;

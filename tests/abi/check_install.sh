@@ -26,4 +26,12 @@ export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR="$dest"
 cc -std=c99 -Wall -Wextra -Werror "$root/examples/c/verify_webhooks.c" \
   $(pkg-config --cflags voiceops) $(pkg-config --libs voiceops) -o "$dest/verify_webhooks"
 LD_LIBRARY_PATH=$(dirname "$so") "$dest/verify_webhooks" >/dev/null
+# the voiceops tool, its man page and the sandbox it starts
+tool=$(find "$dest" -type f -path '*/bin/voiceops' | head -1)
+[ -n "$tool" ] || { echo "voiceops tool not installed"; exit 1; }
+[ -n "$(find "$dest" -path '*/man1/voiceops.1*')" ] || { echo "voiceops.1 not installed"; exit 1; }
+[ -n "$(find "$dest" -path '*/libvoiceops/sandbox/voiceops_sandbox/server.py')" ] ||
+  { echo "sandbox not installed"; exit 1; }
+LD_LIBRARY_PATH=$(dirname "$so") "$tool" --version | grep -q '^voiceops ' ||
+  { echo "installed voiceops does not run"; exit 1; }
 echo "installed: $(pkg-config --modversion voiceops), $(basename "$so"); example built and ran"

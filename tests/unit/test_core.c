@@ -94,13 +94,13 @@ END_TEST
 
 START_TEST(strerror_and_names)
 {
-    const int codes[] = {VO_OK,         VO_ERROR,        VO_EINVAL,    VO_ENOMEM,
-                         VO_ERANGE,     VO_ETOOBIG,      VO_EPARSE,    VO_EAUTH,
-                         VO_ECRYPTO,    VO_ENOTFOUND,    VO_EEXISTS,   VO_ECONFLICT,
-                         VO_ESTORAGE,   VO_EBUSY,        VO_ENETWORK,  VO_ETIMEOUT,
-                         VO_ERATELIMIT, VO_EUNAVAILABLE, VO_EPROTOCOL, VO_EVALIDATION,
-                         VO_EFORBIDDEN, VO_EEXPIRED,     VO_ENOTINIT,  VO_EUNSUPPORTED,
-                         VO_EINTERNAL,  VO_EHANDLE,      VO_EREQUEST,  VO_ETLS};
+    const int codes[] = {
+        VO_OK,         VO_ERROR,      VO_EINVAL,       VO_ENOMEM,       VO_ERANGE,
+        VO_ETOOBIG,    VO_EPARSE,     VO_EAUTH,        VO_ECRYPTO,      VO_ENOTFOUND,
+        VO_EEXISTS,    VO_ECONFLICT,  VO_ESTORAGE,     VO_EBUSY,        VO_ENETWORK,
+        VO_ETIMEOUT,   VO_ERATELIMIT, VO_EUNAVAILABLE, VO_EPROTOCOL,    VO_EVALIDATION,
+        VO_EFORBIDDEN, VO_EEXPIRED,   VO_ENOTINIT,     VO_EUNSUPPORTED, VO_EINTERNAL,
+        VO_EHANDLE,    VO_EREQUEST,   VO_ETLS,         VO_EDUPLICATE};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         ck_assert_str_ne(vo_strerror(codes[i]), "unknown error");
         ck_assert_str_ne(vo_error_name(codes[i]), "VO_E?");

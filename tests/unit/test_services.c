@@ -641,6 +641,66 @@ START_TEST(webhook_routing)
 }
 END_TEST
 
+/* The webhook guard behind routing, with webhooks signed and sent by the sandbox over HTTP:
+ * a redelivery carrying the same idempotency token is a retry, the same signed request an
+ * hour later or with another token is a replay. */
+START_TEST(webhook_routing_guard)
+{
+    fresh();
+    receiver_up();
+    vo_vault *v = pt_vault_open();
+    onboard(v, "tenant-a", ACCT, TOKEN, VKEY, VSECRET);
+    char ta[VO_ROUTING_TOKEN_SIZE], url[512], tenant[VO_VAULT_TENANT_MAX + 1];
+    ck_assert_vo_ok(vo_routing_token_mint(ta, sizeof(ta), v, "tenant-a"));
+    const int64_t now = (int64_t)time(NULL);
+    vo_verify_result res = VO_VERIFY_RESULT_INIT;
+    deliver(url, sizeof(url), ta, "status", TW_SPEC(ACCT));
+    vo_webhook_request rq = as_request(url);
+    int rc = vo_routing_guard(tenant, sizeof(tenant), &res, v, NULL, ta, VO_WEBHOOK_TWILIO, &rq,
+                              now);
+    ck_assert_vo_ok(rc);
+    ck_assert_str_eq(tenant, "tenant-a");
+    ck_assert_int_eq(res.seen, VO_VERIFY_SEEN_FIRST);
+    /* Twilio's retry: the same request with the same I-Twilio-Idempotency-Token */
+    rc = vo_routing_guard(tenant, sizeof(tenant), &res, v, NULL, ta, VO_WEBHOOK_TWILIO, &rq,
+                          now + 4);
+    ck_assert_vo_rc(rc, VO_EDUPLICATE);
+    ck_assert_int_eq(res.seen_at_ms, now * 1000);
+    ck_assert_int_eq(vo_verify_http_status(rc, &res), 200);
+    rc = vo_routing_guard(NULL, 0, &res, v, NULL, ta, VO_WEBHOOK_TWILIO, &rq, now + 3600);
+    ck_assert_vo_rc(rc, VO_EAUTH);
+    ck_assert_int_eq(res.reason, VO_VERIFY_REPLAY);
+    ck_assert_int_eq(vo_verify_http_status(rc, &res), 403);
+    /* the same signed content sent again by the sandbox, with a fresh token: still a replay */
+    deliver(url, sizeof(url), ta, "status", TW_SPEC(ACCT));
+    rq = as_request(url);
+    ck_assert_vo_rc(
+        vo_routing_guard(NULL, 0, &res, v, NULL, ta, VO_WEBHOOK_TWILIO, &rq, now + 10),
+        VO_EAUTH);
+    /* the plain verify call still accepts it: signatures alone cannot tell */
+    ck_assert_vo_ok(vo_routing_verify(NULL, 0, &res, v, ta, VO_WEBHOOK_TWILIO, &rq, now + 10));
+    /* Vapi with the tenant's shared secret: a repeat is a duplicate */
+    deliver(url, sizeof(url), ta, "vapi", VA_SPEC(VSECRET));
+    rq = as_request(url);
+    ck_assert_vo_ok(vo_routing_guard(NULL, 0, &res, v, NULL, ta, VO_WEBHOOK_VAPI, &rq, now));
+    ck_assert_vo_rc(vo_routing_guard(NULL, 0, &res, v, NULL, ta, VO_WEBHOOK_VAPI, &rq, now + 1),
+                    VO_EDUPLICATE);
+    /* a forged request is refused as by vo_routing_verify and not recorded */
+    int64_t rows = 0;
+    ck_assert_vo_ok(vo_vault_seen_count(&rows, v));
+    deliver(url, sizeof(url), ta, "status", TW_SPEC(ACCT2));
+    rq = as_request(url);
+    ck_assert_vo_rc(vo_routing_guard(NULL, 0, &res, v, NULL, ta, VO_WEBHOOK_TWILIO, &rq, now),
+                    VO_EAUTH);
+    ck_assert_int_eq(res.reason, VO_VERIFY_MISMATCH);
+    int64_t after = 0;
+    ck_assert_vo_ok(vo_vault_seen_count(&after, v));
+    ck_assert_int_eq(after, rows);
+    close(recv_fd);
+    vo_vault_close(v);
+}
+END_TEST
+
 /* ---- token rotation ------------------------------------------------------------------ */
 
 static void sandbox_tokens(char *primary, char *secondary)
@@ -877,6 +937,7 @@ static Suite *suite(void)
     tcase_add_test(t, onboarding_refuses_bad_credentials_and_stores_nothing);
     tcase_add_test(t, number_import_end_to_end);
     tcase_add_test(t, webhook_routing);
+    tcase_add_test(t, webhook_routing_guard);
     tcase_add_test(t, token_rotation);
     tcase_add_test(t, rotation_loses_to_a_concurrent_edit);
     tcase_add_test(t, webhook_token_of_a_deleted_tenant);

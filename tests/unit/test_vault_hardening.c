@@ -461,6 +461,15 @@ START_TEST(audit_mac_format_is_unchanged)
     ck_assert_vo_ok(vo_vault_audit_append(v, "t", "free text name, 40 chars long ........",
                                           "twilio.fallback", "ok"));
     ck_assert_vo_ok(vo_vault_audit_flush(v));
+    if (tv_pg) {
+        /* the rows are MACed by the same code on every backend; the file is SQLite's */
+        int64_t rows = 0;
+        ck_assert_vo_ok(vo_vault_audit_verify(&rows, NULL, NULL, v));
+        ck_assert_int_ge(rows, 84);
+        vo_vault_close(v);
+        sodium_memzero(key, sizeof(key));
+        return;
+    }
     vo_vault_close(v);
 
     sqlite3 *db = NULL;

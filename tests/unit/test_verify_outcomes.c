@@ -400,8 +400,13 @@ START_TEST(result_versions)
     ck_assert_int_eq(r.reason, VO_VERIFY_INTERNAL_ERROR);
     ck_assert_int_eq(r.key_index, -1);
     const vo_verify_result init = VO_VERIFY_RESULT_INIT;
-    ck_assert_mem_eq(&r, &init, sizeof(r));
+    memset(&r, 0x5A, sizeof(r)); /* the version-2 fields too */
     ck_assert_vo_ok(vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION));
+    ck_assert_int_eq(r.seen, VO_VERIFY_SEEN_NOT_CHECKED);
+    ck_assert_int_eq(r.seen_at_ms, 0);
+    ck_assert_mem_eq(&r, &init, offsetof(vo_verify_result, timestamp) + sizeof(int64_t));
+    ck_assert_int_eq(init.seen, r.seen);
+    ck_assert_int_eq(init.seen_at_ms, r.seen_at_ms);
     ck_assert_vo_rc(vo_verify_result_init(&r, 0), VO_EINVAL);
     ck_assert_ptr_nonnull(strstr(vo_error_last()->message, "vo_verify_result"));
     ck_assert_vo_rc(vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION + 1), VO_EINVAL);
@@ -473,6 +478,8 @@ START_TEST(http_status_every_reason_and_code)
         {VO_VERIFY_UNKNOWN_TOKEN, VO_ENOTFOUND},
         {VO_VERIFY_NOT_INITIALIZED, VO_ENOTINIT},
         {VO_VERIFY_URL_TOO_LONG, VO_EREQUEST},
+        {VO_VERIFY_DUPLICATE, VO_EDUPLICATE},
+        {VO_VERIFY_REPLAY, VO_EAUTH},
     };
     const size_t n = sizeof(pairs) / sizeof(pairs[0]);
     /* every reason has a name and is in the table above, so a new reason fails here */
@@ -494,7 +501,8 @@ START_TEST(http_status_every_reason_and_code)
     for (int code = 0; code >= -64; code--) {
         int want = 500;
         switch (code) {
-        case VO_OK: want = 200; break;
+        case VO_OK:
+        case VO_EDUPLICATE: want = 200; break;
         case VO_EAUTH:
         case VO_EEXPIRED: want = 403; break;
         case VO_EPARSE:
@@ -512,6 +520,11 @@ START_TEST(http_status_every_reason_and_code)
     r.reason = VO_VERIFY_OK;
     ck_assert_int_eq(vo_verify_http_status(VO_OK, &r), 200);
     ck_assert_int_eq(vo_verify_http_status(VO_EAUTH, &r), 403);
+    /* a duplicate whose result says something else is not acknowledged */
+    ck_assert_int_eq(vo_verify_http_status(VO_EDUPLICATE, &r), 500);
+    r.reason = VO_VERIFY_DUPLICATE;
+    ck_assert_int_eq(vo_verify_http_status(VO_EDUPLICATE, &r), 200);
+    r.reason = VO_VERIFY_OK;
     r.version = 0; /* not a result: the code alone decides */
     r.reason = VO_VERIFY_URL_TOO_LONG;
     ck_assert_int_eq(vo_verify_http_status(VO_EREQUEST, &r), 400);

@@ -19,7 +19,9 @@ static inline void vt_garbage(vo_verify_result *r)
 static inline int vt_status_of(vo_verify_reason reason)
 {
     switch (reason) {
-    case VO_VERIFY_OK: return 200;
+    case VO_VERIFY_OK:
+    case VO_VERIFY_DUPLICATE: return 200;
+    case VO_VERIFY_REPLAY: return 403;
     case VO_VERIFY_MISSING_SIGNATURE:
     case VO_VERIFY_EMPTY_SIGNATURE:
     case VO_VERIFY_MALFORMED_SIGNATURE:

@@ -26,6 +26,7 @@ The modules, each readable on its own (lower ones import only from those above t
     sandbox       Sandbox: state + dispatcher + authentication, independent of HTTP
     server        HTTP handler (keep-alive, framing, faults, request log) and SandboxServer
     cli           the command line (main)
+    smtp_sink     an SMTP sink recording messages, STARTTLS, auth and drop faults (SmtpSink)
 """
 
 from .common import (ALNUM, CLOCK, E164, MAX_BODY, SECRET_NAME, TWILIO_API, UUID_RE, Clock,
@@ -48,6 +49,7 @@ from .control import ControlApi
 from .sandbox import Sandbox
 from .server import Handler, SandboxServer
 from .cli import main
+from .smtp_sink import SmtpSink
 
 __all__ = [
     "ALNUM", "CLOCK", "E164", "MAX_BODY", "SECRET_NAME", "TWILIO_API", "UUID_RE", "Clock",
@@ -69,4 +71,5 @@ __all__ = [
     "Sandbox",
     "Handler", "SandboxServer",
     "main",
+    "SmtpSink",
 ]
