@@ -89,6 +89,54 @@ int vo_base64_decode(unsigned char *out, size_t out_size, size_t *out_len, const
     return VO_OK;
 }
 
+/* Standard-alphabet base64 values plus one; 0 for any other byte. */
+static const unsigned char B64_STD[256] = {
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,
+    ['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
+    ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
+    ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28,
+    ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
+    ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+    ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+    ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63,
+    ['/'] = 64,
+};
+
+int vo__base64_decode_public(unsigned char *out, size_t out_size, size_t *out_len,
+                             const char *b64, size_t b64_len)
+{
+    *out_len = 0;
+    if (b64_len % 4)
+        return vo__error_set(VO_EPARSE, "invalid or non-canonical base64");
+    size_t pad = 0;
+    if (b64_len && b64[b64_len - 1] == '=')
+        pad = b64[b64_len - 2] == '=' ? 2 : 1;
+    size_t n = b64_len / 4 * 3 - pad;
+    const unsigned char *in = (const unsigned char *)b64;
+    size_t o = 0;
+    for (size_t i = 0; i < b64_len; i += 4) {
+        size_t data = i + 4 == b64_len ? 4 - pad : 4; /* characters that are not padding */
+        uint32_t acc = 0;
+        for (size_t k = 0; k < 4; k++) {
+            int v = k < data ? B64_STD[in[i + k]] - 1 : 0;
+            if (v < 0)
+                return vo__error_set(VO_EPARSE, "invalid or non-canonical base64");
+            acc = acc << 6 | (uint32_t)v;
+        }
+        /* canonical: the bits below the last whole byte are zero */
+        if ((data == 3 && (acc & 0xffu)) || (data == 2 && (acc & 0xffffu)))
+            return vo__error_set(VO_EPARSE, "invalid or non-canonical base64");
+        for (size_t k = 0; k + 1 < data; k++, o++)
+            if (o < out_size) /* malformed input is reported as such, even when too long */
+                out[o] = (unsigned char)(acc >> (16 - 8 * k));
+    }
+    if (n > out_size)
+        return vo__error_set(VO_ERANGE, "output buffer needs %zu bytes", n);
+    *out_len = o;
+    return VO_OK;
+}
+
 int vo_hex_encode(char *out, size_t out_size, const unsigned char *bin, size_t bin_len)
 {
     if (!out || (!bin && bin_len))

@@ -128,6 +128,15 @@ bool vo__base_url_cleartext(const char *url);
 /** Copy with truncation; always NUL-terminates when size > 0. Returns true if it fit. */
 bool vo__strlcpy(char *dst, const char *src, size_t size);
 
+/* ---- encoding --------------------------------------------------------------------------
+ * Standard base64 with padding, strict and canonical like vo_base64_decode() with
+ * VO_BASE64_STANDARD (same inputs accepted, same bytes), but with table-free branches
+ * instead of libsodium's constant-time decoder: only for data that is not secret (a
+ * signature a request carries). Returns VO_OK, VO_EPARSE or VO_ERANGE (out_size too small).
+ */
+int vo__base64_decode_public(unsigned char *out, size_t out_size, size_t *out_len,
+                             const char *b64, size_t b64_len);
+
 /* ---- growable byte buffer ------------------------------------------------------------ */
 typedef struct vo__buf {
     char *data;

@@ -296,6 +296,39 @@ int vo_log_redact(char *out, size_t out_size, const char *text)
 
 static _Thread_local char tls_correlation[VO_CORRELATION_ID_SIZE];
 
+/*
+ * Random bytes for correlation ids, drawn from libsodium 256 bytes at a time per thread: an
+ * id must be unique, not secret, and a draw per id was one getrandom() system call per
+ * request. A forked child drops the pool it inherited, so that parent and child never hand
+ * out the same ids.
+ */
+#define ID_POOL_SIZE 256
+static _Thread_local unsigned char id_pool[ID_POOL_SIZE];
+static _Thread_local size_t id_pool_used = ID_POOL_SIZE;
+static pthread_once_t id_pool_once = PTHREAD_ONCE_INIT;
+
+static void id_pool_drop(void)
+{
+    id_pool_used = ID_POOL_SIZE; /* in the child: the only thread is the one that forked */
+}
+
+static void id_pool_register(void)
+{
+    pthread_atfork(NULL, NULL, id_pool_drop);
+}
+
+static void id_random(unsigned char b[16])
+{
+    pthread_once(&id_pool_once, id_pool_register);
+    if (id_pool_used + 16 > ID_POOL_SIZE) {
+        randombytes_buf(id_pool, ID_POOL_SIZE);
+        id_pool_used = 0;
+    }
+    memcpy(b, id_pool + id_pool_used, 16);
+    memset(id_pool + id_pool_used, 0, 16); /* each byte is used once */
+    id_pool_used += 16;
+}
+
 int vo_correlation_id_new(char *out, size_t out_size)
 {
     if (!out)
@@ -306,7 +339,7 @@ int vo_correlation_id_new(char *out, size_t out_size)
     if (rc != VO_OK)
         return rc;
     unsigned char b[16];
-    randombytes_buf(b, sizeof(b));
+    id_random(b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
     static const char hex[] = "0123456789abcdef";

@@ -48,6 +48,10 @@ bool vo__strn_ieq(const char *a, size_t a_len, const char *b)
 {
     if (!a || !b)
         return false;
+    if (strlen(b) != a_len)
+        return false;
+    if (memcmp(a, b, a_len) == 0) /* the common case: the same bytes */
+        return true;
     size_t i = 0;
     for (; i < a_len && b[i]; i++)
         if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))

@@ -26,6 +26,13 @@ typedef struct vo__http_breaker {
 void vo__http_breakers_init(vo_http_client *c)
 {
     pthread_mutex_init(&c->breaker_lock, NULL);
+    atomic_init(&c->breakers_unsettled, 0);
+}
+
+/* Closed with no failure counted: what a host without a breaker behaves as. */
+static bool settled(const breaker *b)
+{
+    return b->state == BREAKER_CLOSED && b->failures == 0;
 }
 
 void vo__http_breakers_free(vo_http_client *c)
@@ -81,6 +88,8 @@ bool vo__http_breaker_allow(vo_http_client *c, const char *host, long *retry_in_
 {
     if (c->opts.breaker_threshold < 0)
         return true;
+    if (atomic_load(&c->breakers_unsettled) == 0)
+        return true; /* every breaker closed, no failure counted: nothing to check */
     bool ok = true;
     pthread_mutex_lock(&c->breaker_lock);
     breaker *b = breaker_get(c, host);
@@ -113,9 +122,12 @@ void vo__http_breaker_record(vo_http_client *c, const char *host, bool failure)
 {
     if (c->opts.breaker_threshold < 0)
         return;
+    if (!failure && atomic_load(&c->breakers_unsettled) == 0)
+        return; /* a success on a closed breaker without failures changes nothing */
     pthread_mutex_lock(&c->breaker_lock);
     breaker *b = breaker_get(c, host);
     if (b) {
+        bool was_settled = settled(b);
         if (!failure) {
             if (b->state != BREAKER_CLOSED)
                 vo__log(VO_LOG_INFO, MODULE, "circuit closed for %s", host);
@@ -135,6 +147,8 @@ void vo__http_breaker_record(vo_http_client *c, const char *host, bool failure)
                 b->probe_in_flight = false;
             }
         }
+        if (was_settled != settled(b))
+            atomic_fetch_add(&c->breakers_unsettled, was_settled ? 1 : -1);
     }
     pthread_mutex_unlock(&c->breaker_lock);
 }

@@ -41,6 +41,10 @@ struct vo_http_client {
     /* breaker.c */
     pthread_mutex_t breaker_lock;
     struct vo__http_breaker *breakers;
+    /* Breakers that are not closed with zero failures. While there are none, a request
+     * is allowed and a success recorded without taking breaker_lock (nothing would
+     * change). Changed under breaker_lock only. */
+    atomic_int breakers_unsettled;
 
     atomic_uint_fast64_t n_requests, n_attempts, n_retries, n_connects, n_rejected;
 };

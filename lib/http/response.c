@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "http_internal.h"
 #include "transport.h"
 
@@ -13,6 +15,10 @@ void vo__http_response_reset(vo_http_response *r)
         free(r->headers[i].value);
     }
     r->header_count = 0;
+    /* What an attempt collected is wiped before it is dropped, so that only body.len
+     * bytes ever hold data (the destroy function wipes those). */
+    if (r->body.data)
+        sodium_memzero(r->body.data, r->body.len);
     r->body.len = 0;
     r->body.failed = false;
     r->too_big = false;
@@ -25,7 +31,9 @@ static void http_response_destroy(void *self)
     vo_http_response *r = self;
     vo__http_response_reset(r);
     free(r->headers);
-    vo__buf_free(&r->body, true); /* bodies may carry secrets (new API keys, tokens) */
+    /* bodies may carry secrets (new API keys, tokens): wiped (the reset above wiped the
+     * body.len bytes that held data; the rest of the buffer was never written) */
+    vo__buf_free(&r->body, false);
 }
 
 vo_http_response *vo__http_response_new(void)
@@ -51,6 +59,26 @@ size_t vo__http_on_body(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* Room for the whole body when the server announces its length (up to the response cap,
+ * and 1 MiB at most ahead of the data), so that it is received without reallocations that
+ * would copy it and leave copies behind. Anything unexpected is ignored: the buffer grows. */
+static void presize_body(vo_http_response *r, const char *v, size_t len)
+{
+    size_t want = 0;
+    if (len == 0 || len > 9)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return;
+        want = want * 10 + (size_t)(v[i] - '0');
+    }
+    if (want > r->max_bytes || want > (1u << 20) || want <= r->body.len)
+        return;
+    bool failed = r->body.failed;
+    vo__buf_reserve(&r->body, want - r->body.len); /* a failure is the append's to report */
+    r->body.failed = failed;
+}
+
 size_t vo__http_on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     vo_http_response *r = userp;
@@ -73,6 +101,8 @@ size_t vo__http_on_header(char *data, size_t size, size_t nmemb, void *userp)
         v++;
     while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
+    if (nl == 14 && vo__strn_ieq(data, nl, "content-length"))
+        presize_body(r, v, (size_t)(end - v));
     if (r->header_count == r->cap_headers) {
         size_t cap = r->cap_headers ? r->cap_headers * 2 : 16;
         if (cap > 512)

@@ -48,6 +48,14 @@ static const char *const migrations[] = {
 
 /* ---- statements --------------------------------------------------------------------- */
 
+/* Audit rows are inserted AUDIT_BATCH at a time: one statement of 32 rows (9 parameters
+ * each, numbered in order) instead of 32 statements. */
+#define AUDIT_BATCH 32
+#define AUDIT_ROW "(?,?,?,?,?,?,?,?,?)"
+#define AUDIT_ROWS_4 AUDIT_ROW "," AUDIT_ROW "," AUDIT_ROW "," AUDIT_ROW
+#define AUDIT_ROWS_16 AUDIT_ROWS_4 "," AUDIT_ROWS_4 "," AUDIT_ROWS_4 "," AUDIT_ROWS_4
+#define AUDIT_ROWS_32 AUDIT_ROWS_16 "," AUDIT_ROWS_16
+
 enum {
     S_BEGIN_W,
     S_BEGIN_R,
@@ -80,6 +88,7 @@ enum {
     S_S_UPD,
     S_A_TAIL,
     S_A_INS,
+    S_A_INS_BATCH,
     S_SEEN_INS,
     S_SEEN_GET,
     S_SEEN_PRUNE,
@@ -140,6 +149,8 @@ static const char *const sql_text[S_COUNT] = {
     [S_A_TAIL] = "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1",
     [S_A_INS] = "INSERT INTO audit (seq, ts_ms, tenant, name, action, actor, correlation_id,"
                 " result, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_A_INS_BATCH] = "INSERT INTO audit (seq, ts_ms, tenant, name, action, actor,"
+                      " correlation_id, result, mac) VALUES " AUDIT_ROWS_32,
     [S_SEEN_INS] = "INSERT INTO seen (key, mark, seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)"
                    " ON CONFLICT (key) DO UPDATE SET mark = excluded.mark,"
                    " seen_ms = excluded.seen_ms, expires_ms = excluded.expires_ms"
@@ -156,6 +167,11 @@ struct vo__backend {
     char *path;
     sqlite3_stmt *st[S_COUNT];
     bool in_tx;
+    /* Audit rows appended in the current transaction and not inserted yet (audit_flush):
+     * inserted by batches, and in any case before the commit and before any statement
+     * that reads the audit table; dropped with the transaction on rollback. */
+    vo__audit_rec *pend;
+    size_t pend_n, pend_cap;
 };
 
 /* ---- errors ------------------------------------------------------------------------- */
@@ -346,6 +362,7 @@ static void sq_close(vo__backend *be)
             sqlite3_exec(be->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close_v2(be->db);
     }
+    free(be->pend);
     free(be->path);
     free(be);
 }
@@ -409,10 +426,14 @@ static int sq_begin(vo__backend *be, bool write)
     return rc;
 }
 
+static int audit_flush(vo__backend *be);
+
 static int sq_commit(vo__backend *be)
 {
     sqlite3_stmt *s = NULL;
-    int rc = prep(be, S_COMMIT, &s);
+    int rc = audit_flush(be);
+    if (rc == VO_OK)
+        rc = prep(be, S_COMMIT, &s);
     if (rc != VO_OK)
         return rc;
     rc = exec_done(be, s, "commit");
@@ -423,6 +444,7 @@ static int sq_commit(vo__backend *be)
 
 static void sq_rollback(vo__backend *be)
 {
+    be->pend_n = 0; /* rows of the transaction that is abandoned */
     if (!be->in_tx && sqlite3_get_autocommit(be->db))
         return;
     sqlite3_stmt *s = NULL;
@@ -930,10 +952,44 @@ static int sq_secret_update(vo__backend *be, int64_t tid, const vo__secret_rec *
 
 /* ---- audit -------------------------------------------------------------------------- */
 
+static void bind_audit_row(sqlite3_stmt *s, int first, const vo__audit_rec *a)
+{
+    sqlite3_bind_int64(s, first, a->seq);
+    sqlite3_bind_int64(s, first + 1, a->ts_ms);
+    sqlite3_bind_text(s, first + 2, a->tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, first + 3, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, first + 4, a->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, first + 5, a->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, first + 6, a->correlation_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, first + 7, a->result, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, first + 8, a->mac, VO__MAC_SIZE, SQLITE_STATIC);
+}
+
+/* Insert the pending audit rows: full batches in one statement each, the rest one by one. */
+static int audit_flush(vo__backend *be)
+{
+    int rc = VO_OK;
+    for (size_t i = 0; rc == VO_OK && i < be->pend_n;) {
+        size_t k = be->pend_n - i >= AUDIT_BATCH ? AUDIT_BATCH : 1;
+        sqlite3_stmt *s = NULL;
+        rc = prep(be, k == AUDIT_BATCH ? S_A_INS_BATCH : S_A_INS, &s);
+        if (rc != VO_OK)
+            break;
+        for (size_t j = 0; j < k; j++)
+            bind_audit_row(s, (int)(j * 9 + 1), &be->pend[i + j]);
+        rc = exec_done(be, s, "audit append");
+        i += k;
+    }
+    be->pend_n = 0;
+    return rc;
+}
+
 static int sq_audit_tail(vo__backend *be, int64_t *seq, unsigned char mac[VO__MAC_SIZE])
 {
     sqlite3_stmt *s = NULL;
-    int rc = prep(be, S_A_TAIL, &s);
+    int rc = audit_flush(be);
+    if (rc == VO_OK)
+        rc = prep(be, S_A_TAIL, &s);
     if (rc != VO_OK)
         return rc;
     int src = sqlite3_step(s);
@@ -952,20 +1008,24 @@ static int sq_audit_tail(vo__backend *be, int64_t *seq, unsigned char mac[VO__MA
 
 static int sq_audit_insert(vo__backend *be, const vo__audit_rec *a)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = prep(be, S_A_INS, &s);
-    if (rc != VO_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, a->seq);
-    sqlite3_bind_int64(s, 2, a->ts_ms);
-    sqlite3_bind_text(s, 3, a->tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, a->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, a->action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, a->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, a->correlation_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, a->result, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 9, a->mac, VO__MAC_SIZE, SQLITE_STATIC);
-    return exec_done(be, s, "audit append");
+    if (!be->in_tx) { /* outside a transaction: at once */
+        sqlite3_stmt *s = NULL;
+        int rc = prep(be, S_A_INS, &s);
+        if (rc != VO_OK)
+            return rc;
+        bind_audit_row(s, 1, a);
+        return exec_done(be, s, "audit append");
+    }
+    if (be->pend_n == be->pend_cap) {
+        size_t cap = be->pend_cap ? be->pend_cap * 2 : AUDIT_BATCH;
+        vo__audit_rec *p = realloc(be->pend, cap * sizeof(*p));
+        if (!p)
+            return vo__error_set(VO_ENOMEM, "out of memory for audit rows");
+        be->pend = p;
+        be->pend_cap = cap;
+    }
+    be->pend[be->pend_n++] = *a;
+    return be->pend_n >= AUDIT_BATCH ? audit_flush(be) : VO_OK;
 }
 
 static int sq_audit_query(vo__backend *be, const vo__audit_filter *f, vo__audit_rec **out,
@@ -973,6 +1033,9 @@ static int sq_audit_query(vo__backend *be, const vo__audit_filter *f, vo__audit_
 {
     *out = NULL;
     *n = 0;
+    int frc = audit_flush(be); /* rows of this transaction not inserted yet */
+    if (frc != VO_OK)
+        return frc;
     char sql[512];
     snprintf(sql, sizeof(sql),
              "SELECT seq, ts_ms, tenant, name, action, actor, correlation_id, result, mac"

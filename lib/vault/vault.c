@@ -529,7 +529,8 @@ int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
         goto fail;
     v->audit_key = sodium_malloc(VO_VAULT_KEY_SIZE);
     v->scratch = sodium_malloc(VO_VAULT_VALUE_MAX + 1);
-    if (!v->audit_key || !v->scratch) {
+    v->audit_mac = sodium_malloc(sizeof(*v->audit_mac));
+    if (!v->audit_key || !v->scratch || !v->audit_mac) {
         rc = vo__error_set(VO_ENOMEM, "out of secure memory");
         goto fail;
     }
@@ -566,6 +567,8 @@ static void vault_destroy(void *p)
         sodium_free(v->audit_key);
     if (v->scratch)
         sodium_free(v->scratch);
+    if (v->audit_mac)
+        sodium_free(v->audit_mac);
     vo_keyring_free(v->kr);
     vo__buf_free(&v->ct, false);
     free(v->queue);
@@ -957,9 +960,7 @@ int vo_vault_secret_get(vo_secret **out, int64_t *out_version, vo_vault *v, cons
         rc = vo_secret_new(out, v->scratch, len);
         sodium_memzero(v->scratch, len);
     }
-    vo__audit_rec e;
-    vo__audit_event(v, &e, tenant, name, "secret.get", rc);
-    int arc = vo__audit_queue(v, &e, true);
+    int arc = vo__audit_read(v, tenant, name, "secret.get", rc);
     pthread_mutex_unlock(&v->lock);
     if (rc == VO_OK && arc != VO_OK) {
         vo_secret_free(*out);
@@ -993,9 +994,7 @@ int vo_vault_secret_get_into(unsigned char *buf, size_t buf_size, size_t *out_le
     vo__buf_free(&pre.ct, false);
     if (rc == VO_OK && len < buf_size)
         buf[len] = 0;
-    vo__audit_rec e;
-    vo__audit_event(v, &e, tenant, name, "secret.get", rc);
-    int arc = vo__audit_queue(v, &e, true);
+    int arc = vo__audit_read(v, tenant, name, "secret.get", rc);
     pthread_mutex_unlock(&v->lock);
     if (out_len)
         *out_len = len;

@@ -117,6 +117,10 @@ struct vo_vault {
     size_t q_mark;          /* queue length when the current write tx began */
     vo__buf ct;             /* ciphertext scratch (not secret) */
     unsigned char *scratch; /* sodium_malloc'd plaintext scratch, VALUE_MAX + 1 */
+    /* sodium_malloc'd: HMAC-SHA256 keyed with the audit key, the constant prefix of every
+     * row's MAC absorbed; set up by vo__audit_key_load() (audit.c). */
+    crypto_auth_hmacsha256_state *audit_mac;
+    bool audit_mac_ready;
 };
 
 int64_t vo__now_ms(void);
@@ -163,6 +167,10 @@ int vo__audit_write_tx(vo_vault *v, const vo__audit_rec *e);
 /* Queue an event (read events, failed writes); flushes when the queue is full or when
  * reads are audited synchronously (force_sync). */
 int vo__audit_queue(vo_vault *v, const vo__audit_rec *e, bool is_read);
+/* Record a read (vo__audit_queue(is_read = true) of a new event), unless reads are not
+ * audited: then nothing is built. Called with v->lock held. */
+int vo__audit_read(vo_vault *v, const char *tenant, const char *name, const char *action,
+                   int result);
 /* Queue an event inside a write tx (never flushes; dropped if the tx aborts). */
 int vo__audit_queue_tx(vo_vault *v, const vo__audit_rec *e);
 int vo__audit_flush_locked(vo_vault *v);

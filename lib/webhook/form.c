@@ -1,6 +1,9 @@
 /* application/x-www-form-urlencoded parsing, shared by every verifier and binding. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#  include <emmintrin.h>
+#endif
 
 #include "webhook_internal.h"
 
@@ -30,41 +33,69 @@ static const unsigned char FORM_CLASS[256] = {
     [0] = C_NUL, ['&'] = C_AMP, ['='] = C_EQ, ['%'] = C_PCT, ['+'] = C_PLUS,
 };
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Bits set at the bytes of x equal to b (exact for the lowest such byte). */
-static inline uint64_t bytes_equal(uint64_t x, unsigned char b)
+/* Index of the lowest set bit of m (m != 0). */
+static inline unsigned lowest_bit(uint64_t m)
 {
-    uint64_t y = x ^ (ONES * b);
-    return (y - ONES) & ~y & HIGHS;
-}
-
-/*
- * Length of the run of ordinary bytes at in[0..avail) (at least 1: in[0] is ordinary),
- * copied to out. Words of 8 bytes are tested for the five special bytes at once; out has
- * room for 8 bytes past every position this writes to (see vo__form_size()).
- */
-static size_t plain_run(const unsigned char *in, size_t avail, char *out)
-{
-    size_t k = 0;
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    while (avail - k >= 8) {
-        uint64_t w;
-        memcpy(&w, in + k, 8);
-        uint64_t special = bytes_equal(w, '&') | bytes_equal(w, '=') | bytes_equal(w, '%') |
-                           bytes_equal(w, '+') | bytes_equal(w, 0);
-        memcpy(out + k, &w, 8);
-        if (special)
-            return k + (size_t)(__builtin_ctzll(special) >> 3);
-        k += 8;
-    }
-#endif
-    while (k < avail && FORM_CLASS[in[k]] == C_PLAIN) {
-        out[k] = (char)in[k];
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(m);
+#else
+    unsigned k = 0;
+    while (!(m & 1)) {
+        m >>= 1;
         k++;
     }
     return k;
+#endif
+}
+
+/*
+ * The special bytes (& = % + NUL) of in[base, base + 64) as bits, bit k for in[base + k];
+ * bytes at or past len are left out. Whole windows are tested 16 bytes at a time (SSE2,
+ * which every x86-64 has); the last partial window and other machines byte by byte.
+ */
+static inline uint64_t special_mask(const unsigned char *in, size_t len, size_t base)
+{
+    size_t avail = len - base;
+    uint64_t m = 0;
+#if defined(__SSE2__)
+    if (avail >= 64) {
+        const __m128i amp = _mm_set1_epi8('&'), eq = _mm_set1_epi8('='),
+                      pct = _mm_set1_epi8('%'), plus = _mm_set1_epi8('+'),
+                      zero = _mm_setzero_si128();
+        for (int b = 0; b < 4; b++) {
+            __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(in + base + 16 * b));
+            __m128i sp = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(w, amp), _mm_cmpeq_epi8(w, eq)),
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, pct), _mm_cmpeq_epi8(w, plus)),
+                             _mm_cmpeq_epi8(w, zero)));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(sp) << (16 * b);
+        }
+        return m;
+    }
+#endif
+    size_t n = avail < 64 ? avail : 64;
+    for (size_t k = 0; k < n; k++)
+        if (FORM_CLASS[in[base + k]] != C_PLAIN)
+            m |= (uint64_t)1 << k;
+    return m;
+}
+
+/*
+ * Copy a run of n ordinary bytes; avail input bytes remain from src. Whole blocks of 16 are
+ * stored only while 16 input bytes remain, so the writes stay within the decoded text's
+ * bound (the decoded text is never longer than its input, plus the NULs of the vo_form
+ * layout); the bytes stored past n are overwritten by what follows.
+ */
+static inline void copy_run(char *out, const unsigned char *src, size_t n, size_t avail)
+{
+    size_t k = 0;
+#if defined(__SSE2__)
+    for (; k < n && avail - k >= 16; k += 16)
+        _mm_storeu_si128((__m128i *)(void *)(out + k),
+                         _mm_loadu_si128((const __m128i *)(const void *)(src + k)));
+#endif
+    if (k < n)
+        memcpy(out + k, src + k, n - k);
 }
 
 size_t vo__form_size(const char *body, size_t len)
@@ -79,68 +110,109 @@ size_t vo__form_size(const char *body, size_t len)
     return sizeof(vo_form) + pairs * sizeof(vo__pair) + len + 2 * pairs + 1;
 }
 
-/* Decode into f (its handle header is left alone). */
-static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
+/*
+ * The one-pass decoder. Pairs go to pairs[0..*count), their names and values to store.
+ * With `terminate`, each name and value is followed by a NUL (the vo_form layout); without,
+ * they are packed: a pair's value follows its name, and the next pair follows the value.
+ * The store needs room for len bytes (+ 2 per pair with `terminate`): the decoded text is
+ * never longer than its encoding. Returns VO_OK or VO_EPARSE; *store_len is what was used.
+ */
+static inline int decode_pairs(vo__pair *pairs, size_t max_pairs, size_t *count, char *store,
+                               size_t *store_len, const char *body, size_t len, bool terminate)
 {
-    size_t max_pairs = (size - sizeof(vo_form) - len - 1) / (sizeof(vo__pair) + 2);
-    f->n = 0;
-    f->owned = false;
-    f->pairs = (vo__pair *)(f + 1);
-    char *store = (char *)(f->pairs + max_pairs);
+    size_t n = 0;
+    *count = 0;
     const unsigned char *in = (const unsigned char *)body;
     /* One pass: each segment's name then value are decoded straight into the store. */
     char *name = store, *value = NULL;
     char *o = store;
-    for (size_t i = 0; i <= len; i++) {
-        unsigned cls = i == len ? C_AMP : FORM_CLASS[in[i]];
-        if (cls == C_PLAIN) {
-            /* Copy the run of ordinary bytes up to the next special one, 8 at a time
-             * where the run is long enough. */
-            size_t k = plain_run(in + i, len - i, o);
-            o += k;
-            i += k - 1;
-            continue;
+    /* The special bytes are found 64 at a time (a bit mask per window); the ordinary run
+     * before each is copied whole, then the special byte is handled. */
+    size_t i = 0, base = 0;
+    uint64_t mask = len ? special_mask(in, len, 0) : 0;
+    for (;;) {
+        while (!mask && base + 64 < len)
+            mask = special_mask(in, len, base += 64);
+        size_t j = len; /* the next special byte, or the end */
+        if (mask) {
+            j = base + lowest_bit(mask);
+            mask &= mask - 1;
         }
+        copy_run(o, in + i, j - i, len - i);
+        o += j - i;
+        i = j + 1;
+        unsigned cls = j == len ? C_AMP : FORM_CLASS[in[j]];
         switch (cls) {
-        case C_AMP:
+        case C_AMP: {
             if (o == name && !value) /* empty segment */
-                continue;
-            *o++ = '\0';
+                break;
+            size_t name_len, value_len;
             if (!value) { /* no '=': empty value */
+                name_len = (size_t)(o - name);
+                if (terminate)
+                    *o++ = '\0';
                 value = o;
-                *o++ = '\0';
+            } else {
+                name_len = (size_t)(value - name - (terminate ? 1 : 0));
             }
-            if (f->n == VO_FORM_MAX_PARAMS || f->n == max_pairs)
+            value_len = (size_t)(o - value);
+            if (terminate)
+                *o++ = '\0';
+            if (n == VO_FORM_MAX_PARAMS || n == max_pairs)
                 return vo__error_set(VO_EPARSE, "form body has more than %d parameters",
                                      VO_FORM_MAX_PARAMS);
-            f->pairs[f->n++] =
-                (vo__pair){name, value, (size_t)(value - name - 1), (size_t)(o - value - 1)};
+            pairs[n++] = (vo__pair){name, value, name_len, value_len};
+            *count = n;
             name = o;
             value = NULL;
             break;
+        }
         case C_EQ:
             if (value) { /* '=' inside a value is data */
                 *o++ = '=';
             } else {
-                *o++ = '\0';
+                if (terminate)
+                    *o++ = '\0';
                 value = o;
             }
             break;
         case C_PCT: {
-            if (len - i < 3 || !is_hex(in[i + 1]) || !is_hex(in[i + 2]))
+            /* the two hex digits are never special bytes: the mask has no bits for them */
+            if (len - j < 3 || !is_hex(in[j + 1]) || !is_hex(in[j + 2]))
                 return vo__error_set(VO_EPARSE, "form body has an invalid percent-escape");
-            unsigned char c = (unsigned char)(HEX[in[i + 1]] << 4 | HEX[in[i + 2]]);
+            unsigned char c = (unsigned char)(HEX[in[j + 1]] << 4 | HEX[in[j + 2]]);
             if (c == 0)
                 return vo__error_set(VO_EPARSE, "form body has an escaped NUL byte (%%00)");
             *o++ = (char)c;
-            i += 2;
+            i = j + 3;
             break;
         }
         case C_PLUS: *o++ = ' '; break;
         default: return vo__error_set(VO_EPARSE, "form body has a NUL byte");
         }
+        if (j == len)
+            break;
     }
+    *store_len = (size_t)(o - store);
     return VO_OK;
+}
+
+/* Decode into f (its handle header is left alone). */
+static int decode_body(vo_form *f, size_t size, const char *body, size_t len)
+{
+    size_t max_pairs = (size - sizeof(vo_form) - len - 1) / (sizeof(vo__pair) + 2);
+    size_t used;
+    f->n = 0;
+    f->owned = false;
+    f->pairs = (vo__pair *)(f + 1);
+    return decode_pairs(f->pairs, max_pairs, &f->n, (char *)(f->pairs + max_pairs), &used, body,
+                        len, true);
+}
+
+int vo__form_decode_packed(vo__pair *pairs, size_t max_pairs, size_t *count, char *store,
+                           size_t *store_len, const char *body, size_t len)
+{
+    return decode_pairs(pairs, max_pairs, count, store, store_len, body, len, false);
 }
 
 int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len)

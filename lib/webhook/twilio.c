@@ -14,25 +14,41 @@
 #include "webhook_internal.h"
 
 #define SHA1_LEN 20
+/* Room kept in front of the parameter string for the URL (longer URLs are fed separately). */
+#define URL_ROOM 512
 static const char FORM_TYPE[] = "application/x-www-form-urlencoded";
 static const char BODY_HASH_PARAM[] = "bodySHA256";
 
+/* Byte order (as strcmp on the NUL-terminated strings would give): names, then values. The
+ * strings may be packed (not NUL-terminated): they are compared by length. */
+static int cmp_bytes(const char *x, size_t x_len, const char *y, size_t y_len)
+{
+    int c = memcmp(x, y, x_len < y_len ? x_len : y_len);
+    return c ? c : (x_len > y_len) - (x_len < y_len);
+}
+
 static int cmp_pair(const vo__pair *x, const vo__pair *y)
 {
-    int c = strcmp(x->name, y->name); /* strcmp compares as unsigned char: byte order */
-    return c ? c : strcmp(x->value, y->value);
+    int c = cmp_bytes(x->name, x->name_len, y->name, y->name_len);
+    return c ? c : cmp_bytes(x->value, x->value_len, y->value, y->value_len);
 }
 
 /*
- * Append the signed parameter string: pairs sorted by name then value, byte order; a value
- * repeated under the same name counts once. Sorts `pairs` in place: insertion sort, which
- * is linear on the already-sorted bodies Twilio sends and fine for the few dozen
- * parameters a webhook has (the count is capped by VO_FORM_MAX_PARAMS).
+ * Sort pairs by name then value, byte order, in place: insertion sort, which is linear on
+ * the already-sorted bodies Twilio sends and fine for the few dozen parameters a webhook has
+ * (the count is capped by VO_FORM_MAX_PARAMS). Returns true when the pairs were already
+ * in strictly increasing order (sorted, and no pair repeated).
  */
-static bool append_params(vo__buf *b, vo__pair *pairs, size_t n)
+static bool sort_pairs(vo__pair *pairs, size_t n)
 {
-    size_t total = 0;
+    bool strict = true;
     for (size_t i = 1; i < n; i++) {
+        int c = cmp_pair(&pairs[i - 1], &pairs[i]);
+        if (c < 0)
+            continue;
+        strict = false;
+        if (c == 0)
+            continue;
         vo__pair cur = pairs[i];
         size_t j = i;
         while (j > 0 && cmp_pair(&pairs[j - 1], &cur) > 0) {
@@ -41,27 +57,71 @@ static bool append_params(vo__buf *b, vo__pair *pairs, size_t n)
         }
         pairs[j] = cur;
     }
+    return strict;
+}
+
+/* Bytes of the parameter string of sorted pairs (a pair repeated counts once). */
+static size_t params_size(const vo__pair *pairs, size_t n)
+{
+    size_t total = 0;
     for (size_t i = 0; i < n; i++)
-        total += pairs[i].name_len + pairs[i].value_len;
-    if (!vo__buf_reserve(b, total))
-        return false;
+        if (i == 0 || cmp_pair(&pairs[i - 1], &pairs[i]) != 0)
+            total += pairs[i].name_len + pairs[i].value_len;
+    return total;
+}
+
+/* Write the parameter string of sorted pairs to out (params_size() bytes). */
+static void params_write(char *out, const vo__pair *pairs, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && cmp_pair(&pairs[i - 1], &pairs[i]) == 0)
             continue;
-        vo__buf_append(b, pairs[i].name, pairs[i].name_len);
-        vo__buf_append(b, pairs[i].value, pairs[i].value_len);
+        memcpy(out, pairs[i].name, pairs[i].name_len);
+        out += pairs[i].name_len;
+        memcpy(out, pairs[i].value, pairs[i].value_len);
+        out += pairs[i].value_len;
     }
+}
+
+/*
+ * Append the signed parameter string: pairs sorted by name then value, byte order; a value
+ * repeated under the same name counts once. Sorts `pairs` in place.
+ */
+static bool append_params(vo__buf *b, vo__pair *pairs, size_t n)
+{
+    sort_pairs(pairs, n);
+    size_t total = params_size(pairs, n);
+    if (!vo__buf_reserve(b, total))
+        return false;
+    params_write(b->data + b->len, pairs, n);
+    b->len += total;
     return vo__buf_finish(b);
 }
 
+/*
+ * What is signed after the URL: `len` bytes at `data`, with `room` free bytes in front of
+ * them, where a URL that fits is copied so that the MAC takes URL and parameters in one
+ * update.
+ */
+typedef struct signed_params {
+    char *data;
+    size_t len;
+    size_t room;
+} signed_params;
+
 static int sign_raw(unsigned char mac[SHA1_LEN], vo__mac *m, const char *url, size_t url_len,
-                    const vo__buf *params)
+                    const signed_params *params)
 {
     int rc = vo__mac_begin(m);
-    if (rc == VO_OK)
-        rc = vo__mac_update(m, url, url_len);
-    if (rc == VO_OK)
-        rc = vo__mac_update(m, params->data, params->len);
+    if (rc == VO_OK && url_len <= params->room) {
+        memcpy(params->data - url_len, url, url_len);
+        rc = vo__mac_update(m, params->data - url_len, url_len + params->len);
+    } else {
+        if (rc == VO_OK)
+            rc = vo__mac_update(m, url, url_len);
+        if (rc == VO_OK)
+            rc = vo__mac_update(m, params->data, params->len);
+    }
     if (rc == VO_OK)
         rc = vo__mac_final(m, mac);
     return rc;
@@ -112,8 +172,9 @@ int vo_webhook_twilio_sign(char *out, size_t out_size, const char *auth_token, c
         goto done;
     }
     rc = vo__mac_new(&m, VO__MAC_SHA1, auth_token, strlen(auth_token));
+    signed_params sp = {b.data, b.len, 0};
     if (rc == VO_OK)
-        rc = sign_raw(mac, m, url, strlen(url), &b);
+        rc = sign_raw(mac, m, url, strlen(url), &sp);
     if (rc == VO_OK)
         rc = vo_base64_encode(out, out_size, mac, SHA1_LEN, VO_BASE64_STANDARD);
 done:
@@ -220,58 +281,69 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
     unsigned char given[SHA1_LEN];
     size_t given_len = 0;
     if (sig_len != 28 ||
-        vo_base64_decode(given, sizeof(given), &given_len, sig_text, sig_len,
-                         VO_BASE64_STANDARD) != VO_OK ||
+        vo__base64_decode_public(given, sizeof(given), &given_len, sig_text, sig_len) !=
+            VO_OK ||
         given_len != SHA1_LEN)
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_SIGNATURE, VO_EAUTH, what);
 
     /* What is signed besides the URL. */
     body_kind kind = classify(content_type, body_len);
-    vo_form *form = NULL;
-    void *form_heap = NULL; /* a larger body: decoded into one plain allocation, no handle */
-    _Alignas(max_align_t) unsigned char form_space[8192];
-    vo__buf params = VO__BUF_INIT;
+    void *heap = NULL; /* a larger body: decoded into one plain allocation */
+    _Alignas(max_align_t) unsigned char space[12288];
+    signed_params params = {NULL, 0, 0};
     vo__url_forms forms = {0};
     const char *hash_hex = NULL;
     size_t hash_hex_len = 0;
     if (kind == BODY_FORM) {
-        /* Small bodies (every real Twilio webhook) are decoded on the stack. */
+        /* Decoded packed (no separators): when the pairs come sorted and none repeats, as
+         * Twilio sends them, the decoded text is the parameter string itself. Otherwise the
+         * sorted pairs are gathered into a second area. Each area has room in front for
+         * the URL. Small bodies (every real Twilio webhook) are decoded on the stack. */
         const char *text = (const char *)(body ? body : (const unsigned char *)"");
-        size_t need = vo__form_size(text, body_len);
-        if (need <= sizeof(form_space)) {
-            form = (vo_form *)form_space;
-            rc = vo__form_decode_into(form, sizeof(form_space), text, body_len);
-            if (rc != VO_OK)
-                form = NULL;
-        } else if (!(form_heap = malloc(need))) { /* body_len <= max_body: checked above */
-            rc = VO_ENOMEM;
-        } else {
-            form = (vo_form *)form_heap;
-            rc = vo__form_decode_into(form, need, text, body_len);
-            if (rc != VO_OK)
-                form = NULL;
-        }
-        if (rc == VO_ENOMEM) {
-            rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
-            goto done;
+        size_t pairs_cap = body_len / 2 + 1; /* the most a body of this size can have */
+        if (pairs_cap > VO_FORM_MAX_PARAMS + 1)
+            pairs_cap = VO_FORM_MAX_PARAMS + 1;
+        size_t area = URL_ROOM + body_len + 8; /* body_len <= max_body: checked above */
+        /* On the stack: as many pairs as fit beside the two areas (real bodies have far
+         * fewer pairs than the bound); a body with more is decoded again on the heap. */
+        size_t max_pairs = 0;
+        if (2 * area + sizeof(vo__pair) <= sizeof(space))
+            max_pairs = (sizeof(space) - 2 * area) / sizeof(vo__pair);
+        if (max_pairs > pairs_cap)
+            max_pairs = pairs_cap;
+        vo__pair *pairs = NULL;
+        char *store = NULL;
+        size_t n = 0, store_len = 0;
+        rc = VO_EPARSE;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            unsigned char *mem = space;
+            if (max_pairs == 0 || attempt == 1) {
+                max_pairs = pairs_cap;
+                if (!(mem = heap = malloc(pairs_cap * sizeof(vo__pair) + 2 * area))) {
+                    rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM, what);
+                    goto done;
+                }
+            }
+            pairs = (vo__pair *)(void *)mem;
+            store = (char *)(pairs + max_pairs) + URL_ROOM;
+            rc =
+                vo__form_decode_packed(pairs, max_pairs, &n, store, &store_len, text, body_len);
+            if (rc == VO_OK || heap || n < max_pairs)
+                break; /* decoded, or malformed rather than out of room on the stack */
         }
         if (rc != VO_OK) {
             rc = vo__verify_fail(result, VO_VERIFY_MALFORMED_BODY, VO_EPARSE, what);
             goto done;
         }
-        if (!append_params(&params, form->pairs, form->n)) {
-            rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM, what);
-            goto done;
+        params = (signed_params){store, store_len, URL_ROOM};
+        if (!sort_pairs(pairs, n)) {
+            params.data = store + body_len + 8 + URL_ROOM;
+            params.len = params_size(pairs, n);
+            params_write(params.data, pairs, n);
         }
-    } else {
-        if (kind == BODY_OTHER && !find_body_hash(url, &hash_hex, &hash_hex_len)) {
-            rc = vo__verify_fail(result, VO_VERIFY_MISSING_BODY_HASH, VO_EAUTH, what);
-            goto done;
-        }
-        if (!vo__buf_finish(&params)) {
-            rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, VO_ENOMEM, what);
-            goto done;
-        }
+    } else if (kind == BODY_OTHER && !find_body_hash(url, &hash_hex, &hash_hex_len)) {
+        rc = vo__verify_fail(result, VO_VERIFY_MISSING_BODY_HASH, VO_EAUTH, what);
+        goto done;
     }
 
     /* For each token (primary first): the URL as given, then the other forms, built only
@@ -346,9 +418,7 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
     rc = vo__verify_fail(result, VO_VERIFY_OK, VO_OK, what);
 done:
     vo__url_forms_free(&forms);
-    vo__buf_free(&params, false);
-    vo_form_free(form); /* a no-op for the library's own memory */
-    free(form_heap);
+    free(heap);
     return rc;
 }
 

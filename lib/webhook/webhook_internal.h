@@ -34,6 +34,15 @@ size_t vo__form_size(const char *body, size_t len);
  * vo_form), e.g. a stack buffer for small bodies. vo_form_free() on it does nothing.
  */
 int vo__form_decode_into(vo_form *f, size_t size, const char *body, size_t len);
+/**
+ * Decode a form body packed, for signing: no separators, each pair's value right after its
+ * name (pairs[i].value == pairs[i].name + pairs[i].name_len) and the next pair right after
+ * the value, so the pairs of a body already in signing order are one run of `*store_len`
+ * bytes at `store`. `store` needs `len` bytes, `pairs` room for `max_pairs` entries. The
+ * strings are not NUL-terminated. Returns VO_OK or VO_EPARSE (as vo__form_decode()).
+ */
+int vo__form_decode_packed(vo__pair *pairs, size_t max_pairs, size_t *count, char *store,
+                           size_t *store_len, const char *body, size_t len);
 
 /* ---- Twilio URL forms ----------------------------------------------------------------- */
 #define VO__URL_FORMS 4

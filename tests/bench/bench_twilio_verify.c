@@ -4,6 +4,11 @@
  * in the same run (the machine is shared and noisy: only ratios are meaningful).
  *
  *   build/tests/bench/bench_twilio_verify [iterations]
+ *
+ * For a profiler, one measurement alone: `bench_twilio_verify N bound|valid|invalid` runs
+ * only that loop N times and prints nothing else, e.g.
+ *   valgrind --tool=callgrind --toggle-collect=profile_loop \
+ *       build/tests/bench/bench_twilio_verify 10000 valid
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -14,6 +19,7 @@
 #include <time.h>
 
 #include "voiceops.h"
+#include "webhook/webhook_internal.h" /* the parts of a verification, timed alone */
 
 static const char TOKEN[] = "0123456789abcdef0123456789abcdef";
 static const char URL[] = "https://voice.example.com/twilio/voice?tenant=t-42";
@@ -84,6 +90,17 @@ static int cmp_param(const void *a, const void *b)
     return strcmp(((const vo_param *)a)->name, ((const vo_param *)b)->name);
 }
 
+static double median3(const double *x)
+{
+    double a = x[0], b = x[1], c = x[2];
+    if (a > b) {
+        double t = a;
+        a = b;
+        b = t;
+    }
+    return c < a ? a : c > b ? b : c;
+}
+
 typedef struct run {
     const char *name;
     double seconds;
@@ -107,6 +124,28 @@ static volatile int sink;
     }                                         \
     (result) = best_ / (double)(iters);       \
   } while (0)
+
+/* One measurement alone, for callgrind (--toggle-collect=profile_loop): no timing. */
+__attribute__((noinline)) static void profile_loop(const char *what, long iters,
+                                                   EVP_MAC_CTX *ctx, const char *signing,
+                                                   size_t sl, const char *const *tokens,
+                                                   const char *sig, const char *ctype,
+                                                   const char *body, size_t body_len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    for (long i = 0; i < iters; i++) {
+        if (strcmp(what, "bound") == 0) {
+            size_t n;
+            EVP_MAC_init(ctx, NULL, 0, NULL);
+            EVP_MAC_update(ctx, (const unsigned char *)signing, sl);
+            EVP_MAC_final(ctx, mac, &n, sizeof(mac));
+            sink += mac[0];
+        } else {
+            sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, sig, ctype,
+                                             (const unsigned char *)body, body_len);
+        }
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -153,7 +192,26 @@ int main(int argc, char **argv)
     OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA1", 0),
                        OSSL_PARAM_construct_end()};
     EVP_MAC_init(ctx, (const unsigned char *)TOKEN, strlen(TOKEN), p);
+    if (argc > 2) {
+        if (strcmp(argv[2], "bound") && strcmp(argv[2], "valid") && strcmp(argv[2], "invalid"))
+            return 2;
+        /* warm the per-thread MAC cache outside the profiled loop */
+        profile_loop(argv[2], 1, ctx, signing, sl, tokens, sig, ctype, body, body_len);
+        profile_loop(argv[2], iters, ctx, signing, sl, tokens,
+                     strcmp(argv[2], "invalid") == 0 ? bad_sig : sig, ctype, body, body_len);
+        EVP_MAC_CTX_free(ctx);
+        EVP_MAC_free(hmac);
+        vo_shutdown();
+        return 0;
+    }
     double t_oneshot = 1e30, t_keyed = 1e30, t_valid = 1e30, t_invalid = 1e30, t;
+    /* The parts of a verification beyond the MAC, timed alone in the same rounds: decoding
+     * the body (packed, as verification does), the signature header, the URL check and
+     * the other URL forms (an invalid signature only). */
+    double t_decode = 1e30, t_header = 1e30, t_urlcheck = 1e30, t_forms = 1e30;
+    static vo__pair pairs[N_PARAMS + 8];
+    static char store[4096];
+    double r_keyed[3], r_valid[3], r_invalid[3]; /* each round's own ratios */
     for (int round = 0; round < 3; round++) {
         /* Floor: OpenSSL's one-shot HMAC() over the signing string. */
         TIME_BEST(t, reps, iters, {
@@ -172,16 +230,43 @@ int main(int argc, char **argv)
             sink += mac[0];
         });
         t_keyed = t < t_keyed ? t : t_keyed;
+        r_keyed[round] = t;
         TIME_BEST(t, reps, iters, {
             sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, sig, ctype,
                                              (const unsigned char *)body, body_len);
         });
         t_valid = t < t_valid ? t : t_valid;
+        r_valid[round] = t / r_keyed[round];
         TIME_BEST(t, reps, iters, {
             sink += vo_webhook_twilio_verify(NULL, tokens, 1, URL, bad_sig, ctype,
                                              (const unsigned char *)body, body_len);
         });
         t_invalid = t < t_invalid ? t : t_invalid;
+        r_invalid[round] = t / (r_keyed[round] * forms);
+        TIME_BEST(t, reps, iters, {
+            size_t n = 0;
+            size_t used = 0;
+            sink +=
+                vo__form_decode_packed(pairs, N_PARAMS + 8, &n, store, &used, body, body_len);
+            sink += (int)n;
+        });
+        t_decode = t < t_decode ? t : t_decode;
+        TIME_BEST(t, reps, iters, {
+            unsigned char given[20];
+            size_t n = 0;
+            sink += vo__base64_decode_public(given, sizeof(given), &n, sig, 28);
+            sink += given[0];
+        });
+        t_header = t < t_header ? t : t_header;
+        TIME_BEST(t, reps, iters, { sink += vo__twilio_url_check(URL); });
+        t_urlcheck = t < t_urlcheck ? t : t_urlcheck;
+        TIME_BEST(t, reps, iters, {
+            vo__url_forms f;
+            sink += vo__twilio_url_forms(&f, URL, true);
+            sink += (int)f.n;
+            vo__url_forms_free(&f);
+        });
+        t_forms = t < t_forms ? t : t_forms;
     }
     EVP_MAC_CTX_free(ctx);
     EVP_MAC_free(hmac);
@@ -203,15 +288,36 @@ int main(int argc, char **argv)
     printf("| bound: HMAC-SHA1, keyed EVP_MAC context reused | %.0f | %.0f | %.2f | 1.00 |\n",
            t_keyed * 1e9, 1 / t_keyed, t_keyed / floor);
     printf(
-        "| vo_webhook_twilio_verify, valid signature (target <= 1.5 x floor) | %.0f | %.0f | %.2f | %.2f |\n",
+        "| vo_webhook_twilio_verify, valid signature (target <= 2.0 x bound) | %.0f | %.0f | %.2f | %.2f |\n",
         t_valid * 1e9, 1 / t_valid, t_valid / floor, t_valid / t_keyed);
     printf(
-        "| vo_webhook_twilio_verify, invalid signature (target <= 1.5 x floor x %d forms) | %.0f | %.0f "
+        "| vo_webhook_twilio_verify, invalid signature (target <= 2.0 x bound x %d forms) | %.0f | %.0f "
         "| %.2f | %.2f |\n",
         forms, t_invalid * 1e9, 1 / t_invalid, t_invalid / (floor * forms),
         t_invalid / (t_keyed * forms));
-    int ok = t_valid / floor <= 1.5 && t_invalid / (floor * forms) <= 1.5;
-    printf("# targets %s\n", ok ? "met" : "NOT met");
+    printf("\nWhere the time beyond the MAC goes (each part timed alone, best of the same "
+           "rounds):\n\n| part | ns/op | vs hash-only bound |\n|---|---:|---:|\n");
+    printf("| form body decoded, packed (%zu bytes, %zu pairs) | %.0f | %.2f |\n", body_len,
+           N_PARAMS, t_decode * 1e9, t_decode / t_keyed);
+    printf("| X-Twilio-Signature decoded (base64, canonical) | %.0f | %.2f |\n", t_header * 1e9,
+           t_header / t_keyed);
+    printf("| URL checked | %.0f | %.2f |\n", t_urlcheck * 1e9, t_urlcheck / t_keyed);
+    printf("| other URL forms built (invalid signature only) | %.0f | %.2f |\n", t_forms * 1e9,
+           t_forms / t_keyed);
+    double rest = t_valid - t_keyed - t_decode - t_header - t_urlcheck;
+    printf("| the rest of a valid verification (by difference: sort check, MAC cache, checks) "
+           "| %.0f | %.2f |\n",
+           rest * 1e9, rest / t_keyed);
+    /* The targets of issue 14, against the hash-only bound (the earlier ones were 1.5 x the
+     * floor: printed too, as the "vs floor" column). */
+    int ok = t_valid / t_keyed <= 2.0 && t_invalid / (t_keyed * forms) <= 2.0;
+    /* A burst of load in one measurement of a round moves that round's ratio; the median of
+     * the rounds' own ratios is the steadier figure on a shared machine. */
+    printf("\nmedian of the 3 rounds' own ratios: valid %.2f x bound, invalid %.2f x bound per "
+           "URL form\n",
+           median3(r_valid), median3(r_invalid));
+    printf("# targets (valid <= 2.0 x bound, invalid <= 2.0 x bound per URL form) %s\n",
+           ok ? "met" : "NOT met");
     vo_shutdown();
     return 0;
 }

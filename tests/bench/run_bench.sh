@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Start nginx on a free loopback port serving a canned Twilio numbers page, then run
 # bench_http (libvoiceops vs a plain libcurl loop) and twilio-node against it.
-#   usage: tests/bench/run_bench.sh <build dir> [requests]
+#   usage: tests/bench/run_bench.sh <build dir> [requests] [rounds | profile-MODE threads]
+# Extra arguments go to bench_http; $BENCH_WRAP, when set, runs it under a profiler, e.g.
+#   BENCH_WRAP="valgrind --tool=callgrind --toggle-collect=run" \
+#       tests/bench/run_bench.sh build 2000 profile-transport 1
 # Needs nginx (apt-get install -y nginx) and, for twilio-node, `npm ci` in tests/bench.
 set -eu
 build="$1"; total="${2:-4000}"
@@ -34,8 +37,8 @@ npid=$!
 trap 'kill $npid 2>/dev/null; wait $npid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/IncomingPhoneNumbers.json" -o /dev/null && break; sleep 0.1; done
 echo "nginx $(nginx -v 2>&1 | sed 's/.*\///') on http://127.0.0.1:$port, $(nproc) cores"
-"$build/tests/bench/bench_http" "http://127.0.0.1:$port" "$total"
-if [ -d "$here/node_modules/twilio" ]; then
+${BENCH_WRAP:-} "$build/tests/bench/bench_http" "http://127.0.0.1:$port" "$total" "${@:3}"
+if [ -d "$here/node_modules/twilio" ] && [ $# -lt 3 ]; then
     echo
     echo "twilio-node $(node -p "require('$here/node_modules/twilio/package.json').version") on node $(node --version):"
     node "$here/bench_twilio_node.js" "http://127.0.0.1:$port" "$total"

@@ -2,6 +2,8 @@
  * encoding helpers, secret holders. */
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "core/internal.h"
 
@@ -334,6 +336,123 @@ START_TEST(base64_round_trip_and_strictness)
 }
 END_TEST
 
+/* The decoder for signatures (public data) accepts exactly what vo_base64_decode() accepts,
+ * gives the same bytes and the same error codes, over many generated strings. */
+START_TEST(base64_public_matches_libsodium_decoder)
+{
+    static const char chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ !\n";
+    uint32_t x = 12345;
+    int valid = 0;
+    for (int iter = 0; iter < 200000; iter++) {
+        char text[48];
+        size_t len;
+        x = x * 1103515245u + 12345u;
+        if (x >> 30) { /* mostly the encoding of random bytes, then maybe one byte changed */
+            unsigned char bin[30];
+            size_t bin_len = (x >> 8) % 31;
+            for (size_t i = 0; i < bin_len; i++)
+                bin[i] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
+            ck_assert_vo_ok(
+                vo_base64_encode(text, sizeof(text), bin, bin_len, VO_BASE64_STANDARD));
+            len = strlen(text);
+            x = x * 1103515245u + 12345u;
+            if (len && (x >> 28) < 6)
+                text[(x >> 8) % len] = chars[(x >> 16) % (sizeof(chars) - 1)];
+        } else {
+            len = (x >> 8) % 13;
+            for (size_t i = 0; i < len; i++)
+                text[i] = chars[((x = x * 1103515245u + 12345u) >> 16) % (sizeof(chars) - 1)];
+        }
+        x = x * 1103515245u + 12345u;
+        size_t out_size = (x >> 16) % 26; /* sometimes too small */
+        unsigned char a[32], b[32];
+        size_t a_len = 99, b_len = 99;
+        int ra = vo_base64_decode(a, out_size, &a_len, text, len, VO_BASE64_STANDARD);
+        int rb = vo__base64_decode_public(b, out_size, &b_len, text, len);
+        if (ra != rb)
+            ck_abort_msg("'%.*s' (out_size %zu): vo_base64_decode %d, public %d", (int)len,
+                         text, out_size, ra, rb);
+        ck_assert_uint_eq(a_len, b_len);
+        if (ra == VO_OK) {
+            ck_assert_mem_eq(a, b, a_len);
+            valid++;
+        }
+    }
+    ck_assert_int_gt(valid, 50000);
+}
+END_TEST
+
+START_TEST(strn_ieq)
+{
+    ck_assert(vo__strn_ieq("application/x-www-form-urlencoded", 33,
+                           "application/x-www-form-urlencoded"));
+    ck_assert(vo__strn_ieq("Application/X-WWW-Form-Urlencoded", 33,
+                           "application/x-www-form-urlencoded"));
+    ck_assert(vo__strn_ieq("HTTPS://x", 5, "https"));
+    ck_assert(!vo__strn_ieq("https", 5, "http"));
+    ck_assert(!vo__strn_ieq("http", 4, "https"));
+    ck_assert(!vo__strn_ieq("httpz", 5, "https"));
+    ck_assert(!vo__strn_ieq("ht\0ps", 5, "https"));
+    ck_assert(vo__strn_ieq("", 0, ""));
+    ck_assert(!vo__strn_ieq(NULL, 0, ""));
+}
+END_TEST
+
+/* Correlation ids come from a per-thread pool of random bytes: unique across many ids and
+ * threads, and a forked child never hands out the ids its parent will (the pool it
+ * inherited is dropped). */
+static void *ids_thread(void *arg)
+{
+    char(*ids)[37] = arg;
+    for (int i = 0; i < 500; i++)
+        ck_assert_vo_ok(vo_correlation_id_new(ids[i], 37));
+    return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+START_TEST(correlation_ids_unique_threads_and_fork)
+{
+    static char ids[4 * 500][37];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, ids_thread, ids[i * 500]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    qsort(ids, 2000, 37, cmp_id);
+    for (int i = 1; i < 2000; i++)
+        ck_assert_str_ne(ids[i - 1], ids[i]);
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(ids[i][14], '4'); /* version 4 */
+
+    char first[37], parent_next[37], child_next[37] = "";
+    ck_assert_vo_ok(vo_correlation_id_new(first, sizeof(first))); /* the pool is filled */
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char id[37];
+        int ok = vo_correlation_id_new(id, sizeof(id)) == VO_OK &&
+                 write(fds[1], id, sizeof(id)) == (ssize_t)sizeof(id);
+        _exit(ok ? 0 : 1);
+    }
+    ck_assert_vo_ok(vo_correlation_id_new(parent_next, sizeof(parent_next)));
+    ck_assert_int_eq(read(fds[0], child_next, sizeof(child_next)), (ssize_t)sizeof(child_next));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert_str_ne(parent_next, child_next);
+    ck_assert_str_ne(first, child_next);
+}
+END_TEST
+
 START_TEST(hex_round_trip)
 {
     const unsigned char bin[] = {0x00, 0xab, 0xff};
@@ -430,6 +549,9 @@ static Suite *suite(void)
     tcase_add_test(t, correlation_ids);
     tcase_add_test(t, base64_round_trip_and_strictness);
     tcase_add_test(t, hex_round_trip);
+    tcase_add_test(t, base64_public_matches_libsodium_decoder);
+    tcase_add_test(t, strn_ieq);
+    tcase_add_test(t, correlation_ids_unique_threads_and_fork);
     tcase_add_test(t, secret_holder);
     tcase_add_test(t, mac_cache_never_mixes_keys);
     suite_add_tcase(s, t);

@@ -574,9 +574,29 @@ START_TEST(circuit_breaker_opens_and_recovers)
     vo_http_response_free(resp);
     ck_assert_vo_ok(do_req(c, "GET", "/echo", &resp));
     vo_http_response_free(resp);
+    /* closed again, failures count from zero (requests and successes take a path without
+     * the breaker lock while no breaker has failures): 2 failures and a success leave it
+     * closed, 3 consecutive failures open it again */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_vo_ok(do_req(c, "GET", path, &resp));
+        vo_http_response_free(resp);
+    }
+    ck_assert_vo_ok(do_req(c, "GET", "/echo", &resp));
+    vo_http_response_free(resp);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_vo_ok(do_req(c, "GET", path, &resp));
+        vo_http_response_free(resp);
+    }
+    ck_assert_vo_ok(do_req(c, "GET", "/echo", &resp)); /* 2 failures: still closed */
+    vo_http_response_free(resp);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_vo_ok(do_req(c, "GET", path, &resp));
+        vo_http_response_free(resp);
+    }
+    ck_assert_vo_rc(do_req(c, "GET", "/echo", &resp), VO_EUNAVAILABLE);
     vo_http_stats st = VO_HTTP_STATS_INIT;
     ck_assert_vo_ok(vo_http_client_stats(&st, c));
-    ck_assert_uint_eq(st.breaker_rejections, 3);
+    ck_assert_uint_eq(st.breaker_rejections, 4);
     vo_http_client_free(c);
 }
 END_TEST

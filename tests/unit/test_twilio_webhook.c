@@ -1,4 +1,9 @@
 /* Twilio signature computation and verification: published vectors and edge cases. */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "testutil.h"
 
 static const char TOKEN[] = "12345";
@@ -530,6 +535,172 @@ START_TEST(error_message_has_no_secret)
 }
 END_TEST
 
+/* ---- differential: the packed, streamed signing equals the signing string ------------- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static unsigned rnd(unsigned bound)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state % bound);
+}
+
+typedef struct gen_pair {
+    char name[24];
+    char value[40];
+} gen_pair;
+
+static int cmp_gen(const void *a, const void *b)
+{
+    const gen_pair *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->value, y->value);
+}
+
+/* Random text from a small set (so names and pairs repeat) with the bytes that need
+ * encoding: space, '+', '&', '=', '%', a UTF-8 letter. */
+static void gen_text(char *out, size_t size, bool is_name)
+{
+    static const char *const pieces[] = {"a", "B", "Ca",       "ll", "Sid", " ", "+", "&",
+                                         "=", "%", "\xc3\xa9", "1",  "Z",   "_", "-", "~"};
+    size_t len = 0, count = rnd(is_name ? 4 : 7);
+    out[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        const char *p = pieces[rnd(is_name ? 10 : 16)];
+        if (len + strlen(p) + 1 > size)
+            break;
+        memcpy(out + len, p, strlen(p) + 1);
+        len += strlen(p);
+    }
+}
+
+static size_t encode_part(char *out, const char *s)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '~';
+        if (plain && rnd(8)) /* now and then escaped although it need not be */
+            out[o++] = (char)*p;
+        else if (*p == ' ' && rnd(2))
+            out[o++] = '+';
+        else
+            o += (size_t)sprintf(out + o, "%%%02X", *p);
+    }
+    return o;
+}
+
+/* base64(HMAC-SHA1(token, url + sorted, de-duplicated name+value pairs)), built the plain
+ * way: the whole signing string, OpenSSL's one-shot HMAC(). */
+static void oracle_signature(char out[29], const char *token, const char *url, gen_pair *pairs,
+                             size_t n)
+{
+    static char signing[16384];
+    size_t len = (size_t)sprintf(signing, "%s", url);
+    qsort(pairs, n, sizeof(*pairs), cmp_gen);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || cmp_gen(&pairs[i - 1], &pairs[i]) != 0)
+            len += (size_t)sprintf(signing + len, "%s%s", pairs[i].name, pairs[i].value);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    HMAC(EVP_sha1(), token, (int)strlen(token), (const unsigned char *)signing, len, mac,
+         &mac_len);
+    ck_assert_uint_eq(mac_len, 20);
+    ck_assert_int_eq(EVP_EncodeBlock((unsigned char *)out, mac, 20), 28);
+}
+
+START_TEST(differential_against_signing_string)
+{
+    static char body[65536];
+    static char long_url[1200];
+    snprintf(long_url, sizeof(long_url), "https://example.com/");
+    memset(long_url + 20, 'p', 700); /* longer than the room kept for the URL */
+    strcpy(long_url + 720, "?x=1");
+    const char *urls[] = {"https://voice.example.com/twilio/voice?tenant=t-42",
+                          "http://h:8080/a b?q=%41&r", long_url};
+    const char *tokens[] = {"0123456789abcdef0123456789abcdef"};
+    int sorted_runs = 0, unsorted_runs = 0;
+    for (int iter = 0; iter < 3000; iter++) {
+        /* Mostly webhook-sized; now and then hundreds of pairs (past the stack area). */
+        size_t n = iter % 100 == 99 ? 300 + rnd(400) : rnd(30);
+        gen_pair *pairs = calloc(n ? n : 1, sizeof(*pairs));
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && rnd(6) == 0) { /* the same name again, sometimes the same pair */
+                pairs[i] = pairs[rnd((unsigned)i)];
+                if (rnd(2))
+                    gen_text(pairs[i].value, sizeof(pairs[i].value), false);
+            } else {
+                gen_text(pairs[i].name, sizeof(pairs[i].name), true);
+                gen_text(pairs[i].value, sizeof(pairs[i].value), false);
+            }
+        }
+        if (rnd(2)) /* half the bodies come sorted, as Twilio sends them */
+            qsort(pairs, n, sizeof(*pairs), cmp_gen);
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0)
+                body[len++] = '&';
+            if (rnd(20) == 0)
+                body[len++] = '&'; /* an empty segment: skipped */
+            if (!*pairs[i].name && !*pairs[i].value) {
+                body[len++] = '='; /* "=": an empty name and value, still a pair */
+                continue;
+            }
+            len += encode_part(body + len, pairs[i].name);
+            if (*pairs[i].value || rnd(2)) { /* "name" alone: an empty value */
+                body[len++] = '=';
+                len += encode_part(body + len, pairs[i].value);
+            }
+        }
+        ck_assert_uint_lt(len, sizeof(body));
+        const char *url = urls[rnd(3)];
+        char want[29];
+        bool was_sorted = true;
+        for (size_t i = 1; i < n; i++)
+            if (cmp_gen(&pairs[i - 1], &pairs[i]) >= 0)
+                was_sorted = false;
+        if (was_sorted)
+            sorted_runs++;
+        else
+            unsorted_runs++;
+        oracle_signature(want, tokens[0], url, pairs, n);
+
+        vo_verify_result r = VO_VERIFY_RESULT_INIT;
+        int rc = vo_webhook_twilio_verify(&r, tokens, 1, url, want, FORM_CT,
+                                          (const unsigned char *)body, len);
+        if (rc != VO_OK)
+            ck_abort_msg("iteration %d: %s (body %.*s)", iter, vo_verify_reason_name(r.reason),
+                         (int)(len < 200 ? len : 200), body);
+        ck_assert_int_eq(r.url_form, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
+        /* the same signature with its first byte changed is refused */
+        char bad[29];
+        memcpy(bad, want, sizeof(bad));
+        bad[0] = bad[0] == 'A' ? 'B' : 'A';
+        ck_assert_vo_rc(vo_webhook_twilio_verify(&r, tokens, 1, url, bad, FORM_CT,
+                                                 (const unsigned char *)body, len),
+                        VO_EAUTH);
+        ck_assert_int_eq(r.reason, VO_VERIFY_MISMATCH);
+        /* and the signing function agrees with the same pairs, given in any order */
+        vo_param *params = calloc(n ? n : 1, sizeof(*params));
+        for (size_t i = 0; i < n; i++)
+            params[i] = (vo_param){pairs[(i * 7) % n].name, pairs[(i * 7) % n].value};
+        bool permutation = n % 7 != 0;
+        if (permutation) {
+            char sig[VO_WEBHOOK_TWILIO_SIGNATURE_SIZE];
+            ck_assert_vo_ok(
+                vo_webhook_twilio_sign(sig, sizeof(sig), tokens[0], url, params, n));
+            ck_assert_str_eq(sig, want);
+        }
+        free(params);
+        free(pairs);
+    }
+    ck_assert_int_gt(sorted_runs, 500);
+    ck_assert_int_gt(unsorted_runs, 500);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("twilio_webhook");
@@ -563,6 +734,10 @@ static Suite *suite(void)
     tcase_add_test(e, request_api_headers);
     tcase_add_test(e, error_message_has_no_secret);
     suite_add_tcase(s, e);
+    TCase *d = tcase_create("differential");
+    tcase_add_test(d, differential_against_signing_string);
+    tcase_set_timeout(d, 60);
+    suite_add_tcase(s, d);
     return s;
 }
 

@@ -416,6 +416,144 @@ START_TEST(check_and_set_refuses_stale_versions)
 }
 END_TEST
 
+/* ---- the audit chain's MAC format ---------------------------------------------------- */
+
+static void ref_str(crypto_auth_hmacsha256_state *st, const char *s)
+{
+    size_t n = strlen(s);
+    unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                            (unsigned char)(n >> 8), (unsigned char)n};
+    crypto_auth_hmacsha256_update(st, len, 4);
+    crypto_auth_hmacsha256_update(st, (const unsigned char *)s, n);
+}
+
+static void ref_u64(crypto_auth_hmacsha256_state *st, int64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)((uint64_t)v >> (56 - 8 * i));
+    crypto_auth_hmacsha256_update(st, b, 8);
+}
+
+/* Every row the library writes carries mac = HMAC-SHA256(audit key, "voiceops.audit.v1" ||
+ * vault id || previous mac || seq || time || tenant || name || action || actor ||
+ * correlation id || result), strings with 4-byte big-endian lengths: recomputed here field
+ * by field, the plain way, from the rows in the file. Fails when the precomputed keyed state
+ * or the one-buffer encoding change a single byte of what is hashed. */
+START_TEST(audit_mac_format_is_unchanged)
+{
+    vo_vault *v = tv_open();
+    unsigned char key[VO_VAULT_KEY_SIZE];
+    memcpy(key, v->audit_key, sizeof(key));
+    char vault_id[sizeof(v->vault_id)];
+    memcpy(vault_id, v->vault_id, sizeof(vault_id));
+    ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
+    tv_put(v, "t", "svc/a", "x");
+    for (int i = 0; i < 40; i++) {
+        if (i % 3 == 0)
+            ck_assert_vo_ok(vo_correlation_id_set(i % 2 ? "req-0123456789abcdef" : "c"));
+        else
+            vo_correlation_id_set(NULL);
+        tv_expect(v, "t", "svc/a", "x");
+        ck_assert_vo_rc(tv_get_rc(v, "t", "missing", 0), VO_ENOTFOUND);
+    }
+    vo_correlation_id_set(NULL);
+    ck_assert_vo_ok(vo_vault_audit_append(v, "t", "free text name, 40 chars long ........",
+                                          "twilio.fallback", "ok"));
+    ck_assert_vo_ok(vo_vault_audit_flush(v));
+    if (tv_pg) {
+        /* the rows are MACed by the same code on every backend; the file is SQLite's */
+        int64_t rows = 0;
+        ck_assert_vo_ok(vo_vault_audit_verify(&rows, NULL, NULL, v));
+        ck_assert_int_ge(rows, 84);
+        vo_vault_close(v);
+        sodium_memzero(key, sizeof(key));
+        return;
+    }
+    vo_vault_close(v);
+
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(tv_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                        "SELECT seq, ts_ms, tenant, name, action, actor,"
+                                        " correlation_id, result, mac FROM audit ORDER BY seq",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    unsigned char prev[32] = {0};
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        crypto_auth_hmacsha256_state h;
+        crypto_auth_hmacsha256_init(&h, key, sizeof(key));
+        ref_str(&h, "voiceops.audit.v1");
+        ref_str(&h, vault_id);
+        crypto_auth_hmacsha256_update(&h, prev, sizeof(prev));
+        ref_u64(&h, sqlite3_column_int64(st, 0));
+        ref_u64(&h, sqlite3_column_int64(st, 1));
+        for (int c = 2; c <= 7; c++)
+            ref_str(&h, (const char *)sqlite3_column_text(st, c));
+        unsigned char mac[32];
+        crypto_auth_hmacsha256_final(&h, mac);
+        ck_assert_int_eq(sqlite3_column_bytes(st, 8), 32);
+        ck_assert_mem_eq(mac, sqlite3_column_blob(st, 8), 32);
+        memcpy(prev, mac, sizeof(prev));
+        rows++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    sodium_memzero(key, sizeof(key));
+    ck_assert_int_ge(rows, 84); /* kek.register, tenant.create, put, 80 reads, the append */
+}
+END_TEST
+
+/* Audit rows are inserted by batches of 32 inside their transaction (backend_sqlite.c): every
+ * queued row lands exactly once, in order, whatever the batch size and the count, rows of a
+ * transaction that fails are not kept, and rows queued in a transaction are visible to the
+ * chain's tail before the batch is full. */
+START_TEST(audit_rows_batched_exactly_once)
+{
+    vo_keyring *kr = tv_keyring("k1", NULL);
+    vo_vault_options o = VO_VAULT_OPTIONS_INIT;
+    o.keyring = kr;
+    o.actor = "test-suite";
+    o.audit_buffer_rows = 45; /* not a multiple of the batch */
+    vo_vault *v = NULL;
+    ck_assert_vo_ok(vo_vault_open(&v, tv_path, &o));
+    vo_keyring_free(kr);
+    ck_assert_vo_ok(vo_vault_tenant_create(v, "t"));
+    int64_t ver = 0;
+    ck_assert_vo_ok(vo_vault_secret_put(&ver, v, "t", "s", "v", 1, VO_VAULT_ANY_VERSION));
+    int64_t rows0 = 0;
+    ck_assert_vo_ok(vo_vault_audit_verify(&rows0, NULL, NULL, v));
+    for (int i = 0; i < 333; i++) {
+        tv_expect(v, "t", "s", "v");
+        if (i % 50 == 7) /* a check-and-set that fails: its transaction is rolled back */
+            ck_assert_vo_rc(vo_vault_secret_put(NULL, v, "t", "s", "w", 1, ver + 5),
+                            VO_ECONFLICT);
+        if (i % 100 == 99) /* a write between batches: one transaction with the queue */
+            ck_assert_vo_ok(vo_vault_audit_append(v, "t", "n", "app.event", "ok"));
+    }
+    int64_t rows = 0, bad = -1;
+    int reason = -1;
+    ck_assert_vo_ok(vo_vault_audit_verify(&rows, &bad, &reason, v));
+    ck_assert_int_eq(bad, 0);
+    /* 333 reads, 7 failed puts (each audited as a failure), 3 appends */
+    ck_assert_int_eq(rows, rows0 + 333 + 7 + 3);
+    vo_audit_list *l = NULL;
+    ck_assert_vo_ok(vo_vault_audit_list(&l, v, "t", 0, 0, 0, 1000));
+    size_t n = vo_audit_list_count(l), gets = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            ck_assert_int_eq(vo_audit_list_seq(l, i), vo_audit_list_seq(l, i - 1) + 1);
+        if (strcmp(vo_audit_list_action(l, i), "secret.get") == 0)
+            gets++;
+    }
+    ck_assert_uint_eq(gets, 333);
+    vo_audit_list_free(l);
+    vo_vault_close(v);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("vault_hardening");
@@ -436,6 +574,8 @@ static Suite *suite(void)
     tcase_add_test(a, routing_tenant_is_reserved);
     tcase_add_test(a, sealed_record_does_not_open_as_another_tenant);
     tcase_add_test(a, check_and_set_refuses_stale_versions);
+    tcase_add_test(a, audit_mac_format_is_unchanged);
+    tcase_add_test(a, audit_rows_batched_exactly_once);
     suite_add_tcase(s, a);
     return s;
 }
