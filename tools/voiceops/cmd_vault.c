@@ -1003,11 +1003,11 @@ static const char *const audit_usage =
     "or VOICEOPS_SIGNING_KEY; ID defaults to \"checkpoint\"); keep it apart from the KEK.\n"
     "public-key prints its public key (base64) for the verifier; it needs no vault.\n"
     "verify --checkpoint FILE also checks the log against the checkpoint (the last non-empty\n"
-    "line of FILE, so a log of checkpoints verifies against the latest), with the trusted\n"
-    "public key from --public-key FILE or derived from --signing-key. Exit 1 (a finding) when\n"
-    "the vault was rolled back to an older copy or its tail cut (rollback), or rolled back\n"
-    "and written again (fork); a checkpoint whose signature does not verify is refused with\n"
-    "exit 5, one of another vault with exit 6, a malformed one with exit 8.\n";
+    "line of FILE, - for stdin, so a log of checkpoints verifies against the latest), with\n"
+    "the trusted public key from --public-key FILE or derived from --signing-key. Exit 1 (a\n"
+    "finding) when the vault was rolled back to an older copy or its tail cut (rollback), or\n"
+    "rolled back and written again (fork); a checkpoint whose signature does not verify is\n"
+    "refused with exit 5, one of another vault with exit 6, a malformed one with exit 8.\n";
 
 static const char *break_name(int r)
 {

@@ -205,6 +205,9 @@ def test_a_log_of_checkpoints_verifies_against_the_latest(signer):
     assert verify(signer, first, "--signing-key", signer.sig).code == 0
     r = verify(signer, log, "--signing-key", signer.sig)
     assert r.code == 1 and r.json["reason"] == "rollback", r
+    r = signer.json("audit", "verify", "--checkpoint", "-", "--signing-key", signer.sig,
+                    input=log.read_text())
+    assert r.code == 1 and r.json["reason"] == "rollback", r
 
 
 def test_usage_errors(signer):
