@@ -88,7 +88,8 @@ VO_EXTERN int vo_abi_version(void);
 /**
  * Whether an optional part was compiled into the library linked at run time. Names:
  * - "sqlite": the SQLite vault backend (always 1 today);
- * - "postgres": a PostgreSQL vault backend (not available yet: 0);
+ * - "postgres": the PostgreSQL vault backend (built when libpq was found; meson option
+ *   `postgresql`);
  * - "fuzz": a fuzzing build (libFuzzer instrumentation; never use it in production);
  * - "http2": the libcurl in use can speak HTTP/2 (a run-time property of libcurl).
  *

@@ -12,11 +12,15 @@
  *   moved to another row fails to decrypt (VO_ECRYPTO).
  *
  * Storage goes through a backend interface; SQLite is the embedded default
- * (`sqlite:/path/vault.db` or a plain path).
+ * (`sqlite:/path/vault.db` or a plain path); PostgreSQL (`postgresql://...`) serves several
+ * app servers sharing one vault (docs/vault.md, "Many app servers").
  *
  * Threading: a vo_vault handle may be shared by any number of threads (operations on one
- * handle are serialised by an internal lock). Several processes may open the same file at
- * once (SQLite WAL; writers wait up to the busy timeout, then fail with VO_EBUSY).
+ * handle are serialised by an internal lock; on PostgreSQL, secret reads fetch their record
+ * on a pooled connection first, so they run in parallel). Several processes may open the
+ * same file at once (SQLite WAL; writers wait up to the busy timeout, then fail with
+ * VO_EBUSY), or the same PostgreSQL schema from many hosts (writes serialise on an advisory
+ * lock, with the same timeout).
  * A vo_keyring is not thread-safe while it is being filled; vo_vault_open() copies what it
  * needs, so the keyring may be freed right after.
  *
@@ -193,7 +197,10 @@ VO_EXTERN int vo_vault_keygen(const char *path);
 typedef enum vo_vault_audit_reads {
     /** Read events are queued in memory and appended in one transaction when the queue
      *  holds audit_buffer_rows rows, at the next write, vo_vault_audit_flush() or close.
-     *  A crash loses at most the queued read events. (Default.) */
+     *  A crash loses at most the queued read events. (Default.) On PostgreSQL the
+     *  transaction of a full queue does not wait for the WAL flush; a database crash may
+     *  lose the last such batches (a tail of the chain, never rows before a durable
+     *  commit); writes, vo_vault_audit_flush() and close commit durably. */
     VO_VAULT_AUDIT_READS_BUFFERED = 0,
     /** Every read commits its audit row before returning (slow: one fsync per read). */
     VO_VAULT_AUDIT_READS_SYNC = 1,
@@ -245,7 +252,13 @@ VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version
  *
  * @param uri  `sqlite:/path/vault.db`, `sqlite:///path/vault.db` or a plain path. A new file
  *             is created with mode 0600; an existing file readable or writable by group or
- *             others is refused (VO_EFORBIDDEN). Other schemes give VO_EUNSUPPORTED.
+ *             others is refused (VO_EFORBIDDEN). When the library was built with the
+ *             PostgreSQL backend (vo_feature_enabled("postgres")): a `postgresql://` or
+ *             `postgres://` URI or a libpq key=value string (`host=db dbname=app ...`),
+ *             with the extra parameter `schema=NAME` (a-z, 0-9, _; default `voiceops`)
+ *             naming the PostgreSQL schema of the vault's tables. Use `sslmode=verify-full`
+ *             in production (docs/vault.md, "Many app servers"). Other schemes give
+ *             VO_EUNSUPPORTED.
  * @param opts required (a keyring is required).
  *
  * Opening applies pending schema migrations (forward only; a file written by a newer
@@ -256,7 +269,8 @@ VO_EXTERN int vo_vault_options_init(vo_vault_options *opts, unsigned int version
  *
  * @return VO_OK, VO_EINVAL, VO_EFORBIDDEN, VO_ENOTFOUND (file missing and no_create set),
  *         VO_ECRYPTO (wrong KEK, no KEK of the keyring can unwrap the audit key, or a
- *         tampered key record), VO_EUNAVAILABLE (a key provider is down: retry later),
+ *         tampered key record), VO_EUNAVAILABLE (a key provider or the PostgreSQL
+ *         database is down: retry later),
  *         VO_EUNSUPPORTED (newer schema, or stored Argon2id limits above the maximum),
  *         VO_ESTORAGE, VO_EBUSY, VO_ENOMEM, VO_ENOTINIT.
  */
@@ -532,6 +546,37 @@ VO_EXTERN int vo_vault_backup(vo_vault *vault, const char *dest_path);
  *         (not a vault), VO_EINVAL, VO_EBUSY.
  */
 VO_EXTERN int vo_vault_restore(const char *backup_path, const char *dest_path);
+
+/**
+ * Copy a whole vault into another storage backend (SQLite -> PostgreSQL and back; any
+ * vo_vault_open() URI on either side). Wrapped keys and ciphertexts are moved as stored,
+ * never decrypted; the audit chain is copied row for row.
+ *
+ * The source is opened as a vault with `opts` (its keyring must match the vault) and its
+ * audit chain is verified first; a `vault.copy` row is appended to it. The records are then
+ * read from one consistent snapshot (other servers keep reading and writing the source) and
+ * written to the destination in one transaction: a copy that fails or is killed leaves the
+ * destination without a vault, and running it again starts over. Finally the destination
+ * is opened with `opts` and its audit chain verified.
+ *
+ * KEKs, tenants, secret versions (and their version counters), vault settings and the
+ * audit log are copied; secrets deleted in the source are not (their version counters
+ * restart in the copy), nor the webhook guard's seen-request store (short-lived entries:
+ * copy while no webhooks are being accepted).
+ *
+ * @param dest_uri where to copy to: a new SQLite file, or a PostgreSQL schema without a
+ *                 vault (created when missing).
+ * @param src_uri  the vault to copy; it must exist.
+ * @param opts     options with the keyring of the source (required).
+ * @return VO_OK; VO_EEXISTS (the destination already holds a vault); VO_EINVAL;
+ *         VO_ENOTFOUND (no source vault); VO_ECRYPTO (wrong keyring, or an audit chain
+ *         that does not verify, before or after the copy); VO_EUNSUPPORTED (a backend not
+ *         built in); VO_EUNAVAILABLE (PostgreSQL unreachable); VO_ESTORAGE; VO_EBUSY;
+ *         VO_ENOMEM; VO_ENOTINIT.
+ * Thread-safe (it opens its own handles).
+ */
+VO_EXTERN int vo_vault_copy(const char *dest_uri, const char *src_uri,
+                            const vo_vault_options *opts);
 
 /* ------------------------------------------------------------------------------------ */
 /* Audit log                                                                            */

@@ -37,8 +37,13 @@ int vo_feature_enabled(const char *name)
         return 0;
     if (strcmp(name, "sqlite") == 0)
         return 1;
-    if (strcmp(name, "postgres") == 0)
+    if (strcmp(name, "postgres") == 0) {
+#ifdef VO_HAVE_POSTGRES
+        return 1;
+#else
         return 0;
+#endif
+    }
     if (strcmp(name, "fuzz") == 0) {
 #ifdef VO_FUZZ_BUILD
         return 1;

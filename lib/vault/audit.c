@@ -117,7 +117,9 @@ void vo__audit_queue_committed(vo_vault *v)
     v->qn = 0;
 }
 
-int vo__audit_flush_locked(vo_vault *v)
+/* relaxed: a full buffer of queued events (buffered mode), committed through the
+ * backend's commit_relaxed when it has one (PostgreSQL: no wait for the WAL flush). */
+static int audit_flush(vo_vault *v, bool relaxed)
 {
     if (v->qn == 0)
         return VO_OK;
@@ -126,13 +128,19 @@ int vo__audit_flush_locked(vo_vault *v)
         return rc;
     rc = vo__audit_write_tx(v, NULL);
     if (rc == VO_OK)
-        rc = v->ops->commit(v->be);
+        rc = relaxed && v->ops->commit_relaxed ? v->ops->commit_relaxed(v->be)
+                                               : v->ops->commit(v->be);
     if (rc != VO_OK) {
         v->ops->rollback(v->be);
         return rc;
     }
     v->qn = 0;
     return VO_OK;
+}
+
+int vo__audit_flush_locked(vo_vault *v)
+{
+    return audit_flush(v, false);
 }
 
 #define AUDIT_QUEUE_HARD_MAX 65536
@@ -172,9 +180,10 @@ int vo__audit_queue(vo_vault *v, const vo__audit_rec *e, bool is_read)
     if (rc != VO_OK)
         return rc;
     v->queue[v->qn++] = *e;
-    if ((is_read && v->audit_reads == VO_VAULT_AUDIT_READS_SYNC) ||
-        v->qn >= (size_t)v->audit_buffer_rows)
+    if (is_read && v->audit_reads == VO_VAULT_AUDIT_READS_SYNC)
         return vo__audit_flush_locked(v);
+    if (v->qn >= (size_t)v->audit_buffer_rows)
+        return audit_flush(v, true);
     return VO_OK;
 }
 

@@ -17,7 +17,8 @@
  *   begin(write=false) starts a consistent read snapshot. commit() makes the transaction
  *   durable before it returns. rollback() never fails and is a no-op outside a transaction.
  *   Calls outside begin()/commit() run in their own implicit transaction.
- * - A handle is used by one thread at a time (the vault serialises calls).
+ * - A handle is used by one thread at a time (the vault serialises calls), except
+ *   secret_read_shared, which several threads may call at once.
  * - Arrays returned through `**out` are malloc'd and freed by the caller with free();
  *   blobs written into a vo__buf are appended after clearing it (len reset to 0).
  * - tenant_delete removes the tenant row, its heads and every secret row.
@@ -190,9 +191,31 @@ typedef struct vo__backend_ops {
                        vo__seen_rec *existing);
     int (*seen_prune)(vo__backend *be, int64_t now_ms, size_t max_rows, int64_t *removed);
     int (*seen_count)(vo__backend *be, int64_t *n);
+
+    /* Enumeration for copying a vault between backends (copy.c): every meta key (a
+     * malloc'd array of malloc'd strings) and every KEK registration. */
+    int (*meta_keys)(vo__backend *be, char ***out, size_t *n);
+    int (*kek_list)(vo__backend *be, vo__kek_rec **out, size_t *n);
+
+    /* Optional (NULL: not offered): secret_read for several threads at once, outside the
+     * vault lock and outside any transaction (a backend with a connection pool). It may
+     * return VO_EUNSUPPORTED to send the caller to secret_read under the lock. */
+    int (*secret_read_shared)(vo__backend *be, const char *tenant, const char *name,
+                              int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
+                              vo__buf *ct);
+    /* Optional (NULL: commit): commit without waiting for durability, for batches of
+     * buffered audit events, which were already at risk while queued. Only a tail of such
+     * commits may be lost in a crash, never one before a durable commit. */
+    int (*commit_relaxed)(vo__backend *be);
 } vo__backend_ops;
 
 extern const vo__backend_ops vo__sqlite_backend;
+
+/** Copy every record of one store into another, empty one, as stored (wrapped keys and
+ *  ciphertexts are moved, never decrypted): one read snapshot of src, one write
+ *  transaction on dst (all or nothing). copy.c. */
+int vo__backend_copy(const vo__backend_ops *src_ops, vo__backend *src,
+                     const vo__backend_ops *dst_ops, vo__backend *dst, int64_t *audit_rows);
 
 /** Free an array of secret rows returned by secret_rows. */
 void vo__secret_rows_free(vo__secret_rec *rows, size_t n);

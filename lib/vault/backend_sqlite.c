@@ -1128,6 +1128,90 @@ static int sq_seen_count(vo__backend *be, int64_t *n)
     return rc;
 }
 
+/* ---- enumeration (copies between backends) ------------------------------------------ */
+
+static int sq_meta_keys(vo__backend *be, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    int src = sqlite3_prepare_v2(be->db, "SELECT key FROM meta ORDER BY key", -1, &s, NULL);
+    if (src != SQLITE_OK)
+        return sq_fail(be, src, "meta keys");
+    size_t cap = 0;
+    char **arr = NULL;
+    int rc = VO_OK;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        char **grown = grow(arr, &cap, *n, sizeof(*arr), 16);
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        char *k = grown ? strdup(t ? (const char *)t : "") : NULL;
+        if (grown)
+            arr = grown;
+        if (!k) {
+            rc = vo__error_set(VO_ENOMEM, "out of memory");
+            break;
+        }
+        arr[(*n)++] = k;
+    }
+    if (rc == VO_OK && src != SQLITE_DONE)
+        rc = sq_fail(be, src, "meta keys");
+    sqlite3_finalize(s);
+    if (rc != VO_OK) {
+        for (size_t i = 0; i < *n; i++)
+            free(arr[i]);
+        free(arr);
+        *n = 0;
+        return rc;
+    }
+    *out = arr;
+    return VO_OK;
+}
+
+static int sq_kek_list(vo__backend *be, vo__kek_rec **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char **ids = NULL;
+    size_t nids = 0;
+    sqlite3_stmt *s = NULL;
+    int src =
+        sqlite3_prepare_v2(be->db, "SELECT kek_id FROM keks ORDER BY kek_id", -1, &s, NULL);
+    if (src != SQLITE_OK)
+        return sq_fail(be, src, "key list");
+    size_t cap = 0;
+    int rc = VO_OK;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        char **grown = grow(ids, &cap, nids, sizeof(*ids), 8);
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        char *k = grown ? strdup(t ? (const char *)t : "") : NULL;
+        if (grown)
+            ids = grown;
+        if (!k) {
+            rc = vo__error_set(VO_ENOMEM, "out of memory");
+            break;
+        }
+        ids[nids++] = k;
+    }
+    if (rc == VO_OK && src != SQLITE_DONE)
+        rc = sq_fail(be, src, "key list");
+    sqlite3_finalize(s);
+    vo__kek_rec *arr = rc == VO_OK ? calloc(nids ? nids : 1, sizeof(*arr)) : NULL;
+    if (rc == VO_OK && !arr)
+        rc = vo__error_set(VO_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == VO_OK && i < nids; i++)
+        rc = sq_kek_get(be, ids[i], &arr[i]);
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    if (rc != VO_OK) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *n = nids;
+    return VO_OK;
+}
+
 const vo__backend_ops vo__sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -1163,6 +1247,8 @@ const vo__backend_ops vo__sqlite_backend = {
     .seen_insert = sq_seen_insert,
     .seen_prune = sq_seen_prune,
     .seen_count = sq_seen_count,
+    .meta_keys = sq_meta_keys,
+    .kek_list = sq_kek_list,
 };
 
 /* ---- restore (SQLite-specific, used by vo_vault_restore) ---------------------------- */

@@ -105,6 +105,20 @@ int vo__be_secret_read(vo_vault *v, const char *tenant, const char *name, int64_
     return rc;
 }
 
+int vo__be_secret_read_shared(vo_vault *v, const char *tenant, const char *name,
+                              int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
+                              vo__buf *ct)
+{
+    if (!v->ops->secret_read_shared)
+        return VO_EUNSUPPORTED;
+    int rc = v->ops->secret_read_shared(v->be, tenant, name, version, t, s, ct);
+    if (rc == VO_OK)
+        rc = check_wrapped(t);
+    if (rc == VO_OK)
+        rc = check_ct(tenant, s, ct->len);
+    return rc;
+}
+
 int vo__be_secret_rows(vo_vault *v, const char *tenant, int64_t tid, vo__secret_rec **out,
                        size_t *n)
 {

@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "vault_internal.h"
+#ifdef VO_HAVE_POSTGRES
+#  include "backend_pg.h"
+#endif
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -406,7 +409,7 @@ out:
     return rc;
 }
 
-static int parse_uri(const char *uri, const vo__backend_ops **ops, const char **location)
+int vo__vault_parse_uri(const char *uri, const vo__backend_ops **ops, const char **location)
 {
     if (strncmp(uri, "sqlite:", 7) == 0) {
         uri += 7;
@@ -416,6 +419,13 @@ static int parse_uri(const char *uri, const vo__backend_ops **ops, const char **
         *location = uri;
         return VO_OK;
     }
+#ifdef VO_HAVE_POSTGRES
+    if (vo__pg_location(uri)) { /* postgresql://, postgres://, libpq key=value */
+        *ops = &vo__pg_backend;
+        *location = uri;
+        return VO_OK;
+    }
+#endif
     const char *colon = strstr(uri, "://");
     if (colon) {
         int n = (int)(colon - uri);
@@ -497,7 +507,7 @@ int vo_vault_open(vo_vault **out, const char *uri, const vo_vault_options *opts)
     opts = &resolved;
     const vo__backend_ops *ops = NULL;
     const char *location = NULL;
-    if ((rc = parse_uri(uri, &ops, &location)) != VO_OK)
+    if ((rc = vo__vault_parse_uri(uri, &ops, &location)) != VO_OK)
         return rc;
 
     vo_vault *v = vo__handle_new(sizeof(*v), VO__H_VAULT, vault_destroy);
@@ -839,14 +849,41 @@ int vo_vault_secret_put(int64_t *out_version, vo_vault *v, const char *tenant, c
     return rc;
 }
 
-/* Read + decrypt into dst (capacity cap). Caller holds the lock. */
+/* A secret record read before taking the lock, through the backend's shared read path (the
+ * PostgreSQL connection pool), so that the reads of one handle run in parallel. rc
+ * VO_EUNSUPPORTED: nothing read (SQLite), secret_read_locked() reads under the lock. */
+typedef struct prefetch {
+    int rc;
+    vo__tenant_rec t;
+    vo__secret_rec m;
+    vo__buf ct;
+} prefetch;
+
+static void prefetch_read(vo_vault *v, const char *tenant, const char *name, int64_t version,
+                          prefetch *pre)
+{
+    vo__buf empty = VO__BUF_INIT;
+    pre->ct = empty;
+    pre->rc = vo__be_secret_read_shared(v, tenant, name, version, &pre->t, &pre->m, &pre->ct);
+}
+
+/* Read (unless prefetched) + decrypt into dst (capacity cap). Caller holds the lock. */
 static int secret_read_locked(vo_vault *v, const char *tenant, const char *name,
                               int64_t version, unsigned char *dst, size_t cap, size_t *out_len,
-                              int64_t *out_version)
+                              int64_t *out_version, prefetch *pre)
 {
     vo__tenant_rec t;
     vo__secret_rec m;
-    int rc = vo__be_secret_read(v, tenant, name, version, &t, &m, &v->ct);
+    vo__buf *ct = &v->ct;
+    int rc;
+    if (pre && pre->rc != VO_EUNSUPPORTED) {
+        rc = pre->rc;
+        t = pre->t;
+        m = pre->m;
+        ct = &pre->ct;
+    } else {
+        rc = vo__be_secret_read(v, tenant, name, version, &t, &m, &v->ct);
+    }
     if (rc == VO_ENOTFOUND) {
         vo__tenant_rec probe;
         int g = vo__be_tenant_get(v, tenant, &probe);
@@ -867,10 +904,10 @@ static int secret_read_locked(vo_vault *v, const char *tenant, const char *name,
                              "generation %lld, the tenant has %lld (tampered record)",
                              name, tenant, (long long)m.version, (long long)m.dek_gen,
                              (long long)t.dek_gen);
-    if (v->ct.len < VO__SEAL_OVERHEAD)
+    if (ct->len < VO__SEAL_OVERHEAD)
         return vo__error_set(VO_ECRYPTO, "secret '%s' of tenant '%s': truncated record", name,
                              tenant);
-    size_t plen = v->ct.len - VO__SEAL_OVERHEAD;
+    size_t plen = ct->len - VO__SEAL_OVERHEAD;
     *out_len = plen;
     if (plen > cap)
         return vo__error_set(VO_ERANGE, "buffer too small for the secret (%zu bytes needed)",
@@ -878,7 +915,7 @@ static int secret_read_locked(vo_vault *v, const char *tenant, const char *name,
     const unsigned char *dek;
     if ((rc = vo__tenant_dek(v, &t, &dek)) != VO_OK)
         return rc;
-    rc = vo__open_secret(v, tenant, &m, dek, (const unsigned char *)v->ct.data, v->ct.len, dst,
+    rc = vo__open_secret(v, tenant, &m, dek, (const unsigned char *)ct->data, ct->len, dst,
                          out_len);
     if (rc == VO_OK && out_version)
         *out_version = m.version;
@@ -908,11 +945,14 @@ int vo_vault_secret_get(vo_secret **out, int64_t *out_version, vo_vault *v, cons
     int rc = read_args(v, "vo_vault_secret_get", tenant, name, version);
     if (rc != VO_OK)
         return rc;
+    prefetch pre;
+    prefetch_read(v, tenant, name, version, &pre);
     pthread_mutex_lock(&v->lock);
     size_t len = 0;
     int64_t ver = 0;
     rc = secret_read_locked(v, tenant, name, version, v->scratch, VO_VAULT_VALUE_MAX, &len,
-                            &ver);
+                            &ver, &pre);
+    vo__buf_free(&pre.ct, false);
     if (rc == VO_OK) {
         rc = vo_secret_new(out, v->scratch, len);
         sodium_memzero(v->scratch, len);
@@ -944,10 +984,13 @@ int vo_vault_secret_get_into(unsigned char *buf, size_t buf_size, size_t *out_le
     int rc = read_args(v, "vo_vault_secret_get_into", tenant, name, version);
     if (rc != VO_OK)
         return rc;
+    prefetch pre;
+    prefetch_read(v, tenant, name, version, &pre);
     pthread_mutex_lock(&v->lock);
     size_t len = 0;
     int64_t ver = 0;
-    rc = secret_read_locked(v, tenant, name, version, buf, buf_size, &len, &ver);
+    rc = secret_read_locked(v, tenant, name, version, buf, buf_size, &len, &ver, &pre);
+    vo__buf_free(&pre.ct, false);
     if (rc == VO_OK && len < buf_size)
         buf[len] = 0;
     vo__audit_rec e;
@@ -968,7 +1011,8 @@ int vo_vault_secret_get_into(unsigned char *buf, size_t buf_size, size_t *out_le
 int vo__secret_latest_tx(vo_vault *v, const vo__tenant_rec *t, const char *name, size_t *len)
 {
     int64_t ver;
-    return secret_read_locked(v, t->name, name, 0, v->scratch, VO_VAULT_VALUE_MAX, len, &ver);
+    return secret_read_locked(v, t->name, name, 0, v->scratch, VO_VAULT_VALUE_MAX, len, &ver,
+                              NULL);
 }
 
 int vo_vault_secret_delete(vo_vault *v, const char *tenant, const char *name,
@@ -1092,6 +1136,12 @@ int vo_vault_restore(const char *backup_path, const char *dest_path)
     int rc = vo__require_init();
     if (rc != VO_OK)
         return rc;
+#ifdef VO_HAVE_POSTGRES
+    if (vo__pg_location(dest_path) || vo__pg_location(backup_path))
+        return vo__error_set(VO_EUNSUPPORTED, "vo_vault_restore: restores SQLite vault files; "
+                                              "copy into or out of PostgreSQL with "
+                                              "vo_vault_copy()");
+#endif
     if (strncmp(dest_path, "sqlite:", 7) == 0)
         dest_path += 7;
     if (strncmp(backup_path, "sqlite:", 7) == 0)

@@ -120,6 +120,9 @@ struct vo_vault {
 };
 
 int64_t vo__now_ms(void);
+/* The backend and its location for a vault URI (vault.c); VO_EUNSUPPORTED for unknown
+ * schemes. */
+int vo__vault_parse_uri(const char *uri, const vo__backend_ops **ops, const char **location);
 const vo__kek *vo__active_kek(const vo_vault *v);
 
 /* ---- crypto helpers (vault.c) ------------------------------------------------------- */
@@ -195,6 +198,11 @@ int vo__be_tenant_list(vo_vault *v, const char *after, const char *not_kek, size
                        vo__tenant_rec **out, size_t *n);
 int vo__be_secret_read(vo_vault *v, const char *tenant, const char *name, int64_t version,
                        vo__tenant_rec *t, vo__secret_rec *s, vo__buf *ct);
+/* The same through the backend's shared read path, without the vault lock (several threads
+ * at once); VO_EUNSUPPORTED when the backend has none (then read under the lock). */
+int vo__be_secret_read_shared(vo_vault *v, const char *tenant, const char *name,
+                              int64_t version, vo__tenant_rec *t, vo__secret_rec *s,
+                              vo__buf *ct);
 int vo__be_secret_rows(vo_vault *v, const char *tenant, int64_t tid, vo__secret_rec **out,
                        size_t *n);
 

@@ -135,7 +135,11 @@ START_TEST(abi_version_and_features)
 {
     ck_assert_int_eq(vo_abi_version(), VO_ABI_VERSION);
     ck_assert_int_eq(vo_feature_enabled("sqlite"), 1);
+#ifdef VO_HAVE_POSTGRES
+    ck_assert_int_eq(vo_feature_enabled("postgres"), 1);
+#else
     ck_assert_int_eq(vo_feature_enabled("postgres"), 0);
+#endif
     ck_assert_int_eq(vo_feature_enabled("no-such-feature"), 0);
     ck_assert_int_eq(vo_feature_enabled("SQLITE"), 0);
     ck_assert_int_eq(vo_feature_enabled(NULL), 0);

@@ -607,9 +607,14 @@ START_TEST(checkpoint_roundtrip_and_rollback)
 
     vo_vault *v = tv_open();
     some_writes(v, TENANT, 3);
-    char old_copy[340];
+    char old_copy[340], old_schema[80];
     snprintf(old_copy, sizeof(old_copy), "%s/old.db", tv_dir);
+    snprintf(old_schema, sizeof(old_schema), "%s_old", tv_schema);
     ck_assert_vo_ok(vo_vault_backup(v, old_copy)); /* what an attacker keeps */
+#ifdef VO_HAVE_POSTGRES
+    if (tv_pg) /* PostgreSQL: the attacker keeps a copy of the schema */
+        tv_pg_clone(tv_schema, old_schema);
+#endif
     some_writes(v, TENANT, 4);
     char *cp = NULL;
     ck_assert_vo_ok(vo_vault_audit_checkpoint(&cp, v, kr, "cp-1"));
@@ -624,8 +629,13 @@ START_TEST(checkpoint_roundtrip_and_rollback)
     ck_assert_vo_ok(verify_cp(v, cp, pk, &reason, &bad));
     vo_vault_close(v);
 
-    /* roll the vault file back to the older copy */
-    replace_file(old_copy, tv_path);
+    /* roll the vault file (the schema) back to the older copy */
+#ifdef VO_HAVE_POSTGRES
+    if (tv_pg)
+        tv_pg_clone(old_schema, tv_schema);
+    else
+#endif
+        replace_file(old_copy, tv_path);
     v = tv_open();
     int64_t rows = 0;
     ck_assert_vo_ok(vo_vault_audit_verify(&rows, NULL, NULL, v)); /* the chain cannot tell */
@@ -661,6 +671,16 @@ START_TEST(checkpoint_detects_cut_tail)
     ck_assert_int_gt(rows, 4);
     int64_t keep = rows - 3;
 
+    if (tv_pg) { /* the same edit in SQL on PostgreSQL: head = 8-byte seq || mac */
+        char q[300];
+        snprintf(
+            q, sizeof(q),
+            "DELETE FROM audit WHERE seq > %lld; UPDATE meta SET value = int8send(%lld::bigint)"
+            " || (SELECT mac FROM audit WHERE seq = %lld) WHERE key = 'audit_head'",
+            (long long)keep, (long long)keep, (long long)keep);
+        tv_sql(tv_path, q);
+        goto edited;
+    }
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open(tv_path, &db), SQLITE_OK);
     char sql[200];
@@ -686,6 +706,7 @@ START_TEST(checkpoint_detects_cut_tail)
     sqlite3_finalize(s);
     sqlite3_close(db);
 
+edited:
     v = tv_open_with(tv_path, "k1", NULL, 0);
     ck_assert_vo_ok(vo_vault_audit_verify(&rows, NULL, NULL, v)); /* invisible to the chain */
     int reason;

@@ -14,6 +14,32 @@ START_TEST(open_creates_0600_and_rejects_bad_input)
     vo_vault *v = tv_open();
     ck_assert_vo_ok(vo_vault_tenant_create(v, "t1"));
     tv_put(v, "t1", "a", "value-one");
+    if (tv_pg) {
+        /* The same schema through a libpq key=value string. */
+        vo_vault_close(v);
+        char kv[300];
+        snprintf(kv, sizeof(kv),
+                 "host=127.0.0.1 port=%s user=postgres dbname=postgres schema=%s",
+                 getenv("VO_TEST_PG_PORT"), tv_schema);
+        v = tv_open_with(kv, "k1", NULL, 16);
+        tv_expect(v, "t1", "a", "value-one");
+        vo_vault_close(v);
+        vo_keyring *kr = tv_keyring("k1", NULL);
+        vo_vault_options o = VO_VAULT_OPTIONS_INIT;
+        o.keyring = kr;
+        /* A schema that is not the vault's own, or a bad name. */
+        char bad[300];
+        tv_pg_uri(bad, sizeof(bad), "public");
+        ck_assert_vo_rc(vo_vault_open(&v, bad, &o), VO_EINVAL);
+        tv_pg_uri(bad, sizeof(bad), "Bad-Name");
+        ck_assert_vo_rc(vo_vault_open(&v, bad, &o), VO_EINVAL);
+        /* A missing schema with no_create. */
+        tv_pg_uri(bad, sizeof(bad), "vt_missing_schema");
+        o.no_create = 1;
+        ck_assert_vo_rc(vo_vault_open(&v, bad, &o), VO_ENOTFOUND);
+        vo_keyring_free(kr);
+        return;
+    }
     struct stat st;
     ck_assert_int_eq(stat(tv_path, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
@@ -42,7 +68,12 @@ START_TEST(open_creates_0600_and_rejects_bad_input)
     ck_assert_ptr_null(v);
     chmod(tv_path, 0600);
 
-    ck_assert_vo_rc(vo_vault_open(&v, "postgres://db/vault", &o), VO_EUNSUPPORTED);
+    ck_assert_vo_rc(vo_vault_open(&v, "mysql://db/vault", &o), VO_EUNSUPPORTED);
+    /* Without the PostgreSQL backend a postgres URI is unsupported; with it, a server that
+     * does not answer is unavailable (not a storage error). */
+    ck_assert_vo_rc(vo_vault_open(&v, "postgresql://postgres@127.0.0.1:1/vault", &o),
+                    vo_feature_enabled("postgres") ? VO_EUNAVAILABLE : VO_EUNSUPPORTED);
+    ck_assert_ptr_null(v);
     ck_assert_vo_rc(vo_vault_open(NULL, tv_path, &o), VO_EINVAL);
     ck_assert_vo_rc(vo_vault_open(&v, NULL, &o), VO_EINVAL);
     ck_assert_vo_rc(vo_vault_open(&v, "", &o), VO_EINVAL);
@@ -494,6 +525,15 @@ END_TEST
 static void xor_blob_byte(const char *path, const char *table, const char *col,
                           const char *where, int byte, unsigned char mask)
 {
+    if (tv_is_pg(path)) {
+        char q[600];
+        snprintf(q, sizeof(q),
+                 "UPDATE %s SET %s = set_byte(%s, %d, get_byte(%s, %d) # %d)"
+                 " WHERE %s",
+                 table, col, col, byte, col, byte, mask, where);
+        tv_sql(path, q);
+        return;
+    }
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_exec(db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
@@ -673,6 +713,20 @@ START_TEST(no_plaintext_on_disk_logs_errors_or_audit)
         }
     vo_audit_list_free(al);
 
+#ifdef VO_HAVE_POSTGRES
+    /* PostgreSQL: every file of the server's data directory (tables, indexes, WAL). */
+    if (tv_pg) {
+        int k = tv_pg_disk_find((const char(*)[64])values, 40, NULL);
+        ck_assert_msg(k < 0, "value %d in the PostgreSQL data directory", k);
+        vo_vault_close(v);
+        for (int i = 0; i < 40; i++) {
+            ck_assert_ptr_null(strstr(log_seen, values[i]));
+            ck_assert_ptr_null(strstr(errors, values[i]));
+        }
+        vo_log_set_callback(NULL, VO_LOG_NONE, NULL);
+        return;
+    }
+#endif
     /* Database file and WAL, while open and after close (checkpointed). */
     char wal[400];
     snprintf(wal, sizeof(wal), "%s-wal", tv_path);
@@ -1081,9 +1135,24 @@ START_TEST(backup_and_restore)
     tv_expect(v, "t", "a", "before-backup");
     ck_assert_vo_ok(vo_vault_audit_verify(NULL, NULL, NULL, v));
     vo_vault_close(v);
-    /* Restore over the live file (stopped), then it serves the backup's state. */
-    ck_assert_vo_ok(vo_vault_restore(bk, tv_path));
-    v = tv_open();
+    /* Restore over the live file (stopped), then it serves the backup's state. On
+     * PostgreSQL: copy the backup file into a new schema with vo_vault_copy(). */
+    char live[300];
+    if (tv_pg) {
+        char schema[80];
+        snprintf(schema, sizeof(schema), "%s_restored", tv_schema);
+        tv_pg_uri(live, sizeof(live), schema);
+        vo_keyring *kr = tv_keyring("k1", NULL);
+        vo_vault_options o = VO_VAULT_OPTIONS_INIT;
+        o.keyring = kr;
+        ck_assert_vo_ok(vo_vault_copy(live, bk, &o));
+        vo_keyring_free(kr);
+        ck_assert_vo_rc(vo_vault_restore(bk, tv_path), VO_EUNSUPPORTED);
+    } else {
+        ck_assert_vo_ok(vo_vault_restore(bk, tv_path));
+        snprintf(live, sizeof(live), "%s", tv_path);
+    }
+    v = tv_open_with(live, "k1", NULL, 1024);
     tv_expect(v, "t", "a", "before-backup");
     vo_vault_close(v);
     /* Bad backups. */
@@ -1176,6 +1245,21 @@ static void verify_broken(const char *path, int64_t want_seq, int want_reason)
     vo_vault_close(v);
 }
 
+/* A fresh copy of the pristine vault at `work`: a restored file, or (PostgreSQL) a copy of
+ * the test's schema. */
+static void tv_fresh_copy(const char *pristine, const char *work, const char *work_schema)
+{
+#ifdef VO_HAVE_POSTGRES
+    if (tv_pg) {
+        tv_pg_clone(tv_schema, work_schema);
+        return;
+    }
+#endif
+    (void)work_schema;
+    unlink(work);
+    ck_assert_vo_ok(vo_vault_restore(pristine, work));
+}
+
 START_TEST(audit_tampering_detected)
 {
     vo_keyring *kr = tv_keyring("k1", NULL);
@@ -1222,17 +1306,18 @@ START_TEST(audit_tampering_detected)
         /* truncate the tail */
         {"DELETE FROM audit WHERE seq = 13", 13, VO_AUDIT_TAIL_MISMATCH},
     };
-    char work[400];
+    char work[400], work_schema[80];
     snprintf(work, sizeof(work), "%s/work.db", tv_dir);
+    snprintf(work_schema, sizeof(work_schema), "%s_work", tv_schema);
+    if (tv_pg) /* PostgreSQL: tamper with a copy of the vault's schema (row 13 included) */
+        tv_pg_uri(work, sizeof(work), work_schema);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        unlink(work);
-        ck_assert_vo_ok(vo_vault_restore(pristine, work));
+        tv_fresh_copy(pristine, work, work_schema);
         tv_sql(work, cases[i].sql);
         verify_broken(work, cases[i].seq, cases[i].reason);
     }
     /* The untouched copy verifies. */
-    unlink(work);
-    ck_assert_vo_ok(vo_vault_restore(pristine, work));
+    tv_fresh_copy(pristine, work, work_schema);
     v = tv_open_with(work, "k1", NULL, 8);
     ck_assert_vo_ok(vo_vault_audit_verify(&rows, NULL, NULL, v));
     vo_vault_close(v);

@@ -76,6 +76,10 @@ void cli_json_print(cJSON *doc);
 /* Open the vault named by --vault/VOICEOPS_VAULT with the keys of --key-file. */
 int cli_open_vault(const cli *c, vo_vault **out, int create, int extra_key_active,
                    const char *extra_key);
+/* The options cli_open_vault() opens with; *kr_out (the keyring they point to) is the
+ * caller's to free after use. */
+int cli_vault_options(const cli *c, vo_vault_options *o, vo_keyring **kr_out, int create,
+                      int extra_key_active, const char *extra_key);
 int cli_parse_int64(const char *s, int64_t *out);
 
 /* Secrets typed by the operator: from a prompt without echo on a terminal, else stdin.

@@ -48,8 +48,39 @@ int cmd_keygen(cli *c, int argc, char **argv)
 
 static const char *const vault_usage =
     "usage: voiceops vault init\n"
-    "Create a new vault file (--vault / VOICEOPS_VAULT, mode 0600) whose keys are wrapped by\n"
-    "the key file (--key-file). Fails when the file exists.\n";
+    "       voiceops vault copy DEST\n"
+    "init creates a new vault file (--vault / VOICEOPS_VAULT, mode 0600) whose keys are\n"
+    "wrapped by the key file (--key-file); it fails when the file exists.\n"
+    "copy copies the vault (--vault: a file or a postgresql:// URI) into DEST (a new SQLite\n"
+    "file or an empty PostgreSQL schema, e.g. postgresql://host/db?schema=voiceops):\n"
+    "records move as stored, without decryption; the audit chain is verified on both sides.\n"
+    "The key files must hold every KEK the source's data keys are wrapped by.\n";
+
+static int vault_copy(cli *c)
+{
+    const char *src = c->vault_path ? c->vault_path : getenv("VOICEOPS_VAULT");
+    if (!src || !*src)
+        return cli_failf(c, EXIT_USAGE, "no vault: give --vault PATH or set VOICEOPS_VAULT");
+    const char *dest = c->pos[1];
+    vo_vault_options o;
+    vo_keyring *kr = NULL;
+    int rc = cli_vault_options(c, &o, &kr, 1, 0, NULL);
+    if (rc)
+        return rc;
+    rc = vo_vault_copy(dest, src, &o);
+    vo_keyring_free(kr);
+    if (rc != VO_OK)
+        return cli_fail(c, "vault copy", rc);
+    if (c->json) {
+        cJSON *d = cli_doc();
+        cJSON_AddStringToObject(d, "source", src);
+        cJSON_AddStringToObject(d, "destination", dest);
+        cli_json_print(d);
+    } else {
+        printf("copied the vault into %s (audit chain verified)\n", dest);
+    }
+    return EXIT_OK;
+}
 
 int cmd_vault(cli *c, int argc, char **argv)
 {
@@ -58,8 +89,15 @@ int cmd_vault(cli *c, int argc, char **argv)
         return rc;
     if (c->help)
         return cli_usage(vault_usage);
-    if ((rc = cli_need(c, 1, 1, vault_usage)))
+    if ((rc = cli_need(c, 1, 2, vault_usage)))
         return rc;
+    if (strcmp(c->pos[0], "copy") == 0) {
+        if (c->pos_count != 2)
+            return cli_failf(c, EXIT_USAGE, "vault copy: give the destination DEST");
+        return vault_copy(c);
+    }
+    if (c->pos_count != 1)
+        return cli_failf(c, EXIT_USAGE, "vault init takes no argument");
     if (strcmp(c->pos[0], "init") != 0)
         return cli_failf(c, EXIT_USAGE, "unknown vault command \"%s\"", c->pos[0]);
     const char *path = c->vault_path ? c->vault_path : getenv("VOICEOPS_VAULT");

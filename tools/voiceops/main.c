@@ -22,7 +22,7 @@ static const char *const main_usage =
     "\n"
     "Commands:\n"
     "  keygen PATH                      create a key file (KEK, mode 0600)\n"
-    "  vault init                       create a new vault file\n"
+    "  vault init | vault copy DEST     create a vault / copy it to another backend\n"
     "  tenant add|list|rm               manage tenants\n"
     "  secret put|get|list|rm|history   manage a tenant's secrets (values from stdin)\n"
     "  creds set twilio|vapi|smtp T     store typed provider credentials (--check)\n"
@@ -259,13 +259,10 @@ int cli_parse_int64(const char *s, int64_t *out)
     return 0;
 }
 
-int cli_open_vault(const cli *c, vo_vault **out, int create, int extra_key_active,
-                   const char *extra_key)
+int cli_vault_options(const cli *c, vo_vault_options *o, vo_keyring **kr_out, int create,
+                      int extra_key_active, const char *extra_key)
 {
-    *out = NULL;
-    const char *path = c->vault_path ? c->vault_path : getenv("VOICEOPS_VAULT");
-    if (!path || !*path)
-        return cli_failf(c, EXIT_USAGE, "no vault: give --vault PATH or set VOICEOPS_VAULT");
+    *kr_out = NULL;
     const char *keys[CLI_MAX_KEYS + 1];
     size_t nkeys = 0;
     for (size_t i = 0; i < c->key_count; i++)
@@ -312,14 +309,30 @@ int cli_open_vault(const cli *c, vo_vault **out, int create, int extra_key_activ
         vo_keyring_free(kr);
         return cli_fail(c, "keyring", rc);
     }
-    vo_vault_options o = VO_VAULT_OPTIONS_INIT;
-    o.keyring = kr;
-    o.actor = c->actor ? c->actor : "voiceops-cli";
-    o.no_create = !create;
+    *o = (vo_vault_options)VO_VAULT_OPTIONS_INIT;
+    o->keyring = kr;
+    o->actor = c->actor ? c->actor : "voiceops-cli";
+    o->no_create = !create;
     const char *batch = getenv("VOICEOPS_ROTATION_BATCH");
     int64_t b = 0;
     if (batch && cli_parse_int64(batch, &b) == 0 && b > 0 && b <= 100000)
-        o.rotation_batch = (int)b;
+        o->rotation_batch = (int)b;
+    *kr_out = kr;
+    return 0;
+}
+
+int cli_open_vault(const cli *c, vo_vault **out, int create, int extra_key_active,
+                   const char *extra_key)
+{
+    *out = NULL;
+    const char *path = c->vault_path ? c->vault_path : getenv("VOICEOPS_VAULT");
+    if (!path || !*path)
+        return cli_failf(c, EXIT_USAGE, "no vault: give --vault PATH or set VOICEOPS_VAULT");
+    vo_vault_options o;
+    vo_keyring *kr = NULL;
+    int rc = cli_vault_options(c, &o, &kr, create, extra_key_active, extra_key);
+    if (rc)
+        return rc;
     rc = vo_vault_open(out, path, &o);
     vo_keyring_free(kr);
     if (rc != VO_OK) {

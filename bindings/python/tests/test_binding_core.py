@@ -109,7 +109,10 @@ def test_error_is_built_from_the_c_record(tmp_path) -> None:  # type: ignore[no-
         vo.parse_form(b"a=%zz")
     vo.Vault.keygen(tmp_path / "k")
     with pytest.raises(vo.Unsupported):
-        vo.Vault("postgres://x", key_file=tmp_path / "k")
+        vo.Vault("mysql://x", key_file=tmp_path / "k")
+    # with the PostgreSQL backend, a server that does not answer is unavailable
+    with pytest.raises(vo.Unavailable if vo.feature_enabled("postgres") else vo.Unsupported):
+        vo.Vault("postgresql://postgres@127.0.0.1:1/x", key_file=tmp_path / "k")
     with pytest.raises(vo.StorageError):
         vo.Vault(tmp_path, key_file=tmp_path / "k")  # a directory is not a vault file
     with vo.Vault(tmp_path / "v.db", key_file=tmp_path / "k") as v:

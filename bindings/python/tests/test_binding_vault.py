@@ -154,6 +154,11 @@ def test_import_backup_restore_audit(vault: vo.Vault, tmp_path: Path) -> None:
     keyring = vo.Keyring().add_file("kek1", tmp_path / "kek.key")
     with vo.Vault(tmp_path / "restored.db", keyring, create=False) as r:
         assert r.get_secret("acme", "api/key") == "changed"
+    vo.Vault.copy(tmp_path / "copied.db", tmp_path / "restored.db", keyring)
+    with vo.Vault(tmp_path / "copied.db", keyring, create=False) as c:
+        assert c.get_secret("beta", "x") == "y" and c.audit_verify().ok
+    with pytest.raises(vo.AlreadyExists):
+        vo.Vault.copy(tmp_path / "copied.db", tmp_path / "restored.db", keyring)
     with pytest.raises(vo.NotFound):
         vo.Vault(tmp_path / "absent.db", keyring, create=False)
     vault.audit_append("acme", "api/key", "app.custom", "ok")

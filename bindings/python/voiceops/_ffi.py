@@ -753,6 +753,7 @@ FUNCTIONS = {
     'vo_import_report_free': (None, [C.c_void_p], False),
     'vo_vault_backup': (C.c_int, [C.c_void_p, C.c_char_p], True),
     'vo_vault_restore': (C.c_int, [C.c_char_p, C.c_char_p], True),
+    'vo_vault_copy': (C.c_int, [C.c_char_p, C.c_char_p, C.POINTER(vo_vault_options)], True),
     'vo_vault_audit_append': (C.c_int, [C.c_void_p, C.c_char_p, C.c_char_p, C.c_char_p, C.c_char_p], True),
     'vo_vault_audit_flush': (C.c_int, [C.c_void_p], True),
     'vo_vault_audit_verify': (C.c_int, [C.POINTER(C.c_int64), C.POINTER(C.c_int64), C.POINTER(C.c_int), C.c_void_p], True),

@@ -263,6 +263,17 @@ class Vault(Handle):
     def restore(backup_path: PathLike, dest_path: PathLike) -> None:
         lib.vo_vault_restore(os.fsencode(backup_path), os.fsencode(dest_path))
 
+    @staticmethod
+    def copy(dest: PathLike, src: PathLike, keyring: Keyring) -> None:
+        """Copy a whole vault into another storage backend (a SQLite file or a
+        ``postgresql://`` URI, either way), records as stored; the audit chain is verified in
+        the source and in the copy (``vo_vault_copy``). ``keyring``: the source's keys."""
+        o = _ffi.vo_vault_options()
+        lib.vo_vault_options_init(C.byref(o), 1)
+        o.keyring = keyring._p
+        apply_correlation_id()
+        lib.vo_vault_copy(os.fsencode(dest), os.fsencode(src), C.byref(o))
+
     # ---- tenants
     def create_tenant(self, tenant: str) -> None:
         apply_correlation_id()

@@ -1,10 +1,13 @@
 """voiceops on real vault files: keys, tenants, secrets, import, backup, audit, rotation."""
+import glob
 import json
 import os
 import signal
 import sqlite3
 import stat
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -237,6 +240,59 @@ def test_backup_and_restore(vault, tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database" * 100)
     assert vault.json("restore", junk).code in (8,)
+
+
+def test_vault_copy_to_a_new_file_keeps_secrets_and_the_audit_chain(vault, tmp_path):
+    vault.run("tenant", "add", "acme")
+    vault.run("secret", "put", "acme", "k", input="copied-value-1")
+    vault.run("secret", "put", "acme", "k", input="copied-value-2")
+    dest = tmp_path / "copy.db"
+    r = vault.json("vault", "copy", dest)
+    assert r.code == 0, r
+    assert r.json["destination"] == str(dest) and r.json["source"] == str(vault.vault)
+    assert "copied-value" not in r.out + r.err
+    other = {"VOICEOPS_VAULT": str(dest)}
+    assert vault.run("secret", "get", "acme", "k", "--reveal", env=other).out == "copied-value-2"
+    assert vault.run("secret", "get", "acme", "k", "--version", "1", "--reveal",
+                     env=other).out == "copied-value-1"
+    listed = vault.json("secret", "list", "acme", env=other).json["secrets"]
+    assert listed[0]["version"] == 2 and listed[0]["versions_kept"] == 2
+    v = vault.json("audit", "verify", env=other)
+    assert v.code == 0 and v.json["intact"] is True
+    # a second copy onto a vault that exists is refused, and loses nothing there
+    again = vault.json("vault", "copy", dest)
+    assert again.code != 0, again
+    assert vault.run("secret", "get", "acme", "k", "--reveal", env=other).out == "copied-value-2"
+
+
+def test_vault_copy_usage_errors(vault):
+    assert vault.json("vault", "copy").code == 2
+    assert vault.json("vault", "init", "extra").code == 2
+    r = vault.run("vault", "copy", "--help")
+    assert r.code == 0 and "copy DEST" in r.out
+
+
+def test_vault_copy_to_postgresql_and_back(vault, tmp_path):
+    """SQLite -> PostgreSQL -> SQLite through the tool, against a throw-away server."""
+    wrapper = Path(__file__).resolve().parents[3] / "tests" / "pg" / "with_postgres.py"
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        pytest.skip("PostgreSQL server binaries not installed (tools/install-deps installs them)")
+    vault.run("tenant", "add", "acme")
+    vault.run("secret", "put", "acme", "k", input="through-postgres")
+    back = tmp_path / "back.db"
+    script = (
+        'set -e; pg="$VO_TEST_PG?schema=cli_copy"; '
+        f'"{vault.binary}" vault copy "$pg"; '
+        f'"{vault.binary}" --vault "$pg" --json audit verify; '
+        f'"{vault.binary}" --vault "$pg" vault copy "{back}"'
+    )
+    p = subprocess.run([sys.executable, str(wrapper), "sh", "-c", script], env=vault.env,
+                       capture_output=True, timeout=300)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")[-2000:]
+    assert b"through-postgres" not in p.stdout + p.stderr
+    other = {"VOICEOPS_VAULT": str(back)}
+    assert vault.run("secret", "get", "acme", "k", "--reveal", env=other).out == "through-postgres"
+    assert vault.json("audit", "verify", env=other).json["intact"] is True
 
 
 def test_audit_show_and_verify_detects_an_edited_row(vault):
