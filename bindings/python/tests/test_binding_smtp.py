@@ -9,6 +9,7 @@ import email
 import email.header
 import pickle
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -151,10 +152,14 @@ def test_errors_are_typed(acme: vo.Vault, vault: vo.Vault, sink: Any, tmp_path: 
     sink.reject_rcpt = {"ops@customer.example"}
     with pytest.raises(vo.ProtocolError):
         acme.smtp_send("acme", msg())
-    sink.stop()
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    vault.create_tenant("gone")
+    vault.put_smtp_credentials("gone", vo.SmtpCredentials("127.0.0.1", closed_port))
     t0 = time.monotonic()
     with pytest.raises(vo.NetworkError):
-        acme.smtp_send("acme", msg(), timeout_ms=5000)
+        vault.smtp_send("gone", msg(), timeout_ms=5000)
     assert time.monotonic() - t0 < 10
     # a TLS-less mail server that is not loopback is refused before any connection
     with pytest.raises(vo.Forbidden):
