@@ -125,6 +125,21 @@ int cmd_smtp(cli *c, int argc, char **argv);
 int cmd_sandbox(cli *c, int argc, char **argv);
 int cmd_demo(cli *c, int argc, char **argv);
 
+/* Signed audit checkpoints (cmd_checkpoint.c). signing_key: "[ID=]PATH" or NULL for
+ * VOICEOPS_SIGNING_KEY; out: a file (written atomically) or NULL for stdout. */
+int cli_audit_public_key(cli *c, const char *signing_key, const char *out);
+int cli_audit_checkpoint(cli *c, vo_vault *v, const char *signing_key, const char *out);
+/* The trusted public key: from --public-key FILE, else derived from the signing key. */
+int cli_audit_trusted_key(cli *c, const char *public_key_file, const char *signing_key,
+                          char pk[VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE]);
+/* The last non-empty line of FILE (a log of checkpoints verifies against the latest). */
+int cli_audit_read_checkpoint(cli *c, const char *path, char **out);
+/* Verify against a checkpoint: 0 with *vo_rc VO_OK or VO_ECRYPTO (d gets "checkpoint"),
+ * else the exit code of a refused checkpoint (reported). */
+int cli_audit_verify_checkpoint(cli *c, int *vo_rc, vo_vault *v, const char *checkpoint,
+                                const char *pk, cJSON *d, int64_t *rows, int64_t *bad,
+                                int *reason);
+
 /* The services options pointing at --twilio-url / --vapi-url (sandbox) when given. */
 void cli_services_options(const cli *c, vo_services_options *o);
 

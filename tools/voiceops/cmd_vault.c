@@ -1029,9 +1029,23 @@ int cmd_restore(cli *c, int argc, char **argv)
 
 static const char *const audit_usage =
     "usage: voiceops audit show [--tenant T] [--limit N] [--after SEQ]\n"
-    "       voiceops audit verify\n"
+    "       voiceops audit verify [--checkpoint FILE [--public-key FILE | --signing-key K]]\n"
+    "       voiceops audit checkpoint [--signing-key [ID=]PATH] [--out FILE]\n"
+    "       voiceops audit public-key [--signing-key [ID=]PATH] [--out FILE]\n"
     "verify checks the keyed hash chain of the audit log from the first row: exit 0 when\n"
-    "intact, 1 when a row was edited, deleted or the tail cut (the first broken row is named).\n";
+    "intact, 1 when a row was edited, deleted or the tail cut (the first broken row is named).\n"
+    "\n"
+    "checkpoint prints (or writes to --out, atomically) one line of JSON signed with Ed25519:\n"
+    "the vault id, the last sequence number and the chain head. Ship it somewhere the vault's\n"
+    "writer cannot reach. The signing key is a key file from `voiceops keygen` (--signing-key\n"
+    "or VOICEOPS_SIGNING_KEY; ID defaults to \"checkpoint\"); keep it apart from the KEK.\n"
+    "public-key prints its public key (base64) for the verifier; it needs no vault.\n"
+    "verify --checkpoint FILE also checks the log against the checkpoint (the last non-empty\n"
+    "line of FILE, - for stdin, so a log of checkpoints verifies against the latest), with\n"
+    "the trusted public key from --public-key FILE or derived from --signing-key. Exit 1 (a\n"
+    "finding) when the vault was rolled back to an older copy or its tail cut (rollback), or\n"
+    "rolled back and written again (fork); a checkpoint whose signature does not verify is\n"
+    "refused with exit 5, one of another vault with exit 6, a malformed one with exit 8.\n";
 
 static const char *break_name(int r)
 {
@@ -1040,6 +1054,8 @@ static const char *break_name(int r)
     case VO_AUDIT_MAC_MISMATCH: return "mac_mismatch";
     case VO_AUDIT_SEQ_GAP: return "seq_gap";
     case VO_AUDIT_TAIL_MISMATCH: return "tail_mismatch";
+    case VO_AUDIT_ROLLBACK: return "rollback";
+    case VO_AUDIT_FORK: return "fork";
     default: return "unknown";
     }
 }
@@ -1047,10 +1063,12 @@ static const char *break_name(int r)
 int cmd_audit(cli *c, int argc, char **argv)
 {
     const char *tenant = NULL, *limit_s = NULL, *after_s = NULL;
-    const cli_opt opts[] = {{"tenant", &tenant, NULL},
-                            {"limit", &limit_s, NULL},
-                            {"after", &after_s, NULL},
-                            {NULL, NULL, NULL}};
+    const char *checkpoint = NULL, *public_key = NULL, *signing_key = NULL, *out_file = NULL;
+    const cli_opt opts[] = {
+        {"tenant", &tenant, NULL},         {"limit", &limit_s, NULL},
+        {"after", &after_s, NULL},         {"checkpoint", &checkpoint, NULL},
+        {"public-key", &public_key, NULL}, {"signing-key", &signing_key, NULL},
+        {"out", &out_file, NULL},          {NULL, NULL, NULL}};
     int rc = cli_parse(c, argc, argv, opts, audit_usage);
     if (rc)
         return rc;
@@ -1063,11 +1081,34 @@ int cmd_audit(cli *c, int argc, char **argv)
         (after_s && (cli_parse_int64(after_s, &after) || after < 0)))
         return cli_failf(c, EXIT_USAGE, "--limit 1-100000, --after a sequence number");
     int show = strcmp(c->pos[0], "show") == 0;
-    if (!show && strcmp(c->pos[0], "verify") != 0)
-        return cli_failf(c, EXIT_USAGE, "audit: show or verify");
+    int take = strcmp(c->pos[0], "checkpoint") == 0;
+    if (strcmp(c->pos[0], "public-key") == 0)
+        return cli_audit_public_key(c, signing_key, out_file);
+    if (!show && !take && strcmp(c->pos[0], "verify") != 0)
+        return cli_failf(c, EXIT_USAGE, "audit: show, verify, checkpoint or public-key");
+    if (!checkpoint && (public_key || (signing_key && !take)))
+        return cli_failf(c, EXIT_USAGE, "--public-key/--signing-key need --checkpoint FILE");
+    if (out_file && !take)
+        return cli_failf(c, EXIT_USAGE, "--out is for audit checkpoint and public-key");
+    char pk[VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE] = "";
+    char *cp_text = NULL;
+    if (checkpoint) { /* refuse bad arguments before the vault is opened */
+        if (show || take)
+            return cli_failf(c, EXIT_USAGE, "--checkpoint is for audit verify");
+        if ((rc = cli_audit_trusted_key(c, public_key, signing_key, pk)) ||
+            (rc = cli_audit_read_checkpoint(c, checkpoint, &cp_text)))
+            return rc;
+    }
     vo_vault *v = NULL;
-    if ((rc = cli_open_vault(c, &v, 0, 0, NULL)))
+    if ((rc = cli_open_vault(c, &v, 0, 0, NULL))) {
+        free(cp_text);
         return rc;
+    }
+    if (take) {
+        rc = cli_audit_checkpoint(c, v, signing_key, out_file);
+        vo_vault_close(v);
+        return rc;
+    }
     int code = EXIT_OK;
     cJSON *d = cli_doc();
     if (show) {
@@ -1103,7 +1144,16 @@ int cmd_audit(cli *c, int argc, char **argv)
     } else {
         int64_t rows = 0, bad = 0;
         int reason = 0;
-        rc = vo_vault_audit_verify(&rows, &bad, &reason, v);
+        if (cp_text) {
+            int refused =
+                cli_audit_verify_checkpoint(c, &rc, v, cp_text, pk, d, &rows, &bad, &reason);
+            if (refused) {
+                code = refused;
+                goto out;
+            }
+        } else {
+            rc = vo_vault_audit_verify(&rows, &bad, &reason, v);
+        }
         if (rc != VO_OK && rc != VO_ECRYPTO) {
             code = cli_fail(c, "audit verify", rc);
             goto out;
@@ -1114,11 +1164,20 @@ int cmd_audit(cli *c, int argc, char **argv)
         cJSON_AddStringToObject(d, "reason", break_name(reason));
         if (rc == VO_OK) {
             if (!c->json)
-                printf("audit chain intact: %lld rows verified\n", (long long)rows);
+                printf("audit chain intact: %lld rows verified%s\n", (long long)rows,
+                       cp_text ? ", consistent with the checkpoint" : "");
         } else {
             code = EXIT_FINDING;
-            fprintf(stderr, "voiceops: audit chain BROKEN at row %lld (%s): %s\n",
-                    (long long)bad, break_name(reason), vo_error_last()->message);
+            if (reason == VO_AUDIT_ROLLBACK || reason == VO_AUDIT_FORK)
+                fprintf(stderr,
+                        "voiceops: ROLLBACK detected: the audit log %s at row %lld (%s): "
+                        "%s\n",
+                        reason == VO_AUDIT_FORK ? "forks from the checkpoint"
+                                                : "ends before the checkpoint",
+                        (long long)bad, break_name(reason), vo_error_last()->message);
+            else
+                fprintf(stderr, "voiceops: audit chain BROKEN at row %lld (%s): %s\n",
+                        (long long)bad, break_name(reason), vo_error_last()->message);
             if (!c->json)
                 printf("audit chain broken at row %lld (%s)\n", (long long)bad,
                        break_name(reason));
@@ -1131,5 +1190,6 @@ int cmd_audit(cli *c, int argc, char **argv)
 out:
     cJSON_Delete(d);
     vo_vault_close(v);
+    free(cp_text);
     return code;
 }

@@ -30,6 +30,8 @@ static const char *const main_usage =
     "  import plaintext FILE            import tenant,name,value rows (JSON or CSV)\n"
     "  backup FILE | restore BACKUP     online backup / restore of the vault file\n"
     "  audit show|verify                read / verify the audit hash chain\n"
+    "  audit checkpoint|public-key      signed audit checkpoints; verify --checkpoint FILE\n"
+    "                                   detects a rolled-back vault or a cut tail\n"
     "  twilio numbers T                 list a tenant's Twilio numbers\n"
     "  twilio rotate-token T            rotate a tenant's Twilio auth token (resumable)\n"
     "  vapi import-numbers T            import a tenant's Twilio numbers into Vapi\n"
@@ -52,7 +54,7 @@ static const char *const main_usage =
     "  --help              help of the command\n"
     "\n"
     "Exit codes: 0 ok; 1 a check found something (scan finding, broken audit chain,\n"
-    "webhook not verified, rejected import rows); 2 usage; 3 not found; 4 permission (key\n"
+    "rollback against a checkpoint, webhook not verified, rejected import rows); 2 usage; 3 not found; 4 permission (key\n"
     "or vault file mode); 5 wrong key or tampered record; 6 exists or conflict; 7 provider\n"
     "or network failure; 8 other failure; 130 interrupted (run the same command again to\n"
     "resume).\n";

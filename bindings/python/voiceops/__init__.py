@@ -23,6 +23,10 @@ from .webhooks import (PublicUrlOptions, ToolResults, TwilioVerifier, VapiMessag
                        assistant_reply, new_standard_secret, parse_form, public_url, sign_standard,
                        sign_twilio, sign_vapi, twilio_body_sha256, verify_standard, verify_twilio,
                        verify_vapi)
+from . import smtp
+from .smtp import SmtpMessage, SmtpOptions
+from .smtp import check as smtp_check
+from .smtp import send as smtp_send
 from .vault import (ANY_VERSION, AuditCheck, AuditRow, ImportReport, Keyring, SecretInfo, Sighting,
                     Tenant, Vault)
 
@@ -39,5 +43,6 @@ __all__ = [
     "new_standard_secret", "parse_form", "public_url", "sign_standard", "sign_twilio",
     "sign_vapi", "twilio_body_sha256", "verify_standard", "verify_twilio", "verify_vapi",
     "GuardOptions", "guard_twilio", "guard_vapi", "guard_standard", "guard_routed", "Sighting",
+    "smtp", "SmtpMessage", "SmtpOptions", "smtp_send", "smtp_check",
     "VoiceOpsError", "InvalidInput", "ParseError", "TooBig", "BadRequest", "BufferTooSmall", "OutOfMemory", "AuthError", "Forbidden", "CryptoError", "NotFound", "Conflict", "AlreadyExists", "StorageError", "Busy", "NetworkError", "TLSError", "Timeout", "RateLimited", "Unavailable", "ProtocolError", "ValidationError", "Expired", "NotInitialized", "Unsupported", "InternalError", "HandleError", "ClosedError", "WebhookError", "Duplicate", "error_class",
 ]

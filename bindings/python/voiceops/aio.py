@@ -21,6 +21,8 @@ from .clients import Resource, ResourceIterator, TwilioClient, VapiClient
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials
 from .secret import Secret, SecretLike
 from . import services as _services
+from . import smtp as _smtp
+from .smtp import SmtpMessage
 from .services import NumberImportReport, Services
 from .vault import (ANY_VERSION, AuditCheck, AuditRow, ImportReport, Keyring, SecretInfo,
                     Sighting, Tenant, Vault)
@@ -28,7 +30,7 @@ from .webhooks import Headers, Keys, Verification
 
 __all__ = ["run", "set_executor", "AsyncVault", "AsyncTwilioClient", "AsyncVapiClient",
            "AsyncServices", "AsyncResourceIterator", "guard_twilio", "guard_vapi",
-           "guard_standard", "guard_routed"]
+           "guard_standard", "guard_routed", "smtp_send", "smtp_check"]
 
 T = TypeVar("T")
 _executor: Optional[ThreadPoolExecutor] = None
@@ -151,6 +153,11 @@ class AsyncVault(_Async):
 
     async def get_smtp_credentials(self, tenant: str) -> SmtpCredentials:
         return await run(self.sync.get_smtp_credentials, tenant)
+
+    async def smtp_send(self, tenant: str, message: SmtpMessage, *, ca_file: Any = None,
+                        timeout_ms: int = 0) -> None:
+        return await run(self.sync.smtp_send, tenant, message, ca_file=ca_file,
+                         timeout_ms=timeout_ms)
 
     async def rotate_kek(self, kek_id: Optional[str] = None,
                          progress: Optional[Callable[[int, int], Optional[bool]]] = None) -> int:
@@ -327,3 +334,16 @@ async def guard_routed(vault: "Vault | AsyncVault", token: str, provider: str,
     """:func:`voiceops.guard_routed` on the pool."""
     return await run(_services.guard_routed, _v(vault), token, provider, url, headers, body,
                      **kw)
+
+
+async def smtp_send(vault: "Vault | AsyncVault", tenant: str, message: SmtpMessage, *,
+                    ca_file: Any = None, timeout_ms: int = 0) -> None:
+    """:func:`voiceops.smtp.send` on the pool."""
+    return await run(_smtp.send, _v(vault), tenant, message, ca_file=ca_file,
+                     timeout_ms=timeout_ms)
+
+
+async def smtp_check(creds: SmtpCredentials, *, ca_file: Any = None,
+                     timeout_ms: int = 0) -> None:
+    """:func:`voiceops.smtp.check` on the pool."""
+    return await run(_smtp.check, creds, ca_file=ca_file, timeout_ms=timeout_ms)

@@ -6,13 +6,16 @@ import ctypes as C
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional, Union
 
 from . import _ffi
 from ._lib import Handle, apply_correlation_id, dec0, enc, lib, out_ptr
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials
 from .errors import AlreadyExists, CryptoError, InvalidInput
 from .secret import Secret, SecretLike, secret_bytes_arg
+
+if TYPE_CHECKING:
+    from .smtp import SmtpMessage
 
 __all__ = ["Vault", "Keyring", "Tenant", "SecretInfo", "AuditRow", "AuditCheck",
            "ImportReport", "Sighting", "ANY_VERSION"]
@@ -388,6 +391,14 @@ class Vault(Handle):
         c = SmtpCredentials(_ptr=p.value)
         c.version = v.value  # type: ignore[attr-defined]
         return c
+
+    def smtp_send(self, tenant: str, message: "SmtpMessage", *,
+                  ca_file: Optional[PathLike] = None, timeout_ms: int = 0) -> None:
+        """Send mail with the tenant's SMTP credentials (``vo_smtp_send``; audited). See
+        :func:`voiceops.smtp.send`."""
+        from . import smtp
+
+        smtp.send(self, tenant, message, ca_file=ca_file, timeout_ms=timeout_ms)
 
     # ---- keys
     def rotate_kek(self, kek_id: Optional[str] = None,
