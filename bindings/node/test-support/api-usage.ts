@@ -54,6 +54,13 @@ export async function usage(): Promise<void> {
   const hook = await verifyWebhook(new Request('https://x/a/tok'), { vault, provider: 'twilio', publicUrl: { baseUrl: 'https://x' } });
   if (hook.ok) console.log(hook.tenant, hook.params); else console.log(hook.response.status);
   const handler = withWebhook({ vault, provider: 'twilio', publicUrl: { baseUrl: 'https://x' } }, (_req, _ctx, h) => Response.json({ t: h.tenant }));
-  console.log(typeof mw, typeof mw2, typeof handler);
+  const mw3 = twilioWebhook({ authTokens: ['t'], vault, tenant: 'acme', guard: { retentionSeconds: 3600 }, onDuplicate: 'call', publicUrl: { baseUrl: 'https://x' } });
+  const mw4 = routedWebhook({ vault, provider: 'twilio', guard: true, publicUrl: { baseUrl: 'https://x' },
+    onFailure: (_req, res, f) => { res.status(f.duplicate ? 200 : f.status).send(f.message); } });
+  const g = await verifyWebhook(new Request('https://x/a/tok'), { vault, provider: 'twilio', guard: true, publicUrl: { baseUrl: 'https://x' } });
+  if (g.ok) { const again: boolean = g.duplicate; console.log(again); } else if (g.duplicate) console.log(g.status);
+  const gh = withWebhook({ vault, tenant: 'acme', secrets: ['s'], provider: 'vapi', guard: true, onDuplicate: 'call', publicUrl: { baseUrl: 'https://x' } },
+    (_req, _ctx, h) => new Response(h.duplicate ? 'again' : 'first'));
+  console.log(typeof mw, typeof mw2, typeof mw3, typeof mw4, typeof handler, typeof gh);
   tw.close(); va.close(); http.close(); verifier.close(); vault.close();
 }
