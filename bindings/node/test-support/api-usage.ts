@@ -10,6 +10,9 @@ import { verifyWebhook, withWebhook } from 'voiceops/next';
 
 export async function usage(): Promise<void> {
   const vault = await Vault.open('v.db', { keys: [{ id: 'k', key: Buffer.alloc(32) }], auditReads: 'sync' });
+  if (voiceops.featureEnabled('postgres')) {
+    await Vault.copy('postgresql://app@db/app?schema=voiceops', 'v.db', { keys: [{ id: 'k', file: '/etc/k' }], actor: 'migrate' });
+  }
   const t: TenantInfo = await vault.getTenant('acme');
   const page: TenantInfo[] = await vault.listTenants({ limit: 10 });
   for await (const x of vault.tenants()) console.log(x.id, t.createdAt, page.length);
