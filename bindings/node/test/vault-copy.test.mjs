@@ -112,7 +112,11 @@ test('Vault.copy: SQLite -> PostgreSQL -> SQLite, and Vault.open on the postgres
   }
   const wrapper = path.join(repoRoot, 'tests', 'pg', 'with_postgres.py');
   const child = path.join(here, 'vault-copy-pg.mjs');
-  const r = spawnSync('python3', [wrapper, process.execPath, child], { encoding: 'utf8', timeout: 280000 });
+  // a preloaded sanitizer runtime (a sanitized addon) is for node only: under it the
+  // PostgreSQL server binaries the wrapper starts hang
+  const { LD_PRELOAD: preload, ...env } = process.env;
+  const cmd = preload ? ['env', `LD_PRELOAD=${preload}`, process.execPath, child] : [process.execPath, child];
+  const r = spawnSync('python3', [wrapper, ...cmd], { encoding: 'utf8', env, timeout: 280000 });
   assert.equal(r.status, 0, (r.stderr || '').slice(-3000));
   assert.match(r.stdout, /^pg round trip ok \{"rows":\d+,"copies":[2-9]\}$/m);
   for (const secret of ['through-postgres-1', 'through-postgres-2', 'pg-side']) {
