@@ -121,6 +121,8 @@ export interface Limits {
   errorMessageSize: number; correlationIdSize: number;
 }
 export declare function limits(): Limits;
+/** Whether an optional part is compiled in (vo_feature_enabled): 'sqlite', 'postgres', 'fuzz', 'http2'. */
+export declare function featureEnabled(name: 'sqlite' | 'postgres' | 'fuzz' | 'http2' | (string & {})): boolean;
 export declare function newCorrelationId(): string;
 /** The library's log redaction applied to a text. */
 export declare function redact(text: string): string;
@@ -395,7 +397,13 @@ export interface WriteOptions { expectedVersion?: number }
 
 export declare class Vault {
   private constructor();
+  /** A SQLite path (or `sqlite:` URI), or with the PostgreSQL backend (featureEnabled('postgres'))
+   *  a `postgresql://` / `postgres://` URI or libpq key=value string, plus `schema=NAME`. */
   static open(path: string, options: VaultOptions): Promise<Vault>;
+  /** Copy a whole vault into another backend (vo_vault_copy): records as stored, audit chain
+   *  verified before and after. `options`: the source's (keys required). Rejects with
+   *  ExistsError when the destination already holds a vault. */
+  static copy(destUri: string, srcUri: string, options: VaultOptions): Promise<void>;
   static keygen(path: string): Promise<void>;
   static restore(backupPath: string, destPath: string): Promise<void>;
   close(): void;

@@ -60,7 +60,9 @@ function middleware(kind, options) {
   const where = `voiceops/express ${kind}`;
   const opts = { ...options, provider: common.checkProvider(options.provider || kind, where) };
   common.checkPublicUrlOptions(opts.publicUrl, where);
-  if (opts.provider === 'twilio' && !opts.vault && opts.authTokens != null && typeof opts.authTokens !== 'function') {
+  opts.onDuplicate = common.checkGuardOptions(opts, where);
+  const routed = common.isRouted(opts);
+  if (opts.provider === 'twilio' && !routed && !opts.guard && opts.authTokens != null && typeof opts.authTokens !== 'function') {
     opts.verifier = voiceops.twilio.verifier(opts.authTokens, { maxBody: opts.maxBody, exactUrlOnly: opts.exactUrlOnly });
   }
   const limit = opts.maxBody || DEFAULT_MAX_BODY;
@@ -85,7 +87,7 @@ function middleware(kind, options) {
       });
       if (!built.url) return onFailure(req, res, built);
       const out = await common.verifyParts(opts, { method: req.method, url: built.url, headers, body }, req,
-        opts.vault ? tokenOf(req) : null);
+        routed ? tokenOf(req) : null);
       if (!out.ok) return onFailure(req, res, out);
       req.voiceops = { ...out, url: built.url };
       if (req.body === undefined) req.body = out.params || out.json;
@@ -101,6 +103,9 @@ function middleware(kind, options) {
  * publicUrl: { baseUrl } | { trustedProxies, forwardedHeaders }, maxBody, exactUrlOnly,
  * onFailure(req, res, failure) }. Or, routed through the vault: { vault, token: (req) => string
  * (default req.params.token), publicUrl }.
+ * Opt-in guard: guard: true | { retentionSeconds, retryWindowSeconds } with the vault (routed,
+ * or fixed keys plus tenant): a duplicate answers 200 without calling next() unless
+ * onDuplicate: 'call' (then req.voiceops.duplicate is true); a replay answers 403.
  */
 function twilioWebhook(options = {}) { return middleware('twilio', options); }
 

@@ -494,25 +494,21 @@ function importFlags(o = {}) {
 }
 
 /**
- * The encrypted credential vault (SQLite). Every call runs on the libuv pool.
- * Vault.open(path, { keys: [{ id, key | file | env | passphrase }], activeKey, actor, ... }).
+ * The encrypted credential vault (a SQLite file, or PostgreSQL: `postgresql://...?schema=NAME`).
+ * Every call runs on the libuv pool. Vault.open(pathOrUri, { keys: [{ id, key | file | env | passphrase }], activeKey, actor, ... }).
  */
 class Vault extends NativeHandle {
   static async open(file, options = {}) {
-    const o = { ...options };
-    if (o.auditReads !== undefined) o.auditReads = enumValue(AuditReads, o.auditReads, 'auditReads');
-    const copies = []; // Buffers made from Secrets here, zeroed once the addon copied them
-    const plain = (v) => { if (!(v instanceof Secret)) return v; const b = v.bytes(); copies.push(b); return b; };
-    if (Array.isArray(o.keys)) {
-      o.keys = o.keys.map((k) => ({ ...k, key: plain(k.key), passphrase: plain(k.passphrase) }));
-    }
-    let pending;
-    try {
-      pending = native.vaultOpen(String(file), o); // copies the key material synchronously
-    } finally {
-      for (const b of copies) b.fill(0);
-    }
-    return new Vault(kHandle, await pending);
+    return new Vault(kHandle, await withPlainKeys(options, (o) => native.vaultOpen(String(file), o)));
+  }
+  /**
+   * Copy a whole vault into another storage backend (vo_vault_copy): a new SQLite file or a
+   * PostgreSQL schema without a vault (`postgresql://...`), either way. Records are moved
+   * as stored (never decrypted); the audit chain is verified in the source and in the copy.
+   * `options` are those of Vault.open for the source (its keys are required).
+   */
+  static async copy(destUri, srcUri, options = {}) {
+    return withPlainKeys(options, (o) => native.vaultCopy(String(destUri), String(srcUri), o));
   }
   /** Write a new random key file (mode 0600) for Vault.open({ keys: [{ id, file }] }). */
   static async keygen(file) { return native.vaultKeygen(String(file)); }
@@ -640,6 +636,25 @@ class Vault extends NativeHandle {
   /** Where the tenant's Twilio auth token rotation stands (RotationState). */
   tokenRotationState(tenant) { return this._call(VOP.ROTATION_GET, [tenant]); }
   [inspect]() { return `Vault { ${this.closed ? 'closed' : 'open'} }`; }
+}
+
+/**
+ * Call start(o) with the open options, Secrets in them turned into Buffers that are zeroed
+ * once the addon copied them (synchronously, before start returns its Promise).
+ */
+function withPlainKeys(options, start) {
+  const o = { ...options };
+  if (o.auditReads !== undefined) o.auditReads = enumValue(AuditReads, o.auditReads, 'auditReads');
+  const copies = [];
+  const plain = (v) => { if (!(v instanceof Secret)) return v; const b = v.bytes(); copies.push(b); return b; };
+  if (Array.isArray(o.keys)) {
+    o.keys = o.keys.map((k) => ({ ...k, key: plain(k.key), passphrase: plain(k.passphrase) }));
+  }
+  try {
+    return start(o);
+  } finally {
+    for (const b of copies) b.fill(0);
+  }
 }
 
 function keySpecs(keys) {
@@ -871,6 +886,8 @@ function verifyHttpStatus(code, reason) { return native.verifyStatus(code, reaso
 
 function version() { return native.version(); }
 function limits() { return native.limits(); }
+/** Whether an optional part is compiled in (vo_feature_enabled): 'sqlite', 'postgres', 'fuzz', 'http2'. */
+function featureEnabled(name) { return native.featureEnabled(String(name)) === 1; }
 function newCorrelationId() { return native.correlationIdNew(); }
 /** Apply the library's log redaction to a text (the second line of defence). */
 function redact(text) { return native.logRedact(text); }
@@ -882,7 +899,7 @@ function validateCredentials(kind, credentials) {
 
 module.exports = {
   ...errors,
-  version, limits, newCorrelationId, redact, setLogger, validateCredentials,
+  version, limits, featureEnabled, newCorrelationId, redact, setLogger, validateCredentials,
   Secret, Vault, TwilioClient, VapiClient, HttpClient, ResourceIterator, TwilioResource,
   TwilioVerifier, TwilioVerifyResult,
   VapiResource, services, routing, guard, smtp, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,

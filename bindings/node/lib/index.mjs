@@ -11,7 +11,7 @@ export const {
   BusyError, NetworkError, TimeoutError, RateLimitError, UnavailableError, ProtocolError,
   ValidationError, ForbiddenError, ExpiredError, NotInitializedError, UnsupportedError,
   InternalError, HandleError, RequestError, TlsError, DuplicateError, CODES, errorClass,
-  version, limits, newCorrelationId, redact, setLogger, validateCredentials,
+  version, limits, featureEnabled, newCorrelationId, redact, setLogger, validateCredentials,
   Secret, Vault, TwilioClient, VapiClient, HttpClient, ResourceIterator, TwilioResource,
   TwilioVerifier, TwilioVerifyResult,
   VapiResource, services, routing, guard, smtp, twilio, vapi, standardWebhooks, verifyTwilio, verifyVapi,

@@ -24,14 +24,19 @@ function lastSegment(pathname) {
  * options: { provider: 'twilio' | 'vapi', vault, token?: string | (url: URL) => string
  *            (default: the last path segment), or authTokens / secrets (static keys),
  *            publicUrl: { baseUrl } | { trustedProxies, forwardedHeaders, peerAddress },
- *            vapiOptions, maxBody, exactUrlOnly }
- * result: { ok: true, tenant, params, pairs, json, message, result, body, url }
- *       | { ok: false, status, message, result, response: Response }
+ *            vapiOptions, maxBody, exactUrlOnly,
+ *            guard: true | { retentionSeconds, retryWindowSeconds } (with vault; fixed keys
+ *            also need tenant), onDuplicate: 'answer' (default) | 'call' }
+ * result: { ok: true, duplicate, tenant, params, pairs, json, message, result, body, url }
+ *       | { ok: false, status, message, result, response: Response, duplicate? }
+ * With the guard, a duplicate is { ok: false, duplicate: true, status: 200 } (its response
+ * answers 200) unless onDuplicate is 'call': then it is ok with duplicate: true.
  */
 async function verifyWebhook(request, options = {}) {
   const where = 'voiceops/next verifyWebhook';
   const opts = { ...options, provider: common.checkProvider(options.provider, where) };
   common.checkPublicUrlOptions(opts.publicUrl, where);
+  opts.onDuplicate = common.checkGuardOptions(opts, where);
   const fail = (f) => ({ ...f, response: new Response(f.message, { status: f.status, headers: { 'content-type': 'text/plain' } }) });
   const limit = opts.maxBody || DEFAULT_MAX_BODY;
   const declared = Number(request.headers.get('content-length'));
@@ -51,7 +56,7 @@ async function verifyWebhook(request, options = {}) {
   });
   if (!built.url) return fail(built);
   let token = null;
-  if (opts.vault) {
+  if (common.isRouted(opts)) {
     token = typeof opts.token === 'function' ? opts.token(seen) : opts.token || lastSegment(seen.pathname);
     if (token === '') return fail(common.failure(400, null, 'malformed webhook token'));
   }
@@ -60,7 +65,10 @@ async function verifyWebhook(request, options = {}) {
   return { ...out, url: built.url };
 }
 
-/** Wrap a route handler: (request, context, verified) => Response, called only when verified. */
+/**
+ * Wrap a route handler: (request, context, verified) => Response, called only when verified
+ * (with the guard, a duplicate is answered 200 without calling it, unless onDuplicate: 'call').
+ */
 function withWebhook(options, handler) {
   return async function voiceopsRoute(request, context) {
     const v = await verifyWebhook(request, options);

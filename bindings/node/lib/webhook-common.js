@@ -41,24 +41,70 @@ async function resolveKeys(keys, ctx) {
 }
 
 /**
- * Verify one request. parts: { url, headers: [[name, value]], body: Buffer, method }.
- * options: { provider, vault + token | authTokens | secrets, vapiOptions, maxBody, exactUrlOnly }.
- * ctx is handed to key functions (the Express req or the Web Request).
+ * Check the guard options once, when the middleware is made (a configuration error throws).
+ * guard: true | { retentionSeconds, retryWindowSeconds } records authentic requests in the
+ * vault's seen-request store; it needs `vault` (the store) and, with fixed keys, `tenant`
+ * (whose keys they are). Without `tenant`, a vault means routing. onDuplicate: 'answer'
+ * (default: 200, the handler is not called) or 'call' (the handler runs with duplicate: true).
+ */
+function checkGuardOptions(opts, where) {
+  const g = opts.guard;
+  if (g !== undefined && g !== null && g !== false && g !== true && (typeof g !== 'object' || Array.isArray(g))) {
+    throw new TypeError(`${where}: guard must be true or { retentionSeconds, retryWindowSeconds }`);
+  }
+  if (g && typeof g === 'object') {
+    for (const k of Object.keys(g)) {
+      if (k !== 'retentionSeconds' && k !== 'retryWindowSeconds') throw new TypeError(`${where}: unknown guard option ${JSON.stringify(k)}`);
+      if (!Number.isInteger(g[k]) || g[k] < 0) throw new TypeError(`${where}: guard.${k} must be a non-negative integer (0: the default)`);
+    }
+  }
+  if (g && !opts.vault) {
+    throw new TypeError(`${where}: the guard records requests in a vault; give vault (and tenant with fixed keys)`);
+  }
+  const keys = opts.provider === 'twilio' ? opts.authTokens : opts.secrets;
+  if (opts.tenant != null) {
+    if (typeof opts.tenant !== 'string' || !opts.tenant) throw new TypeError(`${where}: tenant must be a non-empty string`);
+    if (keys == null) throw new TypeError(`${where}: tenant is for fixed keys; give ${opts.provider === 'twilio' ? 'authTokens' : 'secrets'}`);
+  }
+  const od = opts.onDuplicate === undefined ? 'answer' : opts.onDuplicate;
+  if (od !== 'answer' && od !== 'call') throw new TypeError(`${where}: onDuplicate must be 'answer' or 'call'`);
+  return od;
+}
+
+/** Keys come from the vault through the URL token (else: fixed keys). */
+function isRouted(options) {
+  return !!options.vault && options.tenant == null;
+}
+
+/**
+ * Verify one request (and with the guard, record it). parts: { url, headers: [[name, value]],
+ * body: Buffer, method }. options: { provider, vault + token | authTokens | secrets (+ tenant),
+ * guard, onDuplicate, vapiOptions, maxBody, exactUrlOnly }. ctx is handed to key functions
+ * (the Express req or the Web Request). A duplicate is a failure with status 200 and
+ * duplicate: true, unless onDuplicate is 'call': then it is ok with duplicate: true.
  */
 async function verifyParts(options, parts, ctx, token) {
   const provider = options.provider;
   const request = { method: parts.method || 'POST', url: parts.url, headers: parts.headers, body: parts.body };
+  const guardOpts = options.guard && options.guard !== true ? options.guard : undefined;
   let result;
   let tenant = null;
-  if (options.vault) {
+  if (isRouted(options)) {
     if (!token) return failure(404, null, 'no webhook token in the URL');
     result = options.guard
-      ? await voiceops.routing.guard(options.vault, token, provider, request, { guard: options.guard === true ? undefined : options.guard })
+      ? await voiceops.routing.guard(options.vault, token, provider, request, { guard: guardOpts })
       : await voiceops.routing.verify(options.vault, token, provider, request);
     tenant = result.tenant || null;
-    if (result.codeName === 'VO_EDUPLICATE') {
-      // a provider retry of a request already accepted: answer (200), do not act again
-      return { ...failure(result.httpStatus, result, 'duplicate webhook: already processed'), duplicate: true, tenant };
+  } else if (options.guard) {
+    tenant = options.tenant;
+    if (provider === 'twilio') {
+      const authTokens = await resolveKeys(options.authTokens, ctx);
+      result = await voiceops.guard.twilio(options.vault, tenant, {
+        authTokens, request, maxBody: options.maxBody, exactUrlOnly: options.exactUrlOnly, guard: guardOpts,
+      });
+    } else {
+      const secrets = await resolveKeys(options.secrets, ctx);
+      result = await voiceops.guard.vapi(options.vault, tenant, { secrets, request, options: options.vapiOptions, guard: guardOpts });
     }
   } else if (provider === 'twilio' && options.verifier) {
     // static tokens: kept in guarded memory by a TwilioVerifier made when the middleware was
@@ -75,8 +121,14 @@ async function verifyParts(options, parts, ctx, token) {
     const secrets = await resolveKeys(options.secrets, ctx);
     result = voiceops.verifyVapi({ secrets, request, options: options.vapiOptions });
   }
-  if (!result.valid) return failure(result.httpStatus, result, `webhook verification failed: ${result.reasonName}`);
-  const out = { ok: true, status: 200, tenant, result, body: parts.body, params: null, pairs: null, json: null, message: null };
+  if (tenant == null && options.tenant != null) tenant = options.tenant;
+  const duplicate = result.codeName === 'VO_EDUPLICATE';
+  if (duplicate && options.onDuplicate !== 'call') {
+    // a provider retry of a request already accepted: answer (200), do not act again
+    return { ...failure(result.httpStatus, result, 'duplicate webhook: already processed'), duplicate: true, tenant };
+  }
+  if (!result.valid && !duplicate) return failure(result.httpStatus, result, `webhook verification failed: ${result.reasonName}`);
+  const out = { ok: true, status: 200, duplicate, tenant, result, body: parts.body, params: null, pairs: null, json: null, message: null };
   const ct = (headerOf(parts.headers, 'content-type') || '').toLowerCase();
   if (provider === 'twilio' && !ct.startsWith('application/json')) {
     out.pairs = voiceops.parseForm(parts.body);
@@ -111,4 +163,4 @@ function pairsFromRaw(raw) {
   return out;
 }
 
-module.exports = { checkPublicUrlOptions, checkProvider, verifyParts, buildUrl, pairsFromRaw, failure, headerOf };
+module.exports = { checkPublicUrlOptions, checkProvider, checkGuardOptions, isRouted, verifyParts, buildUrl, pairsFromRaw, failure, headerOf };

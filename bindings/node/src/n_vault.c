@@ -27,6 +27,7 @@ typedef struct open_ctx {
     keyspec *keys;
     size_t key_count;
     char *active, *actor, *uri;
+    char *dest; /* vaultCopy: the destination URI (the source is `uri`) */
     vo_vault_options vo;
 } open_ctx;
 
@@ -132,6 +133,7 @@ static void open_cleanup(vn_job *job)
     free(c->active);
     free(c->actor);
     free(c->uri);
+    free(c->dest);
     if (job->out[0])
         vo_vault_close(job->out[0]);
 }
@@ -159,6 +161,33 @@ static napi_value open_done(napi_env env, vn_job *job)
     return v;
 }
 
+/* The options of vaultOpen and vaultCopy: { keys: [{ id, key | file | env | passphrase,
+ * opslimit, memlimit }], activeKey, actor, busyTimeoutMs, ... } into c (0, or -1 with a
+ * pending exception). */
+static int open_opts_from(napi_env env, napi_value o, open_ctx *c)
+{
+    napi_value keys = NULL;
+    int64_t busy, cache, kept, reads, rows, batch;
+    vo_vault_options_init(&c->vo, VO_VAULT_OPTIONS_VERSION);
+    if (vn_prop_get(env, o, "keys", &keys) || vn_prop_str(env, o, "activeKey", &c->active) ||
+        vn_prop_str(env, o, "actor", &c->actor) ||
+        vn_prop_int64(env, o, "busyTimeoutMs", &busy, 0) ||
+        vn_prop_int64(env, o, "dekCacheSize", &cache, 0) ||
+        vn_prop_int64(env, o, "keptVersions", &kept, 0) ||
+        vn_prop_bool(env, o, "noCreate", &c->vo.no_create) ||
+        vn_prop_int64(env, o, "auditReads", &reads, 0) ||
+        vn_prop_int64(env, o, "auditBufferRows", &rows, 0) ||
+        vn_prop_int64(env, o, "rotationBatch", &batch, 0))
+        return -1;
+    c->vo.busy_timeout_ms = (int)busy;
+    c->vo.dek_cache_size = (int)cache;
+    c->vo.kept_versions = (int)kept;
+    c->vo.audit_reads = (int)reads;
+    c->vo.audit_buffer_rows = (int)rows;
+    c->vo.rotation_batch = (int)batch;
+    return parse_keys(env, keys, &c->keys, &c->key_count);
+}
+
 /* vaultOpen(uri, { keys: [{ id, key | file | env | passphrase, opslimit, memlimit }],
  *                  activeKey, actor, busyTimeoutMs, ... }) -> Promise<handle> */
 static napi_value n_vault_open(napi_env env, napi_callback_info info)
@@ -169,34 +198,45 @@ static napi_value n_vault_open(napi_env env, napi_callback_info info)
         return NULL;
     open_ctx *c = job->ctx;
     job->cleanup = open_cleanup;
-    vo_vault_options_init(&c->vo, VO_VAULT_OPTIONS_VERSION);
-    napi_value o = argv[1], keys = NULL;
-    int64_t busy, cache, kept, reads, rows, batch;
-    if (vn_str(env, argv[0], "path", 0, &c->uri) || vn_prop_get(env, o, "keys", &keys) ||
-        vn_prop_str(env, o, "activeKey", &c->active) ||
-        vn_prop_str(env, o, "actor", &c->actor) ||
-        vn_prop_int64(env, o, "busyTimeoutMs", &busy, 0) ||
-        vn_prop_int64(env, o, "dekCacheSize", &cache, 0) ||
-        vn_prop_int64(env, o, "keptVersions", &kept, 0) ||
-        vn_prop_bool(env, o, "noCreate", &c->vo.no_create) ||
-        vn_prop_int64(env, o, "auditReads", &reads, 0) ||
-        vn_prop_int64(env, o, "auditBufferRows", &rows, 0) ||
-        vn_prop_int64(env, o, "rotationBatch", &batch, 0))
-        goto fail;
-    c->vo.busy_timeout_ms = (int)busy;
-    c->vo.dek_cache_size = (int)cache;
-    c->vo.kept_versions = (int)kept;
-    c->vo.audit_reads = (int)reads;
-    c->vo.audit_buffer_rows = (int)rows;
-    c->vo.rotation_batch = (int)batch;
-    if (parse_keys(env, keys, &c->keys, &c->key_count))
-        goto fail;
+    if (vn_str(env, argv[0], "path", 0, &c->uri) || open_opts_from(env, argv[1], c)) {
+        vn_job_discard(env, job);
+        return NULL;
+    }
     job->exec = open_exec;
     job->done = open_done;
     return vn_job_queue(env, job, "voiceops.vaultOpen");
-fail:
-    vn_job_discard(env, job);
-    return NULL;
+}
+
+static void copy_exec(vn_job *job)
+{
+    open_ctx *c = job->ctx;
+    vo_keyring *kr = NULL;
+    int rc = keyring_build(&kr, c->keys, c->key_count, c->active);
+    if (rc == VO_OK) {
+        c->vo.keyring = kr;
+        c->vo.actor = c->actor;
+        rc = vo_vault_copy(c->dest, c->uri, &c->vo);
+    }
+    vn_job_result(job, rc);
+    vo_keyring_free(kr);
+}
+
+/* vaultCopy(destUri, srcUri, options as vaultOpen) -> Promise<void> (vo_vault_copy). */
+static napi_value n_vault_copy(napi_env env, napi_callback_info info)
+{
+    VN_ARGS(3);
+    vn_job *job = vn_job_new(env, sizeof(open_ctx));
+    if (!job)
+        return NULL;
+    open_ctx *c = job->ctx;
+    job->cleanup = open_cleanup;
+    if (vn_str(env, argv[0], "destUri", 0, &c->dest) ||
+        vn_str(env, argv[1], "srcUri", 0, &c->uri) || open_opts_from(env, argv[2], c)) {
+        vn_job_discard(env, job);
+        return NULL;
+    }
+    job->exec = copy_exec;
+    return vn_job_queue(env, job, "voiceops.vaultCopy");
 }
 
 /* ---- list conversions --------------------------------------------------------------- */
@@ -1012,6 +1052,7 @@ void vn_vault_exports(napi_env env, napi_value exports)
         {"vaultCall", n_vault_call},
         {"vaultKeygen", n_vault_keygen},
         {"vaultRestore", n_vault_restore},
+        {"vaultCopy", n_vault_copy},
         {"credentialsValidate", n_credentials_validate},
         {"checkpointPublicKey", n_checkpoint_public_key},
         {"smtpSend", n_smtp_send},

@@ -10,6 +10,9 @@ import { verifyWebhook, withWebhook } from 'voiceops/next';
 
 export async function usage(): Promise<void> {
   const vault = await Vault.open('v.db', { keys: [{ id: 'k', key: Buffer.alloc(32) }], auditReads: 'sync' });
+  if (voiceops.featureEnabled('postgres')) {
+    await Vault.copy('postgresql://app@db/app?schema=voiceops', 'v.db', { keys: [{ id: 'k', file: '/etc/k' }], actor: 'migrate' });
+  }
   const t: TenantInfo = await vault.getTenant('acme');
   const page: TenantInfo[] = await vault.listTenants({ limit: 10 });
   for await (const x of vault.tenants()) console.log(x.id, t.createdAt, page.length);
@@ -54,6 +57,13 @@ export async function usage(): Promise<void> {
   const hook = await verifyWebhook(new Request('https://x/a/tok'), { vault, provider: 'twilio', publicUrl: { baseUrl: 'https://x' } });
   if (hook.ok) console.log(hook.tenant, hook.params); else console.log(hook.response.status);
   const handler = withWebhook({ vault, provider: 'twilio', publicUrl: { baseUrl: 'https://x' } }, (_req, _ctx, h) => Response.json({ t: h.tenant }));
-  console.log(typeof mw, typeof mw2, typeof handler);
+  const mw3 = twilioWebhook({ authTokens: ['t'], vault, tenant: 'acme', guard: { retentionSeconds: 3600 }, onDuplicate: 'call', publicUrl: { baseUrl: 'https://x' } });
+  const mw4 = routedWebhook({ vault, provider: 'twilio', guard: true, publicUrl: { baseUrl: 'https://x' },
+    onFailure: (_req, res, f) => { res.status(f.duplicate ? 200 : f.status).send(f.message); } });
+  const g = await verifyWebhook(new Request('https://x/a/tok'), { vault, provider: 'twilio', guard: true, publicUrl: { baseUrl: 'https://x' } });
+  if (g.ok) { const again: boolean = g.duplicate; console.log(again); } else if (g.duplicate) console.log(g.status);
+  const gh = withWebhook({ vault, tenant: 'acme', secrets: ['s'], provider: 'vapi', guard: true, onDuplicate: 'call', publicUrl: { baseUrl: 'https://x' } },
+    (_req, _ctx, h) => new Response(h.duplicate ? 'again' : 'first'));
+  console.log(typeof mw, typeof mw2, typeof mw3, typeof mw4, typeof handler, typeof gh);
   tw.close(); va.close(); http.close(); verifier.close(); vault.close();
 }
