@@ -391,7 +391,11 @@ export interface AuditRow {
   actor: string | null; correlationId: string | null; result: string;
 }
 export interface ImportReport { imported: number; skipped: number; rejected: number; rejections: Array<{ row: number; reason: string }> }
-export interface ImportOptions { format?: number | 'auto' | 'json' | 'csv'; createTenants?: boolean; overwrite?: boolean }
+export interface ImportOptions {
+  format?: number | 'auto' | 'json' | 'csv'; createTenants?: boolean; overwrite?: boolean;
+  /** commit every `rotationBatch` rows in its own transaction (VO_IMPORT_BATCHED) */
+  batched?: boolean;
+}
 export interface AuditFilter { tenant?: string | null; since?: number | Date; until?: number | Date; afterSeq?: number }
 export interface WriteOptions { expectedVersion?: number }
 

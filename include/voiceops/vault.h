@@ -491,6 +491,13 @@ typedef enum vo_import_format {
 #define VO_IMPORT_OVERWRITE \
   2u /**< a different existing value gets a new version
          (else: row rejected as a conflict) */
+/** Commit every `rotation_batch` rows (vault option, default 256) in a transaction of its
+ * own and release the write lock between batches, so that other threads and, on
+ * PostgreSQL, other servers keep writing during a long import. A failure or a killed
+ * process keeps the batches committed before it (whole batches only); run the same import
+ * again to finish it (rows already imported are skipped). Without this flag the import is
+ * one transaction. Since 0.3.0 (older libraries refuse the flag with VO_EINVAL). */
+#define VO_IMPORT_BATCHED 4u
 
 typedef struct vo_import_report vo_import_report;
 
@@ -499,7 +506,8 @@ typedef struct vo_import_report vo_import_report;
  * stored value is skipped, so an import can be re-run after a failure. Rows with an invalid
  * tenant id, name or value, a missing tenant (without VO_IMPORT_CREATE_TENANTS) or a
  * conflicting value (without VO_IMPORT_OVERWRITE) are rejected and reported; the others are
- * imported. All changes are committed in one transaction. Each imported row is audited.
+ * imported. All changes are committed in one transaction (in batches with
+ * VO_IMPORT_BATCHED). Each imported row is audited.
  * The input is read into guarded memory and wiped.
  *
  * @return VO_OK (see the report), VO_EPARSE (malformed document: nothing imported),

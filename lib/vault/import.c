@@ -569,77 +569,93 @@ static int parse_json(const char *data, size_t len, char *arena, size_t cap, row
 
 /* ---- import ------------------------------------------------------------------------- */
 
+/* One row inside the caller's write transaction. VO_OK also for a row rejected or skipped
+ * (the report says which); any other code aborts the transaction. */
+static int import_row(vo_vault *v, const row *r, unsigned int flags, vo_import_report *rep)
+{
+    if (vo__check_tenant(r->tenant) != VO_OK || vo__check_name(r->name) != VO_OK) {
+        reject(rep, r->line, "%s", vo_error_last()->message);
+        return VO_OK;
+    }
+    if (r->value_len == 0 || r->value_len > VO_VAULT_VALUE_MAX) {
+        reject(rep, r->line, "value is empty or larger than the limit%s", NULL);
+        return VO_OK;
+    }
+    vo__tenant_rec t;
+    int rc = vo__be_tenant_get(v, r->tenant, &t);
+    if (rc == VO_ENOTFOUND) {
+        if (!(flags & VO_IMPORT_CREATE_TENANTS)) {
+            reject(rep, r->line, "no tenant '%s' (use VO_IMPORT_CREATE_TENANTS)", r->tenant);
+            return VO_OK;
+        }
+        rc = vo__tenant_create_tx(v, r->tenant, &t);
+    }
+    if (rc != VO_OK)
+        return rc;
+    size_t len = 0;
+    int64_t expected = 0;
+    int g = vo__secret_latest_tx(v, &t, r->name, &len);
+    if (g == VO_OK) {
+        bool same = len == r->value_len && sodium_memcmp(v->scratch, r->value, len) == 0;
+        sodium_memzero(v->scratch, len);
+        if (same) {
+            rep->skipped++;
+            return VO_OK;
+        }
+        if (!(flags & VO_IMPORT_OVERWRITE)) {
+            reject(rep, r->line,
+                   "secret '%s' exists with a different value (use VO_IMPORT_OVERWRITE)",
+                   r->name);
+            return VO_OK;
+        }
+        expected = VO_VAULT_ANY_VERSION;
+    } else if (g != VO_ENOTFOUND) {
+        return g;
+    }
+    rc = vo__secret_put_tx(v, &t, r->name, r->value, r->value_len, expected, NULL);
+    if (rc == VO_OK) {
+        rep->imported++;
+        vo__audit_rec e;
+        vo__audit_event(v, &e, r->tenant, r->name, "secret.import", VO_OK);
+        rc = vo__audit_queue_tx(v, &e);
+    }
+    return rc;
+}
+
+/* All rows in one transaction, or (VO_IMPORT_BATCHED) one transaction per `rotation_batch`
+ * rows with the vault's lock released between them, so that other threads and, on
+ * PostgreSQL, other servers write in between. The summary audit row goes with the last
+ * transaction. On failure the report counts only what was committed. */
 static int import_rows(vo_vault *v, rows *rs, unsigned int flags, vo_import_report *rep)
 {
-    pthread_mutex_lock(&v->lock);
-    int rc = vo__write_begin(v);
-    for (size_t i = 0; rc == VO_OK && i < rs->n; i++) {
-        row *r = &rs->r[i];
-        if (vo__check_tenant(r->tenant) != VO_OK || vo__check_name(r->name) != VO_OK) {
-            reject(rep, r->line, "%s", vo_error_last()->message);
-            continue;
-        }
-        if (r->value_len == 0 || r->value_len > VO_VAULT_VALUE_MAX) {
-            reject(rep, r->line, "value is empty or larger than the limit%s", NULL);
-            continue;
-        }
-        vo__tenant_rec t;
-        rc = vo__be_tenant_get(v, r->tenant, &t);
-        if (rc == VO_ENOTFOUND) {
-            if (!(flags & VO_IMPORT_CREATE_TENANTS)) {
-                rc = VO_OK;
-                reject(rep, r->line, "no tenant '%s' (use VO_IMPORT_CREATE_TENANTS)",
-                       r->tenant);
-                continue;
-            }
-            rc = vo__tenant_create_tx(v, r->tenant, &t);
-        }
-        if (rc != VO_OK)
-            break;
-        size_t len = 0;
-        int64_t expected = 0;
-        int g = vo__secret_latest_tx(v, &t, r->name, &len);
-        if (g == VO_OK) {
-            bool same = len == r->value_len && sodium_memcmp(v->scratch, r->value, len) == 0;
-            sodium_memzero(v->scratch, len);
-            if (same) {
-                rep->skipped++;
-                continue;
-            }
-            if (!(flags & VO_IMPORT_OVERWRITE)) {
-                reject(rep, r->line,
-                       "secret '%s' exists with a different value "
-                       "(use VO_IMPORT_OVERWRITE)",
-                       r->name);
-                continue;
-            }
-            expected = VO_VAULT_ANY_VERSION;
-        } else if (g != VO_ENOTFOUND) {
-            rc = g;
-            break;
-        }
-        rc = vo__secret_put_tx(v, &t, r->name, r->value, r->value_len, expected, NULL);
-        if (rc == VO_OK) {
-            rep->imported++;
+    size_t batch = (flags & VO_IMPORT_BATCHED) ? (size_t)v->rotation_batch : rs->n + 1;
+    int64_t committed = 0;
+    size_t i = 0;
+    int rc;
+    do {
+        size_t end = rs->n - i > batch ? i + batch : rs->n;
+        pthread_mutex_lock(&v->lock);
+        rc = vo__write_begin(v);
+        for (; rc == VO_OK && i < end; i++)
+            rc = import_row(v, &rs->r[i], flags, rep);
+        if (rc == VO_OK && i >= rs->n) {
             vo__audit_rec e;
-            vo__audit_event(v, &e, r->tenant, r->name, "secret.import", VO_OK);
-            rc = vo__audit_queue_tx(v, &e);
+            char what[VO__NAME_SIZE];
+            snprintf(what, sizeof(what), "imported %lld, skipped %lld, rejected %lld",
+                     (long long)rep->imported, (long long)rep->skipped,
+                     (long long)rep->rejected);
+            vo__audit_event(v, &e, "", what, "import", VO_OK);
+            rc = vo__audit_write_tx(v, &e);
         }
-    }
-    if (rc == VO_OK) {
-        vo__audit_rec e;
-        char what[VO__NAME_SIZE];
-        snprintf(what, sizeof(what), "imported %lld, skipped %lld, rejected %lld",
-                 (long long)rep->imported, (long long)rep->skipped, (long long)rep->rejected);
-        vo__audit_event(v, &e, "", what, "import", VO_OK);
-        rc = vo__audit_write_tx(v, &e);
-    }
-    rc = vo__write_end(v, rc);
-    if (rc != VO_OK) {
-        rep->imported = 0; /* nothing was committed */
-        vo__audit_failure(v, "", "", "import", rc);
-    }
-    pthread_mutex_unlock(&v->lock);
+        rc = vo__write_end(v, rc);
+        if (rc != VO_OK) {
+            rep->imported = committed; /* the failed transaction committed nothing */
+            vo__audit_failure(v, "", "", "import", rc);
+        } else {
+            committed = rep->imported;
+        }
+        pthread_mutex_unlock(&v->lock);
+    } while (rc == VO_OK && i < rs->n);
     return rc;
 }
 
@@ -662,7 +678,7 @@ int vo_vault_import_buffer(vo_import_report **out, vo_vault *v, const char *data
         return vo__error_set(VO_ETOOBIG, "import input larger than 256 MiB");
     if (format < VO_IMPORT_AUTO || format > VO_IMPORT_CSV)
         return vo__error_set(VO_EINVAL, "unknown import format %d", format);
-    if (flags & ~(VO_IMPORT_CREATE_TENANTS | VO_IMPORT_OVERWRITE))
+    if (flags & ~(VO_IMPORT_CREATE_TENANTS | VO_IMPORT_OVERWRITE | VO_IMPORT_BATCHED))
         return vo__error_set(VO_EINVAL, "unknown import flags");
     if (format == VO_IMPORT_AUTO) {
         size_t i = 0;

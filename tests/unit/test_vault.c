@@ -2,7 +2,10 @@
  * backup, audit chain. Real SQLite files in a temp dir. */
 #include <pthread.h>
 #include <sodium.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kms_testutil.h"
 #include "vault_testutil.h"
@@ -1039,6 +1042,95 @@ END_TEST
 
 /* ---- import ------------------------------------------------------------------------- */
 
+/* VO_IMPORT_BATCHED: a process killed during a long import leaves whole batches only, and the
+ * same import run again finishes it. */
+static vo_vault *open_batched(int batch)
+{
+    vo_keyring *kr = tv_keyring("k1", NULL);
+    vo_vault_options o = VO_VAULT_OPTIONS_INIT;
+    o.keyring = kr;
+    o.actor = "test-suite";
+    o.rotation_batch = batch;
+    vo_vault *v = NULL;
+    int rc = vo_vault_open(&v, tv_path, &o);
+    vo_keyring_free(kr);
+    ck_assert_msg(rc == VO_OK, "vo_vault_open: %s", vo_error_last()->message);
+    return v;
+}
+
+static size_t batched_count(vo_vault *v)
+{
+    vo_secret_list *l = NULL;
+    int rc = vo_vault_secret_list(&l, v, "bt");
+    if (rc == VO_ENOTFOUND)
+        return 0;
+    ck_assert_vo_ok(rc);
+    size_t n = vo_secret_list_count(l);
+    vo_secret_list_free(l);
+    return n;
+}
+
+START_TEST(import_batched_whole_batches_then_resumes)
+{
+    enum {
+        ROWS = 3000,
+        BATCH = 50
+    };
+    size_t cap = ROWS * 40 + 64, len = 0;
+    char *csv = malloc(cap);
+    ck_assert_ptr_nonnull(csv);
+    len += (size_t)snprintf(csv, cap, "tenant,name,value\n");
+    for (int i = 0; i < ROWS; i++)
+        len += (size_t)snprintf(csv + len, cap - len, "bt,k%04d,value-%04d\n", i, i);
+    vo_vault *v = open_batched(BATCH);
+    vo_import_report *r = NULL;
+    ck_assert_vo_rc(vo_vault_import_buffer(&r, v, csv, len, VO_IMPORT_CSV, 8u), VO_EINVAL);
+    vo_vault_close(v);
+
+    /* Kill an importing child ever later until it dies mid-import. */
+    size_t seen = 0;
+    for (int delay_ms = 20; delay_ms <= 5120 && (seen == 0 || seen == ROWS); delay_ms *= 2) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            vo_vault *c = open_batched(BATCH);
+            vo_import_report *cr = NULL;
+            int rc = vo_vault_import_buffer(&cr, c, csv, len, VO_IMPORT_CSV,
+                                            VO_IMPORT_CREATE_TENANTS | VO_IMPORT_BATCHED);
+            _exit(rc == VO_OK ? 0 : 1);
+        }
+        usleep((useconds_t)delay_ms * 1000);
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        v = open_batched(BATCH);
+        seen = batched_count(v);
+        vo_vault_close(v);
+        ck_assert_msg(seen % BATCH == 0, "a killed batched import left %zu rows (batch %d)",
+                      seen, BATCH);
+    }
+    ck_assert_msg(seen > 0 && seen < ROWS, "never killed mid-import (%zu rows)", seen);
+
+    /* The same import again finishes it: the committed rows are skipped. */
+    v = open_batched(BATCH);
+    ck_assert_vo_ok(vo_vault_import_buffer(&r, v, csv, len, VO_IMPORT_CSV,
+                                           VO_IMPORT_CREATE_TENANTS | VO_IMPORT_BATCHED));
+    ck_assert_int_eq(vo_import_report_imported(r), (int64_t)(ROWS - seen));
+    ck_assert_int_eq(vo_import_report_skipped(r), (int64_t)seen);
+    vo_import_report_free(r);
+    ck_assert_uint_eq(batched_count(v), ROWS);
+    tv_expect(v, "bt", "k0000", "value-0000");
+    tv_expect(v, "bt", "k2999", "value-2999");
+    int64_t rows = 0, bad = 0;
+    int reason = -1;
+    ck_assert_vo_ok(vo_vault_audit_verify(&rows, &bad, &reason, v));
+    ck_assert_int_eq(reason, VO_AUDIT_INTACT);
+    vo_vault_close(v);
+    sodium_memzero(csv, cap);
+    free(csv);
+}
+END_TEST
+
 START_TEST(import_csv_json_idempotent)
 {
     vo_vault *v = tv_open();
@@ -1358,6 +1450,7 @@ static Suite *suite(void)
     tcase_add_test(r, kek_rotation_and_retire);
     tcase_add_test(r, tenant_dek_rotation);
     tcase_add_test(r, import_csv_json_idempotent);
+    tcase_add_test(r, import_batched_whole_batches_then_resumes);
     tcase_add_test(r, backup_and_restore);
     tcase_add_test(r, audit_records_everything);
     tcase_add_test(r, audit_tampering_detected);

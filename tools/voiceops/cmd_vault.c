@@ -888,9 +888,12 @@ out:
 
 static const char *const import_usage =
     "usage: voiceops import plaintext FILE [--format auto|json|csv] [--create-tenants]\n"
-    "                                     [--overwrite]\n"
+    "                                     [--overwrite] [--batched]\n"
     "Import tenant,name,value rows (JSON `[{\"tenant\",\"name\",\"value\"}]` or CSV with a\n"
-    "header row) in one transaction; re-running is safe (equal values are skipped). Prints a\n"
+    "header row) in one transaction, or with --batched in transactions of\n"
+    "VOICEOPS_ROTATION_BATCH rows (default 256) so that other servers keep writing (an\n"
+    "interrupted import keeps whole batches); re-running is safe (equal values are\n"
+    "skipped). Prints a\n"
     "summary and each rejected row with its reason (never a value). Exit 1 when rows were\n"
     "rejected. Delete the plain-text file afterwards, then run `voiceops scan` on its\n"
     "old locations.\n";
@@ -898,10 +901,11 @@ static const char *const import_usage =
 int cmd_import(cli *c, int argc, char **argv)
 {
     const char *format = NULL;
-    int create = 0, overwrite = 0;
+    int create = 0, overwrite = 0, batched = 0;
     const cli_opt opts[] = {{"format", &format, NULL},
                             {"create-tenants", NULL, &create},
                             {"overwrite", NULL, &overwrite},
+                            {"batched", NULL, &batched},
                             {NULL, NULL, NULL}};
     int rc = cli_parse(c, argc, argv, opts, import_usage);
     if (rc)
@@ -924,8 +928,9 @@ int cmd_import(cli *c, int argc, char **argv)
     vo_vault *v = NULL;
     if ((rc = cli_open_vault(c, &v, 0, 0, NULL)))
         return rc;
-    unsigned flags =
-        (create ? VO_IMPORT_CREATE_TENANTS : 0u) | (overwrite ? VO_IMPORT_OVERWRITE : 0u);
+    unsigned flags = (create ? VO_IMPORT_CREATE_TENANTS : 0u) |
+                     (overwrite ? VO_IMPORT_OVERWRITE : 0u) |
+                     (batched ? VO_IMPORT_BATCHED : 0u);
     vo_import_report *r = NULL;
     rc = vo_vault_import_file(&r, v, c->pos[1], fmt, flags);
     if (rc != VO_OK) {

@@ -490,7 +490,7 @@ const VOP = {
 };
 
 function importFlags(o = {}) {
-  return (o.createTenants ? 1 : 0) | (o.overwrite ? 2 : 0);
+  return (o.createTenants ? 1 : 0) | (o.overwrite ? 2 : 0) | (o.batched ? 4 : 0);
 }
 
 /**

@@ -138,6 +138,10 @@ test('plaintext import, backup and restore, audit chain and its pages', async ()
     assert.equal(rep.rejected, 1);
     assert.equal(rep.rejections[0].row, 3); // 1 = the first data row
     writeFileSync(d.file('in.json'), JSON.stringify([{ tenant: 'imp3', name: 'api', value: 'three' }]));
+    const batchRows = Array.from({ length: 7 }, (_, i) => `gamma,k${i},v${i}\n`).join('');
+    const rep3 = await v.importBuffer('tenant,name,value\n' + batchRows, { format: 'csv', createTenants: true, batched: true });
+    assert.equal(rep3.imported, 7);
+    assert.equal((await v.getSecret('gamma', 'k6')).secret.reveal(), 'v6');
     const rep2 = await v.importFile(d.file('in.json'), { createTenants: true });
     assert.equal(rep2.imported, 1);
     assert.equal((await v.getSecret('imp3', 'api')).secret.reveal(), 'three');

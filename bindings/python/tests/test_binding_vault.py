@@ -146,6 +146,10 @@ def test_import_backup_restore_audit(vault: vo.Vault, tmp_path: Path) -> None:
     rep = vault.import_data("tenant,name,value\nacme,api/key,changed\nnope!,a,b\n", "csv")
     assert rep.rejected == 2 and {r for r, _ in rep.rejections} == {1, 2}
     assert all("changed" not in reason for _, reason in rep.rejections)
+    rows = "".join(f"gamma,k{i},v{i}\n" for i in range(7))
+    rep = vault.import_data("tenant,name,value\n" + rows, "csv", create_tenants=True,
+                            batched=True)
+    assert (rep.imported, rep.rejected) == (7, 0) and vault.get_secret("gamma", "k6") == "v6"
     (tmp_path / "in.csv").write_text("tenant,name,value\nacme,api/key,changed\n")
     assert vault.import_file(tmp_path / "in.csv", overwrite=True).imported == 1
     assert vault.get_secret("acme", "api/key") == "changed"

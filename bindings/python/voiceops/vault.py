@@ -440,21 +440,25 @@ class Vault(Handle):
 
     # ---- import, backup
     def import_data(self, data: SecretLike, format: str = "auto", *,
-                    create_tenants: bool = False, overwrite: bool = False) -> ImportReport:
-        """Import plaintext secrets (JSON or CSV, see docs/vault.md) in one transaction."""
+                    create_tenants: bool = False, overwrite: bool = False,
+                    batched: bool = False) -> ImportReport:
+        """Import plaintext secrets (JSON or CSV, see docs/vault.md) in one transaction, or
+        with ``batched=True`` in transactions of ``rotation_batch`` rows, releasing the write
+        lock between them (an interrupted import keeps whole batches; run it again)."""
         apply_correlation_id()
         buf, n = secret_bytes_arg(data)
         p = out_ptr()
         lib.vo_vault_import_buffer(C.byref(p), self._p, buf, n, _FORMATS[format],
-                                   _import_flags(create_tenants, overwrite))
+                                   _import_flags(create_tenants, overwrite, batched))
         return _import_report(p.value or 0)
 
     def import_file(self, path: PathLike, format: str = "auto", *,
-                    create_tenants: bool = False, overwrite: bool = False) -> ImportReport:
+                    create_tenants: bool = False, overwrite: bool = False,
+                    batched: bool = False) -> ImportReport:
         apply_correlation_id()
         p = out_ptr()
         lib.vo_vault_import_file(C.byref(p), self._p, os.fsencode(path), _FORMATS[format],
-                                 _import_flags(create_tenants, overwrite))
+                                 _import_flags(create_tenants, overwrite, batched))
         return _import_report(p.value or 0)
 
     def backup(self, dest_path: PathLike) -> None:
@@ -576,8 +580,8 @@ class Vault(Handle):
         return n.value
 
 
-def _import_flags(create_tenants: bool, overwrite: bool) -> int:
-    return (1 if create_tenants else 0) | (2 if overwrite else 0)
+def _import_flags(create_tenants: bool, overwrite: bool, batched: bool = False) -> int:
+    return (1 if create_tenants else 0) | (2 if overwrite else 0) | (4 if batched else 0)
 
 
 def _import_report(r: int) -> ImportReport:

@@ -217,6 +217,14 @@ def test_import_plaintext_with_malformed_rows(vault, tmp_path):
     j = tmp_path / "old.json"
     j.write_text(json.dumps([{"tenant": "acme", "name": "vapi/key", "value": "vk-12345678"}]))
     assert vault.json("import", "plaintext", j, "--format", "json").json["imported"] == 1
+    many = tmp_path / "many.csv"
+    many.write_text("tenant,name,value\n" + "".join(f"acme,batch/k{i},bv-{i:08d}\n"
+                                                     for i in range(9)))
+    r = vault.json("import", "plaintext", many, "--batched",
+                   env={"VOICEOPS_ROTATION_BATCH": "2"})
+    assert r.code == 0 and r.json["imported"] == 9, r
+    assert vault.run("secret", "get", "acme", "batch/k8", "--reveal").out == "bv-00000008"
+    assert "--batched" in vault.run("import", "--help").out
     broken = tmp_path / "broken.json"
     broken.write_text('[{"tenant": "acme", ')
     r = vault.json("import", "plaintext", broken)
