@@ -76,6 +76,9 @@ void cli_json_print(cJSON *doc);
 /* Open the vault named by --vault/VOICEOPS_VAULT with the keys of --key-file. */
 int cli_open_vault(const cli *c, vo_vault **out, int create, int extra_key_active,
                    const char *extra_key);
+/* A vault location fit to print: the password of a `scheme://user:password@host` URI or of
+ * a libpq `password=...` pair replaced by "***" (file paths are returned as they are). */
+const char *cli_vault_display(const char *location, char *out, size_t size);
 /* The options cli_open_vault() opens with; *kr_out (the keyring they point to) is the
  * caller's to free after use. */
 int cli_vault_options(const cli *c, vo_vault_options *o, vo_keyring **kr_out, int create,

@@ -71,13 +71,16 @@ static int vault_copy(cli *c)
     vo_keyring_free(kr);
     if (rc != VO_OK)
         return cli_fail(c, "vault copy", rc);
+    char shown_src[512], shown_dest[512];
+    cli_vault_display(src, shown_src, sizeof(shown_src));
+    cli_vault_display(dest, shown_dest, sizeof(shown_dest));
     if (c->json) {
         cJSON *d = cli_doc();
-        cJSON_AddStringToObject(d, "source", src);
-        cJSON_AddStringToObject(d, "destination", dest);
+        cJSON_AddStringToObject(d, "source", shown_src);
+        cJSON_AddStringToObject(d, "destination", shown_dest);
         cli_json_print(d);
     } else {
-        printf("copied the vault into %s (audit chain verified)\n", dest);
+        printf("copied the vault into %s (audit chain verified)\n", shown_dest);
     }
     return EXIT_OK;
 }
@@ -110,10 +113,12 @@ int cmd_vault(cli *c, int argc, char **argv)
     vo_vault_close(v);
     if (c->json) {
         cJSON *d = cli_doc();
-        cJSON_AddStringToObject(d, "vault", path);
+        char shown[512];
+        cJSON_AddStringToObject(d, "vault", cli_vault_display(path, shown, sizeof(shown)));
         cli_json_print(d);
     } else {
-        printf("created vault %s\n", path);
+        char shown[512];
+        printf("created vault %s\n", cli_vault_display(path, shown, sizeof(shown)));
     }
     return EXIT_OK;
 }

@@ -259,6 +259,49 @@ int cli_parse_int64(const char *s, int64_t *out)
     return 0;
 }
 
+const char *cli_vault_display(const char *location, char *out, size_t size)
+{
+    snprintf(out, size, "%s", location ? location : "");
+    char *scheme = strstr(out, "://");
+    if (scheme) {
+        char *user = scheme + 3, *end = user + strcspn(user, "/?#");
+        char *at = NULL;
+        for (char *p = user; p < end; p++)
+            if (*p == '@')
+                at = p;
+        char *colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
+        if (colon && (size_t)(at - colon) > 1) {
+            memmove(colon + 4, at, strlen(at) + 1);
+            memcpy(colon + 1, "***", 3);
+        }
+        return out;
+    }
+    for (char *p = strstr(out, "password"); p; p = strstr(p + 1, "password")) {
+        if (p != out && p[-1] != ' ' && p[-1] != '\t')
+            continue;
+        char *v = p + 8;
+        while (*v == ' ')
+            v++;
+        if (*v != '=')
+            continue;
+        v++;
+        while (*v == ' ')
+            v++;
+        size_t n = 0;
+        if (*v == '\'') {
+            n = 1;
+            while (v[n] && v[n] != '\'')
+                n += v[n] == '\\' && v[n + 1] ? 2 : 1;
+            n += v[n] == '\'';
+        } else {
+            n = strcspn(v, " \t");
+        }
+        memmove(v + 3, v + n, strlen(v + n) + 1);
+        memcpy(v, "***", 3);
+    }
+    return out;
+}
+
 int cli_vault_options(const cli *c, vo_vault_options *o, vo_keyring **kr_out, int create,
                       int extra_key_active, const char *extra_key)
 {
@@ -337,7 +380,9 @@ int cli_open_vault(const cli *c, vo_vault **out, int create, int extra_key_activ
     vo_keyring_free(kr);
     if (rc != VO_OK) {
         char what[600];
-        snprintf(what, sizeof(what), "cannot open the vault %s", path);
+        char shown[512];
+        snprintf(what, sizeof(what), "cannot open the vault %s",
+                 cli_vault_display(path, shown, sizeof(shown)));
         int code = cli_fail(c, what, rc);
         if (rc == VO_ENOTFOUND)
             fprintf(stderr, "voiceops: hint: create it with `voiceops vault init`\n");

@@ -224,3 +224,15 @@ def test_c_level_double_free_is_reported_not_a_crash(vault: vo.Vault) -> None:
     lib.vo_secret_free(p)  # the C library reports it (VO_EHANDLE) and ignores it
     with pytest.raises(vo.HandleError):
         lib.vo_vault_tenant_create(p, b"t")  # a freed secret is not a vault
+
+
+def test_repr_never_shows_a_database_password() -> None:
+    from voiceops.vault import _display_location
+    pw = "Db-Pa55word-Never-Shown"
+    assert pw not in _display_location(f"postgresql://app:{pw}@db.internal:5432/v?schema=x")
+    assert _display_location(f"postgresql://app:{pw}@db/v") == "postgresql://app:***@db/v"
+    assert _display_location(f"host=db user=app password={pw} dbname=v") == \
+        "host=db user=app password=*** dbname=v"
+    assert pw not in _display_location(f"host=db password='{pw} x' dbname=v")
+    assert _display_location("/var/lib/app/vault.db") == "/var/lib/app/vault.db"
+    assert _display_location("postgresql://db:5432/v") == "postgresql://db:5432/v"

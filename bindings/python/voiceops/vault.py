@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes as C
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional, Union
@@ -252,7 +253,7 @@ class Vault(Handle):
         self.path = os.fspath(path)
 
     def __repr__(self) -> str:
-        return f"Vault({self.path!r}{', closed' if self.closed else ''})"
+        return f"Vault({_display_location(self.path)!r}{', closed' if self.closed else ''})"
 
     @staticmethod
     def keygen(path: PathLike) -> None:
@@ -578,6 +579,13 @@ class Vault(Handle):
         n = C.c_int64()
         lib.vo_vault_seen_count(C.byref(n), self._p)
         return n.value
+
+
+def _display_location(location: str) -> str:
+    """The vault location without a database password (URI user info or libpq
+    ``password=``), for repr and messages."""
+    shown = re.sub(r"(://[^:/?#@]*:)[^@/?#]*@", r"\1***@", location)
+    return re.sub(r"(^|\s)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1\2***", shown)
 
 
 def _import_flags(create_tenants: bool, overwrite: bool, batched: bool = False) -> int:

@@ -273,6 +273,20 @@ def test_vault_copy_to_a_new_file_keeps_secrets_and_the_audit_chain(vault, tmp_p
     assert vault.run("secret", "get", "acme", "k", "--reveal", env=other).out == "copied-value-2"
 
 
+def test_database_passwords_in_vault_uris_are_never_printed(vault):
+    """A PostgreSQL URI or libpq string with a password: errors and JSON show '***'."""
+    pw = "Db-Pa55word-Never-Shown"
+    uri = f"postgresql://app:{pw}@127.0.0.1:1/voiceops?schema=x&connect_timeout=2"
+    kv = f"host=127.0.0.1 port=1 user=app password={pw} dbname=voiceops connect_timeout=2"
+    for loc in (uri, kv):
+        r = vault.json("--vault", loc, "tenant", "list")
+        assert r.code != 0, r
+        assert pw not in r.out + r.err, r
+        assert "***" in r.out + r.err, r
+        r = vault.json("vault", "copy", loc)
+        assert r.code != 0 and pw not in r.out + r.err, r
+
+
 def test_vault_copy_usage_errors(vault):
     assert vault.json("vault", "copy").code == 2
     assert vault.json("vault", "init", "extra").code == 2
