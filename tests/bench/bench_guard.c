@@ -18,28 +18,10 @@
 
 #include "voiceops.h"
 
+#include "bench_util.h"
+
 static const char TOKEN[] = "0123456789abcdef0123456789abcdef";
 static const char URL[] = "https://voice.example.com/twilio/status?tenant=t-42";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int rc)
-{
-    fprintf(stderr, "%s: %s: %s\n", what, vo_error_name(rc), vo_error_last()->message);
-    exit(1);
-}
-
-#define CHECK(expr)    \
-  do {                 \
-    int rc_ = (expr);  \
-    if (rc_ != VO_OK)  \
-      die(#expr, rc_); \
-  } while (0)
 
 /* One signed status callback per request: distinct CallSid, so each is a first sighting. */
 typedef struct req {
@@ -155,25 +137,25 @@ int main(int argc, char **argv)
     double best_verify = 1e9, best_first = 1e9, best_dup = 1e9, best_write = 1e9;
     for (int round = 0; round < ROUNDS; round++) {
         req *batch = qs + (size_t)round * n;
-        double t0 = now_s();
+        double t0 = now();
         for (int i = 0; i < n; i++) {
             vo_verify_result r = VO_VERIFY_RESULT_INIT;
             CHECK(vo_webhook_twilio_verify_request(&r, NULL, tokens, 1, &batch[i].r));
         }
-        double t1 = now_s();
+        double t1 = now();
         for (int i = 0; i < n; i++) {
             char value[64];
             snprintf(value, sizeof(value), "value-%d-%d", round, i);
             CHECK(vo_vault_secret_put(NULL, v, "t-42", "bench/point", value, strlen(value),
                                       VO_VAULT_ANY_VERSION));
         }
-        double t2 = now_s();
+        double t2 = now();
         for (int i = 0; i < n; i++) {
             vo_verify_result r = VO_VERIFY_RESULT_INIT;
             CHECK(vo_webhook_guard_twilio(&r, v, "t-42", NULL, NULL, tokens, 1, &batch[i].r,
                                           clock));
         }
-        double t3 = now_s();
+        double t3 = now();
         for (int i = 0; i < n; i++) {
             vo_verify_result r = VO_VERIFY_RESULT_INIT;
             int rc = vo_webhook_guard_twilio(&r, v, "t-42", NULL, NULL, tokens, 1, &batch[i].r,
@@ -181,7 +163,7 @@ int main(int argc, char **argv)
             if (rc != VO_EDUPLICATE)
                 die("duplicate expected", rc);
         }
-        double t4 = now_s();
+        double t4 = now();
         clock += 10;
 #define BEST(b, x) \
   if ((x) < (b))   \
@@ -203,14 +185,14 @@ int main(int argc, char **argv)
     char pk[VO_VAULT_CHECKPOINT_PUBLIC_KEY_SIZE];
     CHECK(vo_keyring_public_key_get(pk, sizeof(pk), signer, "cp-1"));
     int64_t audit_rows = 0;
-    double c0 = now_s();
+    double c0 = now();
     CHECK(vo_vault_audit_verify(&audit_rows, NULL, NULL, v));
-    double c1 = now_s();
+    double c1 = now();
     char *cp = NULL;
     CHECK(vo_vault_audit_checkpoint(&cp, v, signer, "cp-1"));
-    double c2 = now_s();
+    double c2 = now();
     CHECK(vo_vault_audit_verify_checkpoint(NULL, NULL, NULL, v, cp, pk));
-    double c3 = now_s();
+    double c3 = now();
     vo_free(cp);
     vo_keyring_free(signer);
 

@@ -21,25 +21,7 @@
 
 #include "voiceops.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int rc)
-{
-    fprintf(stderr, "%s: %s: %s\n", what, vo_error_name(rc), vo_error_last()->message);
-    exit(1);
-}
-
-#define CHECK(expr)    \
-  do {                 \
-    int rc_ = (expr);  \
-    if (rc_ != VO_OK)  \
-      die(#expr, rc_); \
-  } while (0)
+#include "bench_util.h"
 
 static int tenants = 1000, per = 10;
 static double seconds = 2.0;
