@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -259,45 +260,74 @@ int cli_parse_int64(const char *s, int64_t *out)
     return 0;
 }
 
+/* Appends n bytes of p to out (capacity size, o bytes used), truncating; keeps out a string. */
+static void display_append(char *out, size_t size, size_t *o, const char *p, size_t n)
+{
+    if (*o + 1 >= size)
+        return;
+    if (n > size - 1 - *o)
+        n = size - 1 - *o;
+    memcpy(out + *o, p, n);
+    *o += n;
+    out[*o] = '\0';
+}
+
 const char *cli_vault_display(const char *location, char *out, size_t size)
 {
-    snprintf(out, size, "%s", location ? location : "");
-    char *scheme = strstr(out, "://");
-    if (scheme) {
-        char *user = scheme + 3, *end = user + strcspn(user, "/?#");
-        char *at = NULL;
-        for (char *p = user; p < end; p++)
-            if (*p == '@')
-                at = p;
-        char *colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
-        if (colon && (size_t)(at - colon) > 1) {
-            memmove(colon + 4, at, strlen(at) + 1);
-            memcpy(colon + 1, "***", 3);
-        }
+    const char *p = location ? location : "";
+    size_t o = 0;
+    if (size == 0)
         return out;
-    }
-    for (char *p = strstr(out, "password"); p; p = strstr(p + 1, "password")) {
-        if (p != out && p[-1] != ' ' && p[-1] != '\t')
-            continue;
-        char *v = p + 8;
-        while (*v == ' ')
-            v++;
-        if (*v != '=')
-            continue;
-        v++;
-        while (*v == ' ')
-            v++;
-        size_t n = 0;
-        if (*v == '\'') {
-            n = 1;
-            while (v[n] && v[n] != '\'')
-                n += v[n] == '\\' && v[n + 1] ? 2 : 1;
-            n += v[n] == '\'';
-        } else {
-            n = strcspn(v, " \t");
+    out[0] = '\0';
+    const char *scheme = strstr(p, "://");
+    bool uri = scheme != NULL;
+    if (uri) {
+        /* scheme://user:password@host...: the last '@' before the path ends the user info */
+        const char *user = scheme + 3, *end = user + strcspn(user, "/?#"), *at = NULL;
+        for (const char *q = user; q < end; q++)
+            if (*q == '@')
+                at = q;
+        const char *colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
+        if (colon && at - colon > 1) {
+            display_append(out, size, &o, p, (size_t)(colon + 1 - p));
+            display_append(out, size, &o, "***", 3);
+            p = at;
         }
-        memmove(v + 3, v + n, strlen(v + n) + 1);
-        memcpy(v, "***", 3);
+    }
+    /* `password` as a key: libpq's key=value pairs (plain or single-quoted values, separated
+     * by blanks) or a URI's query parameters (separated by '&') */
+    const char *starts = uri ? "?&" : " \t";
+    while (*p) {
+        const char *k = strstr(p, "password");
+        if (!k) {
+            display_append(out, size, &o, p, strlen(p));
+            break;
+        }
+        const char *v = k + 8;
+        while (!uri && (*v == ' ' || *v == '\t'))
+            v++;
+        bool key_start = uri ? k != p && strchr(starts, k[-1]) != NULL
+                             : k == location || strchr(starts, k[-1]) != NULL;
+        if (!key_start || *v != '=') {
+            display_append(out, size, &o, p, (size_t)(k + 8 - p));
+            p = k + 8;
+            continue;
+        }
+        v++;
+        while (!uri && (*v == ' ' || *v == '\t'))
+            v++;
+        display_append(out, size, &o, p, (size_t)(v - p));
+        display_append(out, size, &o, "***", 3);
+        if (!uri && *v == '\'') {
+            v++;
+            while (*v && *v != '\'')
+                v += v[0] == '\\' && v[1] ? 2 : 1;
+            if (*v == '\'')
+                v++;
+        } else {
+            v += strcspn(v, uri ? "&#" : " \t");
+        }
+        p = v;
     }
     return out;
 }

@@ -234,5 +234,7 @@ def test_repr_never_shows_a_database_password() -> None:
     assert _display_location(f"host=db user=app password={pw} dbname=v") == \
         "host=db user=app password=*** dbname=v"
     assert pw not in _display_location(f"host=db password='{pw} x' dbname=v")
+    assert _display_location(f"postgresql://app@db/v?password={pw}&schema=x") == \
+        "postgresql://app@db/v?password=***&schema=x"
     assert _display_location("/var/lib/app/vault.db") == "/var/lib/app/vault.db"
     assert _display_location("postgresql://db:5432/v") == "postgresql://db:5432/v"

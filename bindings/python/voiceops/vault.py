@@ -585,6 +585,8 @@ def _display_location(location: str) -> str:
     """The vault location without a database password (URI user info or libpq
     ``password=``), for repr and messages."""
     shown = re.sub(r"(://[^:/?#@]*:)[^@/?#]*@", r"\1***@", location)
+    if "://" in shown:
+        return re.sub(r"([?&]password=)[^&#]*", r"\1***", shown)
     return re.sub(r"(^|\s)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1\2***", shown)
 
 

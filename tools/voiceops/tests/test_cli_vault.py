@@ -278,7 +278,9 @@ def test_database_passwords_in_vault_uris_are_never_printed(vault):
     pw = "Db-Pa55word-Never-Shown"
     uri = f"postgresql://app:{pw}@127.0.0.1:1/voiceops?schema=x&connect_timeout=2"
     kv = f"host=127.0.0.1 port=1 user=app password={pw} dbname=voiceops connect_timeout=2"
-    for loc in (uri, kv):
+    query = f"postgresql://app@127.0.0.1:1/voiceops?password={pw}&connect_timeout=2"
+    quoted = f"host=127.0.0.1 port=1 password = '{pw} x' connect_timeout=2"
+    for loc in (uri, kv, query, quoted):
         r = vault.json("--vault", loc, "tenant", "list")
         assert r.code != 0, r
         assert pw not in r.out + r.err, r
