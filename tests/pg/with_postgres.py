@@ -64,13 +64,13 @@ def main():
         os.chmod(tmp, 0o700)
         prefix = ["runuser", "-u", "postgres", "--"]
     data = os.path.join(tmp, "data")
-    port = free_port()
     log = os.path.join(tmp, "server.log")
-    opts = ("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s "
-            "-c max_connections=200 -c fsync=on -c shared_buffers=32MB" % (port, tmp))
-    ctl = prefix + [os.path.join(pgbin, "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "60",
-                    "-o", opts]
-    ctl_cmd = " ".join(shlex.quote(x) for x in ctl)
+
+    def server_ctl(port):
+        opts = ("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s "
+                "-c max_connections=200 -c fsync=on -c shared_buffers=32MB" % (port, tmp))
+        return prefix + [os.path.join(pgbin, "pg_ctl"), "-D", data, "-l", log, "-w", "-t",
+                         "60", "-o", opts]
 
     def stop():
         subprocess.run(prefix + [os.path.join(pgbin, "pg_ctl"), "-D", data, "-m", "immediate",
@@ -92,8 +92,18 @@ def main():
         if r.returncode != 0:
             print("with_postgres: initdb failed:\n" + r.stdout, file=sys.stderr)
             return 1
-        r = subprocess.run(ctl + ["start"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
+        # The port is free when picked but another process (a concurrent suite's client
+        # connection, say) can take it before the server binds it: try a few ports.
+        for attempt in range(5):
+            port = free_port()
+            ctl = server_ctl(port)
+            r = subprocess.run(ctl + ["start"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            if r.returncode == 0:
+                break
+            print("with_postgres: pg_ctl start on port %d failed (attempt %d)"
+                  % (port, attempt + 1), file=sys.stderr)
+        ctl_cmd = " ".join(shlex.quote(x) for x in ctl)
         if r.returncode != 0:
             print("with_postgres: pg_ctl start failed:\n" + r.stdout, file=sys.stderr)
             if os.path.exists(log):
