@@ -238,7 +238,7 @@ int vo__mac_cached(vo__mac **out, vo__mac_alg alg, const void *key, size_t key_l
     for (int i = 0; i < CACHE_SLOTS; i++) {
         cache_entry *e = &c->e[i];
         if (e->mac && e->mac->alg == alg && e->key_len == key_len &&
-            (key_len == 0 || sodium_memcmp(e->key, key, key_len) == 0)) {
+            (key_len == 0 || vo__ct_equal(e->key, key, key_len))) {
             e->used = ++c->clock;
             *out = e->mac; /* the caller starts each message with vo__mac_begin() */
             return VO_OK;

@@ -44,6 +44,23 @@ bool vo__str_ieq(const char *a, const char *b)
     return *a == *b;
 }
 
+bool vo__ct_equal(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    int d = 0;
+    for (; n >= 32; n -= 32, x += 32, y += 32)
+        d |= crypto_verify_32(x, y);
+    if (n >= 16) {
+        d |= crypto_verify_16(x, y);
+        n -= 16;
+        x += 16;
+        y += 16;
+    }
+    if (n)
+        d |= sodium_memcmp(x, y, n);
+    return d == 0;
+}
+
 bool vo__strn_ieq(const char *a, size_t a_len, const char *b)
 {
     if (!a || !b)

@@ -4,6 +4,7 @@
  * by a `bodySHA256` query parameter that holds the hex SHA-256 of the body.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,10 +22,35 @@ static const char BODY_HASH_PARAM[] = "bodySHA256";
 
 /* Byte order (as strcmp on the NUL-terminated strings would give): names, then values. The
  * strings may be packed (not NUL-terminated): they are compared by length. */
-static int cmp_bytes(const char *x, size_t x_len, const char *y, size_t y_len)
+static inline int cmp_bytes(const char *x, size_t x_len, const char *y, size_t y_len)
 {
-    int c = memcmp(x, y, x_len < y_len ? x_len : y_len);
-    return c ? c : (x_len > y_len) - (x_len < y_len);
+    size_t m = x_len < y_len ? x_len : y_len;
+    if (m > 32) {
+        int c = memcmp(x, y, m);
+        return c ? c : (x_len > y_len) - (x_len < y_len);
+    }
+    /* Parameter names are short and share prefixes (Called, CalledCity, Caller...): eight
+     * bytes at a time, compared as big-endian numbers (byte order), then byte by byte;
+     * cheaper than a call to memcmp for each pair of a webhook. */
+    size_t i = 0;
+    for (; i + 8 <= m; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, x + i, 8);
+        memcpy(&b, y + i, 8);
+        if (a != b) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            a = __builtin_bswap64(a);
+            b = __builtin_bswap64(b);
+            return a < b ? -1 : 1;
+#else
+            break; /* the byte loop below finds the difference in these 8 bytes */
+#endif
+        }
+    }
+    for (; i < m; i++)
+        if (x[i] != y[i])
+            return (unsigned char)x[i] - (unsigned char)y[i];
+    return (x_len > y_len) - (x_len < y_len);
 }
 
 static int cmp_pair(const vo__pair *x, const vo__pair *y)
@@ -259,7 +285,9 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
             return vo__verify_fail(result, VO_VERIFY_NO_KEY, VO_EINVAL, what);
     if (!url)
         return vo__verify_fail(result, VO_VERIFY_MALFORMED_URL, VO_EINVAL, what);
-    rc = vo__twilio_url_check(url);
+    size_t url_len = strlen(url);
+    vo__url_parts url_parts;
+    rc = vo__twilio_url_split(url, url_len, &url_parts);
     if (rc == VO_EREQUEST) /* too long: what the sender put in the path or query */
         return vo__verify_fail(result, VO_VERIFY_URL_TOO_LONG, VO_EREQUEST, what);
     if (rc != VO_OK) /* relative or malformed: how the handler built it */
@@ -291,7 +319,9 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
     void *heap = NULL; /* a larger body: decoded into one plain allocation */
     _Alignas(max_align_t) unsigned char space[12288];
     signed_params params = {NULL, 0, 0};
-    vo__url_forms forms = {0};
+    vo__url_forms forms; /* only n and heap are set: the room is written when needed */
+    forms.n = 0;
+    forms.heap = NULL;
     const char *hash_hex = NULL;
     size_t hash_hex_len = 0;
     if (kind == BODY_FORM) {
@@ -349,7 +379,6 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
     /* For each token (primary first): the URL as given, then the other forms, built only
      * once and only when the URL as given does not match. The keyed HMAC state of each
      * token comes from the thread's cache. */
-    size_t url_len = strlen(url);
     int matched_token = -1, matched_form = -1, tried = 0;
     bool expanded = false;
     for (size_t t = 0; t < token_count && matched_token < 0; t++) {
@@ -365,7 +394,8 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
             if (f > 0) {
                 if (!expanded && variants) {
                     expanded = true;
-                    rc = vo__twilio_url_forms(&forms, url, true);
+                    rc = vo__twilio_url_forms_split(&forms, url, url_len, &url_parts,
+                                                    VO__URL_FORMS_VARIANTS);
                     if (rc != VO_OK) {
                         rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
                         goto done;
@@ -384,7 +414,7 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
                 rc = vo__verify_fail(result, VO_VERIFY_INTERNAL_ERROR, rc, what);
                 goto done;
             }
-            bool equal = sodium_memcmp(mac, given, SHA1_LEN) == 0;
+            bool equal = vo__ct_equal(mac, given, SHA1_LEN);
             sodium_memzero(mac, sizeof(mac));
             if (equal) {
                 matched_token = (int)t;

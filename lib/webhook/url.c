@@ -2,79 +2,85 @@
  * The URL forms that Twilio signature verification tries. The signed URL is hashed byte for
  * byte, so these forms are built by splitting the text, not by a URL library that would
  * normalise it (case-fold the scheme or host, re-encode the path, drop user info).
+ *
+ * Building them is on the path of every invalid signature, so it allocates nothing for
+ * the URLs real webhooks have: the forms are written into room inside vo__url_forms (one
+ * allocation of their bound only for long ones), the URL as given is not copied, and a
+ * query that the legacy re-encoding would leave as it is is recognised without decoding.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "webhook_internal.h"
 
-typedef struct url_parts {
-    size_t scheme_len;  /* bytes before "://" */
-    size_t host_end;    /* index just after the host (after ']' for IPv6) */
-    size_t port_start;  /* index of ':' before the port, or host_end when none */
-    size_t auth_end;    /* index of the first '/', '?', '#' after the authority, or len */
-    size_t query_start; /* index of '?', or (size_t)-1 */
-    size_t query_end;   /* index of '#' after the query, or len */
-    bool has_port;
-} url_parts;
-
-static bool split_url(const char *url, size_t len, url_parts *p)
+int vo__twilio_url_split(const char *url, size_t len, vo__url_parts *p)
 {
-    const char *sep = strstr(url, "://");
-    if (!sep || sep == url)
-        return false;
-    p->scheme_len = (size_t)(sep - url);
-    for (size_t i = 0; i < p->scheme_len; i++) {
+    if (len == 0)
+        return vo__error_set(VO_EINVAL, "the URL is empty");
+    /* The path and query come from the network: an over-long one is the sender's fault. */
+    if (len > VO__URL_MAX_LEN)
+        return vo__error_set(VO_EREQUEST, "the URL is longer than %d bytes", VO__URL_MAX_LEN);
+    static const char malformed[] =
+        "URL must be absolute (scheme://host[:port]/...) with a numeric port";
+    /* The scheme: letters, then letters, digits, '+', '-' or '.', up to "://" (a scheme
+     * has no ':', so the first one must start it). */
+    size_t i = 0;
+    while (i < len && url[i] != ':') {
         char c = url[i];
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                   (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
         if (!ok)
-            return false;
+            return vo__error_set(VO_EINVAL, malformed);
+        i++;
     }
-    size_t a = p->scheme_len + 3, e = a;
-    while (e < len && url[e] != '/' && url[e] != '?' && url[e] != '#')
-        e++;
+    if (i == 0 || len - i < 3 || url[i + 1] != '/' || url[i + 2] != '/')
+        return vo__error_set(VO_EINVAL, malformed);
+    p->scheme_len = i;
+    /* The authority runs to the first '/', '?' or '#'; user info to its last '@'. */
+    size_t a = i + 3, e = a, h = a;
+    for (; e < len; e++) {
+        char c = url[e];
+        if (c == '/' || c == '?' || c == '#')
+            break;
+        if (c == '@')
+            h = e + 1;
+    }
     p->auth_end = e;
-    /* User info runs to the last '@' of the authority. */
-    size_t h = a;
-    for (size_t i = a; i < e; i++)
-        if (url[i] == '@')
-            h = i + 1;
     if (h < e && url[h] == '[') {
         const char *close = memchr(url + h, ']', e - h);
         if (!close)
-            return false;
+            return vo__error_set(VO_EINVAL, malformed);
         p->host_end = (size_t)(close - url) + 1;
         if (p->host_end < e && url[p->host_end] != ':')
-            return false;
+            return vo__error_set(VO_EINVAL, malformed);
     } else {
-        p->host_end = e;
-        for (size_t i = h; i < e; i++)
-            if (url[i] == ':') {
-                p->host_end = i;
-                break;
-            }
+        const char *colon = memchr(url + h, ':', e - h);
+        p->host_end = colon ? (size_t)(colon - url) : e;
     }
     if (p->host_end == h || (url[h] == '[' && p->host_end == h + 2))
-        return false; /* empty host */
+        return vo__error_set(VO_EINVAL, malformed); /* empty host */
     p->has_port = p->host_end < e;
-    p->port_start = p->host_end;
-    for (size_t i = p->host_end + 1; i < e; i++)
+    for (i = p->host_end + 1; i < e; i++)
         if (url[i] < '0' || url[i] > '9')
-            return false;
+            return vo__error_set(VO_EINVAL, malformed);
+    /* The query: from the first '?' after the authority to the first '#' (a '#' before
+     * any '?' ends the URL's query-less part: then there is no query). */
     p->query_start = (size_t)-1;
     p->query_end = len;
-    for (size_t i = e; i < len; i++) {
-        if (url[i] == '#') {
-            p->query_end = i;
-            break;
-        }
-        if (url[i] == '?' && p->query_start == (size_t)-1)
-            p->query_start = i;
+    const char *hash = memchr(url + e, '#', len - e);
+    size_t frag = hash ? (size_t)(hash - url) : len;
+    const char *q = memchr(url + e, '?', frag - e);
+    if (q) {
+        p->query_start = (size_t)(q - url);
+        p->query_end = frag;
     }
-    if (p->query_start == (size_t)-1)
-        p->query_end = len;
-    return true;
+    return VO_OK;
+}
+
+int vo__twilio_url_check(const char *url)
+{
+    vo__url_parts p;
+    return vo__twilio_url_split(url, strlen(url), &p);
 }
 
 /* encodeURIComponent's unreserved set, which the legacy re-encoding leaves raw ('!'*'()). */
@@ -85,16 +91,74 @@ static bool legacy_unreserved(unsigned char c)
            c == '(' || c == ')';
 }
 
-static void legacy_encode(vo__buf *b, const char *s)
+/*
+ * True when the legacy re-encoding (below) gives the query back byte for byte, decided
+ * without decoding it: every segment is non-empty and has exactly one '=', every other
+ * byte is one the encoding leaves raw (so nothing is escaped or decoded), and no name
+ * repeats (so grouping the values of a name moves nothing). Queries outside this are
+ * re-encoded the long way, which may still give them back unchanged.
+ */
+static bool legacy_is_identity(const char *q, size_t qlen)
+{
+#define IDENTITY_MAX_SEGMENTS 16
+    const char *name[IDENTITY_MAX_SEGMENTS];
+    size_t name_len[IDENTITY_MAX_SEGMENTS];
+    size_t segs = 0;
+    size_t start = 0;
+    while (start <= qlen) {
+        const char *amp = memchr(q + start, '&', qlen - start);
+        size_t end = amp ? (size_t)(amp - q) : qlen;
+        if (end == start || segs == IDENTITY_MAX_SEGMENTS)
+            return false;
+        size_t eq = (size_t)-1;
+        for (size_t i = start; i < end; i++) {
+            unsigned char c = (unsigned char)q[i];
+            if (c == '=' && eq == (size_t)-1)
+                eq = i;
+            else if (!legacy_unreserved(c))
+                return false;
+        }
+        if (eq == (size_t)-1)
+            return false;
+        for (size_t k = 0; k < segs; k++)
+            if (name_len[k] == eq - start && memcmp(name[k], q + start, eq - start) == 0)
+                return false;
+        name[segs] = q + start;
+        name_len[segs] = eq - start;
+        segs++;
+        start = end + 1;
+    }
+    return true;
+#undef IDENTITY_MAX_SEGMENTS
+}
+
+/* Where the forms are written: bounded up front, so nothing moves once written. */
+typedef struct writer {
+    char *p, *end;
+} writer;
+
+static void put(writer *w, const char *s, size_t n)
+{
+    /* The room was sized for the worst case; running out would be a bug, caught rather
+     * than written past. */
+    if (!w->p || (size_t)(w->end - w->p) < n) {
+        w->p = NULL;
+        return;
+    }
+    memcpy(w->p, s, n);
+    w->p += n;
+}
+
+static void legacy_encode(writer *w, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (legacy_unreserved(c)) {
-            vo__buf_append_char(b, (char)c);
+            put(w, (const char *)&c, 1);
         } else {
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            vo__buf_append(b, esc, 3);
+            put(w, esc, 3);
         }
     }
 }
@@ -102,30 +166,27 @@ static void legacy_encode(vo__buf *b, const char *s)
 /*
  * Re-encode a query the way older Twilio helper libraries did: decode it as a form, then
  * write each name=value with encodeURIComponent's rules (spaces as %20, quote kept raw),
- * the values of a repeated name grouped at its first position. Returns false when the
- * query does not decode (then there is no legacy form).
+ * the values of a repeated name grouped at its first position. Returns VO_OK, VO_EPARSE
+ * when the query does not decode (then there is no legacy form) or VO_ENOMEM.
  */
-static bool legacy_query(vo__buf *b, const char *q, size_t qlen)
+static int legacy_query(writer *w, const char *q, size_t qlen)
 {
-    /* Queries of real webhook URLs are short: decoded on the stack, like the body, so the
-     * verification hot path allocates no form handle. */
+    /* Queries of real webhook URLs are short: decoded on the stack, like the body. */
     _Alignas(max_align_t) unsigned char space[4096];
     size_t need = vo__form_size(q, qlen);
     void *heap = need > sizeof(space) ? malloc(need) : NULL;
-    if (need > sizeof(space) && !heap) {
-        b->failed = true;
-        return false;
-    }
+    if (need > sizeof(space) && !heap)
+        return VO_ENOMEM;
     vo_form *f = (vo_form *)(heap ? heap : (void *)space);
     if (vo__form_decode_into(f, heap ? need : sizeof(space), q, qlen) != VO_OK) {
         free(heap);
-        return false;
+        return VO_EPARSE;
     }
-    bool *done = calloc(f->n ? f->n : 1, sizeof(bool));
+    bool small[64] = {false};
+    bool *done = f->n <= 64 ? small : calloc(f->n, sizeof(bool));
     if (!done) {
         free(heap);
-        b->failed = true;
-        return false;
+        return VO_ENOMEM;
     }
     bool first = true;
     for (size_t i = 0; i < f->n; i++) {
@@ -136,136 +197,140 @@ static bool legacy_query(vo__buf *b, const char *q, size_t qlen)
                 continue;
             done[j] = true;
             if (!first)
-                vo__buf_append_char(b, '&');
+                put(w, "&", 1);
             first = false;
-            legacy_encode(b, f->pairs[j].name);
-            vo__buf_append_char(b, '=');
-            legacy_encode(b, f->pairs[j].value);
+            legacy_encode(w, f->pairs[j].name);
+            put(w, "=", 1);
+            legacy_encode(w, f->pairs[j].value);
         }
     }
-    free(done);
+    if (done != small)
+        free(done);
     free(heap);
-    return true;
+    return VO_OK;
 }
 
-static void add_form(vo__url_forms *out, vo__buf *b, int form)
+/* Record the form written at [start, w->p), unless it repeats one already there. */
+static void add_form(vo__url_forms *out, writer *w, char *start, int form)
 {
-    if (!vo__buf_finish(b))
+    if (!w->p)
+        return;
+    size_t len = (size_t)(w->p - start);
+    put(w, "", 1); /* NUL-terminated */
+    if (!w->p)
         return;
     for (size_t i = 0; i < out->n; i++) {
-        if (out->len[i] == b->len && memcmp(out->url[i], b->data, b->len) == 0) {
-            vo__buf_free(b, false);
+        if (out->len[i] == len && memcmp(out->url[i], start, len) == 0) {
+            w->p = start; /* reuse the room */
             return;
         }
     }
-    out->url[out->n] = b->data;
-    out->len[out->n] = b->len;
+    out->url[out->n] = start;
+    out->len[out->n] = len;
     out->form[out->n] = form;
     out->n++;
-    b->data = NULL;
-    b->len = b->cap = 0;
 }
 
 void vo__url_forms_free(vo__url_forms *f)
 {
-    for (size_t i = 0; i < f->n; i++)
-        free(f->url[i]);
-    memset(f, 0, sizeof(*f));
+    free(f->heap);
+    f->heap = NULL;
+    f->n = 0;
 }
 
-static int check_url(const char *url, size_t len, url_parts *p)
+int vo__twilio_url_forms_split(vo__url_forms *out, const char *url, size_t len,
+                               const vo__url_parts *p, unsigned flags)
 {
-    if (len == 0)
-        return vo__error_set(VO_EINVAL, "the URL is empty");
-    /* The path and query come from the network: an over-long one is the sender's fault. */
-    if (len > VO__URL_MAX_LEN)
-        return vo__error_set(VO_EREQUEST, "the URL is longer than %d bytes", VO__URL_MAX_LEN);
-    if (!split_url(url, len, p))
-        return vo__error_set(
-            VO_EINVAL, "URL must be absolute (scheme://host[:port]/...) with a numeric port");
+    out->n = 1;
+    out->heap = NULL;
+    out->url[0] = url; /* the URL as given, not copied */
+    out->len[0] = len;
+    out->form[0] = VO_WEBHOOK_TWILIO_URL_AS_GIVEN;
+    if (!(flags & VO__URL_FORMS_VARIANTS))
+        return VO_OK;
+
+    bool has_query = p->query_start != (size_t)-1 && p->query_end > p->query_start + 1;
+    size_t qlen = has_query ? p->query_end - p->query_start - 1 : 0;
+    bool legacy = has_query && ((flags & VO__URL_FORMS_NO_SHORTCUT) ||
+                                !legacy_is_identity(url + p->query_start + 1, qlen));
+    /* The room: the toggled form (+ ":443" at most), and each legacy form, whose query
+     * is at most 3 bytes per decoded byte plus '=' and '&' for each pair. */
+    size_t bound = len + 5;
+    if (legacy)
+        bound += 2 * (len + 5 + 5 * qlen + 2);
+    writer w = {out->space, out->space + sizeof(out->space)};
+    if (bound > sizeof(out->space)) {
+        if (!(out->heap = malloc(bound)))
+            goto oom;
+        w = (writer){out->heap, out->heap + bound};
+    }
+
+    /* The port toggled: removed when present, else the scheme's default added. */
+    const char *default_port = NULL;
+    if (!p->has_port) {
+        if (vo__strn_ieq(url, p->scheme_len, "https"))
+            default_port = ":443";
+        else if (vo__strn_ieq(url, p->scheme_len, "http"))
+            default_port = ":80";
+    }
+    bool have_toggled = p->has_port || default_port;
+    const char *toggled = NULL;
+    size_t toggled_len = 0;
+    if (have_toggled) {
+        char *start = w.p;
+        put(&w, url, p->host_end);
+        if (default_port)
+            put(&w, default_port, strlen(default_port));
+        put(&w, url + p->auth_end, len - p->auth_end);
+        toggled = start;
+        toggled_len = w.p ? (size_t)(w.p - start) : 0;
+        add_form(out, &w, start, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
+    }
+
+    /* The legacy query re-encoding of both. */
+    if (legacy && w.p) {
+        const char *bases[2] = {url, toggled};
+        size_t base_len[2] = {len, toggled_len};
+        /* Where the authority ends in each base: the toggled URL has the same path and
+         * query as the original, moved by the port change. */
+        size_t auth_end[2] = {p->auth_end,
+                              p->host_end + (default_port ? strlen(default_port) : 0)};
+        int kinds[2] = {VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY,
+                        VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED};
+        for (int k = 0; k < (have_toggled ? 2 : 1) && w.p; k++) {
+            size_t shift_q = p->query_start - p->auth_end + auth_end[k];
+            size_t shift_e = p->query_end - p->auth_end + auth_end[k];
+            char *start = w.p;
+            put(&w, bases[k], shift_q + 1);
+            int rc = legacy_query(&w, bases[k] + shift_q + 1, shift_e - shift_q - 1);
+            if (rc == VO_ENOMEM)
+                goto oom;
+            if (rc != VO_OK) {
+                w.p = start;
+                break; /* the query does not decode: no legacy forms */
+            }
+            put(&w, bases[k] + shift_e, base_len[k] - shift_e);
+            add_form(out, &w, start, kinds[k]);
+        }
+    }
+    if (!w.p) {
+        vo__url_forms_free(out);
+        return vo__error_set(VO_EINTERNAL, "the Twilio URL forms outgrew their bound");
+    }
     return VO_OK;
-}
-
-int vo__twilio_url_check(const char *url)
-{
-    url_parts p;
-    return check_url(url, strlen(url), &p);
+oom:
+    vo__url_forms_free(out);
+    return vo__error_set(VO_ENOMEM, "out of memory");
 }
 
 int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants)
 {
-    memset(out, 0, sizeof(*out));
+    out->n = 0;
+    out->heap = NULL;
     size_t len = strlen(url);
-    url_parts p;
-    int rc = check_url(url, len, &p);
+    vo__url_parts p;
+    int rc = vo__twilio_url_split(url, len, &p);
     if (rc != VO_OK)
         return rc;
-    vo__buf b = VO__BUF_INIT;
-    vo__buf_append(&b, url, len);
-    add_form(out, &b, VO_WEBHOOK_TWILIO_URL_AS_GIVEN);
-    if (b.failed)
-        goto oom;
-    if (!variants)
-        return VO_OK;
-
-    /* The port toggled: removed when present, else the scheme's default added. */
-    const char *default_port = NULL;
-    if (!p.has_port) {
-        if (vo__strn_ieq(url, p.scheme_len, "https"))
-            default_port = ":443";
-        else if (vo__strn_ieq(url, p.scheme_len, "http"))
-            default_port = ":80";
-    }
-    vo__buf toggled = VO__BUF_INIT;
-    bool have_toggled = p.has_port || default_port;
-    if (have_toggled) {
-        vo__buf_append(&toggled, url, p.host_end);
-        if (default_port)
-            vo__buf_append_str(&toggled, default_port);
-        vo__buf_append(&toggled, url + p.auth_end, len - p.auth_end);
-        if (!vo__buf_finish(&toggled))
-            goto oom_toggled;
-        vo__buf copy = VO__BUF_INIT;
-        vo__buf_append(&copy, toggled.data, toggled.len);
-        add_form(out, &copy, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
-        if (copy.failed)
-            goto oom_toggled;
-    }
-
-    /* The legacy query re-encoding of both. */
-    if (p.query_start != (size_t)-1 && p.query_end > p.query_start + 1) {
-        const char *bases[2] = {url, toggled.data};
-        size_t base_len[2] = {len, toggled.len};
-        /* Where the authority ends in each base: the toggled URL has the same path and
-         * query as the original, moved by the port change. */
-        size_t auth_end[2] = {p.auth_end,
-                              p.host_end + (default_port ? strlen(default_port) : 0)};
-        int kinds[2] = {VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY,
-                        VO_WEBHOOK_TWILIO_URL_LEGACY_QUERY_PORT_TOGGLED};
-        for (int k = 0; k < (have_toggled ? 2 : 1); k++) {
-            size_t shift_q = p.query_start - p.auth_end + auth_end[k];
-            size_t shift_e = p.query_end - p.auth_end + auth_end[k];
-            vo__buf lb = VO__BUF_INIT;
-            vo__buf_append(&lb, bases[k], shift_q + 1);
-            if (!legacy_query(&lb, bases[k] + shift_q + 1, shift_e - shift_q - 1)) {
-                bool oom = lb.failed;
-                vo__buf_free(&lb, false);
-                if (oom)
-                    goto oom_toggled;
-                break; /* the query does not decode: no legacy forms */
-            }
-            vo__buf_append(&lb, bases[k] + shift_e, base_len[k] - shift_e);
-            add_form(out, &lb, kinds[k]);
-            if (lb.failed)
-                goto oom_toggled;
-        }
-    }
-    vo__buf_free(&toggled, false);
-    return VO_OK;
-oom_toggled:
-    vo__buf_free(&toggled, false);
-oom:
-    vo__buf_free(&b, false);
-    vo__url_forms_free(out);
-    return vo__error_set(VO_ENOMEM, "out of memory");
+    return vo__twilio_url_forms_split(out, url, len, &p, variants ? VO__URL_FORMS_VARIANTS : 0);
 }

@@ -48,23 +48,52 @@ int vo__form_decode_packed(vo__pair *pairs, size_t max_pairs, size_t *count, cha
 #define VO__URL_FORMS 4
 #define VO__URL_MAX_LEN VO_WEBHOOK_MAX_URL
 
+/* Where a URL splits (vo__twilio_url_split): indexes into the URL. */
+typedef struct vo__url_parts {
+    size_t scheme_len;  /* bytes before "://" */
+    size_t host_end;    /* index just after the host (after ']' for IPv6) */
+    size_t auth_end;    /* index of the first '/', '?', '#' after the authority, or len */
+    size_t query_start; /* index of '?', or (size_t)-1 */
+    size_t query_end;   /* index of '#' after the query, or len */
+    bool has_port;
+} vo__url_parts;
+
+/* Room inside vo__url_forms for the forms it builds; longer ones take one allocation. */
+#define VO__URL_FORMS_SPACE 1024
+
 typedef struct vo__url_forms {
-    size_t n;                 /* distinct forms, 1..4 */
-    char *url[VO__URL_FORMS]; /* NUL-terminated, distinct */
+    size_t n;                       /* distinct forms, 1..4 */
+    const char *url[VO__URL_FORMS]; /* NUL-terminated, distinct; url[0] is the caller's */
     size_t len[VO__URL_FORMS];
     int form[VO__URL_FORMS]; /* the vo_webhook_twilio_url_form of each entry */
+    char *heap;              /* the forms' room when `space` is too small, else NULL */
+    char space[VO__URL_FORMS_SPACE];
 } vo__url_forms;
+
+/* Flags of vo__twilio_url_forms_split(). */
+#define VO__URL_FORMS_VARIANTS 1u    /* the port and legacy-query forms, not only the URL */
+#define VO__URL_FORMS_NO_SHORTCUT 2u /* re-encode every query the long way (for tests) */
+
+/**
+ * Split a URL into the parts the forms need (no allocation): VO_OK, VO_EINVAL (empty,
+ * relative or with a non-numeric port) or VO_EREQUEST (longer than VO_WEBHOOK_MAX_URL).
+ */
+int vo__twilio_url_split(const char *url, size_t len, vo__url_parts *parts);
+/** vo__twilio_url_split() for a NUL-terminated URL, without the parts. */
+int vo__twilio_url_check(const char *url);
 
 /**
  * Build the URL forms Twilio verification tries, in order, skipping byte-identical
- * repeats. Returns VO_OK, VO_EINVAL (malformed URL), VO_EREQUEST (longer than
- * VO_WEBHOOK_MAX_URL) or VO_ENOMEM.
+ * repeats, from a URL already split. url[0] is `url` itself, which must outlive `out`.
+ * Nothing is allocated unless the forms outgrow `out->space`. Returns VO_OK or VO_ENOMEM;
+ * release with vo__url_forms_free() (also after an error).
  */
+int vo__twilio_url_forms_split(vo__url_forms *out, const char *url, size_t len,
+                               const vo__url_parts *parts, unsigned flags);
+/** Split, then build the forms (all of them with `variants`, else only the URL as given):
+ *  VO_OK, the errors of vo__twilio_url_split(), or VO_ENOMEM. */
 int vo__twilio_url_forms(vo__url_forms *out, const char *url, bool variants);
 void vo__url_forms_free(vo__url_forms *f);
-/** Check that a URL can be split into the parts the forms need (no allocation): VO_OK,
- *  VO_EINVAL (empty, relative or with a non-numeric port) or VO_EREQUEST (too long). */
-int vo__twilio_url_check(const char *url);
 
 /* ---- shared helpers ------------------------------------------------------------------- */
 /**

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "testutil.h"
+#include "webhook/webhook_internal.h" /* the URL form builder, tested alone */
 
 static const char TOKEN[] = "12345";
 static const char URL[] = "https://mycompany.com/myapp.php?foo=1&bar=2";
@@ -388,6 +389,68 @@ START_TEST(url_forms_legacy_query)
 }
 END_TEST
 
+/* The forms of `url` built with the shortcut (a query the legacy encoding leaves as it is
+ * is not re-encoded) equal those built the long way; returns how many there are. */
+static size_t forms_both_ways(const char *url)
+{
+    vo__url_parts parts;
+    size_t len = strlen(url);
+    ck_assert_vo_ok(vo__twilio_url_split(url, len, &parts));
+    vo__url_forms fast, slow;
+    ck_assert_vo_ok(
+        vo__twilio_url_forms_split(&fast, url, len, &parts, VO__URL_FORMS_VARIANTS));
+    ck_assert_vo_ok(vo__twilio_url_forms_split(
+        &slow, url, len, &parts, VO__URL_FORMS_VARIANTS | VO__URL_FORMS_NO_SHORTCUT));
+    ck_assert_uint_eq(fast.n, slow.n);
+    for (size_t i = 0; i < fast.n; i++) {
+        ck_assert_int_eq(fast.form[i], slow.form[i]);
+        ck_assert_str_eq(fast.url[i], slow.url[i]);
+        ck_assert_uint_eq(fast.len[i], strlen(fast.url[i]));
+    }
+    ck_assert_ptr_eq(fast.url[0], url); /* the URL as given is not copied */
+    size_t n = fast.n;
+    vo__url_forms_free(&fast);
+    vo__url_forms_free(&slow);
+    return n;
+}
+
+START_TEST(url_forms_shortcut_matches_reencoding)
+{
+    /* Queries the shortcut recognises as unchanged: 2 forms (as given, :443). */
+    ck_assert_uint_eq(forms_both_ways("https://e.com/h?tenant=acme"), 2);
+    ck_assert_uint_eq(forms_both_ways("https://e.com/h?a=1&b=2&c=x-y_z.~!*'()"), 2);
+    ck_assert_uint_eq(forms_both_ways("https://e.com/h?=v&b="), 2); /* empty name, value */
+    ck_assert_uint_eq(forms_both_ways("https://e.com/h?a=1#frag"), 2);
+    /* Queries it leaves to the long way, which may or may not change them. */
+    const char *const others[] = {
+        "https://e.com/h?a=1&a=2",     /* a repeated name, already grouped */
+        "https://e.com/h?a=1&b=2&a=3", /* a repeated name that grouping moves */
+        "https://e.com/h?a",           /* no '=' */
+        "https://e.com/h?a=1&",        /* an empty segment */
+        "https://e.com/h?a=1&&b=2",    /* an empty segment in the middle */
+        "https://e.com/h?a=b=c",       /* '=' in a value */
+        "https://e.com/h?a=%41",       /* an escape */
+        "https://e.com/h?a=b+c",       /* '+' */
+        "https://e.com/h?a=%zz",       /* does not decode: no legacy forms */
+        "https://e.com/h?a=\xc3\xa9",  /* UTF-8 */
+        "https://e.com/h?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11&l=12&m=13&n=14&o=15"
+        "&p=16&q=17", /* more segments than the shortcut looks at */
+        "https://e.com:8443/h?x=a b",
+        "https://e.com/h?",
+    };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        size_t n = forms_both_ways(others[i]);
+        ck_assert_uint_ge(n, 1);
+        ck_assert_uint_le(n, VO__URL_FORMS);
+    }
+    /* A URL whose forms outgrow the room inside vo__url_forms: one allocation, same forms. */
+    static char long_url[3000];
+    strcpy(long_url, "https://e.com/h?q=");
+    memset(long_url + strlen(long_url), '+', sizeof(long_url) - 1 - strlen(long_url));
+    ck_assert_uint_eq(forms_both_ways(long_url), 4);
+}
+END_TEST
+
 START_TEST(url_forms_distinct_only)
 {
     vo_verify_result r = VO_VERIFY_RESULT_INIT;
@@ -727,6 +790,7 @@ static Suite *suite(void)
     tcase_add_test(e, url_forms_no_case_folding);
     tcase_add_test(e, url_forms_legacy_query);
     tcase_add_test(e, url_forms_distinct_only);
+    tcase_add_test(e, url_forms_shortcut_matches_reencoding);
     tcase_add_test(e, percent_encoded_and_utf8_values);
     tcase_add_test(e, malformed_form_body);
     tcase_add_test(e, huge_body);
