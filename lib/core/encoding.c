@@ -117,13 +117,13 @@ int vo__base64_decode_public(unsigned char *out, size_t out_size, size_t *out_le
     size_t o = 0;
     for (size_t i = 0; i < b64_len; i += 4) {
         size_t data = i + 4 == b64_len ? 4 - pad : 4; /* characters that are not padding */
-        uint32_t acc = 0;
-        for (size_t k = 0; k < 4; k++) {
-            int v = k < data ? B64_STD[in[i + k]] - 1 : 0;
-            if (v < 0)
-                return vo__error_set(VO_EPARSE, "invalid or non-canonical base64");
-            acc = acc << 6 | (uint32_t)v;
-        }
+        /* Table values are the digit plus one (0: not base64); padding counts as digit 0. */
+        unsigned v0 = B64_STD[in[i]], v1 = B64_STD[in[i + 1]];
+        unsigned v2 = data > 2 ? B64_STD[in[i + 2]] : 1u,
+                 v3 = data > 3 ? B64_STD[in[i + 3]] : 1u;
+        if (!v0 | !v1 | !v2 | !v3)
+            return vo__error_set(VO_EPARSE, "invalid or non-canonical base64");
+        uint32_t acc = (v0 - 1) << 18 | (v1 - 1) << 12 | (v2 - 1) << 6 | (v3 - 1);
         /* canonical: the bits below the last whole byte are zero */
         if ((data == 3 && (acc & 0xffu)) || (data == 2 && (acc & 0xffffu)))
             return vo__error_set(VO_EPARSE, "invalid or non-canonical base64");

@@ -53,26 +53,38 @@ static inline unsigned lowest_bit(uint64_t m)
  * bytes at or past len are left out. Whole windows are tested 16 bytes at a time (SSE2,
  * which every x86-64 has); the last partial window and other machines byte by byte.
  */
+#if defined(__SSE2__)
+static inline uint64_t special_mask64(const unsigned char *p)
+{
+    const __m128i amp = _mm_set1_epi8('&'), eq = _mm_set1_epi8('='), pct = _mm_set1_epi8('%'),
+                  plus = _mm_set1_epi8('+'), zero = _mm_setzero_si128();
+    uint64_t m = 0;
+    for (int b = 0; b < 4; b++) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * b));
+        __m128i sp = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(w, amp), _mm_cmpeq_epi8(w, eq)),
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, pct), _mm_cmpeq_epi8(w, plus)),
+                         _mm_cmpeq_epi8(w, zero)));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(sp) << (16 * b);
+    }
+    return m;
+}
+#endif
+
 static inline uint64_t special_mask(const unsigned char *in, size_t len, size_t base)
 {
     size_t avail = len - base;
     uint64_t m = 0;
 #if defined(__SSE2__)
-    if (avail >= 64) {
-        const __m128i amp = _mm_set1_epi8('&'), eq = _mm_set1_epi8('='),
-                      pct = _mm_set1_epi8('%'), plus = _mm_set1_epi8('+'),
-                      zero = _mm_setzero_si128();
-        for (int b = 0; b < 4; b++) {
-            __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(in + base + 16 * b));
-            __m128i sp = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(w, amp), _mm_cmpeq_epi8(w, eq)),
-                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, pct), _mm_cmpeq_epi8(w, plus)),
-                             _mm_cmpeq_epi8(w, zero)));
-            m |= (uint64_t)(unsigned)_mm_movemask_epi8(sp) << (16 * b);
-        }
-        return m;
+    if (avail >= 64)
+        return special_mask64(in + base);
+    if (avail > 0 && len >= 64) {
+        /* The last partial window of a longer text: the 64 bytes that end the text, tested
+         * whole, shifted so that bit 0 is in[base] (nothing is read past the end). */
+        return special_mask64(in + len - 64) >> (64 - avail);
     }
 #endif
+
     size_t n = avail < 64 ? avail : 64;
     for (size_t k = 0; k < n; k++)
         if (FORM_CLASS[in[base + k]] != C_PLAIN)
@@ -90,6 +102,17 @@ static inline void copy_run(char *out, const unsigned char *src, size_t n, size_
 {
     size_t k = 0;
 #if defined(__SSE2__)
+    if (avail >= 32) {
+        /* Most names and values are shorter than 32 bytes: one copy of 32 without a loop
+         * whose trip count the branch predictor would have to guess for each run. */
+        _mm_storeu_si128((__m128i *)(void *)out,
+                         _mm_loadu_si128((const __m128i *)(const void *)src));
+        _mm_storeu_si128((__m128i *)(void *)(out + 16),
+                         _mm_loadu_si128((const __m128i *)(const void *)(src + 16)));
+        if (n <= 32)
+            return;
+        k = 32;
+    }
     for (; k < n && avail - k >= 16; k += 16)
         _mm_storeu_si128((__m128i *)(void *)(out + k),
                          _mm_loadu_si128((const __m128i *)(const void *)(src + k)));
@@ -158,11 +181,12 @@ static inline int decode_pairs(vo__pair *pairs, size_t max_pairs, size_t *count,
             value_len = (size_t)(o - value);
             if (terminate)
                 *o++ = '\0';
-            if (n == VO_FORM_MAX_PARAMS || n == max_pairs)
+            if (n == VO_FORM_MAX_PARAMS || n == max_pairs) {
+                *count = n;
                 return vo__error_set(VO_EPARSE, "form body has more than %d parameters",
                                      VO_FORM_MAX_PARAMS);
+            }
             pairs[n++] = (vo__pair){name, value, name_len, value_len};
-            *count = n;
             name = o;
             value = NULL;
             break;
@@ -178,21 +202,26 @@ static inline int decode_pairs(vo__pair *pairs, size_t max_pairs, size_t *count,
             break;
         case C_PCT: {
             /* the two hex digits are never special bytes: the mask has no bits for them */
-            if (len - j < 3 || !is_hex(in[j + 1]) || !is_hex(in[j + 2]))
+            if (len - j < 3 || !is_hex(in[j + 1]) || !is_hex(in[j + 2])) {
+                *count = n;
                 return vo__error_set(VO_EPARSE, "form body has an invalid percent-escape");
+            }
             unsigned char c = (unsigned char)(HEX[in[j + 1]] << 4 | HEX[in[j + 2]]);
-            if (c == 0)
+            if (c == 0) {
+                *count = n;
                 return vo__error_set(VO_EPARSE, "form body has an escaped NUL byte (%%00)");
+            }
             *o++ = (char)c;
             i = j + 3;
             break;
         }
         case C_PLUS: *o++ = ' '; break;
-        default: return vo__error_set(VO_EPARSE, "form body has a NUL byte");
+        default: *count = n; return vo__error_set(VO_EPARSE, "form body has a NUL byte");
         }
         if (j == len)
             break;
     }
+    *count = n; /* kept in a register in the loop: `store` may alias it */
     *store_len = (size_t)(o - store);
     return VO_OK;
 }
