@@ -532,6 +532,9 @@ export declare class TwilioVerifyResult implements VerifyResult {
 export declare class TwilioVerifier {
   constructor(authTokens: SecretLike | ReadonlyArray<SecretLike>, options?: { maxBody?: number; exactUrlOnly?: boolean });
   verify(url: string, signature: string | null | undefined, contentType: string | null | undefined, body: Bytes): TwilioVerifyResult;
+  /** The options given at construction (read once into the native verifier). */
+  readonly maxBody: number;
+  readonly exactUrlOnly: boolean;
   close(): void;
   readonly closed: boolean;
 }

@@ -768,18 +768,19 @@ const kPacked = Symbol('packed');
  * (building an object through N-API costs more than the verification): the fields are
  * decoded on access (layout in src/n_webhook.c).
  */
+// (`& 0x3ffffff` keeps the low 26 bits: ToInt32 of the integer keeps its low 32 exactly.)
 class TwilioVerifyResult {
   constructor(packed) { this[kPacked] = packed; }
-  get valid() { return ((this[kPacked] % 67108864) >>> 20) === 0; }
-  get code() { const c = ((this[kPacked] % 67108864) >>> 20) & 63; return c ? -c : 0; }
+  get valid() { return ((this[kPacked] & 0x3ffffff) >>> 20) === 0; }
+  get code() { const c = ((this[kPacked] & 0x3ffffff) >>> 20) & 63; return c ? -c : 0; }
   get codeName() { return CODE_NAMES[-this.code]; }
-  get reason() { return (this[kPacked] % 67108864) & 31; }
+  get reason() { return (this[kPacked] & 0x3ffffff) & 31; }
   get reasonName() { return REASON_NAMES[this.reason] || 'unknown'; }
   get httpStatus() { return Math.floor(this[kPacked] / 67108864); }
-  get keyIndex() { return (((this[kPacked] % 67108864) >>> 5) & 255) - 1; }
-  get urlForm() { return (((this[kPacked] % 67108864) >>> 13) & 7) - 1; }
+  get keyIndex() { return (((this[kPacked] & 0x3ffffff) >>> 5) & 255) - 1; }
+  get urlForm() { return (((this[kPacked] & 0x3ffffff) >>> 13) & 7) - 1; }
   get signatureIndex() { return -1; }
-  get formsTried() { return ((this[kPacked] % 67108864) >>> 16) & 15; }
+  get formsTried() { return ((this[kPacked] & 0x3ffffff) >>> 16) & 15; }
   get timestamp() { return 0; }
   get seen() { return 0; }
   get seenAtMs() { return 0; }
@@ -800,14 +801,14 @@ for (const k of VERIFY_FIELDS) Object.defineProperty(TwilioVerifyResult.prototyp
  */
 class TwilioVerifier extends NativeHandle {
   constructor(authTokens, { maxBody = 0, exactUrlOnly = false } = {}) {
-    super(native.twilioKeysNew(tokensArg(authTokens)));
-    this.maxBody = maxBody || 0;
-    this.exactUrlOnly = !!exactUrlOnly;
+    super(native.twilioKeysNew(tokensArg(authTokens), maxBody || 0, !!exactUrlOnly));
+    Object.defineProperty(this, 'maxBody', { value: maxBody || 0, enumerable: true });
+    Object.defineProperty(this, 'exactUrlOnly', { value: !!exactUrlOnly, enumerable: true });
   }
   /** Verify one request from its raw body: (url, X-Twilio-Signature, Content-Type, body). */
   verify(url, signature, contentType, body) {
     return new TwilioVerifyResult(native.twilioVerifyWith(this[kHandle], url, signature ?? null,
-      contentType ?? null, body ?? '', this.maxBody, this.exactUrlOnly));
+      contentType ?? null, body ?? ''));
   }
   [inspect]() { return `TwilioVerifier { ${this.closed ? 'closed' : 'tokens in guarded memory'} }`; }
 }

@@ -65,6 +65,8 @@ typedef struct vn_twilio_keys {
     size_t count;
     vo_secret **secrets;
     const char **tokens; /* vo_secret_str() of each */
+    int64_t max_body;    /* the verifier's options, read once */
+    bool exact_url_only;
 } vn_twilio_keys;
 void vn_twilio_keys_free(vn_twilio_keys *k);
 

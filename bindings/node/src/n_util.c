@@ -128,10 +128,10 @@ int vn_bytes_view(napi_env env, napi_value v, const char *what, const unsigned c
     bool is = false;
     if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
         napi_typedarray_type type;
-        size_t n, offset;
+        size_t n;
         void *data;
-        napi_value ab;
-        napi_get_typedarray_info(env, v, &type, &n, &data, &ab, &offset);
+        /* data already points at the view's first byte: no ArrayBuffer or offset needed */
+        napi_get_typedarray_info(env, v, &type, &n, &data, NULL, NULL);
         if (type != napi_uint8_array && type != napi_int8_array &&
             type != napi_uint8_clamped_array)
             return type_error(env, what, "a Buffer, a Uint8Array or a string");

@@ -150,13 +150,35 @@ void vn_twilio_keys_free(vn_twilio_keys *k)
     free(k);
 }
 
-/* twilioKeysNew(tokens) -> handle: the tokens copied into guarded memory once, for
- * twilioVerifyWith() (a verifier that handlers keep). */
+/* maxBody (nullish: 0, the library's bound) and exactUrlOnly (truthy) of a verification. */
+static int twilio_verify_options(napi_env env, napi_value max_v, napi_value exact_v,
+                                 int64_t *max_body, bool *exact)
+{
+    *max_body = 0;
+    *exact = false;
+    if (!vn_is_nullish(env, max_v) && vn_int64(env, max_v, "maxBody", max_body))
+        return -1;
+    if (!vn_is_nullish(env, exact_v)) {
+        napi_value b;
+        if (napi_coerce_to_bool(env, exact_v, &b) != napi_ok ||
+            napi_get_value_bool(env, b, exact) != napi_ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* twilioKeysNew(tokens, maxBody, exactUrlOnly) -> handle: the tokens copied into guarded
+ * memory once, and the options read once, for twilioVerifyWith() (a verifier that handlers
+ * keep, whose every call is then only the request's own arguments). */
 static napi_value n_twilio_keys_new(napi_env env, napi_callback_info info)
 {
-    VN_ARGS(1);
+    VN_ARGS(3);
     char **tokens = NULL;
     size_t count = 0;
+    int64_t max_body = 0;
+    bool exact = false;
+    if (twilio_verify_options(env, argv[1], argv[2], &max_body, &exact))
+        return NULL;
     if (vn_str_array(env, argv[0], "authTokens", &tokens, &count))
         return NULL;
     vn_twilio_keys *k = calloc(1, sizeof(*k));
@@ -179,13 +201,15 @@ static napi_value n_twilio_keys_new(napi_env env, napi_callback_info info)
         k->tokens[i] = vo_secret_str(k->secrets[i]);
     }
     k->count = count;
+    k->max_body = max_body;
+    k->exact_url_only = exact;
     vn_str_array_free(tokens, count);
     return vn_handle_wrap(env, VN_TWILIO_KEYS, k);
 }
 
 /* The packed form of a Twilio verification (see n_twilio_verify). */
 static napi_value twilio_verify_packed(napi_env env, const char *const *tok, size_t token_count,
-                                       napi_value *args, size_t argc)
+                                       napi_value *args, int64_t max_body, bool exact)
 {
     char *heap_url = NULL, *heap_sig = NULL, *heap_ct = NULL, *tmp = NULL;
     char url_buf[2048], sig_buf[128], ct_buf[128];
@@ -207,13 +231,6 @@ static napi_value twilio_verify_packed(napi_env env, const char *const *tok, siz
         goto done;
     if (vn_bytes_view(env, args[3], "body", &body, &body_len, &tmp))
         goto done;
-    int64_t max_body = 0;
-    bool exact = false;
-    if (argc > 4 && !vn_is_nullish(env, args[4]) &&
-        vn_int64(env, args[4], "maxBody", &max_body))
-        goto done;
-    if (argc > 5 && !vn_is_nullish(env, args[5]))
-        napi_get_value_bool(env, args[5], &exact);
 
     vo_verify_result r;
     vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION);
@@ -254,15 +271,17 @@ done:
     return result;
 }
 
-/* twilioVerifyWith(keys, url, signature, contentType, body, maxBody, exactUrlOnly) -> packed */
+/* twilioVerifyWith(keys, url, signature, contentType, body) -> packed: the options are the
+ * verifier's (twilioKeysNew). */
 static napi_value n_twilio_verify_with(napi_env env, napi_callback_info info)
 {
-    VN_ARGS(7);
+    VN_ARGS(5);
     vn_handle *h = vn_handle_get(env, argv[0], VN_TWILIO_KEYS);
     if (!h)
         return NULL;
     vn_twilio_keys *k = h->ptr;
-    return twilio_verify_packed(env, k->tokens, k->count, argv + 1, argc - 1);
+    return twilio_verify_packed(env, k->tokens, k->count, argv + 1, k->max_body,
+                                k->exact_url_only);
 }
 
 /* twilioVerify(tokens, url, signature, contentType, body, maxBody, exactUrlOnly) -> packed.
@@ -306,7 +325,10 @@ static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
             return NULL;
         tok = (const char *const *)tokens;
     }
-    result = twilio_verify_packed(env, tok, token_count, argv + 1, argc - 1);
+    int64_t max_body = 0;
+    bool exact = false;
+    if (twilio_verify_options(env, argv[5], argv[6], &max_body, &exact) == 0)
+        result = twilio_verify_packed(env, tok, token_count, argv + 1, max_body, exact);
     if (!tokens)
         explicit_bzero(tok_buf, sizeof(tok_buf));
     vn_str_array_free(tokens, token_count);

@@ -292,6 +292,20 @@ test('twilio: a TwilioVerifier keeps the tokens in guarded memory and agrees wit
   assert.equal(v.verify(URL_, EXPECTED, FORM_CT, 'a=%zz').httpStatus, 400);
   const limited = twilio.verifier(TOKEN, { maxBody: 10 });
   assert.equal(limited.verify(URL_, EXPECTED, FORM_CT, FORM_BODY).httpStatus, 413);
+  // a view into a larger buffer is read from its own offset, for every kind of byte view
+  const framed = Buffer.concat([Buffer.from('junk&'), Buffer.from(FORM_BODY), Buffer.from('&junk')]);
+  const view = framed.subarray(5, 5 + Buffer.byteLength(FORM_BODY));
+  assert.equal(v.verify(URL_, EXPECTED, FORM_CT, view).valid, true);
+  assert.equal(v.verify(URL_, EXPECTED, FORM_CT, new Uint8Array(view.buffer, view.byteOffset, view.length)).valid, true);
+  assert.equal(v.verify(URL_, EXPECTED, FORM_CT, framed).valid, false);
+  // the options are read once, at construction: they cannot drift from what the C side holds
+  assert.equal(limited.maxBody, 10);
+  assert.throws(() => { limited.maxBody = 0; }, TypeError);
+  const exact = twilio.verifier(TOKEN, { exactUrlOnly: true });
+  assert.equal(exact.verify(URL_, EXPECTED, FORM_CT, FORM_BODY).valid, true);
+  assert.equal(exact.verify('https://mycompany.com:443/myapp.php?foo=1&bar=2', EXPECTED, FORM_CT, FORM_BODY).valid, false);
+  assert.equal(twilio.verifier(TOKEN).verify('https://mycompany.com:443/myapp.php?foo=1&bar=2', EXPECTED, FORM_CT, FORM_BODY).valid, true);
+  assert.throws(() => twilio.verifier(TOKEN, { maxBody: 'big' }), TypeError);
   assert.ok(!util.inspect(v).includes(TOKEN));
   v.close();
   assert.throws(() => v.verify(URL_, EXPECTED, FORM_CT, FORM_BODY), voiceops.HandleError);
