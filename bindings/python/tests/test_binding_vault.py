@@ -238,3 +238,45 @@ def test_repr_never_shows_a_database_password() -> None:
         "postgresql://app@db/v?password=***&schema=x"
     assert _display_location("/var/lib/app/vault.db") == "/var/lib/app/vault.db"
     assert _display_location("postgresql://db:5432/v") == "postgresql://db:5432/v"
+
+
+def test_busy_is_raised_for_a_real_lock(tmp_path: Path, keyfile: Path) -> None:
+    """Another process holds the SQLite write lock past busy_timeout_ms: the write raises
+    vo.Busy (a StorageError) after waiting for it, names no secret, and loses nothing: the
+    same write succeeds once the lock is released."""
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "busy.db"
+    with vo.Vault(path, key_file=keyfile, actor="pytest", busy_timeout_ms=200) as v:
+        v.create_tenant("acme")
+        v.put_secret("acme", "api.key", "first-value-4d1f")
+        holder = subprocess.Popen(
+            [sys.executable, "-c",
+             "import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+             "c.execute('BEGIN IMMEDIATE')\n"
+             "print('locked', flush=True)\n"
+             "sys.stdin.read()\n"
+             "c.execute('ROLLBACK')\n",
+             str(path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+            t0 = time.monotonic()
+            with pytest.raises(vo.Busy) as err:
+                v.put_secret("acme", "api.key", "second-value-9c2e")
+            waited = time.monotonic() - t0
+            assert isinstance(err.value, vo.StorageError)
+            assert err.value.code == -13
+            assert 0.15 <= waited < 3.0, f"gave up after {waited:.3f} s, not busy_timeout_ms"
+            assert "second-value" not in str(err.value) and "second-value" not in repr(err.value)
+            # reads still work while another process writes (WAL)
+            assert v.get_secret("acme", "api.key").reveal() == "first-value-4d1f"
+        finally:
+            assert holder.stdin is not None
+            holder.stdin.close()
+            holder.wait(timeout=10)
+        v.put_secret("acme", "api.key", "second-value-9c2e")
+        assert v.get_secret("acme", "api.key").reveal() == "second-value-9c2e"
