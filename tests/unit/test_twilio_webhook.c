@@ -433,8 +433,8 @@ START_TEST(url_forms_shortcut_matches_reencoding)
         "https://e.com/h?a=b+c",       /* '+' */
         "https://e.com/h?a=%zz",       /* does not decode: no legacy forms */
         "https://e.com/h?a=\xc3\xa9",  /* UTF-8 */
-        "https://e.com/h?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11&l=12&m=13&n=14&o=15"
-        "&p=16&q=17", /* more segments than the shortcut looks at */
+        ("https://e.com/h?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11&l=12&m=13&n=14&o=15"
+         "&p=16&q=17"), /* more segments than the shortcut looks at */
         "https://e.com:8443/h?x=a b",
         "https://e.com/h?",
     };
