@@ -30,6 +30,7 @@ class Sandbox:
         line = self.proc.stdout.readline()
         assert "listening on" in line, line
         self.url = line.split()[-1]
+        self._next_number = 0  # the sandbox refuses a number another account already has
 
     def ctl(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -55,9 +56,11 @@ class Sandbox:
     def twilio_account(self, numbers: int = 2) -> dict[str, str]:
         acc: dict[str, str] = self.ctl("POST", "/__sandbox/twilio/accounts", {})
         if numbers:
+            # Numbers from a counter, not from a hash of the account id: over the hundred or
+            # so accounts of a session, hashed numbers collided now and then (HTTP 409).
+            first, self._next_number = self._next_number, self._next_number + numbers
             self.ctl("POST", f"/__sandbox/twilio/accounts/{acc['account_sid']}/numbers",
-                     [{"phone_number": f"+1650555{1000 + i + hash(acc['account_sid']) % 8000:04d}"}
-                      for i in range(numbers)])
+                     [{"phone_number": f"+1650555{1000 + first + i:04d}"} for i in range(numbers)])
         return acc
 
     def vapi_key(self) -> str:
