@@ -156,9 +156,15 @@ static int twilio_verify_options(napi_env env, napi_value max_v, napi_value exac
 {
     *max_body = 0;
     *exact = false;
-    if (!vn_is_nullish(env, max_v) && vn_int64(env, max_v, "maxBody", max_body))
+    /* What lib/index.js passes on every one-shot call, a number and a boolean, is read with
+     * one call each; anything else takes the checked path. */
+    double d;
+    if (napi_get_value_double(env, max_v, &d) == napi_ok && d >= 0 && d <= 9007199254740991.0 &&
+        (double)(int64_t)d == d)
+        *max_body = (int64_t)d;
+    else if (!vn_is_nullish(env, max_v) && vn_int64(env, max_v, "maxBody", max_body))
         return -1;
-    if (!vn_is_nullish(env, exact_v)) {
+    if (napi_get_value_bool(env, exact_v, exact) != napi_ok && !vn_is_nullish(env, exact_v)) {
         napi_value b;
         if (napi_coerce_to_bool(env, exact_v, &b) != napi_ok ||
             napi_get_value_bool(env, b, exact) != napi_ok)
@@ -305,14 +311,17 @@ static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
     uint32_t n = 0;
     if (is_array)
         napi_get_array_length(env, argv[0], &n);
+    size_t filled = 0; /* slots of tok_buf written (wiped before returning) */
     if (is_array && n <= FAST_TOKENS) {
         for (uint32_t i = 0; i < n; i++) {
             napi_value e;
             size_t len = 0;
             napi_get_element(env, argv[0], i, &e);
-            if (napi_get_value_string_utf8(env, e, tok_buf[i], FAST_TOKEN_SIZE, &len) !=
-                    napi_ok ||
-                len >= FAST_TOKEN_SIZE - 1 || strlen(tok_buf[i]) != len) {
+            napi_status st =
+                napi_get_value_string_utf8(env, e, tok_buf[i], FAST_TOKEN_SIZE, &len);
+            if (st == napi_ok)
+                filled = i + 1;
+            if (st != napi_ok || len >= FAST_TOKEN_SIZE - 1 || strlen(tok_buf[i]) != len) {
                 n = FAST_TOKENS + 1; /* not short strings: the general path */
                 break;
             }
@@ -322,16 +331,18 @@ static napi_value n_twilio_verify(napi_env env, napi_callback_info info)
     }
     if (!is_array || n > FAST_TOKENS) {
         if (vn_str_array(env, argv[0], "authTokens", &tokens, &token_count))
-            return NULL;
+            goto done;
         tok = (const char *const *)tokens;
     }
     int64_t max_body = 0;
     bool exact = false;
     if (twilio_verify_options(env, argv[5], argv[6], &max_body, &exact) == 0)
         result = twilio_verify_packed(env, tok, token_count, argv + 1, max_body, exact);
-    if (!tokens)
-        explicit_bzero(tok_buf, sizeof(tok_buf));
     vn_str_array_free(tokens, token_count);
+done:
+    /* the stack copies of the tokens: only the slots written (one 160-byte slot per token,
+     * not the whole array, on every call) */
+    explicit_bzero(tok_buf, filled * sizeof(tok_buf[0]));
     return result;
 }
 
