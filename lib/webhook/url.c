@@ -210,8 +210,9 @@ static int legacy_query(writer *w, const char *q, size_t qlen)
     return VO_OK;
 }
 
-/* Record the form written at [start, w->p), unless it repeats one already there. */
-static void add_form(vo__url_forms *out, writer *w, char *start, int form)
+/* Record the form written at [start, w->p), unless it repeats one already there; then its
+ * room is given back, unless `keep` (its text is read again, as the toggled URL is). */
+static void add_form(vo__url_forms *out, writer *w, char *start, int form, bool keep)
 {
     if (!w->p)
         return;
@@ -221,7 +222,8 @@ static void add_form(vo__url_forms *out, writer *w, char *start, int form)
         return;
     for (size_t i = 0; i < out->n; i++) {
         if (out->len[i] == len && memcmp(out->url[i], start, len) == 0) {
-            w->p = start; /* reuse the room */
+            if (!keep)
+                w->p = start; /* reuse the room */
             return;
         }
     }
@@ -284,7 +286,8 @@ int vo__twilio_url_forms_split(vo__url_forms *out, const char *url, size_t len,
         put(&w, url + p->auth_end, len - p->auth_end);
         toggled = start;
         toggled_len = w.p ? (size_t)(w.p - start) : 0;
-        add_form(out, &w, start, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED);
+        /* kept in place even if it repeated a form: the legacy forms below read it */
+        add_form(out, &w, start, VO_WEBHOOK_TWILIO_URL_PORT_TOGGLED, true);
     }
 
     /* The legacy query re-encoding of both. */
@@ -310,7 +313,7 @@ int vo__twilio_url_forms_split(vo__url_forms *out, const char *url, size_t len,
                 break; /* the query does not decode: no legacy forms */
             }
             put(&w, bases[k] + shift_e, base_len[k] - shift_e);
-            add_form(out, &w, start, kinds[k]);
+            add_form(out, &w, start, kinds[k], false);
         }
     }
     if (!w.p) {
