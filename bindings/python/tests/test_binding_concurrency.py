@@ -147,3 +147,58 @@ def test_memory_stays_flat(vault: vo.Vault, sandbox: Sandbox, tenant: dict[str, 
     print(f"\nRSS growth: 100000 verifications {g1} KiB, 10000 vault reads {g2} KiB, "
           f"1000 clients {g3} KiB")
     assert g1 < 2048 and g2 < 4096 and g3 < 4096
+
+
+def test_async_clients_mirror_the_sync_clients() -> None:
+    """Every public method of TwilioClient / VapiClient has an awaitable twin with the same
+    parameters (names, kinds, defaults, annotations), every property a property: the async
+    surface is typed, and a method added to a sync client without its twin fails here."""
+    import inspect
+
+    for sync_cls, async_cls in ((vo.TwilioClient, aio.AsyncTwilioClient),
+                                (vo.VapiClient, aio.AsyncVapiClient)):
+        checked = 0
+        for name, member in vars(sync_cls).items():
+            if name.startswith("_") or name == "for_tenant":
+                continue
+            twin = vars(async_cls).get(name)
+            if isinstance(member, property):
+                assert isinstance(twin, property), f"{async_cls.__name__}.{name}: no property"
+            elif callable(member):
+                assert twin is not None and inspect.iscoroutinefunction(twin), \
+                    f"{async_cls.__name__}.{name}: no awaitable method"
+                assert (list(inspect.signature(twin).parameters.values())
+                        == list(inspect.signature(member).parameters.values())), name
+            else:
+                continue
+            checked += 1
+        assert checked >= 15
+        assert not hasattr(async_cls, "__getattr__"), "no untyped fallback"
+
+
+def test_async_clients_against_the_sandbox(vault: vo.Vault, sandbox: Sandbox,
+                                           tenant: dict[str, Any]) -> None:
+    async def main() -> None:
+        tw = await aio.AsyncTwilioClient.for_tenant(vault, tenant["id"],
+                                                    api_base_url=sandbox.url,
+                                                    allow_insecure_http=True)
+        assert tw.account_sid == tenant["account"]["account_sid"]  # a property, not a call
+        assert tw.api_base_url == sandbox.url and tw.is_fallback is False
+        acct = await tw.account()
+        assert acct.data["sid"] == tenant["account"]["account_sid"]
+        nums = await (await tw.numbers()).collect()
+        assert len(nums) == 2
+        one = await tw.number(str(nums[0].id))
+        assert one.id == nums[0].id
+        with pytest.raises(vo.NotFound):
+            await tw.number("PN" + "0" * 32)
+        va = await aio.AsyncVapiClient.for_tenant(vault, tenant["id"], base_url=sandbox.url,
+                                                  allow_insecure_http=True)
+        assert va.tenant == tenant["id"] and va.base_url == sandbox.url
+        a = await va.create_assistant(name="async-assistant")
+        assert (await va.assistant(str(a.id))).data["name"] == "async-assistant"
+        assert [x.id async for x in await va.assistants()] == [a.id]
+        tw.close()
+        va.close()
+
+    asyncio.run(main())

@@ -17,7 +17,7 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
-from .clients import Resource, ResourceIterator, TwilioClient, VapiClient
+from .clients import Params, Resource, ResourceIterator, TwilioClient, VapiClient
 from .credentials import SmtpCredentials, TwilioCredentials, VapiCredentials
 from .secret import Secret, SecretLike
 from . import services as _services
@@ -212,20 +212,16 @@ class AsyncVault(_Async):
         return await run(self.sync.seen_count)
 
 
-class _AsyncClient(_Async):
-    def _wrap(self, name: str) -> Callable[..., Awaitable[Any]]:
-        fn = getattr(self.sync, name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            r = await run(fn, *args, **kwargs)
-            return AsyncResourceIterator(r) if isinstance(r, ResourceIterator) else r
-
-        return call
+def _iter(it: ResourceIterator) -> AsyncResourceIterator:
+    return AsyncResourceIterator(it)
 
 
-class AsyncTwilioClient(_AsyncClient):
-    """:class:`voiceops.TwilioClient` with awaitable methods: every method of the sync client
-    (``await c.account()``, ``async for n in await c.numbers()``, ...)."""
+class AsyncTwilioClient(_Async):
+    """:class:`voiceops.TwilioClient` with awaitable methods, one for each method of the sync
+    client with the same parameters (``await c.account()``, ``async for n in await
+    c.numbers()``, ...); lists come back as :class:`AsyncResourceIterator`."""
+
+    sync: TwilioClient
 
     def __init__(self, client: TwilioClient) -> None:
         self.sync = client
@@ -236,14 +232,96 @@ class AsyncTwilioClient(_AsyncClient):
         v = vault.sync if isinstance(vault, AsyncVault) else vault
         return cls(await run(TwilioClient.for_tenant, v, tenant, **kw))
 
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self._wrap(name)
+    @property
+    def account_sid(self) -> str:
+        return self.sync.account_sid
+
+    @property
+    def api_base_url(self) -> str:
+        return self.sync.api_base_url
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.sync.is_fallback
+
+    async def account(self) -> Resource:
+        return await run(self.sync.account)
+
+    async def subaccounts(self, filters: Params = None) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.subaccounts, filters))
+
+    async def create_subaccount(self, friendly_name: Optional[str] = None
+                                ) -> tuple[Resource, Secret]:
+        return await run(self.sync.create_subaccount, friendly_name)
+
+    async def numbers(self, filters: Params = None) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.numbers, filters))
+
+    async def number(self, number_sid: str) -> Resource:
+        return await run(self.sync.number, number_sid)
+
+    async def update_number(self, number_sid: str, params: Params) -> Resource:
+        return await run(self.sync.update_number, number_sid, params)
+
+    async def purchase_number(self, params: Params) -> Resource:
+        return await run(self.sync.purchase_number, params)
+
+    async def release_number(self, number_sid: str) -> None:
+        await run(self.sync.release_number, number_sid)
+
+    async def available_numbers(self, country: str = "US", type: str = "Local",
+                                filters: Params = None) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.available_numbers, country, type, filters))
+
+    async def create_call(self, to: str, from_: str, params: Params = None) -> Resource:
+        return await run(self.sync.create_call, to, from_, params)
+
+    async def call(self, call_sid: str) -> Resource:
+        return await run(self.sync.call, call_sid)
+
+    async def calls(self, filters: Params = None) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.calls, filters))
+
+    async def update_call(self, call_sid: str, params: Params) -> Resource:
+        return await run(self.sync.update_call, call_sid, params)
+
+    async def create_message(self, to: str, params: Params) -> Resource:
+        return await run(self.sync.create_message, to, params)
+
+    async def message(self, message_sid: str) -> Resource:
+        return await run(self.sync.message, message_sid)
+
+    async def messages(self, filters: Params = None) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.messages, filters))
+
+    async def keys(self, filters: Params = None) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.keys, filters))
+
+    async def create_key(self, friendly_name: Optional[str] = None) -> tuple[Resource, Secret]:
+        return await run(self.sync.create_key, friendly_name)
+
+    async def create_key_in_vault(self, vault: Vault, tenant: str,
+                                  friendly_name: Optional[str] = None) -> Resource:
+        return await run(self.sync.create_key_in_vault, vault, tenant, friendly_name)
+
+    async def delete_key(self, key_sid: str) -> None:
+        await run(self.sync.delete_key, key_sid)
+
+    async def create_secondary_auth_token(self) -> tuple[Resource, Secret]:
+        return await run(self.sync.create_secondary_auth_token)
+
+    async def delete_secondary_auth_token(self) -> None:
+        await run(self.sync.delete_secondary_auth_token)
+
+    async def promote_auth_token(self) -> tuple[Resource, Secret]:
+        return await run(self.sync.promote_auth_token)
 
 
-class AsyncVapiClient(_AsyncClient):
-    """:class:`voiceops.VapiClient` with awaitable methods."""
+class AsyncVapiClient(_Async):
+    """:class:`voiceops.VapiClient` with awaitable methods, one for each method of the sync
+    client with the same parameters."""
+
+    sync: VapiClient
 
     def __init__(self, client: VapiClient) -> None:
         self.sync = client
@@ -254,10 +332,63 @@ class AsyncVapiClient(_AsyncClient):
         v = vault.sync if isinstance(vault, AsyncVault) else vault
         return cls(await run(VapiClient.for_tenant, v, tenant, **kw))
 
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self._wrap(name)
+    @property
+    def base_url(self) -> str:
+        return self.sync.base_url
+
+    @property
+    def tenant(self) -> Optional[str]:
+        return self.sync.tenant
+
+    async def create_assistant(self, **params: Any) -> Resource:
+        return await run(self.sync.create_assistant, **params)
+
+    async def assistants(self, **list_options: Any) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.assistants, **list_options))
+
+    async def assistant(self, assistant_id: str) -> Resource:
+        return await run(self.sync.assistant, assistant_id)
+
+    async def update_assistant(self, assistant_id: str, **params: Any) -> Resource:
+        return await run(self.sync.update_assistant, assistant_id, **params)
+
+    async def delete_assistant(self, assistant_id: str) -> Resource:
+        return await run(self.sync.delete_assistant, assistant_id)
+
+    async def create_call(self, **params: Any) -> Resource:
+        return await run(self.sync.create_call, **params)
+
+    async def call(self, call_id: str) -> Resource:
+        return await run(self.sync.call, call_id)
+
+    async def calls(self, **list_options: Any) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.calls, **list_options))
+
+    async def update_call(self, call_id: str, name: str) -> Resource:
+        return await run(self.sync.update_call, call_id, name)
+
+    async def delete_call(self, call_id: str) -> Resource:
+        return await run(self.sync.delete_call, call_id)
+
+    async def import_twilio_number(self, vault: Vault, tenant: str, number: str,
+                                   **params: Any) -> Resource:
+        return await run(self.sync.import_twilio_number, vault, tenant, number, **params)
+
+    async def numbers(self, **list_options: Any) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.numbers, **list_options))
+
+    async def numbers_v2(self, search: Optional[str] = None, page_size: int = 0,
+                         sort_order: Optional[str] = None) -> AsyncResourceIterator:
+        return _iter(await run(self.sync.numbers_v2, search, page_size, sort_order))
+
+    async def number(self, phone_number_id: str) -> Resource:
+        return await run(self.sync.number, phone_number_id)
+
+    async def update_number(self, phone_number_id: str, **params: Any) -> Resource:
+        return await run(self.sync.update_number, phone_number_id, **params)
+
+    async def delete_number(self, phone_number_id: str) -> Resource:
+        return await run(self.sync.delete_number, phone_number_id)
 
 
 class AsyncServices:
