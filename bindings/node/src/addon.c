@@ -137,7 +137,7 @@ static napi_value n_log_set(napi_env env, napi_callback_info info)
     VN_ARGS(2);
     vn_state *st = vn_state_of(env);
     int64_t level = VO_LOG_INFO;
-    if (argc > 1 && !vn_is_nullish(env, argv[1]) && vn_int64(env, argv[1], "level", &level))
+    if (argc > 1 && vn_opt_int64(env, argv[1], "level", &level))
         return NULL;
     if (level < VO_LOG_TRACE || level > VO_LOG_NONE)
         return vn_throw_type(env, "log level must be 0 (trace) .. 5 (none)");

@@ -146,6 +146,8 @@ int vn_prop_int64(napi_env env, napi_value obj, const char *name, int64_t *out, 
 int vn_prop_bool(napi_env env, napi_value obj, const char *name, int *out);
 int vn_prop_get(napi_env env, napi_value obj, const char *name, napi_value *out);
 int vn_int64(napi_env env, napi_value v, const char *what, int64_t *out);
+/* vn_int64(), except that undefined or null leaves *out as it is (an optional argument). */
+int vn_opt_int64(napi_env env, napi_value v, const char *what, int64_t *out);
 /* Bytes of a Buffer / Uint8Array / string into a malloc'd copy (never NULL on success). */
 int vn_bytes_copy(napi_env env, napi_value v, const char *what, unsigned char **out,
                   size_t *len);

@@ -77,22 +77,38 @@ int vn_prop_str(napi_env env, napi_value obj, const char *name, char **out)
     return vn_str(env, v, name, 1, out);
 }
 
-int vn_int64(napi_env env, napi_value v, const char *what, int64_t *out)
+/* A number, read in one call (the common case), or a BigInt, or nullish when `optional`
+ * (then *out is left as it is). */
+static int int64_of(napi_env env, napi_value v, const char *what, int64_t *out, int optional)
 {
+    double d;
+    if (napi_get_value_double(env, v, &d) == napi_ok) {
+        if (d != d || d < -9007199254740991.0 || d > 9007199254740991.0 ||
+            (double)(int64_t)d != d)
+            return type_error(env, what, "an integer");
+        *out = (int64_t)d;
+        return 0;
+    }
+    if (optional && vn_is_nullish(env, v))
+        return 0;
     napi_valuetype t;
-    napi_typeof(env, v, &t);
-    if (t == napi_bigint) {
+    if (v && napi_typeof(env, v, &t) == napi_ok && t == napi_bigint) {
         bool lossless;
         if (napi_get_value_bigint_int64(env, v, out, &lossless) == napi_ok && lossless)
             return 0;
         return type_error(env, what, "an integer in the int64 range");
     }
-    double d;
-    if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok || d != d ||
-        d < -9007199254740991.0 || d > 9007199254740991.0 || (double)(int64_t)d != d)
-        return type_error(env, what, "an integer");
-    *out = (int64_t)d;
-    return 0;
+    return type_error(env, what, "an integer");
+}
+
+int vn_int64(napi_env env, napi_value v, const char *what, int64_t *out)
+{
+    return int64_of(env, v, what, out, 0);
+}
+
+int vn_opt_int64(napi_env env, napi_value v, const char *what, int64_t *out)
+{
+    return int64_of(env, v, what, out, 1);
 }
 
 int vn_prop_int64(napi_env env, napi_value obj, const char *name, int64_t *out, int64_t dflt)
@@ -101,9 +117,7 @@ int vn_prop_int64(napi_env env, napi_value obj, const char *name, int64_t *out, 
     *out = dflt;
     if (vn_prop_get(env, obj, name, &v))
         return -1;
-    if (!v || vn_is_nullish(env, v))
-        return 0;
-    return vn_int64(env, v, name, out);
+    return vn_opt_int64(env, v, name, out);
 }
 
 int vn_prop_bool(napi_env env, napi_value obj, const char *name, int *out)

@@ -158,11 +158,7 @@ static int twilio_verify_options(napi_env env, napi_value max_v, napi_value exac
     *exact = false;
     /* What lib/index.js passes on every one-shot call, a number and a boolean, is read with
      * one call each; anything else takes the checked path. */
-    double d;
-    if (napi_get_value_double(env, max_v, &d) == napi_ok && d >= 0 && d <= 9007199254740991.0 &&
-        (double)(int64_t)d == d)
-        *max_body = (int64_t)d;
-    else if (!vn_is_nullish(env, max_v) && vn_int64(env, max_v, "maxBody", max_body))
+    if (vn_opt_int64(env, max_v, "maxBody", max_body))
         return -1;
     if (napi_get_value_bool(env, exact_v, exact) != napi_ok && !vn_is_nullish(env, exact_v)) {
         napi_value b;
@@ -416,8 +412,7 @@ static napi_value n_vapi_verify(napi_env env, napi_callback_info info)
     memset(&req, 0, sizeof(req));
     if (vn_vapi_opts_from(env, argv[0], &o, store) ||
         vn_str_array(env, argv[1], "secrets", &secrets, &count) ||
-        vn_request_from(env, argv[2], &req) ||
-        (!vn_is_nullish(env, argv[3]) && vn_int64(env, argv[3], "now", &now)))
+        vn_request_from(env, argv[2], &req) || vn_opt_int64(env, argv[3], "now", &now))
         goto done;
     vo_verify_result r;
     vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION);
@@ -501,7 +496,7 @@ static napi_value n_std_verify(napi_env env, napi_callback_info info)
         vn_str(env, argv[1], "msgId", 1, &id) || vn_str(env, argv[2], "timestamp", 1, &ts) ||
         vn_str(env, argv[3], "signatures", 1, &sigs) ||
         vn_bytes_view(env, argv[4], "body", &body, &len, &tmp) ||
-        (!vn_is_nullish(env, argv[5]) && vn_int64(env, argv[5], "now", &now)))
+        vn_opt_int64(env, argv[5], "now", &now))
         goto done;
     vo_verify_result r;
     vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION);
@@ -528,8 +523,7 @@ static napi_value n_std_verify_request(napi_env env, napi_callback_info info)
     napi_value result = NULL;
     memset(&req, 0, sizeof(req));
     if (vn_str_array(env, argv[0], "secrets", &secrets, &count) ||
-        vn_request_from(env, argv[1], &req) ||
-        (!vn_is_nullish(env, argv[2]) && vn_int64(env, argv[2], "now", &now)))
+        vn_request_from(env, argv[1], &req) || vn_opt_int64(env, argv[2], "now", &now))
         goto done;
     vo_verify_result r;
     vo_verify_result_init(&r, VO_VERIFY_RESULT_VERSION);
@@ -819,7 +813,7 @@ static napi_value n_twilio_error_code(napi_env env, napi_callback_info info)
     VN_ARGS(2);
     int64_t status = 0, code = 0;
     if (vn_int64(env, argv[0], "httpStatus", &status) ||
-        (!vn_is_nullish(env, argv[1]) && vn_int64(env, argv[1], "twilioCode", &code)))
+        vn_opt_int64(env, argv[1], "twilioCode", &code))
         return NULL;
     return vn_int(env, vo_twilio_error_code((int)status, (long)code));
 }
@@ -842,8 +836,7 @@ static napi_value n_parse_retry_after(napi_env env, napi_callback_info info)
     VN_ARGS(2);
     char *value = NULL;
     int64_t now = 0;
-    if (vn_str(env, argv[0], "value", 0, &value) ||
-        (!vn_is_nullish(env, argv[1]) && vn_int64(env, argv[1], "now", &now))) {
+    if (vn_str(env, argv[0], "value", 0, &value) || vn_opt_int64(env, argv[1], "now", &now)) {
         free(value);
         return NULL;
     }
