@@ -178,5 +178,5 @@ int vo_secure_equal(const void *a, size_t a_len, const void *b, size_t b_len)
         return 0;
     if (a_len == 0)
         return 1;
-    return sodium_memcmp(a, b, a_len) == 0 ? 1 : 0;
+    return vo__ct_equal(a, b, a_len) ? 1 : 0;
 }

@@ -325,7 +325,7 @@ int vo__audit_walk(vo_vault *v, vo__audit_walk_state *w)
                 break;
             }
             row_mac(v, prev, a, mac);
-            if (sodium_memcmp(mac, a->mac, VO__MAC_SIZE) != 0) {
+            if (!vo__ct_equal(mac, a->mac, VO__MAC_SIZE)) {
                 bad = a->seq;
                 reason = VO_AUDIT_MAC_MISMATCH;
                 break;
@@ -351,7 +351,7 @@ int vo__audit_walk(vo_vault *v, vo__audit_walk_state *w)
         if (hrc == VO_OK && head.len == 8 + VO__MAC_SIZE) {
             for (int i = 0; i < 8; i++)
                 hseq = (int64_t)(((uint64_t)hseq << 8) | (unsigned char)head.data[i]);
-            if (hseq != rows || sodium_memcmp(head.data + 8, prev, VO__MAC_SIZE) != 0) {
+            if (hseq != rows || !vo__ct_equal(head.data + 8, prev, VO__MAC_SIZE)) {
                 bad = rows + 1;
                 reason = VO_AUDIT_TAIL_MISMATCH;
             }

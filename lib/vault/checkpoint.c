@@ -300,7 +300,7 @@ int vo_vault_audit_verify_checkpoint(int64_t *out_rows, int64_t *out_bad, int *o
         w.bad = w.rows + 1;
         w.reason = VO_AUDIT_ROLLBACK;
     } else if (!w.bad && c.seq > 0 &&
-               (!w.anchor_found || sodium_memcmp(w.anchor_mac, c.head, VO__MAC_SIZE) != 0)) {
+               (!w.anchor_found || !vo__ct_equal(w.anchor_mac, c.head, VO__MAC_SIZE))) {
         w.bad = c.seq;
         w.reason = VO_AUDIT_FORK;
     }

@@ -596,7 +596,7 @@ static int import_row(vo_vault *v, const row *r, unsigned int flags, vo_import_r
     int64_t expected = 0;
     int g = vo__secret_latest_tx(v, &t, r->name, &len);
     if (g == VO_OK) {
-        bool same = len == r->value_len && sodium_memcmp(v->scratch, r->value, len) == 0;
+        bool same = len == r->value_len && vo__ct_equal(v->scratch, r->value, len);
         sodium_memzero(v->scratch, len);
         if (same) {
             rep->skipped++;

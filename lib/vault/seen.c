@@ -116,7 +116,7 @@ int vo_vault_seen_put(int64_t *out_seen_at_ms, int *out_same_mark, vo_vault *v,
         if (out_seen_at_ms)
             *out_seen_at_ms = old.seen_ms;
         if (out_same_mark)
-            *out_same_mark = sodium_memcmp(old.mark, rec.mark, VO__MAC_SIZE) == 0;
+            *out_same_mark = vo__ct_equal(old.mark, rec.mark, VO__MAC_SIZE);
         vo__error_set(VO_EEXISTS, "vo_vault_seen_put: this %s request was already seen", scope);
     }
     return rc;

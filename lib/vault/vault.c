@@ -236,7 +236,7 @@ static int verify_kek(vo_vault *v, vo__kek *k, const vo__kek_rec *r)
     unsigned char probe[VO_VAULT_KEY_SIZE];
     int rc = vo__kek_unwrap(k, r->check, r->check_len, ad.b, ad.n, probe);
     unsigned char zero[VO_VAULT_KEY_SIZE] = {0};
-    if (rc == VO_OK && sodium_memcmp(probe, zero, sizeof(zero)) != 0)
+    if (rc == VO_OK && !vo__ct_equal(probe, zero, sizeof(zero)))
         rc = VO_ECRYPTO;
     sodium_memzero(probe, sizeof(probe));
     if (rc != VO_OK && rc != VO_ECRYPTO) /* e.g. VO_EUNAVAILABLE: keep the provider's error */

@@ -172,7 +172,7 @@ int vo_webhook_std_verify(vo_verify_result *result, const char *const *secrets,
                 got == sizeof(sig)) {
                 well_formed++;
                 for (size_t k = 0; k < secret_count; k++) {
-                    if (sodium_memcmp(sig, macs[k], sizeof(sig)) == 0 && match_key < 0) {
+                    if (vo__ct_equal(sig, macs[k], sizeof(sig)) && match_key < 0) {
                         match_key = (int)k;
                         match_sig = index;
                     }

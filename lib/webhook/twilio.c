@@ -440,7 +440,7 @@ static int verify_impl(const char *what, const char *const *tokens, size_t token
         crypto_hash_sha256(have, body ? body : (const unsigned char *)"", body_len);
         if (hash_hex_len != 64 ||
             vo_hex_decode(want, sizeof(want), &want_len, hash_hex, hash_hex_len) != VO_OK ||
-            sodium_memcmp(want, have, sizeof(have)) != 0) {
+            !vo__ct_equal(want, have, sizeof(have))) {
             rc = vo__verify_fail(result, VO_VERIFY_BODY_HASH_MISMATCH, VO_EAUTH, what);
             goto done;
         }

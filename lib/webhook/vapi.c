@@ -318,7 +318,7 @@ static int verify_hmac(const resolved *r, const char *const *secrets, size_t n,
             return vo__verify_fail(
                 result, rc == VO_EINVAL ? VO_VERIFY_INVALID_ARGUMENT : VO_VERIFY_INTERNAL_ERROR,
                 rc, what);
-        if (sodium_memcmp(mac, sig, mac_len) == 0)
+        if (vo__ct_equal(mac, sig, mac_len))
             match = (int)i;
     }
     sodium_memzero(mac, sizeof(mac));
